@@ -46,7 +46,7 @@ if [[ ! -f "$LIST" ]]; then
 fi
 
 PACKAGES=(
-  g++ pkg-config openssl ca-certificates
+  g++ pkg-config openssl ca-certificates python3
   bazel-bootstrap bazel-rules-java bazel-skylib bazel-platforms
   android-libboringssl-dev
   libprotobuf-dev protobuf-compiler

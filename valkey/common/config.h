@@ -1,0 +1,228 @@
+// Client configuration: loading the ClientConfig text proto
+// (valkey/common/config.proto), validating it, and converting it into the
+// plain option structs below, with defaults filled in and durations as
+// absl::Duration. The connection, pool, sentinel and cache layers consume
+// these structs, never the proto.
+//
+//   absl::StatusOr<valkey::ClientConfig> config =
+//       valkey::LoadConfigFile("/etc/myapp/valkey.textproto");
+//   if (!config.ok()) return config.status();  // "...:3:5: ... "prot""
+//   absl::StatusOr<valkey::ClientOptions> options =
+//       valkey::ToClientOptions(*config);
+//   if (!options.ok()) return options.status();
+//   LOG(INFO) << valkey::RedactedDebugString(*config);  // no secrets
+//
+// Every error is INVALID_ARGUMENT with ErrorKind kInvalidArgument (see
+// errors.h), and its message starts with the offending field's path:
+//   "connection.port: 70000 is not a valid port (1-65535)"
+//   "sentinel.sentinels[1].host: required"
+// Secret values never appear in messages or debug strings.
+//
+// Thread-safety: all functions are thread-compatible and keep no state.
+// The option structs are plain values; `ConnectionOptions::credentials` is
+// a shared, thread-safe provider (see credentials.h).
+
+#ifndef VALKEY_COMMON_CONFIG_H_
+#define VALKEY_COMMON_CONFIG_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "valkey/common/backoff.h"
+#include "valkey/common/config.pb.h"
+#include "valkey/common/credentials.h"
+
+namespace valkey {
+
+// Sent with CLIENT SETINFO unless overridden or disabled.
+inline constexpr absl::string_view kLibraryName = "valkey-cpp";
+inline constexpr absl::string_view kLibraryVersion = "0.1.0";
+
+inline constexpr int kDefaultPort = 6379;
+inline constexpr int kDefaultSentinelPort = 26379;
+
+// TCP keepalive. Unset optionals keep the operating system's default.
+struct KeepaliveOptions {
+  bool enabled = true;                     // SO_KEEPALIVE.
+  std::optional<absl::Duration> idle;      // TCP_KEEPIDLE, whole seconds.
+  std::optional<absl::Duration> interval;  // TCP_KEEPINTVL, whole seconds.
+  std::optional<int> count;                // TCP_KEEPCNT, 1..127.
+};
+
+// TLS over TCP. Secrets (key_pem, key_password) are already resolved.
+struct TlsOptions {
+  enum class Verify { kNone, kOptional, kRequired };
+  enum class Version { kTls12, kTls13 };
+
+  bool enabled = false;
+  // Trusted CAs: any combination; added to the system store when
+  // use_system_trust_store.
+  std::string ca_file;
+  std::string ca_path;
+  std::string ca_pem;
+  bool use_system_trust_store = true;
+  // Client certificate: at most one of cert_file / cert_pem, and then
+  // exactly one of key_file / key_pem.
+  std::string cert_file;
+  std::string cert_pem;
+  std::string key_file;
+  std::string key_pem;                // Secret: the private key PEM itself.
+  std::string key_password;           // Secret: empty = key not encrypted.
+  Verify verify = Verify::kRequired;  // kOptional behaves as kRequired.
+  bool check_hostname = true;         // Always false when verify == kNone.
+  std::string server_name;            // SNI + name to check; empty = host.
+  Version min_version = Version::kTls12;
+  std::string ciphers;  // TLS 1.2 cipher list; empty = library defaults.
+};
+
+// Retrying operations that failed with a retryable error (retry.h).
+struct RetryOptions {
+  // Same value as Retry::kUnlimited (retry.h).
+  static constexpr int kUnlimited = -1;
+
+  // Retries after the first attempt; kUnlimited = no limit.
+  int retries = 0;
+  Backoff backoff = Backoff::Default();  // EqualJitter(8 ms, 512 ms).
+  // Commands that timed out are retried too (else only connection errors).
+  bool retry_on_timeout = false;
+};
+
+// How to reach and set up one connection. Defaults are those documented in
+// config.proto.
+struct ConnectionOptions {
+  // Address: TCP host:port, unless unix_path is non-empty.
+  std::string host = "localhost";  // IPv6 literals without brackets.
+  int port = kDefaultPort;
+  std::string unix_path;
+
+  // Handshake.
+  int db = 0;  // SELECT when non-zero.
+  // Asked on every (re)connect; null = do not authenticate. May be replaced
+  // by an application's own provider after conversion.
+  std::shared_ptr<CredentialProvider> credentials;
+  std::string client_name;    // Empty = no SETNAME.
+  int protocol = 3;           // 2 or 3.
+  bool send_lib_info = true;  // CLIENT SETINFO LIB-NAME / LIB-VER.
+  std::string lib_name = std::string(kLibraryName);
+  std::string lib_version = std::string(kLibraryVersion);
+  bool client_capa_redirect = false;
+
+  // Socket.
+  absl::Duration connect_timeout = absl::Seconds(5);  // Connect + TLS.
+  // Each read/write; absl::InfiniteDuration() = no time-out.
+  absl::Duration socket_timeout = absl::InfiniteDuration();
+  KeepaliveOptions keepalive;  // TCP only.
+  bool tcp_nodelay = true;     // TCP only.
+  TlsOptions tls;              // TCP only.
+
+  // Failure handling.
+  RetryOptions retry;
+  // PING a connection idle longer than this before use; zero = never.
+  absl::Duration health_check_interval = absl::ZeroDuration();
+
+  bool is_unix() const { return !unix_path.empty(); }
+  // For messages: "host:port", "[v6::addr]:port" or the socket path.
+  std::string Address() const;
+};
+
+struct PoolOptions {
+  int max_connections = 50;  // >= 1.
+  bool blocking = true;      // Wait for a free connection (else fail).
+  absl::Duration wait_timeout = absl::Seconds(20);  // Blocking pools only.
+};
+
+struct SentinelAddress {
+  std::string host;
+  int port = kDefaultSentinelPort;
+};
+
+struct SentinelOptions {
+  std::vector<SentinelAddress> sentinels;  // Non-empty, in config order.
+  std::string service_name;                // Non-empty.
+  int min_other_sentinels = 0;
+  // Template for connections to sentinels: host/port are left at their
+  // defaults and unix_path empty; take each address from `sentinels`.
+  ConnectionOptions connection;
+};
+
+struct CacheOptions {
+  enum class Eviction { kLru, kLfu, kRandom };
+
+  bool enabled = false;
+  int max_entries = 10000;
+  absl::Duration ttl = absl::InfiniteDuration();  // Infinite = no expiry.
+  Eviction eviction = Eviction::kLru;
+  // Upper-case command names. Deny wins over allow.
+  std::vector<std::string> allow_commands;      // Filled by ToCacheOptions.
+  std::vector<std::string> deny_commands;       // Filled by ToCacheOptions.
+  std::vector<std::string> allow_key_prefixes;  // Empty = every key.
+  std::vector<std::string> deny_key_prefixes;
+};
+
+struct ClientOptions {
+  ConnectionOptions connection;  // Data nodes (address unused w/ sentinel).
+  PoolOptions pool;
+  std::optional<SentinelOptions> sentinel;
+  CacheOptions cache;
+};
+
+// The reference client's default cache lists (upper case, sorted).
+const std::vector<std::string>& DefaultCacheAllowCommands();
+const std::vector<std::string>& DefaultCacheDenyCommands();
+
+// Loading.
+
+// Parses a ClientConfig text proto and validates it (ValidateConfig).
+// `source_name` prefixes parse errors ("client.textproto:4:3: ...").
+// Errors: INVALID_ARGUMENT for a syntax error, an unknown field or enum
+// value (message "<source>:<line>:<column>: <what>", 1-based, naming the
+// field), or an invalid value (see ValidateConfig).
+absl::StatusOr<ClientConfig> ParseConfigText(
+    absl::string_view text, absl::string_view source_name = "<config>");
+
+// Reads the file at `path` (at most 1 MiB) and returns ParseConfigText()
+// of it. Errors: INVALID_ARGUMENT when the file cannot be read (naming the
+// path and the system's reason) or is invalid. Blocks on file I/O.
+absl::StatusOr<ClientConfig> LoadConfigFile(absl::string_view path);
+
+// Checks every value without reading secrets (env and file sources are not
+// consulted). Errors: INVALID_ARGUMENT whose message starts with the field
+// path, e.g. "connection.port: 70000 is not a valid port (1-65535)",
+// "pool.max_connections: 0 is not valid (must be >= 1)".
+absl::Status ValidateConfig(const ClientConfig& config);
+
+// Conversion. Each validates its input (errors as ValidateConfig), fills
+// the defaults and resolves TLS secrets (key_pem, key_password). The
+// connection password is checked once by calling the credential provider
+// (fail fast: a missing environment variable or file is INVALID_ARGUMENT
+// naming it) and is re-read by the provider on every connect.
+
+// `config` is ClientConfig.connection (field paths "connection.*").
+absl::StatusOr<ConnectionOptions> ToConnectionOptions(
+    const ConnectionConfig& config);
+absl::StatusOr<PoolOptions> ToPoolOptions(const PoolConfig& config);
+// `protocol` is the data connections' protocol (the cache needs 3).
+absl::StatusOr<CacheOptions> ToCacheOptions(const CacheConfig& config,
+                                            int protocol = 3);
+// `data_connection` supplies the sentinels' time-outs, keepalive and
+// tcp_nodelay when `config` has no `connection`.
+absl::StatusOr<SentinelOptions> ToSentinelOptions(
+    const SentinelConfig& config, const ConnectionConfig& data_connection);
+absl::StatusOr<ClientOptions> ToClientOptions(const ClientConfig& config);
+
+// Debugging.
+
+// The config as a text proto with every inline secret (Secret.value:
+// passwords, key_password, key_pem) replaced by "<redacted>". Environment
+// variable names and file paths are kept.
+std::string RedactedDebugString(const ClientConfig& config);
+
+}  // namespace valkey
+
+#endif  // VALKEY_COMMON_CONFIG_H_

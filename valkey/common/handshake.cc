@@ -1,0 +1,126 @@
+#include "valkey/common/handshake.h"
+
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "valkey/common/errors.h"
+#include "valkey/common/resp_writer.h"
+
+namespace valkey {
+
+absl::StatusOr<HandshakePlan> HandshakePlan::Create(
+    const ConnectionOptions& options,
+    const std::optional<Credentials>& credentials) {
+  if (options.protocol != 2 && options.protocol != 3) {
+    return InvalidArgumentError(absl::StrCat(
+        "connection.protocol: ", options.protocol, " is not 2 or 3"));
+  }
+  HandshakePlan plan;
+  plan.db_ = options.db;
+  plan.protocol_ = options.protocol;
+  const bool auth = credentials.has_value() && !credentials->password.empty();
+  if (credentials.has_value() && !credentials->username.empty() && !auth) {
+    return InvalidArgumentError(absl::StrCat(
+        "connection.username: user '", credentials->username,
+        "' is set but no password is"));
+  }
+  if (auth) plan.username_ = credentials->username;
+  // AUTH with one argument authenticates the "default" user.
+  const std::string& user =
+      auth && !credentials->username.empty() ? credentials->username
+                                             : std::string();
+  std::string& out = plan.bytes_;
+
+  if (options.protocol == 3) {
+    const std::string hello_user = user.empty() ? "default" : user;
+    std::vector<absl::string_view> hello = {"HELLO", "3"};
+    if (auth) {
+      hello.insert(hello.end(), {"AUTH", hello_user, credentials->password});
+    }
+    if (!options.client_name.empty()) {
+      hello.insert(hello.end(), {"SETNAME", options.client_name});
+    }
+    AppendCommandArgv(out, hello);
+    plan.steps_.push_back(Step::kHello);
+  } else {
+    if (auth) {
+      if (user.empty()) {
+        AppendCommand(out, "AUTH", credentials->password);
+      } else {
+        AppendCommand(out, "AUTH", user, credentials->password);
+      }
+      plan.steps_.push_back(Step::kAuth);
+    }
+    if (!options.client_name.empty()) {
+      AppendCommand(out, "CLIENT", "SETNAME", options.client_name);
+      plan.steps_.push_back(Step::kSetName);
+    }
+  }
+  if (options.send_lib_info) {
+    if (!options.lib_name.empty()) {
+      AppendCommand(out, "CLIENT", "SETINFO", "LIB-NAME", options.lib_name);
+      plan.steps_.push_back(Step::kSetLibName);
+    }
+    if (!options.lib_version.empty()) {
+      AppendCommand(out, "CLIENT", "SETINFO", "LIB-VER", options.lib_version);
+      plan.steps_.push_back(Step::kSetLibVersion);
+    }
+  }
+  if (options.db != 0) {
+    AppendCommand(out, "SELECT", options.db);
+    plan.steps_.push_back(Step::kSelect);
+  }
+  return plan;
+}
+
+absl::Status HandshakePlan::Check(size_t i, const ReplyView& reply,
+                                  absl::string_view address) const {
+  const Step step = steps_[i];
+  if (!reply.is_error()) {
+    if (step == Step::kHello && !(reply.type() == ReplyType::kMap ||
+                                  reply.type() == ReplyType::kArray)) {
+      return ProtocolError(absl::StrCat("HELLO 3 to ", address,
+                                        ": unexpected reply ",
+                                        reply.DebugString()));
+    }
+    return absl::OkStatus();
+  }
+  const absl::Status error = reply.ToStatus();
+  const std::string who =
+      username_.empty() ? std::string() : absl::StrCat(" as '", username_, "'");
+  switch (step) {
+    case Step::kHello:
+      if (IsAuthenticationError(error) ||
+          GetErrorKind(error) == ErrorKind::kNoPermission) {
+        return Annotate(error,
+                        absl::StrCat("authenticate to ", address, who));
+      }
+      if (ServerErrorPrefix(error) == "NOPROTO" ||
+          absl::StrContains(error.message(), "unknown command")) {
+        return MakeError(absl::StatusCode::kFailedPrecondition,
+                         ErrorKind::kResponse,
+                         absl::StrCat("server ", address,
+                                      " does not speak RESP3 (HELLO 3 "
+                                      "failed: ", error.message(),
+                                      "); set protocol to 2"));
+      }
+      return Annotate(error, absl::StrCat("HELLO 3 to ", address));
+    case Step::kAuth:
+      return Annotate(error, absl::StrCat("authenticate to ", address, who));
+    case Step::kSetName:
+      return Annotate(error, absl::StrCat("CLIENT SETNAME on ", address));
+    case Step::kSetLibName:
+    case Step::kSetLibVersion:
+      // Servers before 7.2 lack CLIENT SETINFO; the library info is a
+      // courtesy, never a reason to fail. An auth failure surfaces on the
+      // AUTH/HELLO step instead.
+      return absl::OkStatus();
+    case Step::kSelect:
+      return Annotate(error,
+                      absl::StrCat("SELECT ", db_, " on ", address));
+  }
+  return error;
+}
+
+}  // namespace valkey

@@ -1,0 +1,258 @@
+#include "valkey/connection/connection.h"
+
+#include <unistd.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "valkey/common/errors.h"
+#include "valkey/common/handshake.h"
+#include "valkey/connection/socket_transport.h"
+#include "valkey/connection/tls_transport.h"
+
+namespace valkey {
+namespace {
+
+absl::Time DeadlineAfter(absl::Duration d) {
+  return d == absl::InfiniteDuration() ? absl::InfiniteFuture()
+                                       : absl::Now() + d;
+}
+
+TcpEndpoint MakeEndpoint(const ConnectionOptions& options,
+                         absl::string_view host, int port) {
+  TcpEndpoint endpoint;
+  endpoint.host = std::string(host);
+  endpoint.port = port;
+  endpoint.tcp_nodelay = options.tcp_nodelay;
+  endpoint.keepalive.enabled = options.keepalive.enabled;
+  endpoint.keepalive.idle =
+      options.keepalive.idle.value_or(absl::ZeroDuration());
+  endpoint.keepalive.interval =
+      options.keepalive.interval.value_or(absl::ZeroDuration());
+  endpoint.keepalive.count = options.keepalive.count.value_or(0);
+  return endpoint;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- Connector
+
+absl::StatusOr<std::shared_ptr<const Connector>> Connector::Create(
+    ConnectionOptions options) {
+  if (options.protocol != 2 && options.protocol != 3) {
+    return InvalidArgumentError(absl::StrCat(
+        "connection.protocol: ", options.protocol, " is not 2 or 3"));
+  }
+  if (!options.is_unix() && (options.port < 1 || options.port > 65535)) {
+    return InvalidArgumentError(absl::StrCat(
+        "connection.port: ", options.port, " is not in 1-65535"));
+  }
+  std::shared_ptr<const TlsContext> tls;
+  if (options.tls.enabled && !options.is_unix()) {
+    absl::StatusOr<std::shared_ptr<const TlsContext>> context =
+        TlsContext::Create(options.tls);
+    if (!context.ok()) return context.status();
+    tls = *std::move(context);
+  }
+  return std::shared_ptr<const Connector>(
+      new Connector(std::move(options), std::move(tls)));
+}
+
+absl::StatusOr<std::unique_ptr<Connection>> Connector::Connect() const {
+  return Open(options_.host, options_.port, options_.unix_path);
+}
+
+absl::StatusOr<std::unique_ptr<Connection>> Connector::ConnectTo(
+    absl::string_view host, int port) const {
+  return Open(std::string(host), port, std::string());
+}
+
+absl::StatusOr<std::unique_ptr<Connection>> Connector::Open(
+    const std::string& host, int port, const std::string& unix_path) const {
+  const absl::Time deadline = DeadlineAfter(options_.connect_timeout);
+  absl::StatusOr<std::unique_ptr<Transport>> transport =
+      unix_path.empty()
+          ? ConnectTcp(MakeEndpoint(options_, host, port), deadline)
+          : ConnectUnix(unix_path, deadline);
+  if (!transport.ok()) return transport.status();
+  if (tls_ != nullptr) {
+    transport = ConnectTls(*std::move(transport), tls_, host, deadline);
+    if (!transport.ok()) return transport.status();
+  }
+  std::string address = (*transport)->peer();
+  std::unique_ptr<Connection> connection(new Connection(
+      shared_from_this(), *std::move(transport), std::move(address)));
+  if (absl::Status s = connection->Handshake(deadline); !s.ok()) return s;
+  return connection;
+}
+
+// --------------------------------------------------------------- Connection
+
+Connection::Connection(std::shared_ptr<const Connector> connector,
+                       std::unique_ptr<Transport> transport,
+                       std::string address)
+    : connector_(std::move(connector)),
+      transport_(std::move(transport)),
+      address_(std::move(address)),
+      last_used_(absl::Now()),
+      pid_(::getpid()) {}
+
+Connection::~Connection() = default;
+
+bool Connection::OwnedByThisProcess() const { return ::getpid() == pid_; }
+
+absl::Status Connection::Handshake(absl::Time deadline) {
+  const ConnectionOptions& options = connector_->options();
+  std::optional<Credentials> credentials;
+  if (options.credentials != nullptr) {
+    absl::StatusOr<Credentials> got = options.credentials->GetCredentials();
+    if (!got.ok()) {
+      return Annotate(got.status(),
+                      absl::StrCat("get credentials for ", address_));
+    }
+    credentials = *std::move(got);
+  }
+  absl::StatusOr<HandshakePlan> plan =
+      HandshakePlan::Create(options, credentials);
+  if (!plan.ok()) return plan.status();
+  if (plan->size() == 0) {
+    protocol_ = 2;
+    return absl::OkStatus();
+  }
+  if (absl::Status s = transport_->Write(plan->bytes(), deadline); !s.ok()) {
+    return Broken(s);
+  }
+  absl::Status first_error;
+  for (size_t i = 0; i < plan->size(); ++i) {
+    absl::StatusOr<Reply> reply = ReadRaw(deadline);
+    if (!reply.ok()) return reply.status();
+    absl::Status checked = plan->Check(i, reply->view(), address_);
+    if (!checked.ok() && first_error.ok()) first_error = checked;
+    if (plan->step(i) == HandshakePlan::Step::kHello && checked.ok()) {
+      protocol_ = 3;
+    }
+  }
+  if (!first_error.ok()) {
+    Disconnect();
+    return first_error;
+  }
+  last_used_ = absl::Now();
+  return absl::OkStatus();
+}
+
+absl::Status Connection::Broken(absl::Status status) {
+  Disconnect();
+  return status;
+}
+
+void Connection::Disconnect() {
+  broken_ = true;
+  if (transport_ != nullptr) transport_->Close();
+}
+
+absl::Time Connection::ReplyDeadline() const {
+  return DeadlineAfter(connector_->options().socket_timeout);
+}
+
+absl::Status Connection::Send(absl::string_view packed) {
+  if (broken_) {
+    return ConnectionError(
+        absl::StrCat("connection to ", address_, " is closed"));
+  }
+  absl::Status s = transport_->Write(packed, ReplyDeadline());
+  if (!s.ok()) return Broken(s);
+  last_used_ = absl::Now();
+  return absl::OkStatus();
+}
+
+absl::Status Connection::SendCommandArgv(
+    absl::Span<const absl::string_view> argv) {
+  out_.clear();
+  AppendCommandArgv(out_, argv);
+  return Send(out_);
+}
+
+absl::StatusOr<Reply> Connection::ReadRaw(absl::Time deadline) {
+  if (broken_) {
+    return ConnectionError(
+        absl::StrCat("connection to ", address_, " is closed"));
+  }
+  Reply reply;
+  for (;;) {
+    switch (reader_.Read(&reply)) {
+      case RespReader::Result::kReply:
+        last_used_ = absl::Now();
+        return reply;
+      case RespReader::Result::kError:
+        return Broken(Annotate(reader_.status(),
+                               absl::StrCat("reply from ", address_)));
+      case RespReader::Result::kNeedMore:
+        break;
+    }
+    absl::Span<char> room = reader_.PrepareFeed(16 * 1024);
+    absl::StatusOr<size_t> n =
+        transport_->Read(room.data(), room.size(), deadline);
+    if (!n.ok()) return Broken(n.status());
+    reader_.CommitFeed(*n);
+  }
+}
+
+absl::StatusOr<Reply> Connection::ReadAny(absl::Time deadline) {
+  return ReadRaw(deadline);
+}
+
+absl::StatusOr<Reply> Connection::ReadReply(absl::Time deadline) {
+  for (;;) {
+    absl::StatusOr<Reply> reply = ReadRaw(deadline);
+    if (!reply.ok() || !reply->is_push()) return reply;
+    if (push_handler_) push_handler_(*std::move(reply));
+  }
+}
+
+absl::StatusOr<Reply> Connection::ReadReply() {
+  return ReadReply(ReplyDeadline());
+}
+
+absl::StatusOr<Reply> Connection::ExecutePacked(absl::string_view packed,
+                                                absl::string_view command) {
+  if (absl::Status s = Send(packed); !s.ok()) return s;
+  absl::StatusOr<Reply> reply = ReadReply();
+  if (reply.ok() && reply->is_error()) {
+    return Annotate(reply->ToStatus(), absl::AsciiStrToUpper(command));
+  }
+  return reply;
+}
+
+absl::StatusOr<Reply> Connection::ExecuteArgv(
+    absl::Span<const absl::string_view> argv) {
+  if (argv.empty()) return InvalidArgumentError("empty command");
+  out_.clear();
+  AppendCommandArgv(out_, argv);
+  return ExecutePacked(out_, argv[0]);
+}
+
+bool Connection::HasPendingData() {
+  if (broken_) return false;
+  return reader_.buffered_bytes() > 0 || transport_->Readable();
+}
+
+absl::Status Connection::CheckHealth() {
+  const absl::Duration interval = connector_->options().health_check_interval;
+  if (interval <= absl::ZeroDuration() ||
+      absl::Now() - last_used_ < interval) {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<Reply> pong = Execute("PING");
+  if (!pong.ok()) return pong.status();
+  if (pong->str() != "PONG") {
+    return Broken(ProtocolError(absl::StrCat(
+        "health check of ", address_, ": PING answered ", pong->DebugString())));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace valkey

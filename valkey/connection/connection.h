@@ -1,0 +1,182 @@
+// Connection: one blocking connection to a Valkey server — connect, TLS,
+// handshake, then commands and replies.
+//
+//   absl::StatusOr<std::shared_ptr<const Connector>> connector =
+//       Connector::Create(options);
+//   absl::StatusOr<std::unique_ptr<Connection>> conn = (*connector)->Connect();
+//   absl::StatusOr<Reply> pong = (*conn)->Execute("PING");
+//
+// A Connector holds what every connection to one server shares (options,
+// TLS context, credential provider); pools keep one and call Connect() for
+// each new connection.
+//
+// Failure rule: any I/O, time-out or protocol error marks the connection
+// broken(); a broken connection fails every later call with UNAVAILABLE and
+// is never reused (a reply half-read cannot be matched to its command any
+// more). A server error reply does not break it.
+//
+// Thread-safety: a Connector is immutable and thread-safe. A Connection is
+// used by one thread at a time (pools hand it to one caller at a time).
+
+#ifndef VALKEY_CONNECTION_CONNECTION_H_
+#define VALKEY_CONNECTION_CONNECTION_H_
+
+#include <sys/types.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "valkey/common/config.h"
+#include "valkey/common/reply.h"
+#include "valkey/common/resp_reader.h"
+#include "valkey/common/resp_writer.h"
+#include "valkey/connection/tls_context.h"
+#include "valkey/connection/transport.h"
+
+namespace valkey {
+
+class Connection;
+
+class Connector : public std::enable_shared_from_this<Connector> {
+ public:
+  // Validates `options` and loads the TLS context once.
+  // Errors: INVALID_ARGUMENT for bad options or unreadable TLS files.
+  static absl::StatusOr<std::shared_ptr<const Connector>> Create(
+      ConnectionOptions options);
+
+  // Opens a connection to options().host:port (or the Unix socket) and runs
+  // the handshake, all within options().connect_timeout.
+  // Errors: UNAVAILABLE (refused, reset, TLS failure), DEADLINE_EXCEEDED,
+  // UNAUTHENTICATED (wrong credentials; the message never holds the
+  // password), PERMISSION_DENIED, and whatever the credential provider
+  // returns.
+  absl::StatusOr<std::unique_ptr<Connection>> Connect() const;
+
+  // Same, to another TCP address with these options (Sentinel resolves the
+  // current master's address this way).
+  absl::StatusOr<std::unique_ptr<Connection>> ConnectTo(absl::string_view host,
+                                                        int port) const;
+
+  const ConnectionOptions& options() const { return options_; }
+
+ private:
+  Connector(ConnectionOptions options,
+            std::shared_ptr<const TlsContext> tls)
+      : options_(std::move(options)), tls_(std::move(tls)) {}
+
+  absl::StatusOr<std::unique_ptr<Connection>> Open(
+      const std::string& host, int port, const std::string& unix_path) const;
+
+  const ConnectionOptions options_;
+  const std::shared_ptr<const TlsContext> tls_;  // Null without TLS.
+};
+
+class Connection {
+ public:
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Sends packed RESP bytes (one or many commands) within the socket time-out.
+  absl::Status Send(absl::string_view packed);
+
+  // Packs and sends one command. Arguments: strings, bytes, integers,
+  // doubles (see CommandArg). Reuses an internal buffer: no allocation once
+  // it has grown to the command's size.
+  template <typename... Args>
+  absl::Status SendCommand(const Args&... args) {
+    out_.clear();
+    AppendCommand(out_, args...);
+    return Send(out_);
+  }
+  absl::Status SendCommandArgv(absl::Span<const absl::string_view> argv);
+
+  // Reads the next reply that is not a RESP3 push (pushes go to the push
+  // handler, or are dropped without one), waiting up to the socket time-out
+  // or until `deadline`. A server error reply is returned as a Reply of an
+  // error type, not as a failed status.
+  // Errors: DEADLINE_EXCEEDED, UNAVAILABLE (EOF, reset), DATA_LOSS
+  // (malformed reply) — each marks the connection broken.
+  absl::StatusOr<Reply> ReadReply();
+  absl::StatusOr<Reply> ReadReply(absl::Time deadline);
+
+  // Like ReadReply, but returns pushes too (pub/sub reads them).
+  absl::StatusOr<Reply> ReadAny(absl::Time deadline);
+
+  // Sends one command and reads its reply; an error reply becomes its
+  // status (see errors.h), annotated with the command name.
+  template <typename... Args>
+  absl::StatusOr<Reply> Execute(const Args&... args) {
+    out_.clear();
+    AppendCommand(out_, args...);
+    return ExecutePacked(out_, CommandArg(FirstOf(args...)).view());
+  }
+  absl::StatusOr<Reply> ExecuteArgv(absl::Span<const absl::string_view> argv);
+
+  // True if reply bytes are waiting that no command asked for (or the peer
+  // closed): such a connection is out of step and must not be reused.
+  bool HasPendingData();
+
+  // PINGs the server when the connection has been idle longer than the
+  // health-check interval (never during the handshake). Errors as
+  // ReadReply; an unexpected answer is DATA_LOSS.
+  absl::Status CheckHealth();
+
+  // Marks the connection broken and closes it. Idempotent.
+  void Disconnect();
+
+  bool broken() const { return broken_; }
+  // False in a child process after fork(): the socket belongs to the parent
+  // and must be neither used nor shut down.
+  bool OwnedByThisProcess() const;
+  // The protocol the handshake settled (2 or 3).
+  int protocol() const { return protocol_; }
+  const std::string& address() const { return address_; }
+  absl::Time last_used() const { return last_used_; }
+  // The Connector that opened this connection.
+  const Connector& connector() const { return *connector_; }
+
+  // Receives RESP3 pushes (invalidations, pub/sub messages) that arrive
+  // while ReadReply waits for a command's reply. Runs on the reading thread.
+  void set_push_handler(std::function<void(Reply)> handler) {
+    push_handler_ = std::move(handler);
+  }
+
+ private:
+  friend class Connector;
+  Connection(std::shared_ptr<const Connector> connector,
+             std::unique_ptr<Transport> transport, std::string address);
+
+  absl::Status Handshake(absl::Time deadline);
+  absl::StatusOr<Reply> ReadRaw(absl::Time deadline);
+  absl::StatusOr<Reply> ExecutePacked(absl::string_view packed,
+                                      absl::string_view command);
+  absl::Time ReplyDeadline() const;
+  absl::Status Broken(absl::Status status);
+
+  template <typename First, typename... Rest>
+  static const First& FirstOf(const First& first, const Rest&...) {
+    return first;
+  }
+
+  std::shared_ptr<const Connector> connector_;
+  std::unique_ptr<Transport> transport_;
+  const std::string address_;
+  RespReader reader_;
+  std::string out_;  // Reused command buffer.
+  std::function<void(Reply)> push_handler_;
+  absl::Time last_used_;
+  pid_t pid_;
+  int protocol_ = 2;
+  bool broken_ = false;
+};
+
+}  // namespace valkey
+
+#endif  // VALKEY_CONNECTION_CONNECTION_H_

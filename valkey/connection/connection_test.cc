@@ -1,0 +1,305 @@
+// Connection against real valkey-server processes (//testing fixtures).
+
+#include "valkey/connection/connection.h"
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "testing/valkey_server.h"
+#include "valkey/common/credentials.h"
+#include "valkey/common/errors.h"
+
+namespace valkey {
+namespace {
+
+using ::valkey::testing::ValkeyServer;
+
+std::unique_ptr<ValkeyServer> StartServer(ValkeyServer::Options options = {}) {
+  auto server = ValkeyServer::Start(std::move(options));
+  EXPECT_TRUE(server.ok()) << server.status();
+  return server.ok() ? *std::move(server) : nullptr;
+}
+
+ConnectionOptions TcpOptions(const ValkeyServer& server) {
+  ConnectionOptions options;
+  options.host = "127.0.0.1";
+  options.port = server.port();
+  options.connect_timeout = absl::Seconds(5);
+  options.socket_timeout = absl::Seconds(5);
+  return options;
+}
+
+absl::StatusOr<std::unique_ptr<Connection>> Open(ConnectionOptions options) {
+  auto connector = Connector::Create(std::move(options));
+  if (!connector.ok()) return connector.status();
+  return (*connector)->Connect();
+}
+
+void ExpectPing(Connection& connection) {
+  auto pong = connection.Execute("PING");
+  ASSERT_TRUE(pong.ok()) << pong.status();
+  EXPECT_EQ(pong->str(), "PONG");
+}
+
+TEST(ConnectionTest, TcpResp3AndResp2) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  for (int protocol : {2, 3}) {
+    ConnectionOptions options = TcpOptions(*server);
+    options.protocol = protocol;
+    options.client_name = "conn-test";
+    auto conn = Open(options);
+    ASSERT_TRUE(conn.ok()) << conn.status();
+    EXPECT_EQ((*conn)->protocol(), protocol);
+    ExpectPing(**conn);
+    auto name = (*conn)->Execute("CLIENT", "GETNAME");
+    ASSERT_TRUE(name.ok()) << name.status();
+    EXPECT_EQ(name->str(), "conn-test");
+    auto info = (*conn)->Execute("CLIENT", "INFO");
+    ASSERT_TRUE(info.ok());
+    EXPECT_TRUE(absl::StrContains(info->str(), "lib-name=valkey-cpp"))
+        << info->str();
+    EXPECT_TRUE(absl::StrContains(info->str(), absl::StrCat("resp=", protocol)))
+        << info->str();
+    // RESP3 replies a map to HGETALL, RESP2 a flat array.
+    ASSERT_TRUE((*conn)->Execute("HSET", "h", "f", "v").ok());
+    auto all = (*conn)->Execute("HGETALL", "h");
+    ASSERT_TRUE(all.ok());
+    EXPECT_EQ(all->type(), protocol == 3 ? ReplyType::kMap : ReplyType::kArray);
+    EXPECT_EQ((*conn)->address(), absl::StrCat("127.0.0.1:", server->port()));
+  }
+}
+
+TEST(ConnectionTest, UnixSocket) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  ConnectionOptions options;
+  options.unix_path = server->unix_path();
+  auto conn = Open(options);
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  ExpectPing(**conn);
+  EXPECT_EQ((*conn)->address(), server->unix_path());
+}
+
+TEST(ConnectionTest, SelectDb) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  ConnectionOptions options = TcpOptions(*server);
+  options.db = 3;
+  auto conn = Open(options);
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  ASSERT_TRUE((*conn)->Execute("SET", "where", "db3").ok());
+  options.db = 0;
+  auto other = Open(options);
+  ASSERT_TRUE(other.ok());
+  auto missing = (*other)->Execute("GET", "where");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_TRUE(missing->is_null());
+  auto selected = (*other)->Execute("SELECT", 3);
+  ASSERT_TRUE(selected.ok());
+  auto found = (*other)->Execute("GET", "where");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->str(), "db3");
+}
+
+TEST(ConnectionTest, RequirepassAndWrongPassword) {
+  ValkeyServer::Options server_options;
+  server_options.requirepass = "s3cret-Pa55";
+  auto server = StartServer(server_options);
+  ASSERT_NE(server, nullptr);
+  for (int protocol : {2, 3}) {
+    ConnectionOptions options = TcpOptions(*server);
+    options.protocol = protocol;
+    // No password: RESP3's HELLO is refused; over RESP2 the connection
+    // opens and the first command meets NOAUTH.
+    auto anonymous = Open(options);
+    if (protocol == 3) {
+      EXPECT_EQ(anonymous.status().code(), absl::StatusCode::kUnauthenticated)
+          << anonymous.status();
+    } else {
+      ASSERT_TRUE(anonymous.ok()) << anonymous.status();
+      auto denied = (*anonymous)->Execute("GET", "k");
+      EXPECT_EQ(denied.status().code(), absl::StatusCode::kUnauthenticated);
+    }
+
+    options.credentials =
+        std::make_shared<StaticCredentialProvider>("", "s3cret-Pa55");
+    auto good = Open(options);
+    ASSERT_TRUE(good.ok()) << good.status();
+    ExpectPing(**good);
+
+    options.credentials =
+        std::make_shared<StaticCredentialProvider>("", "wrong-Pa55word");
+    auto bad = Open(options);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.status().code(), absl::StatusCode::kUnauthenticated)
+        << bad.status();
+    EXPECT_TRUE(IsAuthenticationError(bad.status()));
+    EXPECT_FALSE(absl::StrContains(bad.status().ToString(), "wrong-Pa55word"))
+        << bad.status();
+    EXPECT_TRUE(absl::StrContains(bad.status().message(),
+                                  absl::StrCat("127.0.0.1:", server->port())))
+        << bad.status();
+  }
+}
+
+TEST(ConnectionTest, AclUser) {
+  ValkeyServer::Options server_options;
+  server_options.acl_users = {"user alice on >alice-pw ~app:* +@all"};
+  auto server = StartServer(server_options);
+  ASSERT_NE(server, nullptr);
+  for (int protocol : {2, 3}) {
+    ConnectionOptions options = TcpOptions(*server);
+    options.protocol = protocol;
+    options.credentials =
+        std::make_shared<StaticCredentialProvider>("alice", "alice-pw");
+    auto conn = Open(options);
+    ASSERT_TRUE(conn.ok()) << conn.status();
+    auto who = (*conn)->Execute("ACL", "WHOAMI");
+    ASSERT_TRUE(who.ok());
+    EXPECT_EQ(who->str(), "alice");
+    EXPECT_TRUE((*conn)->Execute("SET", "app:1", "v").ok());
+    auto denied = (*conn)->Execute("SET", "other:1", "v");
+    EXPECT_EQ(denied.status().code(), absl::StatusCode::kPermissionDenied)
+        << denied.status();
+    EXPECT_FALSE((*conn)->broken()) << "an error reply keeps the connection";
+    ExpectPing(**conn);
+
+    options.credentials =
+        std::make_shared<StaticCredentialProvider>("alice", "not-alice-pw");
+    auto bad = Open(options);
+    EXPECT_EQ(bad.status().code(), absl::StatusCode::kUnauthenticated);
+    EXPECT_TRUE(absl::StrContains(bad.status().message(), "alice"));
+    EXPECT_FALSE(absl::StrContains(bad.status().message(), "not-alice-pw"));
+  }
+}
+
+// The credential provider is asked on every connect.
+class CountingProvider : public CredentialProvider {
+ public:
+  absl::StatusOr<Credentials> GetCredentials() override {
+    ++calls;
+    if (fail) return absl::UnavailableError("vault is down");
+    return Credentials{"", "pw"};
+  }
+  int calls = 0;
+  bool fail = false;
+};
+
+TEST(ConnectionTest, CredentialProviderAskedOnEveryConnect) {
+  ValkeyServer::Options server_options;
+  server_options.requirepass = "pw";
+  auto server = StartServer(server_options);
+  ASSERT_NE(server, nullptr);
+  auto provider = std::make_shared<CountingProvider>();
+  ConnectionOptions options = TcpOptions(*server);
+  options.credentials = provider;
+  auto connector = Connector::Create(options);
+  ASSERT_TRUE(connector.ok());
+  ASSERT_TRUE((*connector)->Connect().ok());
+  ASSERT_TRUE((*connector)->Connect().ok());
+  EXPECT_EQ(provider->calls, 2);
+  provider->fail = true;
+  auto failed = (*connector)->Connect();
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(absl::StrContains(failed.status().message(), "vault is down"));
+}
+
+TEST(ConnectionTest, ErrorReplyIsAStatusAndKeepsTheConnection) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  auto conn = Open(TcpOptions(*server));
+  ASSERT_TRUE(conn.ok());
+  ASSERT_TRUE((*conn)->Execute("LPUSH", "list", "a").ok());
+  auto wrong = (*conn)->Execute("get", "list");
+  EXPECT_EQ(ServerErrorPrefix(wrong.status()), "WRONGTYPE");
+  EXPECT_TRUE(absl::StartsWith(wrong.status().message(), "GET: WRONGTYPE"))
+      << wrong.status();
+  EXPECT_FALSE((*conn)->broken());
+  ExpectPing(**conn);
+}
+
+TEST(ConnectionTest, PipelinedSendsAndReads) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  auto conn = Open(TcpOptions(*server));
+  ASSERT_TRUE(conn.ok());
+  std::string batch;
+  for (int i = 0; i < 100; ++i) AppendCommand(batch, "INCR", "counter");
+  ASSERT_TRUE((*conn)->Send(batch).ok());
+  for (int i = 1; i <= 100; ++i) {
+    auto reply = (*conn)->ReadReply();
+    ASSERT_TRUE(reply.ok()) << reply.status();
+    EXPECT_EQ(reply->integer(), i);
+  }
+  EXPECT_FALSE((*conn)->HasPendingData());
+}
+
+TEST(ConnectionTest, UnreadReplyIsPendingData) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  auto conn = Open(TcpOptions(*server));
+  ASSERT_TRUE(conn.ok());
+  ASSERT_TRUE((*conn)->SendCommand("PING").ok());
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (!(*conn)->HasPendingData() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  EXPECT_TRUE((*conn)->HasPendingData());
+}
+
+TEST(ConnectionTest, ServerKilledMidUseBreaksTheConnection) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  auto conn = Open(TcpOptions(*server));
+  ASSERT_TRUE(conn.ok());
+  ExpectPing(**conn);
+  ASSERT_TRUE(server->Kill().ok());
+  auto failed = (*conn)->Execute("PING");
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable)
+      << failed.status();
+  EXPECT_TRUE((*conn)->broken());
+  // A broken connection stays broken, even once the server is back.
+  ASSERT_TRUE(server->Restart().ok());
+  EXPECT_EQ((*conn)->Execute("PING").status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
+TEST(ConnectionTest, HealthCheckPingsAfterIdle) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  ConnectionOptions options = TcpOptions(*server);
+  options.health_check_interval = absl::Milliseconds(20);
+  auto conn = Open(options);
+  ASSERT_TRUE(conn.ok());
+  ASSERT_TRUE((*conn)->Execute("CONFIG", "RESETSTAT").ok());
+  auto before = (*conn)->Execute("INFO", "commandstats");
+  ASSERT_TRUE(before.ok());
+  absl::SleepFor(absl::Milliseconds(40));
+  ASSERT_TRUE((*conn)->CheckHealth().ok());
+  ASSERT_TRUE((*conn)->CheckHealth().ok());  // Not idle: no second PING.
+  auto after = (*conn)->Execute("INFO", "commandstats");
+  ASSERT_TRUE(after.ok());
+  EXPECT_FALSE(absl::StrContains(before->str(), "cmdstat_ping:"));
+  EXPECT_TRUE(absl::StrContains(after->str(), "cmdstat_ping:calls=1,"))
+      << after->str();
+}
+
+TEST(ConnectionTest, BadOptions) {
+  ConnectionOptions options;
+  options.protocol = 4;
+  EXPECT_EQ(Connector::Create(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  options.protocol = 3;
+  options.port = 70000;
+  EXPECT_EQ(Connector::Create(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace valkey

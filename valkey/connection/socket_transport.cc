@@ -1,0 +1,287 @@
+#include "valkey/connection/socket_transport.h"
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "valkey/common/errors.h"
+
+namespace valkey {
+namespace internal {
+
+absl::Status WaitFd(int fd, short events, absl::Time deadline,
+                    absl::string_view what, absl::string_view peer) {
+  for (;;) {
+    int timeout_ms = -1;
+    if (deadline != absl::InfiniteFuture()) {
+      const absl::Duration left = deadline - absl::Now();
+      if (left <= absl::ZeroDuration()) {
+        return TimeoutError(absl::StrCat(what, " ", peer, ": timed out"));
+      }
+      // Round up so that a sub-millisecond remainder still waits.
+      timeout_ms = static_cast<int>(absl::ToInt64Milliseconds(
+          left + absl::Milliseconds(1) - absl::Nanoseconds(1)));
+    }
+    pollfd p{fd, events, 0};
+    const int n = ::poll(&p, 1, timeout_ms);
+    if (n > 0) return absl::OkStatus();
+    if (n < 0 && errno != EINTR) {
+      return ErrnoError(errno, absl::StrCat(what, " ", peer, ": poll"));
+    }
+    // n == 0 (the time is up, re-checked at the loop's top) or EINTR.
+  }
+}
+
+std::string FormatHostPort(absl::string_view host, int port) {
+  if (absl::StrContains(host, ':')) return absl::StrCat("[", host, "]:", port);
+  return absl::StrCat(host, ":", port);
+}
+
+}  // namespace internal
+
+namespace {
+
+class SocketTransport final : public Transport {
+ public:
+  SocketTransport(int fd, std::string peer) : fd_(fd), peer_(std::move(peer)) {}
+  ~SocketTransport() override { Close(); }
+
+  absl::Status Write(absl::string_view data, absl::Time deadline) override {
+    while (!data.empty()) {
+      if (fd_ < 0) return Closed();
+      const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n > 0) {
+        data.remove_prefix(static_cast<size_t>(n));
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        absl::Status ready =
+            internal::WaitFd(fd_, POLLOUT, deadline, "write to", peer_);
+        if (!ready.ok()) return ready;
+        continue;
+      }
+      return ErrnoError(errno, absl::StrCat("write to ", peer_));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<size_t> Read(char* buffer, size_t size,
+                              absl::Time deadline) override {
+    for (;;) {
+      if (fd_ < 0) return Closed();
+      const ssize_t n = ::recv(fd_, buffer, size, 0);
+      if (n > 0) return static_cast<size_t>(n);
+      if (n == 0) {
+        return ConnectionError(
+            absl::StrCat("read from ", peer_, ": connection closed by server"));
+      }
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        absl::Status ready =
+            internal::WaitFd(fd_, POLLIN, deadline, "read from", peer_);
+        if (!ready.ok()) return ready;
+        continue;
+      }
+      return ErrnoError(errno, absl::StrCat("read from ", peer_));
+    }
+  }
+
+  bool Readable() override {
+    if (fd_ < 0) return false;
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, 0) > 0;
+  }
+
+  void Close() override {
+    if (fd_ >= 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+
+  int fd() const override { return fd_; }
+  const std::string& peer() const override { return peer_; }
+
+ private:
+  absl::Status Closed() const {
+    return ConnectionError(absl::StrCat("connection to ", peer_, " is closed"));
+  }
+
+  int fd_;
+  const std::string peer_;
+};
+
+// Owns a file descriptor until released.
+class FdGuard {
+ public:
+  explicit FdGuard(int fd) : fd_(fd) {}
+  ~FdGuard() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FdGuard(const FdGuard&) = delete;
+  FdGuard& operator=(const FdGuard&) = delete;
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+// Starts a non-blocking connect and waits for it until `deadline`.
+absl::Status ConnectFd(int fd, const sockaddr* addr, socklen_t len,
+                       absl::Time deadline, absl::string_view peer) {
+  const std::string what = absl::StrCat("connect to ", peer);
+  int rc;
+  do {
+    rc = ::connect(fd, addr, len);
+  } while (rc < 0 && errno == EINTR);
+  if (rc == 0) return absl::OkStatus();
+  if (errno != EINPROGRESS && errno != EAGAIN) return ErrnoError(errno, what);
+  absl::Status ready = internal::WaitFd(fd, POLLOUT, deadline, "connect to",
+                                        peer);
+  if (!ready.ok()) return ready;
+  int error = 0;
+  socklen_t error_len = sizeof(error);
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &error_len) < 0) {
+    return ErrnoError(errno, what);
+  }
+  if (error != 0) return ErrnoError(error, what);
+  return absl::OkStatus();
+}
+
+absl::Status SetTcpOptions(int fd, const TcpEndpoint& endpoint,
+                           absl::string_view peer) {
+  auto set = [&](int level, int name, int value,
+                 absl::string_view option) -> absl::Status {
+    if (::setsockopt(fd, level, name, &value, sizeof(value)) < 0) {
+      return ErrnoError(errno, absl::StrCat("set ", option, " on ", peer));
+    }
+    return absl::OkStatus();
+  };
+  if (endpoint.tcp_nodelay) {
+    if (auto s = set(IPPROTO_TCP, TCP_NODELAY, 1, "TCP_NODELAY"); !s.ok()) {
+      return s;
+    }
+  }
+  const TcpKeepalive& ka = endpoint.keepalive;
+  if (!ka.enabled) return absl::OkStatus();
+  if (auto s = set(SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE"); !s.ok()) {
+    return s;
+  }
+  if (ka.idle > absl::ZeroDuration()) {
+    const int secs = std::max<int>(1, absl::ToInt64Seconds(ka.idle));
+    if (auto s = set(IPPROTO_TCP, TCP_KEEPIDLE, secs, "TCP_KEEPIDLE"); !s.ok()) {
+      return s;
+    }
+  }
+  if (ka.interval > absl::ZeroDuration()) {
+    const int secs = std::max<int>(1, absl::ToInt64Seconds(ka.interval));
+    if (auto s = set(IPPROTO_TCP, TCP_KEEPINTVL, secs, "TCP_KEEPINTVL");
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (ka.count > 0) {
+    if (auto s = set(IPPROTO_TCP, TCP_KEEPCNT, ka.count, "TCP_KEEPCNT");
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::unique_ptr<Transport> MakeSocketTransport(int fd, std::string peer) {
+  return std::make_unique<SocketTransport>(fd, std::move(peer));
+}
+
+absl::StatusOr<std::unique_ptr<Transport>> ConnectTcp(
+    const TcpEndpoint& endpoint, absl::Time deadline) {
+  const std::string peer =
+      internal::FormatHostPort(endpoint.host, endpoint.port);
+  if (endpoint.port < 1 || endpoint.port > 65535) {
+    return InvalidArgumentError(
+        absl::StrCat("connect to ", peer, ": port must be in 1-65535"));
+  }
+  if (endpoint.host.empty()) {
+    return InvalidArgumentError("connect: empty host name");
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+  addrinfo* found = nullptr;
+  // Name resolution is the one wait the deadline cannot bound (getaddrinfo
+  // blocks); numeric addresses and /etc/hosts names resolve at once.
+  const std::string port = absl::StrCat(endpoint.port);
+  int rc = ::getaddrinfo(endpoint.host.c_str(), port.c_str(), &hints, &found);
+  if (rc == EAI_NONAME || rc == EAI_ADDRFAMILY || rc == EAI_NODATA) {
+    // AI_ADDRCONFIG hides ::1 on hosts whose only IPv6 address is loopback.
+    hints.ai_flags = AI_NUMERICSERV;
+    rc = ::getaddrinfo(endpoint.host.c_str(), port.c_str(), &hints, &found);
+  }
+  if (rc != 0) {
+    return ConnectionError(absl::StrCat("connect to ", peer,
+                                        ": cannot resolve host: ",
+                                        ::gai_strerror(rc)));
+  }
+  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found,
+                                                            &::freeaddrinfo);
+  absl::Status last = ConnectionError(
+      absl::StrCat("connect to ", peer, ": host has no addresses"));
+  for (const addrinfo* ai = list.get(); ai != nullptr; ai = ai->ai_next) {
+    FdGuard fd(::socket(ai->ai_family,
+                        ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                        ai->ai_protocol));
+    if (fd.get() < 0) {
+      last = ErrnoError(errno, absl::StrCat("connect to ", peer, ": socket"));
+      continue;
+    }
+    last = ConnectFd(fd.get(), ai->ai_addr, ai->ai_addrlen, deadline, peer);
+    if (IsTimeout(last)) return last;  // The deadline covers all addresses.
+    if (!last.ok()) continue;
+    if (absl::Status s = SetTcpOptions(fd.get(), endpoint, peer); !s.ok()) {
+      return s;
+    }
+    return MakeSocketTransport(fd.release(), peer);
+  }
+  return last;
+}
+
+absl::StatusOr<std::unique_ptr<Transport>> ConnectUnix(absl::string_view path,
+                                                      absl::Time deadline) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof(addr.sun_path)) {
+    return InvalidArgumentError(absl::StrCat(
+        "unix socket path '", path, "' must be 1-", sizeof(addr.sun_path) - 1,
+        " bytes long"));
+  }
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  const std::string peer(path);
+  FdGuard fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (fd.get() < 0) {
+    return ErrnoError(errno, absl::StrCat("connect to ", peer, ": socket"));
+  }
+  absl::Status s = ConnectFd(fd.get(), reinterpret_cast<const sockaddr*>(&addr),
+                             sizeof(addr), deadline, peer);
+  if (!s.ok()) return s;
+  return MakeSocketTransport(fd.release(), peer);
+}
+
+}  // namespace valkey

@@ -1,0 +1,76 @@
+// Plain-socket transports: TCP (IPv4 and IPv6) and Unix domain sockets.
+//
+//   TcpEndpoint ep{.host = "127.0.0.1", .port = 6379};
+//   auto t = ConnectTcp(ep, absl::Now() + absl::Seconds(2));
+//
+// Every system call that could block is preceded by poll() with the time left
+// until the deadline, so a dead or silent peer never blocks a caller past it.
+//
+// Thread-safety: the connect functions are thread-safe; each returned
+// transport is used by one thread at a time.
+
+#ifndef VALKEY_CONNECTION_SOCKET_TRANSPORT_H_
+#define VALKEY_CONNECTION_SOCKET_TRANSPORT_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "valkey/connection/transport.h"
+
+namespace valkey {
+
+struct TcpKeepalive {
+  bool enabled = true;
+  // Idle time before the first probe, the interval between probes, and how
+  // many unanswered probes drop the connection. Zero keeps the OS default.
+  absl::Duration idle = absl::ZeroDuration();
+  absl::Duration interval = absl::ZeroDuration();
+  int count = 0;
+};
+
+struct TcpEndpoint {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  bool tcp_nodelay = true;
+  TcpKeepalive keepalive;
+};
+
+// Resolves `endpoint.host` and tries every address it has (IPv4 and IPv6, in
+// resolver order) until one connects or `deadline` passes.
+// Errors: UNAVAILABLE (kConnection) naming host:port and the last address's
+// error (refused, unreachable, resolution failure); DEADLINE_EXCEEDED
+// (kTimeout) when the deadline passes first; INVALID_ARGUMENT for a port
+// outside 1-65535.
+absl::StatusOr<std::unique_ptr<Transport>> ConnectTcp(
+    const TcpEndpoint& endpoint, absl::Time deadline);
+
+// Connects to the Unix domain socket at `path`.
+// Errors: INVALID_ARGUMENT when the path does not fit sockaddr_un (107
+// bytes); UNAVAILABLE (missing socket, refused); DEADLINE_EXCEEDED.
+absl::StatusOr<std::unique_ptr<Transport>> ConnectUnix(absl::string_view path,
+                                                      absl::Time deadline);
+
+// Wraps an already connected socket `fd` (owned from now on). `peer` names it
+// in error messages.
+std::unique_ptr<Transport> MakeSocketTransport(int fd, std::string peer);
+
+namespace internal {
+
+// Waits until `fd` is ready for `events` (POLLIN / POLLOUT) or `deadline`
+// passes, retrying on EINTR. Returns OK when ready (or in error/hang-up,
+// which the following syscall reports); DEADLINE_EXCEEDED naming `what` and
+// `peer` otherwise.
+absl::Status WaitFd(int fd, short events, absl::Time deadline,
+                    absl::string_view what, absl::string_view peer);
+
+// "host:port", with brackets around an IPv6 literal.
+std::string FormatHostPort(absl::string_view host, int port);
+
+}  // namespace internal
+}  // namespace valkey
+
+#endif  // VALKEY_CONNECTION_SOCKET_TRANSPORT_H_

@@ -1,0 +1,152 @@
+// Transport behaviour that needs no valkey-server: scripted peers on
+// loopback (a listener that never answers, a closed port, a socket pair).
+
+#include "valkey/connection/socket_transport.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "valkey/common/errors.h"
+
+namespace valkey {
+namespace {
+
+// A TCP listener on 127.0.0.1 that accepts at the kernel level (backlog) but
+// never reads or writes: a silent peer.
+class SilentListener {
+ public:
+  SilentListener() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)),
+              0);
+    EXPECT_EQ(::listen(fd_, 16), 0);
+    socklen_t len = sizeof(addr);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~SilentListener() { Close(); }
+  void Close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  int port() const { return port_; }
+  int fd() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+absl::Time In(absl::Duration d) { return absl::Now() + d; }
+
+TEST(SocketTransportTest, RefusedPortIsUnavailableAndFast) {
+  SilentListener listener;
+  const int port = listener.port();
+  listener.Close();  // Nothing listens there now.
+  const absl::Time start = absl::Now();
+  auto t = ConnectTcp({.host = "127.0.0.1", .port = port}, In(absl::Seconds(5)));
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(IsConnectionError(t.status()));
+  EXPECT_NE(t.status().message().find(absl::StrCat("127.0.0.1:", port)),
+            std::string::npos)
+      << t.status();
+  EXPECT_NE(t.status().message().find("refused"), std::string::npos)
+      << t.status();
+  // "Fast": well before the 5 s deadline (a refused connect does not wait).
+  EXPECT_LT(absl::Now() - start, absl::Seconds(4));
+}
+
+TEST(SocketTransportTest, SilentPeerReadTimesOut) {
+  SilentListener listener;
+  auto t = ConnectTcp({.host = "127.0.0.1", .port = listener.port()},
+                      In(absl::Seconds(5)));
+  ASSERT_TRUE(t.ok()) << t.status();
+  ASSERT_TRUE((*t)->Write("PING\r\n", In(absl::Seconds(1))).ok());
+  char buf[16];
+  const absl::Time start = absl::Now();
+  auto n = (*t)->Read(buf, sizeof(buf), In(absl::Milliseconds(200)));
+  ASSERT_FALSE(n.ok());
+  EXPECT_EQ(n.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_TRUE(IsTimeout(n.status()));
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(195));
+  EXPECT_FALSE((*t)->Readable());
+}
+
+TEST(SocketTransportTest, LocalhostResolvesAndConnects) {
+  SilentListener listener;
+  auto t = ConnectTcp({.host = "localhost", .port = listener.port()},
+                      In(absl::Seconds(5)));
+  // localhost may resolve to ::1 first, where nothing listens: every address
+  // is tried, so 127.0.0.1 is reached.
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ((*t)->peer(), absl::StrCat("localhost:", listener.port()));
+}
+
+TEST(SocketTransportTest, BadEndpoints) {
+  auto port = ConnectTcp({.host = "127.0.0.1", .port = 0}, In(absl::Seconds(1)));
+  EXPECT_EQ(port.status().code(), absl::StatusCode::kInvalidArgument);
+  auto empty = ConnectTcp({.host = "", .port = 6379}, In(absl::Seconds(1)));
+  EXPECT_EQ(empty.status().code(), absl::StatusCode::kInvalidArgument);
+  auto long_path = ConnectUnix(std::string(200, 'x'), In(absl::Seconds(1)));
+  EXPECT_EQ(long_path.status().code(), absl::StatusCode::kInvalidArgument);
+  auto missing = ConnectUnix("/tmp/valkey-cpp-no-such.sock", In(absl::Seconds(1)));
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(missing.status().message().find("/tmp/valkey-cpp-no-such.sock"),
+            std::string::npos);
+}
+
+TEST(SocketTransportTest, ReadWriteAndEofOverSocketPair) {
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+  auto a = MakeSocketTransport(fds[0], "pair-a");
+  auto b = MakeSocketTransport(fds[1], "pair-b");
+  // Larger than the socket buffer: Write must wait for the reader.
+  const std::string big(4 << 20, 'v');
+  std::string got;
+  std::thread reader([&] {
+    char buf[65536];
+    while (got.size() < big.size()) {
+      auto n = b->Read(buf, sizeof(buf), In(absl::Seconds(10)));
+      if (!n.ok()) break;
+      got.append(buf, *n);
+    }
+  });
+  ASSERT_TRUE(a->Write(big, In(absl::Seconds(10))).ok());
+  reader.join();
+  EXPECT_EQ(got.size(), big.size());
+  EXPECT_FALSE(b->Readable());
+  a->Close();
+  EXPECT_TRUE(b->Readable());  // EOF is readable.
+  char c;
+  auto eof = b->Read(&c, 1, In(absl::Seconds(1)));
+  EXPECT_EQ(eof.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(eof.status().message().find("closed by server"), std::string::npos);
+  auto closed = a->Write("x", In(absl::Seconds(1)));
+  EXPECT_EQ(closed.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(a->fd(), -1);
+}
+
+TEST(SocketTransportTest, WriteToVanishedPeerFailsWithoutSigpipe) {
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+  auto a = MakeSocketTransport(fds[0], "pair-a");
+  ::close(fds[1]);
+  absl::Status s = a->Write("PING\r\n", In(absl::Seconds(1)));
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+}
+
+}  // namespace
+}  // namespace valkey
