@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include "absl/strings/escaping.h"
@@ -162,6 +163,7 @@ Reply Reply::Clone() const {
   copy.root_ = root_;
   copy.num_nodes_ = num_nodes_;
   copy.storage_units_ = storage_units_;
+  std::memcpy(copy.inline_bytes_, inline_bytes_, kInlineBytes);
   if (storage_units_ > 0) {
     copy.storage_.reset(new Node[storage_units_]);
     std::memcpy(copy.storage_.get(), storage_.get(),

@@ -5,7 +5,9 @@
 // buffer the Reply owns; aggregates are stored as a flat array of fixed-size
 // nodes in the same block. A Reply with no string (an integer, a null, a
 // boolean, a double) allocates nothing; every other Reply allocates exactly
-// one block, whatever its element count. Moving a Reply is a few word copies.
+// one block, whatever its element count, except a lone string of at most 16
+// bytes ("OK", a short value), which is kept inside the Reply object. Moving
+// a Reply copies 48 bytes.
 //
 // Sub-elements are reached through ReplyView, a small non-owning handle. A
 // view is valid while its Reply is alive and stays at the same address:
@@ -337,8 +339,11 @@ class Reply {
   // The root value; valid until this Reply is destroyed or moved.
   ReplyView view() const {
     const Node* nodes = num_nodes_ > 1 ? storage_.get() : &root_;
-    const char* bytes = reinterpret_cast<const char*>(
-        storage_.get() + (num_nodes_ > 1 ? num_nodes_ : 0));
+    const char* bytes =
+        storage_ != nullptr
+            ? reinterpret_cast<const char*>(storage_.get() +
+                                            (num_nodes_ > 1 ? num_nodes_ : 0))
+            : inline_bytes_;
     return ReplyView(nodes, nodes, bytes);
   }
 
@@ -387,6 +392,10 @@ class Reply {
   // [nodes (when num_nodes_ > 1)][bytes], one allocation. Node is trivial,
   // so new Node[n] does not initialise anything.
   std::unique_ptr<Node[]> storage_;
+  // The string of a scalar reply of at most kInlineBytes ("OK", "QUEUED", a
+  // short bulk) lives here when storage_ is null: no allocation at all.
+  static constexpr size_t kInlineBytes = 16;
+  char inline_bytes_[kInlineBytes] = {};
 };
 
 }  // namespace valkey

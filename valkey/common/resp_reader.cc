@@ -501,16 +501,20 @@ void RespReader::BuildScalar(const Node& node, Reply* reply) {
   // Copy just the string (with a verbatim string's "fmt:" prefix).
   const size_t prefix = node.type == ReplyType::kVerbatim ? 4 : 0;
   const size_t len = node.size + prefix;
-  const size_t units = Reply::UnitsFor(len);
-  if (units > reply->storage_units_) {
-    reply->storage_.reset(new Node[units]);
-    reply->storage_units_ = static_cast<uint32_t>(units);
-  }
-  if (len > 0) {
-    std::memcpy(reply->storage_.get(),
-                buf_.get() + start_ + node.payload - prefix, len);
-  }
+  const char* src = buf_.get() + start_ + node.payload - prefix;
   reply->root_.payload = prefix;
+  char* dst;
+  if (reply->storage_ == nullptr && len <= Reply::kInlineBytes) {
+    dst = reply->inline_bytes_;
+  } else {
+    const size_t units = Reply::UnitsFor(len);
+    if (units > reply->storage_units_) {
+      reply->storage_.reset(new Node[units]);
+      reply->storage_units_ = static_cast<uint32_t>(units);
+    }
+    dst = reinterpret_cast<char*>(reply->storage_.get());
+  }
+  if (len > 0) std::memcpy(dst, src, len);
 }
 
 void RespReader::BuildTree(Reply* reply) {

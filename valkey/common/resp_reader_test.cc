@@ -309,7 +309,8 @@ TEST(RespReaderTest, ZeroCopyFeed) {
 
 TEST(RespReaderTest, ReadReusesReply) {
   RespReader reader;
-  reader.Feed("$5\r\nhello\r\n$2\r\nhi\r\n*1\r\n:1\r\n:9\r\n");
+  reader.Feed("$5\r\nhello\r\n$2\r\nhi\r\n*1\r\n:1\r\n:9\r\n$2\r\nab\r\n"
+              "$20\r\n01234567890123456789\r\n+x\r\n");
   Reply r;
   ASSERT_EQ(reader.Read(&r), RespReader::Result::kReply);
   EXPECT_EQ(r.str(), "hello");
@@ -319,6 +320,14 @@ TEST(RespReaderTest, ReadReusesReply) {
   EXPECT_EQ(r.DebugString(), "[1]");
   ASSERT_EQ(reader.Read(&r), RespReader::Result::kReply);
   EXPECT_EQ(r.integer(), 9);
+  ASSERT_EQ(reader.Read(&r), RespReader::Result::kReply);
+  EXPECT_EQ(r.str(), "ab");
+  ASSERT_EQ(reader.Read(&r), RespReader::Result::kReply);
+  EXPECT_EQ(r.str(), "01234567890123456789");
+  Reply moved = std::move(r);
+  EXPECT_EQ(moved.str(), "01234567890123456789");
+  ASSERT_EQ(reader.Read(&r), RespReader::Result::kReply);
+  EXPECT_EQ(r.str(), "x");
 }
 
 struct BadCase {
