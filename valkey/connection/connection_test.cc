@@ -74,6 +74,19 @@ TEST(ConnectionTest, TcpResp3AndResp2) {
   }
 }
 
+TEST(ConnectionTest, Ipv6Loopback) {
+  ValkeyServer::Options server_options;
+  server_options.ipv6 = true;
+  auto server = StartServer(server_options);
+  ASSERT_NE(server, nullptr);
+  ConnectionOptions options = TcpOptions(*server);
+  options.host = "::1";
+  auto conn = Open(options);
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  ExpectPing(**conn);
+  EXPECT_EQ((*conn)->address(), absl::StrCat("[::1]:", server->port()));
+}
+
 TEST(ConnectionTest, UnixSocket) {
   auto server = StartServer();
   ASSERT_NE(server, nullptr);

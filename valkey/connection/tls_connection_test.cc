@@ -1,6 +1,7 @@
 // TLS connections against a real valkey-server with certificates minted at
 // test time: verification, hostname checks, client certificates.
 
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -146,6 +147,34 @@ TEST(TlsConnectionTest, ClientCertificateRequired) {
   auto foreign_refused = Open(foreign);
   EXPECT_EQ(foreign_refused.status().code(), absl::StatusCode::kUnavailable)
       << foreign_refused.status();
+}
+
+TEST(TlsConnectionTest, EncryptedClientKeyWithPassword) {
+  auto server = StartTlsServer(ValkeyServer::TlsAuthClients::kYes);
+  ASSERT_NE(server, nullptr);
+  const std::string encrypted = server->temp_dir() + "/client-enc.key";
+  const std::string command =
+      "openssl pkey -in '" + server->certs()->client_key +
+      "' -aes256 -passout pass:key-Pa55 -out '" + encrypted + "' 2>/dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+
+  ConnectionOptions options = TlsOptionsFor(*server);
+  options.tls.cert_file = server->client_cert_path();
+  options.tls.key_file = encrypted;
+  options.tls.key_password = "key-Pa55";
+  auto conn = Open(options);
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  EXPECT_TRUE((*conn)->Execute("PING").ok());
+
+  options.tls.key_password = "not-the-Pa55";
+  auto wrong = Connector::Create(options);
+  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(wrong.status().message(), "key_password"))
+      << wrong.status();
+  EXPECT_FALSE(absl::StrContains(wrong.status().message(), "not-the-Pa55"));
+  options.tls.key_password.clear();
+  EXPECT_EQ(Connector::Create(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(TlsConnectionTest, BadTlsFilesAreInvalidArgument) {
