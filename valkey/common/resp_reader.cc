@@ -81,7 +81,7 @@ void RespReader::MakeRoom(size_t n) {
 
 void RespReader::Feed(absl::string_view bytes) {
   if (!status_.ok() || bytes.empty()) return;
-  MakeRoom(bytes.size());
+  if (cap_ - end_ < bytes.size()) MakeRoom(bytes.size());
   std::memcpy(buf_.get() + end_, bytes.data(), bytes.size());
   end_ += bytes.size();
 }
@@ -111,9 +111,122 @@ absl::StatusOr<std::optional<Reply>> RespReader::Next() {
 
 RespReader::Result RespReader::Read(Reply* reply) {
   if (!status_.ok()) return Result::kError;
+  if (stack_.empty() && pos_ < end_ && TryFastScalar(reply)) {
+    return Result::kReply;
+  }
   return Parse(reply);
 }
 
+namespace {
+
+// Copies len <= 16 bytes without a call to memcpy.
+inline void CopySmall(char* dst, const char* src, size_t len) {
+  if (len >= 8) {
+    std::memcpy(dst, src, 8);
+    std::memcpy(dst + len - 8, src + len - 8, 8);
+  } else if (len >= 4) {
+    std::memcpy(dst, src, 4);
+    std::memcpy(dst + len - 4, src + len - 4, 4);
+  } else {
+    for (size_t i = 0; i < len; ++i) dst[i] = src[i];
+  }
+}
+
+}  // namespace
+
+// The common top-level replies ("+OK", ":n", a short bulk string) complete in
+// the buffer, handled without the general machinery. Anything unusual
+// (incomplete, malformed, over a limit, another type) returns false and is
+// left to Parse(), which re-reads it from the same position.
+bool RespReader::TryFastScalar(Reply* reply) {
+  const char* const b = buf_.get() + pos_;
+  const char* const e = buf_.get() + end_;
+  const char* q = b + 1;
+  ReplyType type;
+  const char* str;
+  size_t len;
+  switch (*b) {
+    case '$': {
+      uint64_t n = 0;
+      for (; q < e && q - b <= 18; ++q) {
+        const unsigned d = static_cast<unsigned char>(*q) - '0';
+        if (d > 9) break;
+        n = n * 10 + d;
+      }
+      if (q == b + 1 || e - q < 2 || q[0] != '\r' || q[1] != '\n') {
+        return false;
+      }
+      str = q + 2;
+      if (n > limits_.max_bulk_length ||
+          static_cast<uint64_t>(e - str) < n + 2 || str[n] != '\r' ||
+          str[n + 1] != '\n') {
+        return false;
+      }
+      type = ReplyType::kBulkString;
+      len = n;
+      q = str + n + 2;
+      break;
+    }
+    case '+': {
+      const size_t avail = e - q;
+      const size_t scan = std::min<size_t>(avail, Reply::kInlineBytes + 2);
+      const char* cr = static_cast<const char*>(std::memchr(q, '\r', scan));
+      if (cr == nullptr || cr + 1 == e || cr[1] != '\n') return false;
+      type = ReplyType::kSimpleString;
+      str = q;
+      len = cr - q;
+      if (len > limits_.max_bulk_length) return false;
+      q = cr + 2;
+      break;
+    }
+    case ':': {
+      const bool negative = q < e && *q == '-';
+      if (negative) ++q;
+      const char* digits = q;
+      uint64_t v = 0;
+      for (; q < e && q - digits < 18; ++q) {
+        const unsigned d = static_cast<unsigned char>(*q) - '0';
+        if (d > 9) break;
+        v = v * 10 + d;
+      }
+      if (q == digits || e - q < 2 || q[0] != '\r' || q[1] != '\n' ||
+          static_cast<uint64_t>(q + 2 - (buf_.get() + start_)) >
+              limits_.max_reply_bytes) {
+        return false;
+      }
+      reply->num_nodes_ = 1;
+      reply->root_ = MakeNode(ReplyType::kInteger, 0,
+                              negative ? 0 - v : v);
+      pos_ = q + 2 - buf_.get();
+      FinishReply();
+      return true;
+    }
+    default:
+      return false;
+  }
+  if (static_cast<uint64_t>(q - (buf_.get() + start_)) >
+      limits_.max_reply_bytes) {
+    return false;
+  }
+  reply->num_nodes_ = 1;
+  reply->root_ = MakeNode(type, static_cast<uint32_t>(len), 0);
+  if (reply->storage_ == nullptr && len <= Reply::kInlineBytes) {
+    CopySmall(reply->inline_bytes_, str, len);
+  } else {
+    const size_t units = Reply::UnitsFor(len);
+    if (units > reply->storage_units_) {
+      reply->storage_.reset(new Node[units]);
+      reply->storage_units_ = static_cast<uint32_t>(units);
+    }
+    std::memcpy(reply->storage_.get(), str, len);
+  }
+  pos_ = q - buf_.get();
+  FinishReply();
+  return true;
+}
+
+// The failure paths below are out of line and cold so that the parsing
+// functions build no strings and stay small.
 RespReader::Step RespReader::Fail(size_t at, absl::string_view what) {
   status_ = ProtocolError(absl::StrCat("RESP protocol error at byte ",
                                        base_offset_ + at, ": ", what));
@@ -122,11 +235,29 @@ RespReader::Step RespReader::Fail(size_t at, absl::string_view what) {
   return Step::kError;
 }
 
+RespReader::Step RespReader::FailByte(size_t at, const char* what, char byte) {
+  return Fail(at, absl::StrCat(what, " ", DescribeByte(byte)));
+}
+
+RespReader::Step RespReader::FailLimit(size_t at, const char* what,
+                                       uint64_t value, const char* limit_name,
+                                       uint64_t limit) {
+  return Fail(at, absl::StrCat(what, " ", value, " exceeds ", limit_name, " (",
+                               limit, ")"));
+}
+
+RespReader::Step RespReader::FailDouble(size_t from, size_t cr) {
+  return Fail(from, absl::StrCat("invalid double \"",
+                                 absl::CEscape(absl::string_view(
+                                     buf_.get() + from, cr - from)),
+                                 "\""));
+}
+
 RespReader::Result RespReader::NeedMore() {
   // An unfinished reply extends at least to the end of the input.
   if (end_ - start_ > limits_.max_reply_bytes) {
-    Fail(start_, absl::StrCat("reply longer than max_reply_bytes (",
-                              limits_.max_reply_bytes, ")"));
+    FailLimit(start_, "reply length", end_ - start_, "max_reply_bytes",
+              limits_.max_reply_bytes);
     return Result::kError;
   }
   return Result::kNeedMore;
@@ -146,9 +277,7 @@ RespReader::Step RespReader::ParseLength(size_t p, char type, int64_t& value,
       next = p + 4;
       return Step::kScalar;
     }
-    return Fail(p, absl::StrCat("invalid length for type '",
-                                absl::string_view(&type, 1),
-                                "': negative"));
+    return FailByte(p, "negative length for type", type);
   }
   if (b[p] == '?') {
     return Fail(p, "streamed RESP3 types (\"?\" lengths) are not supported");
@@ -164,12 +293,10 @@ RespReader::Step RespReader::ParseLength(size_t p, char type, int64_t& value,
     v = v * 10 + d;
   }
   if (i == p) {
-    return Fail(i, absl::StrCat("invalid length: expected a digit, got ",
-                                DescribeByte(b[i])));
+    return FailByte(i, "invalid length: expected a digit, got", b[i]);
   }
   if (b[i] != '\r') {
-    return Fail(i, absl::StrCat("invalid length: expected CR, got ",
-                                DescribeByte(b[i])));
+    return FailByte(i, "invalid length: expected CR, got", b[i]);
   }
   if (i + 1 == end_) return Step::kNeedMore;
   if (b[i + 1] != '\n') return Fail(i + 1, "CR not followed by LF");
@@ -197,12 +324,10 @@ RespReader::Step RespReader::ParseInteger(size_t p, int64_t& value,
     v = v * 10 + d;
   }
   if (i == digits) {
-    return Fail(i, absl::StrCat("invalid integer: expected a digit, got ",
-                                DescribeByte(b[i])));
+    return FailByte(i, "invalid integer: expected a digit, got", b[i]);
   }
   if (b[i] != '\r') {
-    return Fail(i, absl::StrCat("invalid integer: expected CR, got ",
-                                DescribeByte(b[i])));
+    return FailByte(i, "invalid integer: expected CR, got", b[i]);
   }
   if (i + 1 == end_) return Step::kNeedMore;
   if (b[i + 1] != '\n') return Fail(i + 1, "CR not followed by LF");
@@ -216,7 +341,7 @@ RespReader::Step RespReader::ParseInteger(size_t p, int64_t& value,
 
 // Finds the CR of the "\r\n" ending a line that starts at `from`.
 RespReader::Step RespReader::FindLineEnd(size_t from, uint64_t max_len,
-                                         size_t& cr) {
+                                         const char* limit_name, size_t& cr) {
   const char* b = buf_.get();
   const size_t scan = from + line_scanned_;
   const void* hit = scan < end_ ? std::memchr(b + scan, '\r', end_ - scan)
@@ -224,13 +349,13 @@ RespReader::Step RespReader::FindLineEnd(size_t from, uint64_t max_len,
   if (hit == nullptr) {
     line_scanned_ = end_ - from;
     if (end_ - from > max_len) {
-      return Fail(from, absl::StrCat("line longer than ", max_len, " bytes"));
+      return FailLimit(from, "line length", end_ - from, limit_name, max_len);
     }
     return Step::kNeedMore;
   }
   const size_t i = static_cast<const char*>(hit) - b;
   if (i - from > max_len) {
-    return Fail(from, absl::StrCat("line longer than ", max_len, " bytes"));
+    return FailLimit(from, "line length", i - from, limit_name, max_len);
   }
   if (i + 1 == end_) {
     line_scanned_ = i - from;
@@ -261,14 +386,13 @@ RespReader::Step RespReader::ParseElement(Node& node, uint64_t& count,
       }
       const uint64_t n = static_cast<uint64_t>(len);
       if (n > limits_.max_bulk_length) {
-        return Fail(p, absl::StrCat("bulk length ", n,
-                                    " exceeds max_bulk_length (",
-                                    limits_.max_bulk_length, ")"));
+        return FailLimit(p, "bulk length", n, "max_bulk_length",
+                         limits_.max_bulk_length);
       }
       const size_t payload_end = q + n;
       if (payload_end + 2 - start_ > limits_.max_reply_bytes) {
-        return Fail(p, absl::StrCat("reply longer than max_reply_bytes (",
-                                    limits_.max_reply_bytes, ")"));
+        return FailLimit(p, "reply length", payload_end + 2 - start_,
+                         "max_reply_bytes", limits_.max_reply_bytes);
       }
       if (end_ < payload_end + 2) return Step::kNeedMore;
       if (b[payload_end] != '\r' || b[payload_end + 1] != '\n') {
@@ -307,13 +431,12 @@ RespReader::Step RespReader::ParseElement(Node& node, uint64_t& count,
       }
       const uint64_t n = static_cast<uint64_t>(len);
       if (n > limits_.max_elements) {
-        return Fail(p, absl::StrCat("aggregate of ", n,
-                                    " entries exceeds max_elements (",
-                                    limits_.max_elements, ")"));
+        return FailLimit(p, "aggregate size", n, "max_elements",
+                         limits_.max_elements);
       }
       if (stack_.size() >= limits_.max_depth) {
-        return Fail(p, absl::StrCat("nesting deeper than max_depth (",
-                                    limits_.max_depth, ")"));
+        return FailLimit(p, "nesting depth", stack_.size() + 1, "max_depth",
+                         limits_.max_depth);
       }
       ReplyType t = ReplyType::kArray;
       uint64_t children = n;
@@ -347,7 +470,8 @@ RespReader::Step RespReader::ParseElement(Node& node, uint64_t& count,
     case '-':
     case '(': {
       size_t cr;
-      const Step s = FindLineEnd(p + 1, limits_.max_bulk_length, cr);
+      const Step s = FindLineEnd(p + 1, limits_.max_bulk_length,
+                                     "max_bulk_length", cr);
       if (s != Step::kScalar) return s;
       if (type == '(') {
         size_t i = p + 1;
@@ -355,8 +479,7 @@ RespReader::Step RespReader::ParseElement(Node& node, uint64_t& count,
         if (i == cr) return Fail(i, "big number without digits");
         for (; i < cr; ++i) {
           if (b[i] < '0' || b[i] > '9') {
-            return Fail(i, absl::StrCat("invalid big number: ",
-                                        DescribeByte(b[i])));
+            return FailByte(i, "invalid big number: unexpected", b[i]);
           }
         }
       }
@@ -369,7 +492,8 @@ RespReader::Step RespReader::ParseElement(Node& node, uint64_t& count,
     }
     case ',': {
       size_t cr;
-      const Step s = FindLineEnd(p + 1, kMaxDoubleLine, cr);
+      const Step s = FindLineEnd(p + 1, kMaxDoubleLine,
+                                     "the double length limit", cr);
       if (s != Step::kScalar) return s;
       const char* first = b + p + 1;
       const char* last = b + cr;
@@ -381,10 +505,7 @@ RespReader::Step RespReader::ParseElement(Node& node, uint64_t& count,
       double d = 0;
       const std::from_chars_result r = std::from_chars(first, last, d);
       if (r.ec != std::errc() || r.ptr != last || first == last) {
-        return Fail(p + 1, absl::StrCat("invalid double \"",
-                                        absl::CEscape(absl::string_view(
-                                            b + p + 1, cr - p - 1)),
-                                        "\""));
+        return FailDouble(p + 1, cr);
       }
       uint64_t bits;
       std::memcpy(&bits, &d, sizeof bits);
@@ -416,11 +537,10 @@ RespReader::Step RespReader::ParseElement(Node& node, uint64_t& count,
       return Step::kScalar;
     }
     default:
-      return Fail(p, absl::StrCat("unknown RESP type byte ", DescribeByte(type)));
+      return FailByte(p, "unknown RESP type byte", type);
   }
   // Malformed boolean or null.
-  return Fail(p, absl::StrCat("malformed '", absl::string_view(&type, 1),
-                              "' value"));
+  return FailByte(p, "malformed value of type", type);
 }
 
 RespReader::Result RespReader::Parse(Reply* reply) {
@@ -455,8 +575,8 @@ RespReader::Result RespReader::Parse(Reply* reply) {
         break;
     }
     if (next - start_ > limits_.max_reply_bytes) {
-      Fail(pos_, absl::StrCat("reply longer than max_reply_bytes (",
-                              limits_.max_reply_bytes, ")"));
+      FailLimit(pos_, "reply length", next - start_, "max_reply_bytes",
+                limits_.max_reply_bytes);
       return Result::kError;
     }
     pos_ = next;
@@ -535,6 +655,7 @@ void RespReader::BuildTree(Reply* reply) {
 }
 
 void RespReader::FinishReply() {
+  line_scanned_ = 0;
   start_ = pos_;
   if (start_ == end_) {
     base_offset_ += end_;

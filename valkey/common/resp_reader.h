@@ -137,13 +137,23 @@ class RespReader {
 
   enum class Step { kScalar, kAggregate, kAttribute, kNeedMore, kError };
 
+  bool TryFastScalar(Reply* reply);
   Result Parse(Reply* reply);
   Step ParseElement(Node& node, uint64_t& count, size_t& next);
   Step ParseLength(size_t p, char type, int64_t& value, size_t& next);
   Step ParseInteger(size_t p, int64_t& value, size_t& next);
-  Step FindLineEnd(size_t from, uint64_t max_len, size_t& cr);
+  Step FindLineEnd(size_t from, uint64_t max_len, const char* limit_name,
+                   size_t& cr);
   Result NeedMore();
-  Step Fail(size_t at, absl::string_view what);
+  // Record the sticky DATA_LOSS status; return Step::kError.
+  [[gnu::cold, gnu::noinline]] Step Fail(size_t at, absl::string_view what);
+  [[gnu::cold, gnu::noinline]] Step FailByte(size_t at, const char* what,
+                                             char byte);
+  [[gnu::cold, gnu::noinline]] Step FailLimit(size_t at, const char* what,
+                                              uint64_t value,
+                                              const char* limit_name,
+                                              uint64_t limit);
+  [[gnu::cold, gnu::noinline]] Step FailDouble(size_t from, size_t cr);
   void BuildScalar(const Node& node, Reply* reply);
   void BuildTree(Reply* reply);
   void FinishReply();
