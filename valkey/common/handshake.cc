@@ -19,24 +19,21 @@ absl::StatusOr<HandshakePlan> HandshakePlan::Create(
   HandshakePlan plan;
   plan.db_ = options.db;
   plan.protocol_ = options.protocol;
-  const bool auth = credentials.has_value() && !credentials->password.empty();
-  if (credentials.has_value() && !credentials->username.empty() && !auth) {
-    return InvalidArgumentError(absl::StrCat(
-        "connection.username: user '", credentials->username,
-        "' is set but no password is"));
-  }
+  // A user name alone authenticates a "nopass" ACL user (any password,
+  // here the empty one, is accepted); a password alone is the default user.
+  const bool auth = credentials.has_value() &&
+                    (!credentials->password.empty() ||
+                     !credentials->username.empty());
   if (auth) plan.username_ = credentials->username;
-  // AUTH with one argument authenticates the "default" user.
-  const std::string& user =
-      auth && !credentials->username.empty() ? credentials->username
-                                             : std::string();
+  const std::string user = auth ? credentials->username : std::string();
+  const std::string password = auth ? credentials->password : std::string();
   std::string& out = plan.bytes_;
 
   if (options.protocol == 3) {
     const std::string hello_user = user.empty() ? "default" : user;
     std::vector<absl::string_view> hello = {"HELLO", "3"};
     if (auth) {
-      hello.insert(hello.end(), {"AUTH", hello_user, credentials->password});
+      hello.insert(hello.end(), {"AUTH", hello_user, password});
     }
     if (!options.client_name.empty()) {
       hello.insert(hello.end(), {"SETNAME", options.client_name});
@@ -46,9 +43,9 @@ absl::StatusOr<HandshakePlan> HandshakePlan::Create(
   } else {
     if (auth) {
       if (user.empty()) {
-        AppendCommand(out, "AUTH", credentials->password);
+        AppendCommand(out, "AUTH", password);
       } else {
-        AppendCommand(out, "AUTH", user, credentials->password);
+        AppendCommand(out, "AUTH", user, password);
       }
       plan.steps_.push_back(Step::kAuth);
     }
@@ -66,6 +63,10 @@ absl::StatusOr<HandshakePlan> HandshakePlan::Create(
       AppendCommand(out, "CLIENT", "SETINFO", "LIB-VER", options.lib_version);
       plan.steps_.push_back(Step::kSetLibVersion);
     }
+  }
+  if (options.client_capa_redirect) {
+    AppendCommand(out, "CLIENT", "CAPA", "redirect");
+    plan.steps_.push_back(Step::kCapaRedirect);
   }
   if (options.db != 0) {
     AppendCommand(out, "SELECT", options.db);
@@ -112,8 +113,9 @@ absl::Status HandshakePlan::Check(size_t i, const ReplyView& reply,
       return Annotate(error, absl::StrCat("CLIENT SETNAME on ", address));
     case Step::kSetLibName:
     case Step::kSetLibVersion:
-      // Servers before 7.2 lack CLIENT SETINFO; the library info is a
-      // courtesy, never a reason to fail. An auth failure surfaces on the
+    case Step::kCapaRedirect:
+      // Servers before 7.2 lack CLIENT SETINFO (and before 8.0, CLIENT
+      // CAPA): courtesies, never a reason to fail. An auth failure surfaces on the
       // AUTH/HELLO step instead.
       return absl::OkStatus();
     case Step::kSelect:

@@ -7,7 +7,8 @@
 //
 //   RESP3: HELLO 3 [AUTH user pass] [SETNAME name]
 //   RESP2: [AUTH [user] pass] [CLIENT SETNAME name]
-//   both:  [CLIENT SETINFO LIB-NAME n] [CLIENT SETINFO LIB-VER v] [SELECT db]
+//   both:  [CLIENT SETINFO LIB-NAME n] [CLIENT SETINFO LIB-VER v]
+//          [CLIENT CAPA redirect] [SELECT db]
 //
 //   absl::StatusOr<HandshakePlan> plan = HandshakePlan::Create(options, creds);
 //   transport.Write(plan->bytes());
@@ -35,13 +36,20 @@ namespace valkey {
 
 class HandshakePlan {
  public:
-  enum class Step { kHello, kAuth, kSetName, kSetLibName, kSetLibVersion,
-                    kSelect };
+  enum class Step {
+    kHello,
+    kAuth,
+    kSetName,
+    kSetLibName,
+    kSetLibVersion,
+    kCapaRedirect,
+    kSelect,
+  };
 
   // Plans the handshake for `options`, authenticating with `credentials`
-  // when given (an empty password means no AUTH).
-  // Errors: INVALID_ARGUMENT for a protocol other than 2 or 3, or a username
-  // without a password.
+  // when they name a user or a password (both empty: no AUTH; a user with
+  // an empty password suits a "nopass" ACL user).
+  // Errors: INVALID_ARGUMENT for a protocol other than 2 or 3.
   static absl::StatusOr<HandshakePlan> Create(
       const ConnectionOptions& options,
       const std::optional<Credentials>& credentials);

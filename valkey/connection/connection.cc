@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,8 +52,18 @@ absl::StatusOr<std::shared_ptr<const Connector>> Connector::Create(
     return InvalidArgumentError(absl::StrCat(
         "connection.port: ", options.port, " is not in 1-65535"));
   }
+  if (options.tls.enabled && options.is_unix()) {
+    return InvalidArgumentError(
+        "connection.tls: TLS is not available over a Unix socket");
+  }
+  if (options.connect_timeout <= absl::ZeroDuration()) {
+    return InvalidArgumentError("connection.connect_timeout: must be positive");
+  }
+  if (options.socket_timeout <= absl::ZeroDuration()) {
+    return InvalidArgumentError("connection.socket_timeout: must be positive");
+  }
   std::shared_ptr<const TlsContext> tls;
-  if (options.tls.enabled && !options.is_unix()) {
+  if (options.tls.enabled) {
     absl::StatusOr<std::shared_ptr<const TlsContext>> context =
         TlsContext::Create(options.tls);
     if (!context.ok()) return context.status();
@@ -222,7 +233,9 @@ absl::StatusOr<Reply> Connection::ExecutePacked(absl::string_view packed,
   if (absl::Status s = Send(packed); !s.ok()) return s;
   absl::StatusOr<Reply> reply = ReadReply();
   if (reply.ok() && reply->is_error()) {
-    return Annotate(reply->ToStatus(), absl::AsciiStrToUpper(command));
+    return Annotate(reply->ToStatus(),
+                    absl::StrCat(absl::AsciiStrToUpper(command), " on ",
+                                 address_));
   }
   return reply;
 }
@@ -246,7 +259,12 @@ absl::Status Connection::CheckHealth() {
       absl::Now() - last_used_ < interval) {
     return absl::OkStatus();
   }
-  absl::StatusOr<Reply> pong = Execute("PING");
+  // Bounded even when commands may wait forever (no socket time-out): a
+  // health check must not hang on a silent peer.
+  const absl::Duration bound = std::min(connector_->options().socket_timeout,
+                                        connector_->options().connect_timeout);
+  if (absl::Status s = SendCommand("PING"); !s.ok()) return s;
+  absl::StatusOr<Reply> pong = ReadReply(absl::Now() + bound);
   if (!pong.ok()) return pong.status();
   if (pong->str() != "PONG") {
     return Broken(ProtocolError(absl::StrCat(

@@ -46,7 +46,8 @@ class Connection;
 class Connector : public std::enable_shared_from_this<Connector> {
  public:
   // Validates `options` and loads the TLS context once.
-  // Errors: INVALID_ARGUMENT for bad options or unreadable TLS files.
+  // Errors: INVALID_ARGUMENT for bad options (protocol, port, non-positive
+  // time-outs, TLS over a Unix socket) or unreadable TLS files.
   static absl::StatusOr<std::shared_ptr<const Connector>> Create(
       ConnectionOptions options);
 
@@ -110,7 +111,8 @@ class Connection {
   absl::StatusOr<Reply> ReadAny(absl::Time deadline);
 
   // Sends one command and reads its reply; an error reply becomes its
-  // status (see errors.h), annotated with the command name.
+  // status (see errors.h), annotated with the command name and the server
+  // ("GET on 127.0.0.1:6379: WRONGTYPE ...").
   template <typename... Args>
   absl::StatusOr<Reply> Execute(const Args&... args) {
     out_.clear();
@@ -124,7 +126,8 @@ class Connection {
   bool HasPendingData();
 
   // PINGs the server when the connection has been idle longer than the
-  // health-check interval (never during the handshake). Errors as
+  // health-check interval (never during the handshake), waiting at most
+  // min(socket_timeout, connect_timeout) for the answer. Errors as
   // ReadReply; an unexpected answer is DATA_LOSS.
   absl::Status CheckHealth();
 

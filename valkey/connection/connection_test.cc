@@ -230,7 +230,9 @@ TEST(ConnectionTest, ErrorReplyIsAStatusAndKeepsTheConnection) {
   ASSERT_TRUE((*conn)->Execute("LPUSH", "list", "a").ok());
   auto wrong = (*conn)->Execute("get", "list");
   EXPECT_EQ(ServerErrorPrefix(wrong.status()), "WRONGTYPE");
-  EXPECT_TRUE(absl::StartsWith(wrong.status().message(), "GET: WRONGTYPE"))
+  EXPECT_TRUE(absl::StartsWith(
+      wrong.status().message(),
+      absl::StrCat("GET on 127.0.0.1:", server->port(), ": WRONGTYPE")))
       << wrong.status();
   EXPECT_FALSE((*conn)->broken());
   ExpectPing(**conn);
@@ -303,6 +305,24 @@ TEST(ConnectionTest, HealthCheckPingsAfterIdle) {
       << after->str();
 }
 
+TEST(ConnectionTest, NopassAclUserWithoutPassword) {
+  ValkeyServer::Options server_options;
+  server_options.acl_users = {"user svc on nopass ~* +@all"};
+  auto server = StartServer(server_options);
+  ASSERT_NE(server, nullptr);
+  for (int protocol : {2, 3}) {
+    ConnectionOptions options = TcpOptions(*server);
+    options.protocol = protocol;
+    options.client_capa_redirect = true;
+    options.credentials = std::make_shared<StaticCredentialProvider>("svc", "");
+    auto conn = Open(options);
+    ASSERT_TRUE(conn.ok()) << conn.status();
+    auto who = (*conn)->Execute("ACL", "WHOAMI");
+    ASSERT_TRUE(who.ok()) << who.status();
+    EXPECT_EQ(who->str(), "svc");
+  }
+}
+
 TEST(ConnectionTest, BadOptions) {
   ConnectionOptions options;
   options.protocol = 4;
@@ -310,6 +330,15 @@ TEST(ConnectionTest, BadOptions) {
             absl::StatusCode::kInvalidArgument);
   options.protocol = 3;
   options.port = 70000;
+  EXPECT_EQ(Connector::Create(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  options.port = 6379;
+  options.unix_path = "/tmp/x.sock";
+  options.tls.enabled = true;
+  EXPECT_EQ(Connector::Create(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  options.tls.enabled = false;
+  options.connect_timeout = absl::ZeroDuration();
   EXPECT_EQ(Connector::Create(options).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
