@@ -17,6 +17,7 @@
 #include <hiredis/hiredis.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -148,6 +149,61 @@ void HiredisPipeline(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kPipeline);
 }
 
+// --count=<ours|hiredis>/<get16|set16|pipeline100>:<n> runs n iterations
+// outside Google Benchmark, for instruction counts with callgrind (run twice
+// with different n; the difference divided by the difference in n is the
+// client-side cost per iteration, setup excluded).
+int RunCount(const std::string& spec) {
+  const size_t colon = spec.rfind(':');
+  const size_t slash = spec.find('/');
+  if (colon == std::string::npos || slash == std::string::npos) return 2;
+  const std::string who = spec.substr(0, slash);
+  const std::string what = spec.substr(slash + 1, colon - slash - 1);
+  const long n = std::strtol(spec.c_str() + colon + 1, nullptr, 10);
+  const int batch = what == "pipeline100" ? kPipeline : 1;
+  const bool set = what == "set16";
+  if (who == "ours") {
+    auto conn = OpenOurs();
+    if (!conn) return 2;
+    std::string out;
+    for (long i = 0; i < n; ++i) {
+      out.clear();
+      for (int j = 0; j < batch; ++j) {
+        if (set) {
+          valkey::AppendCommand(out, "SET", kKey, kValue);
+        } else {
+          valkey::AppendCommand(out, "GET", kKey);
+        }
+      }
+      if (!conn->Send(out).ok()) return 1;
+      for (int j = 0; j < batch; ++j) {
+        auto reply = conn->ReadReply();
+        if (!reply.ok()) return 1;
+        benchmark::DoNotOptimize(reply->str().data());
+      }
+    }
+    return 0;
+  }
+  if (who == "hiredis") {
+    redisContext* c = OpenHiredis();
+    if (!c) return 2;
+    const char* argv[] = {set ? "SET" : "GET", kKey.c_str(), kValue.c_str()};
+    const size_t lens[] = {3, kKey.size(), kValue.size()};
+    const int argc = set ? 3 : 2;
+    for (long i = 0; i < n; ++i) {
+      for (int j = 0; j < batch; ++j) redisAppendCommandArgv(c, argc, argv, lens);
+      for (int j = 0; j < batch; ++j) {
+        void* reply = nullptr;
+        if (redisGetReply(c, &reply) != REDIS_OK) return 1;
+        freeReplyObject(reply);
+      }
+    }
+    redisFree(c);
+    return 0;
+  }
+  return 2;
+}
+
 std::unique_ptr<valkey::ConnectionPool> g_pool;
 
 void PoolCheckout(benchmark::State& state) {
@@ -163,9 +219,14 @@ void PoolCheckout(benchmark::State& state) {
 
 int main(int argc, char** argv) {
   std::string url;
+  std::string count;
   for (int i = 1; i < argc; ++i) {
     if (std::strncmp(argv[i], "--url=", 6) == 0) {
       url = argv[i] + 6;
+      argv[i] = argv[--argc];
+      --i;
+    } else if (std::strncmp(argv[i], "--count=", 8) == 0) {
+      count = argv[i] + 8;
       argv[i] = argv[--argc];
       --i;
     }
@@ -209,6 +270,11 @@ int main(int argc, char** argv) {
                    g_options.Address().c_str());
       return 2;
     }
+  }
+  if (!count.empty()) {
+    const int rc = RunCount(count);
+    if (rc == 2) std::fprintf(stderr, "bad --count spec: %s\n", count.c_str());
+    return rc;
   }
   valkey::PoolOptions pool_options;
   pool_options.max_connections = 8;
