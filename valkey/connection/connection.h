@@ -98,6 +98,15 @@ class Connection {
   }
   absl::Status SendCommandArgv(absl::Span<const absl::string_view> argv);
 
+  // Lets `encode(std::string&)` append one or more packed commands to the
+  // connection's reusable buffer, then sends them.
+  template <typename Encode>
+  absl::Status SendEncoded(Encode&& encode) {
+    out_.clear();
+    encode(out_);
+    return Send(out_);
+  }
+
   // Reads the next reply that is not a RESP3 push (pushes go to the push
   // handler, or are dropped without one), waiting up to the socket time-out
   // or until `deadline`. A server error reply is returned as a Reply of an

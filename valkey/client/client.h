@@ -1,0 +1,162 @@
+// Client: the blocking Valkey client — typed commands (command_table.h),
+// generic Execute, a retry policy on connection errors, and a pool of
+// connections underneath.
+//
+//   absl::StatusOr<std::unique_ptr<valkey::Client>> client =
+//       valkey::Client::FromUrl("valkey://localhost:6379/0");
+//   if (!client.ok()) return client.status();
+//   (*client)->Set("greeting", "hello");
+//   absl::StatusOr<std::optional<std::string>> v = (*client)->Get("greeting");
+//   absl::StatusOr<valkey::Reply> r = (*client)->Execute("OBJECT", "ENCODING",
+//                                                        "greeting");
+//
+// Errors: every call returns absl::Status / StatusOr (errors.h). A server
+// error reply becomes a status annotated with the command and the server
+// ("GET on 127.0.0.1:6379: WRONGTYPE ..."); it is never retried.
+//
+// Retry: a command that fails with a connection error (kConnection, kTls),
+// and with a time-out when retry_on_timeout is set, is re-run on a fresh
+// connection (the broken one is discarded) up to `retry.retries` more times,
+// sleeping by the backoff in between. Unlike the reference, a configured
+// retry count is all it takes (no separate list of retryable errors to
+// keep in step). A retried write may have been applied once already.
+//
+// Thread-safety: thread-safe. Each call checks a connection out of the pool
+// for its duration, so N threads use up to max_connections connections.
+// In single-connection mode calls are serialized on one connection.
+
+#ifndef VALKEY_CLIENT_CLIENT_H_
+#define VALKEY_CLIENT_CLIENT_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
+#include "valkey/client/command_table.h"
+#include "valkey/client/reply_convert.h"
+#include "valkey/common/config.h"
+#include "valkey/common/config.pb.h"
+#include "valkey/common/reply.h"
+#include "valkey/common/resp_writer.h"
+#include "valkey/common/retry.h"
+#include "valkey/connection/connection_pool.h"
+
+namespace valkey {
+
+class Client : public Commands<Client> {
+ public:
+  // Builds the pool (and the client) from options, a config message or a
+  // URL. Errors: INVALID_ARGUMENT naming the bad field. No connection is
+  // opened until the first command.
+  static absl::StatusOr<std::unique_ptr<Client>> Create(ClientOptions options);
+  static absl::StatusOr<std::unique_ptr<Client>> Create(
+      const ClientConfig& config);
+  static absl::StatusOr<std::unique_ptr<Client>> FromUrl(absl::string_view url);
+
+  // One connection, held for the client's life; calls are serialized on it.
+  // For code that needs connection state to persist between commands
+  // (CLIENT SETNAME, SELECT, ...).
+  static absl::StatusOr<std::unique_ptr<Client>> CreateSingleConnection(
+      ClientOptions options);
+
+  // Runs on a pool the caller owns: Close() and the destructor leave it
+  // open. `retry` is the policy for this client's commands.
+  static std::unique_ptr<Client> FromPool(std::shared_ptr<ConnectionPool> pool,
+                                          RetryOptions retry = {});
+
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Sends any command and returns its reply (after a response callback
+  // registered for its name, if any). Arguments: strings, bytes, integers,
+  // doubles. Errors: a server error reply as its status; connection errors
+  // after retries; INVALID_ARGUMENT for an empty command.
+  template <typename... Args>
+  absl::StatusOr<Reply> Execute(const Args&... args) {
+    const CommandArg argv[] = {CommandArg(args)...};
+    return ExecuteArgs(absl::Span<const CommandArg>(argv, sizeof...(args)));
+  }
+  absl::StatusOr<Reply> ExecuteArgs(absl::Span<const CommandArg> args);
+  absl::StatusOr<Reply> ExecuteArgv(absl::Span<const absl::string_view> argv);
+
+  // Replaces (or adds) what Execute returns for `command` (case-insensitive):
+  // `callback` receives the reply and returns the value handed back (or an
+  // error). Typed commands keep their own conversion; to type a command of
+  // your own, call Run with a Converter. Not to be called concurrently with
+  // commands.
+  using ResponseCallback = std::function<absl::StatusOr<Reply>(Reply)>;
+  void SetResponseCallback(absl::string_view command,
+                           ResponseCallback callback);
+  void ClearResponseCallback(absl::string_view command);
+
+  // Command-table hooks (see command_table.h): run a command and convert
+  // its reply.
+  template <typename T, typename... Args>
+  absl::StatusOr<T> Run(Converter<T> convert, const Args&... args) {
+    const CommandArg argv[] = {CommandArg(args)...};
+    return RunArgs<T>(convert,
+                      absl::Span<const CommandArg>(argv, sizeof...(args)));
+  }
+  template <typename T>
+  absl::StatusOr<T> RunArgs(Converter<T> convert,
+                            absl::Span<const CommandArg> args) {
+    absl::StatusOr<Reply> reply = RoundTrip(args);
+    if (!reply.ok()) return reply.status();
+    return convert(reply->view());
+  }
+  template <typename T>
+  absl::StatusOr<T> Fail(absl::Status status) {
+    return status;
+  }
+
+  // A connection for exclusive use (pipelines, transactions, pub/sub,
+  // blocking commands); it returns to the pool when released.
+  absl::StatusOr<PooledConnection> AcquireConnection();
+
+  ConnectionPool& pool() { return *pool_; }
+  const Retry& retry() const { return retry_; }
+  // Replaces how the retry loop sleeps between attempts (tests observe the
+  // attempts through it; instrumentation may log them). Set before use.
+  void set_retry_sleeper(Retry::Sleeper sleeper) {
+    retry_.set_sleeper(std::move(sleeper));
+  }
+
+  // Closes the pool if this client made it. Later commands fail with
+  // UNAVAILABLE. Idempotent.
+  void Close();
+
+ private:
+  Client(std::shared_ptr<ConnectionPool> pool, bool owns_pool,
+         const RetryOptions& retry);
+
+  // One command: check out, send, read, retry on connection errors.
+  absl::StatusOr<Reply> RoundTrip(absl::Span<const CommandArg> args);
+  absl::StatusOr<Reply> RoundTripOnce(absl::Span<const CommandArg> args);
+
+  std::shared_ptr<ConnectionPool> pool_;
+  const bool owns_pool_;
+  Retry retry_;
+  std::atomic<bool> closed_{false};
+
+  // Single-connection mode.
+  bool single_ = false;
+  absl::Mutex single_mu_;
+  PooledConnection single_connection_ ABSL_GUARDED_BY(single_mu_);
+
+  std::atomic<bool> has_callbacks_{false};
+  absl::flat_hash_map<std::string, ResponseCallback> callbacks_;
+};
+
+}  // namespace valkey
+
+#endif  // VALKEY_CLIENT_CLIENT_H_

@@ -1,0 +1,40 @@
+// The command table: every typed command written once — its arguments and
+// its reply conversion — and executed unchanged by every executor: the sync
+// Client, Pipeline and Transaction, and (later) the async client.
+//
+// Each command family is a small class template in its own header
+// (string_commands.h, hash_commands.h, ...); Commands<Executor> gathers
+// them. An executor derives from Commands<Itself> and provides:
+//
+//   // Runs a command whose arguments are known at compile time.
+//   template <typename T, typename... Args>
+//   Result<T> Run(Converter<T> convert, const Args&... args);
+//   // Runs a command whose arguments were assembled at run time.
+//   template <typename T>
+//   Result<T> RunArgs(Converter<T> convert, absl::Span<const CommandArg> args);
+//   // Reports a bad argument without running anything.
+//   template <typename T>
+//   Result<T> Fail(absl::Status status);
+//
+// where Result<T> is whatever the executor hands back: absl::StatusOr<T> for
+// the blocking Client, a queued slot for a Pipeline, a Future<T> for the
+// async client. A new command therefore touches one place: its family
+// header.
+//
+// Arguments: strings, bytes, integers and doubles, as CommandArg accepts.
+// Bad arguments (a non-positive TTL, say) give INVALID_ARGUMENT naming the
+// command and the argument, before anything is sent.
+
+#ifndef VALKEY_CLIENT_COMMAND_TABLE_H_
+#define VALKEY_CLIENT_COMMAND_TABLE_H_
+
+#include "valkey/client/string_commands.h"
+
+namespace valkey {
+
+template <typename Executor>
+class Commands : public StringCommands<Executor> {};
+
+}  // namespace valkey
+
+#endif  // VALKEY_CLIENT_COMMAND_TABLE_H_
