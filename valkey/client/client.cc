@@ -86,12 +86,23 @@ absl::StatusOr<PooledConnection> Client::AcquireConnection() {
   return pool_->Acquire();
 }
 
-absl::StatusOr<Reply> Client::RoundTripOnce(absl::Span<const CommandArg> args) {
+absl::StatusOr<Reply> Client::RoundTripOnce(
+    absl::Span<const CommandArg> args,
+    std::optional<absl::Duration> server_timeout) {
   auto exchange = [&](Connection& conn) -> absl::StatusOr<Reply> {
     absl::Status sent = conn.SendEncoded(
         [&](std::string& out) { AppendCommandArgs(out, args); });
     if (!sent.ok()) return sent;
-    absl::StatusOr<Reply> reply = conn.ReadReply();
+    absl::StatusOr<Reply> reply;
+    if (server_timeout.has_value()) {
+      const absl::Duration socket = conn.connector().options().socket_timeout;
+      const bool forever = *server_timeout <= absl::ZeroDuration() ||
+                           socket == absl::InfiniteDuration();
+      reply = conn.ReadReply(forever ? absl::InfiniteFuture()
+                                     : absl::Now() + socket + *server_timeout);
+    } else {
+      reply = conn.ReadReply();
+    }
     if (reply.ok() && reply->is_error()) {
       return Annotate(reply->ToStatus(),
                       absl::StrCat(absl::AsciiStrToUpper(args[0].view()),
@@ -115,9 +126,11 @@ absl::StatusOr<Reply> Client::RoundTripOnce(absl::Span<const CommandArg> args) {
   return exchange(**conn);
 }
 
-absl::StatusOr<Reply> Client::RoundTrip(absl::Span<const CommandArg> args) {
+absl::StatusOr<Reply> Client::RoundTrip(
+    absl::Span<const CommandArg> args,
+    std::optional<absl::Duration> server_timeout) {
   if (args.empty()) return InvalidArgumentError("empty command");
-  return retry_.Call([&]() { return RoundTripOnce(args); });
+  return retry_.Call([&]() { return RoundTripOnce(args, server_timeout); });
 }
 
 absl::StatusOr<Reply> Client::ExecuteArgs(absl::Span<const CommandArg> args) {

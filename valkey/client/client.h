@@ -31,6 +31,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -115,6 +116,14 @@ class Client : public Commands<Client> {
     return convert(reply->view());
   }
   template <typename T>
+  absl::StatusOr<T> RunBlockingArgs(Converter<T> convert,
+                                    absl::Duration server_timeout,
+                                    absl::Span<const CommandArg> args) {
+    absl::StatusOr<Reply> reply = RoundTrip(args, server_timeout);
+    if (!reply.ok()) return reply.status();
+    return convert(reply->view());
+  }
+  template <typename T>
   absl::StatusOr<T> Fail(absl::Status status) {
     return status;
   }
@@ -139,9 +148,15 @@ class Client : public Commands<Client> {
   Client(std::shared_ptr<ConnectionPool> pool, bool owns_pool,
          const RetryOptions& retry);
 
-  // One command: check out, send, read, retry on connection errors.
-  absl::StatusOr<Reply> RoundTrip(absl::Span<const CommandArg> args);
-  absl::StatusOr<Reply> RoundTripOnce(absl::Span<const CommandArg> args);
+  // One command: check out, send, read, retry on connection errors. A
+  // blocking command adds `server_timeout` to the reply wait (zero: the
+  // server may block forever, so the wait is unbounded).
+  absl::StatusOr<Reply> RoundTrip(
+      absl::Span<const CommandArg> args,
+      std::optional<absl::Duration> server_timeout = std::nullopt);
+  absl::StatusOr<Reply> RoundTripOnce(
+      absl::Span<const CommandArg> args,
+      std::optional<absl::Duration> server_timeout);
 
   std::shared_ptr<ConnectionPool> pool_;
   const bool owns_pool_;

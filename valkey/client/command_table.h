@@ -12,6 +12,13 @@
 //   // Runs a command whose arguments were assembled at run time.
 //   template <typename T>
 //   Result<T> RunArgs(Converter<T> convert, absl::Span<const CommandArg> args);
+//   // Runs a command the server may hold for up to `server_timeout`
+//   // (BLPOP, XREAD BLOCK, ...; zero = forever): the executor waits that
+//   // long on top of its usual reply time-out.
+//   template <typename T>
+//   Result<T> RunBlockingArgs(Converter<T> convert,
+//                             absl::Duration server_timeout,
+//                             absl::Span<const CommandArg> args);
 //   // Reports a bad argument without running anything.
 //   template <typename T>
 //   Result<T> Fail(absl::Status status);
@@ -28,12 +35,28 @@
 #ifndef VALKEY_CLIENT_COMMAND_TABLE_H_
 #define VALKEY_CLIENT_COMMAND_TABLE_H_
 
+#include "valkey/client/hash_commands.h"
+#include "valkey/client/key_commands.h"
+#include "valkey/client/list_commands.h"
+#include "valkey/client/script_commands.h"
+#include "valkey/client/server_commands.h"
+#include "valkey/client/set_commands.h"
+#include "valkey/client/sorted_set_commands.h"
+#include "valkey/client/stream_commands.h"
 #include "valkey/client/string_commands.h"
 
 namespace valkey {
 
 template <typename Executor>
-class Commands : public StringCommands<Executor> {};
+class Commands : public StringCommands<Executor>,
+                 public KeyCommands<Executor>,
+                 public HashCommands<Executor>,
+                 public ListCommands<Executor>,
+                 public SetCommands<Executor>,
+                 public SortedSetCommands<Executor>,
+                 public StreamCommands<Executor>,
+                 public ScriptCommands<Executor>,
+                 public ServerCommands<Executor> {};
 
 }  // namespace valkey
 
