@@ -199,16 +199,18 @@ TEST(ConfigsTest, BadEnumValueNamesFileLineAndField) {
   EXPECT_TRUE(absl::StrContains(message, "\"min_version\"")) << message;
 }
 
-// A well-formed value that validation rejects: the message names the field
-// path and the value. (It carries no file or line: validation runs on the
-// parsed message; see docs/bazel.md.)
+// A well-formed value that validation rejects: the message names the file,
+// the line and column where the field was written, the field path and the
+// value.
 TEST(ConfigsTest, OutOfRangeValueNamesField) {
   absl::StatusOr<ClientConfig> config =
       LoadConfigFile(ConfigPath("testdata/bad_port.textproto"));
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_TRUE(
-      absl::StartsWith(config.status().message(), "connection.port: 70000"))
+  EXPECT_TRUE(absl::StartsWith(
+      config.status().message(),
+      absl::StrCat(ConfigPath("testdata/bad_port.textproto"),
+                   ":4:3: connection.port: 70000")))
       << config.status();
 }
 

@@ -14,6 +14,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
@@ -832,11 +834,52 @@ const std::vector<std::string>& DefaultCacheDenyCommands() {
   return *kList;
 }
 
+// Where the field named by a validation message ("sentinel.sentinels[1].host:
+// required") was written, as "line:column" (1-based), or "" when the path
+// cannot be followed (a default value that was never written, say).
+static std::string LocateField(const google::protobuf::TextFormat::ParseInfoTree& tree,
+                        absl::string_view message) {
+  const size_t colon = message.find(": ");
+  if (colon == absl::string_view::npos) return "";
+  const absl::string_view path = message.substr(0, colon);
+  const google::protobuf::Descriptor* descriptor = ClientConfig::descriptor();
+  const google::protobuf::TextFormat::ParseInfoTree* node = &tree;
+  std::vector<absl::string_view> parts = absl::StrSplit(path, '.');
+  for (size_t i = 0; i < parts.size(); ++i) {
+    absl::string_view part = parts[i];
+    int index = -1;
+    if (const size_t open = part.find('['); open != absl::string_view::npos) {
+      if (part.back() != ']' ||
+          !absl::SimpleAtoi(part.substr(open + 1, part.size() - open - 2),
+                            &index)) {
+        return "";
+      }
+      part = part.substr(0, open);
+    }
+    if (descriptor == nullptr) return "";
+    const google::protobuf::FieldDescriptor* field =
+        descriptor->FindFieldByName(std::string(part));
+    if (field == nullptr || (index >= 0) != field->is_repeated()) return "";
+    if (i + 1 == parts.size()) {
+      const google::protobuf::TextFormat::ParseLocation where =
+          node->GetLocation(field, index);
+      if (where.line < 0) return "";
+      return absl::StrCat(where.line + 1, ":", where.column + 1);
+    }
+    node = node->GetTreeForNested(field, index);
+    if (node == nullptr) return "";
+    descriptor = field->message_type();
+  }
+  return "";
+}
+
 absl::StatusOr<ClientConfig> ParseConfigText(absl::string_view text,
                                              absl::string_view source_name) {
   FirstErrorCollector errors;
   google::protobuf::TextFormat::Parser parser;
+  google::protobuf::TextFormat::ParseInfoTree locations;
   parser.RecordErrorsTo(&errors);
+  parser.WriteLocationsTo(&locations);
   ClientConfig config;
   if (!parser.ParseFromString(std::string(text), &config)) {
     if (!errors.has_error()) {
@@ -848,7 +891,12 @@ absl::StatusOr<ClientConfig> ParseConfigText(absl::string_view text,
         source_name, ":", errors.line() + 1, ":", errors.column() + 1, ": ",
         ScrubParseError(errors.message())));
   }
-  VALKEY_CONFIG_RETURN_IF_ERROR(ValidateConfig(config));
+  if (absl::Status valid = ValidateConfig(config); !valid.ok()) {
+    // Point at the offending line, like a parse error does.
+    const std::string where = LocateField(locations, valid.message());
+    return Annotate(valid, where.empty() ? std::string(source_name)
+                                         : absl::StrCat(source_name, ":", where));
+  }
   return config;
 }
 

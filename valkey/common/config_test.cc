@@ -317,7 +317,8 @@ TEST_P(InvalidValueTest, RejectedNamingTheField) {
   absl::StatusOr<ClientConfig> config = ParseConfigText(GetParam().text);
   ASSERT_FALSE(config.ok()) << GetParam().text;
   ExpectInvalid(config.status(), GetParam().error);
-  EXPECT_TRUE(absl::StartsWith(config.status().message(), GetParam().error))
+  // Parsed text: the message points at the line first ("<config>:3:5: ").
+  EXPECT_TRUE(absl::StartsWith(config.status().message(), "<config>"))
       << config.status().message();
   // ValidateConfig on the unvalidated proto says the same.
 }
