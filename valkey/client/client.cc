@@ -28,17 +28,31 @@ Client::Client(std::shared_ptr<ConnectionPool> pool, bool owns_pool,
 Client::~Client() { Close(); }
 
 absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
+  return Create(std::move(options), nullptr);
+}
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Create(
+    ClientOptions options, LocalCache::Clock cache_clock) {
   if (options.sentinel.has_value()) {
     return InvalidArgumentError(
         "sentinel: Sentinel-managed clients are not available yet");
+  }
+  std::unique_ptr<ClientCache> cache;
+  if (options.cache.enabled) {
+    absl::StatusOr<std::unique_ptr<ClientCache>> made = ClientCache::Create(
+        options.cache, options.connection, std::move(cache_clock));
+    if (!made.ok()) return made.status();
+    cache = *std::move(made);
   }
   const RetryOptions retry = options.connection.retry;
   absl::StatusOr<std::unique_ptr<ConnectionPool>> pool = ConnectionPool::Create(
       std::move(options.connection), std::move(options.pool));
   if (!pool.ok()) return pool.status();
-  return std::unique_ptr<Client>(
+  auto client = std::unique_ptr<Client>(
       new Client(std::shared_ptr<ConnectionPool>(*std::move(pool)),
                  /*owns_pool=*/true, retry));
+  client->cache_ = std::move(cache);
+  return client;
 }
 
 absl::StatusOr<std::unique_ptr<Client>> Client::Create(
@@ -70,8 +84,17 @@ std::unique_ptr<Client> Client::FromPool(std::shared_ptr<ConnectionPool> pool,
       new Client(std::move(pool), /*owns_pool=*/false, retry));
 }
 
+CacheStats Client::cache_stats() const {
+  return cache_ != nullptr ? cache_->stats() : CacheStats();
+}
+
+void Client::FlushCache() {
+  if (cache_ != nullptr) cache_->Flush();
+}
+
 void Client::Close() {
   if (closed_.exchange(true)) return;
+  if (cache_ != nullptr) cache_->Close();
   {
     absl::MutexLock lock(&single_mu_);
     single_connection_.Release();
@@ -130,7 +153,17 @@ absl::StatusOr<Reply> Client::RoundTrip(
     absl::Span<const CommandArg> args,
     std::optional<absl::Duration> server_timeout) {
   if (args.empty()) return InvalidArgumentError("empty command");
-  return retry_.Call([&]() { return RoundTripOnce(args, server_timeout); });
+  // Blocking commands are never cached.
+  if (cache_ == nullptr || server_timeout.has_value() ||
+      closed_.load(std::memory_order_relaxed)) {
+    return retry_.Call([&]() { return RoundTripOnce(args, server_timeout); });
+  }
+  ClientCache::Lookup found = cache_->Find(args);
+  if (found.hit.has_value()) return *std::move(found.hit);
+  absl::StatusOr<Reply> reply =
+      retry_.Call([&]() { return RoundTripOnce(args, server_timeout); });
+  if (reply.ok()) cache_->Store(std::move(found.fill), *reply);
+  return reply;
 }
 
 absl::StatusOr<Reply> Client::ExecuteArgs(absl::Span<const CommandArg> args) {

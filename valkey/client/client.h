@@ -21,6 +21,14 @@
 // retry count is all it takes (no separate list of retryable errors to
 // keep in step). A retried write may have been applied once already.
 //
+// Client-side cache (ClientOptions::cache.enabled; RESP3 only): replies of
+// read commands such as GET, HGET or LRANGE are kept in memory and served
+// without a round trip until the server reports that one of their keys
+// changed. One extra connection per client receives those reports; see
+// client_cache.h for what is cached and why a value is never served stale
+// once its invalidation has arrived. Only Execute*/typed commands use the
+// cache (not pipelines, transactions or AcquireConnection()).
+//
 // Thread-safety: thread-safe. Each call checks a connection out of the pool
 // for its duration, so N threads use up to max_connections connections.
 // In single-connection mode calls are serialized on one connection.
@@ -42,7 +50,9 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
+#include "valkey/client/client_cache.h"
 #include "valkey/client/command_table.h"
+#include "valkey/client/local_cache.h"
 #include "valkey/client/reply_convert.h"
 #include "valkey/common/config.h"
 #include "valkey/common/config.pb.h"
@@ -56,9 +66,15 @@ namespace valkey {
 class Client : public Commands<Client> {
  public:
   // Builds the pool (and the client) from options, a config message or a
-  // URL. Errors: INVALID_ARGUMENT naming the bad field. No connection is
-  // opened until the first command.
+  // URL. Errors: INVALID_ARGUMENT naming the bad field (with the cache
+  // enabled: "cache.enabled: ... needs connection.protocol 3 ..." under
+  // RESP2, bad cache.max_entries / cache.ttl). No connection is opened until
+  // the first command.
   static absl::StatusOr<std::unique_ptr<Client>> Create(ClientOptions options);
+  // Same, with `cache_clock` as the time source of the cache's TTL (tests
+  // pass a fake clock; null = absl::Now).
+  static absl::StatusOr<std::unique_ptr<Client>> Create(
+      ClientOptions options, LocalCache::Clock cache_clock);
   static absl::StatusOr<std::unique_ptr<Client>> Create(
       const ClientConfig& config);
   static absl::StatusOr<std::unique_ptr<Client>> FromUrl(absl::string_view url);
@@ -140,8 +156,15 @@ class Client : public Commands<Client> {
     retry_.set_sleeper(std::move(sleeper));
   }
 
-  // Closes the pool if this client made it. Later commands fail with
-  // UNAVAILABLE. Idempotent.
+  // Client-side cache counters; all zero when the cache is disabled.
+  CacheStats cache_stats() const;
+  // Drops every cached reply (tracking continues). No-op without a cache.
+  void FlushCache();
+  // True when ClientOptions::cache.enabled.
+  bool cache_enabled() const { return cache_ != nullptr; }
+
+  // Closes the pool if this client made it, and the cache's tracking
+  // connection. Later commands fail with UNAVAILABLE. Idempotent.
   void Close();
 
  private:
@@ -167,6 +190,9 @@ class Client : public Commands<Client> {
   bool single_ = false;
   absl::Mutex single_mu_;
   PooledConnection single_connection_ ABSL_GUARDED_BY(single_mu_);
+
+  // Null when the cache is disabled.
+  std::unique_ptr<ClientCache> cache_;
 
   std::atomic<bool> has_callbacks_{false};
   absl::flat_hash_map<std::string, ResponseCallback> callbacks_;

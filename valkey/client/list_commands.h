@@ -1,18 +1,233 @@
-// ListCommands: part of the command table (see command_table.h).
+// List commands: pushes, pops, ranges, and the blocking pops BLPOP/BRPOP.
+// Part of the command table (see command_table.h): each method is the
+// command's arguments plus its reply conversion, run by the executor `E`
+// (Client, Pipeline, async client).
+//
+//   client.RPush("jobs", {"a", "b"});
+//   absl::StatusOr<std::optional<ListPop>> job =
+//       client.BLPop({"jobs"}, absl::Seconds(5));
+//   // nullopt (not an error) when nothing arrived within five seconds.
+//
+// Indexes are the server's: 0 is the head, -1 the tail. A missing key
+// reads as an empty list.
+//
+// Errors: INVALID_ARGUMENT (naming the command) for bad arguments, before
+// anything is sent; server error replies (WRONGTYPE, "ERR no such key",
+// "ERR index out of range", ...) as their status; DATA_LOSS for a reply of
+// an unexpected shape.
+//
+// Thread-safety: as the executor's. BLPop/BRPop hold their connection for
+// up to the time-out.
 
 #ifndef VALKEY_CLIENT_LIST_COMMANDS_H_
 #define VALKEY_CLIENT_LIST_COMMANDS_H_
 
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "valkey/client/command_args.h"
 #include "valkey/client/reply_convert.h"
 #include "valkey/common/errors.h"
+#include "valkey/common/reply.h"
 
 namespace valkey {
 
+// What BLPOP / BRPOP popped: the list it came from and the element.
+struct ListPop {
+  std::string key;
+  std::string value;
+
+  friend bool operator==(const ListPop&, const ListPop&) = default;
+};
+
+namespace convert {
+
+// [key, value] → a ListPop; nil (the time-out passed) → nullopt.
+inline absl::StatusOr<std::optional<ListPop>> OptionalListPop(
+    const ReplyView& reply) {
+  if (reply.is_null()) return std::optional<ListPop>();
+  if (reply.type() != ReplyType::kArray || reply.size() != 2 ||
+      !reply[0].is_string() || reply[0].is_error() || !reply[1].is_string() ||
+      reply[1].is_error()) {
+    return WrongShape("[key, element] or nil", reply);
+  }
+  return std::optional<ListPop>(
+      ListPop{std::string(reply[0].str()), std::string(reply[1].str())});
+}
+
+// An array of strings, or nil (LPOP key count on a missing key) → empty.
+inline absl::StatusOr<std::vector<std::string>> StringListOrNil(
+    const ReplyView& reply) {
+  if (reply.is_null()) return std::vector<std::string>();
+  return StringList(reply);
+}
+
+}  // namespace convert
+
+namespace internal {
+
+// A blocking command's server time-out in seconds (decimals allowed),
+// rounded up to a millisecond: zero and InfiniteDuration() → 0, which the
+// server reads as "forever". INVALID_ARGUMENT when negative.
+inline absl::StatusOr<double> BlockingTimeoutSeconds(absl::string_view command,
+                                                     absl::Duration timeout) {
+  if (timeout < absl::ZeroDuration()) {
+    return InvalidArgumentError(
+        absl::StrCat(command, ": time-out must not be negative, got ",
+                     absl::FormatDuration(timeout)));
+  }
+  if (timeout == absl::InfiniteDuration()) return 0.0;
+  const int64_t ms = absl::ToInt64Milliseconds(
+      absl::Ceil(timeout, absl::Milliseconds(1)));
+  return static_cast<double>(ms) / 1000;
+}
+
+}  // namespace internal
+
 template <typename E>
 class ListCommands {
+ public:
+  // LPUSH key element... → the list's length after the push. Elements are
+  // pushed one by one onto the head, so the last one ends up first.
+  auto LPush(absl::string_view key, absl::Span<const std::string> elements) {
+    return PushCommand("LPUSH", key, elements);
+  }
+  // RPUSH key element... → the list's length after the push.
+  auto RPush(absl::string_view key, absl::Span<const std::string> elements) {
+    return PushCommand("RPUSH", key, elements);
+  }
+  // LPUSHX key element... → the new length; 0 (nothing pushed) when the
+  // list does not exist.
+  auto LPushX(absl::string_view key, absl::Span<const std::string> elements) {
+    return PushCommand("LPUSHX", key, elements);
+  }
+  // RPUSHX key element... → as LPushX, at the tail.
+  auto RPushX(absl::string_view key, absl::Span<const std::string> elements) {
+    return PushCommand("RPUSHX", key, elements);
+  }
+
+  // LPOP key → the head element, or nullopt when the list is empty.
+  auto LPop(absl::string_view key) {
+    return self().template Run<std::optional<std::string>>(
+        &convert::OptionalString, "LPOP", key);
+  }
+  // LPOP key count → up to `count` elements from the head (empty when the
+  // list is). INVALID_ARGUMENT for a negative count.
+  auto LPop(absl::string_view key, int64_t count) {
+    return PopCountCommand("LPOP", key, count);
+  }
+  // RPOP key → the tail element, or nullopt when the list is empty.
+  auto RPop(absl::string_view key) {
+    return self().template Run<std::optional<std::string>>(
+        &convert::OptionalString, "RPOP", key);
+  }
+  // RPOP key count → up to `count` elements from the tail, tail first.
+  auto RPop(absl::string_view key, int64_t count) {
+    return PopCountCommand("RPOP", key, count);
+  }
+
+  // LRANGE key start stop → the elements from index start to stop, both
+  // inclusive (negative indexes count from the tail).
+  auto LRange(absl::string_view key, int64_t start, int64_t stop) {
+    return self().template Run<std::vector<std::string>>(
+        &convert::StringList, "LRANGE", key, start, stop);
+  }
+  // LLEN key → the length (0 for a missing key).
+  auto LLen(absl::string_view key) {
+    return self().template Run<int64_t>(&convert::Integer, "LLEN", key);
+  }
+  // LINDEX key index → the element, or nullopt when out of range.
+  auto LIndex(absl::string_view key, int64_t index) {
+    return self().template Run<std::optional<std::string>>(
+        &convert::OptionalString, "LINDEX", key, index);
+  }
+  // LSET key index element → true. An index out of range or a missing key
+  // is a server error.
+  auto LSet(absl::string_view key, int64_t index, absl::string_view element) {
+    return self().template Run<bool>(&convert::Ok, "LSET", key, index,
+                                     element);
+  }
+  // LREM key count element → how many were removed: count > 0 removes the
+  // first `count` equal elements from the head, < 0 from the tail, 0 all.
+  auto LRem(absl::string_view key, int64_t count, absl::string_view element) {
+    return self().template Run<int64_t>(&convert::Integer, "LREM", key, count,
+                                        element);
+  }
+  // LTRIM key start stop → true; keeps only the elements from start to
+  // stop, both inclusive.
+  auto LTrim(absl::string_view key, int64_t start, int64_t stop) {
+    return self().template Run<bool>(&convert::Ok, "LTRIM", key, start, stop);
+  }
+
+  // BLPOP key... timeout → the first element of the first non-empty list,
+  // waiting up to `timeout` for one (zero or InfiniteDuration(): forever);
+  // nullopt (not an error) when the time-out passed. The time-out is sent
+  // in seconds rounded up to a millisecond. INVALID_ARGUMENT for no keys or
+  // a negative time-out.
+  auto BLPop(absl::Span<const std::string> keys, absl::Duration timeout) {
+    return BlockingPopCommand("BLPOP", keys, timeout);
+  }
+  // BRPOP key... timeout → as BLPop, from the tail.
+  auto BRPop(absl::Span<const std::string> keys, absl::Duration timeout) {
+    return BlockingPopCommand("BRPOP", keys, timeout);
+  }
+
  private:
   E& self() { return static_cast<E&>(*this); }
+
+  auto PushCommand(absl::string_view command, absl::string_view key,
+                   absl::Span<const std::string> elements) {
+    if (elements.empty()) {
+      return self().template Fail<int64_t>(InvalidArgumentError(
+          absl::StrCat(command, ": needs at least one element")));
+    }
+    CommandArgs args{command, key};
+    args.reserve(elements.size() + 2);
+    for (const std::string& element : elements) args.push_back(element);
+    return self().template RunArgs<int64_t>(&convert::Integer, args.span());
+  }
+
+  auto PopCountCommand(absl::string_view command, absl::string_view key,
+                       int64_t count) {
+    using Result = std::vector<std::string>;
+    if (count < 0) {
+      return self().template Fail<Result>(InvalidArgumentError(absl::StrCat(
+          command, ": count must not be negative, got ", count)));
+    }
+    CommandArgs args{command, key, count};
+    return self().template RunArgs<Result>(&convert::StringListOrNil,
+                                           args.span());
+  }
+
+  auto BlockingPopCommand(absl::string_view command,
+                          absl::Span<const std::string> keys,
+                          absl::Duration timeout) {
+    using Result = std::optional<ListPop>;
+    absl::StatusOr<double> seconds =
+        internal::BlockingTimeoutSeconds(command, timeout);
+    if (seconds.ok() && keys.empty()) {
+      seconds = InvalidArgumentError(
+          absl::StrCat(command, ": needs at least one key"));
+    }
+    if (!seconds.ok()) return self().template Fail<Result>(seconds.status());
+    CommandArgs args{command};
+    args.reserve(keys.size() + 2);
+    for (const std::string& key : keys) args.push_back(key);
+    args.push_back(*seconds);
+    const absl::Duration server_timeout =
+        *seconds == 0 ? absl::ZeroDuration() : absl::Seconds(*seconds);
+    return self().template RunBlockingArgs<Result>(
+        &convert::OptionalListPop, server_timeout, args.span());
+  }
 };
 
 }  // namespace valkey

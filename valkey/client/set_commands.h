@@ -1,18 +1,175 @@
-// SetCommands: part of the command table (see command_table.h).
+// Set commands: SADD, SREM, membership, random members, SINTER/SUNION/SDIFF
+// and SSCAN. Part of the command table (see command_table.h): each method
+// is the command's arguments plus its reply conversion, run by the executor
+// `E` (Client, Pipeline, async client).
+//
+//   client.SAdd("tags", {"red", "blue"});
+//   absl::StatusOr<bool> red = client.SIsMember("tags", "red");
+//   absl::StatusOr<std::vector<std::string>> both =
+//       client.SInter({"tags", "other"});
+//
+// Members come back in no particular order. RESP3 sets and RESP2 arrays
+// convert to the same std::vector. A missing key reads as an empty set.
+//
+// Errors: INVALID_ARGUMENT (naming the command) for bad arguments, before
+// anything is sent; server error replies (WRONGTYPE, ...) as their status;
+// DATA_LOSS for a reply of an unexpected shape.
+//
+// Thread-safety: as the executor's.
 
 #ifndef VALKEY_CLIENT_SET_COMMANDS_H_
 #define VALKEY_CLIENT_SET_COMMANDS_H_
 
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "valkey/client/command_args.h"
 #include "valkey/client/reply_convert.h"
+#include "valkey/client/scan_page.h"
 #include "valkey/common/errors.h"
+#include "valkey/common/reply.h"
 
 namespace valkey {
 
+namespace convert {
+
+// An array of :1/:0 (or RESP3 booleans) → bools (SMISMEMBER).
+inline absl::StatusOr<std::vector<bool>> BoolList(const ReplyView& reply) {
+  if (reply.type() != ReplyType::kArray) {
+    return WrongShape("an array of integers", reply);
+  }
+  std::vector<bool> out;
+  out.reserve(reply.size());
+  for (ReplyView element : reply) {
+    absl::StatusOr<bool> b = Bool(element);
+    if (!b.ok()) return WrongShape("an array of integers", reply);
+    out.push_back(*b);
+  }
+  return out;
+}
+
+}  // namespace convert
+
 template <typename E>
 class SetCommands {
+ public:
+  // SADD key member... → how many members were added (not already there).
+  auto SAdd(absl::string_view key, absl::Span<const std::string> members) {
+    return KeyMembersCommand<int64_t>("SADD", key, members, &convert::Integer);
+  }
+  // SREM key member... → how many members were removed.
+  auto SRem(absl::string_view key, absl::Span<const std::string> members) {
+    return KeyMembersCommand<int64_t>("SREM", key, members, &convert::Integer);
+  }
+  // SMEMBERS key → all members.
+  auto SMembers(absl::string_view key) {
+    return self().template Run<std::vector<std::string>>(&convert::StringList,
+                                                         "SMEMBERS", key);
+  }
+  // SISMEMBER key member → whether `member` is in the set.
+  auto SIsMember(absl::string_view key, absl::string_view member) {
+    return self().template Run<bool>(&convert::Bool, "SISMEMBER", key, member);
+  }
+  // SMISMEMBER key member... → for each member, in order, whether it is in
+  // the set.
+  auto SMIsMember(absl::string_view key,
+                  absl::Span<const std::string> members) {
+    return KeyMembersCommand<std::vector<bool>>("SMISMEMBER", key, members,
+                                                &convert::BoolList);
+  }
+  // SCARD key → the number of members (0 for a missing key).
+  auto SCard(absl::string_view key) {
+    return self().template Run<int64_t>(&convert::Integer, "SCARD", key);
+  }
+  // SPOP key → a random member, removed; nullopt when the set is empty.
+  auto SPop(absl::string_view key) {
+    return self().template Run<std::optional<std::string>>(
+        &convert::OptionalString, "SPOP", key);
+  }
+  // SPOP key count → up to `count` distinct random members, removed.
+  // INVALID_ARGUMENT for a negative count.
+  auto SPop(absl::string_view key, int64_t count) {
+    using Result = std::vector<std::string>;
+    if (count < 0) {
+      return self().template Fail<Result>(InvalidArgumentError(
+          absl::StrCat("SPOP: count must not be negative, got ", count)));
+    }
+    CommandArgs args{"SPOP", key, count};
+    return self().template RunArgs<Result>(&convert::StringList, args.span());
+  }
+  // SRANDMEMBER key → a random member (kept), or nullopt when empty.
+  auto SRandMember(absl::string_view key) {
+    return self().template Run<std::optional<std::string>>(
+        &convert::OptionalString, "SRANDMEMBER", key);
+  }
+  // SRANDMEMBER key count → random members (kept): count > 0 gives up to
+  // `count` distinct ones, count < 0 exactly -count, possibly repeated.
+  auto SRandMember(absl::string_view key, int64_t count) {
+    return self().template Run<std::vector<std::string>>(
+        &convert::StringList, "SRANDMEMBER", key, count);
+  }
+  // SINTER key... → the members in every set.
+  auto SInter(absl::Span<const std::string> keys) {
+    return SetAlgebraCommand("SINTER", keys);
+  }
+  // SUNION key... → the members in any set.
+  auto SUnion(absl::Span<const std::string> keys) {
+    return SetAlgebraCommand("SUNION", keys);
+  }
+  // SDIFF key... → the members of the first set in none of the others.
+  auto SDiff(absl::Span<const std::string> keys) {
+    return SetAlgebraCommand("SDIFF", keys);
+  }
+  // SSCAN key cursor [MATCH p] [COUNT n] → one page of members and the next
+  // cursor (0: done). Start with cursor 0; members may repeat across pages.
+  // INVALID_ARGUMENT for a non-positive count or a type.
+  auto SScan(absl::string_view key, uint64_t cursor,
+             const ScanOptions& options = {}) {
+    using Result = ScanPage<std::string>;
+    CommandArgs args{"SSCAN", key, cursor};
+    absl::Status s = internal::AppendScanOptions("SSCAN", options, args);
+    if (!s.ok()) return self().template Fail<Result>(std::move(s));
+    return self().template RunArgs<Result>(&convert::StringScanPage,
+                                           args.span());
+  }
+
  private:
   E& self() { return static_cast<E&>(*this); }
+
+  template <typename T>
+  auto KeyMembersCommand(absl::string_view command, absl::string_view key,
+                         absl::Span<const std::string> members,
+                         Converter<T> converter) {
+    if (members.empty()) {
+      return self().template Fail<T>(InvalidArgumentError(
+          absl::StrCat(command, ": needs at least one member")));
+    }
+    CommandArgs args{command, key};
+    args.reserve(members.size() + 2);
+    for (const std::string& member : members) args.push_back(member);
+    return self().template RunArgs<T>(converter, args.span());
+  }
+
+  auto SetAlgebraCommand(absl::string_view command,
+                         absl::Span<const std::string> keys) {
+    using Result = std::vector<std::string>;
+    if (keys.empty()) {
+      return self().template Fail<Result>(InvalidArgumentError(
+          absl::StrCat(command, ": needs at least one key")));
+    }
+    CommandArgs args{command};
+    args.reserve(keys.size() + 1);
+    for (const std::string& key : keys) args.push_back(key);
+    return self().template RunArgs<Result>(&convert::StringList, args.span());
+  }
 };
 
 }  // namespace valkey

@@ -1,5 +1,6 @@
 #include "valkey/connection/connection.h"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -251,6 +252,19 @@ absl::StatusOr<Reply> Connection::ExecuteArgv(
 bool Connection::HasPendingData() {
   if (broken_) return false;
   return reader_.buffered_bytes() > 0 || transport_->Readable();
+}
+
+bool Connection::WaitReadable(absl::Time deadline) {
+  for (;;) {
+    if (broken_ || HasPendingData()) return true;
+    // A TLS transport may wake for a record with no application data (a
+    // session ticket); HasPendingData() then says no and we wait again.
+    if (!internal::WaitFd(transport_->fd(), POLLIN, deadline, "wait for",
+                          address_)
+             .ok()) {
+      return HasPendingData();
+    }
+  }
 }
 
 absl::Status Connection::CheckHealth() {

@@ -134,6 +134,13 @@ class Connection {
   // closed): such a connection is out of step and must not be reused.
   bool HasPendingData();
 
+  // Waits until a read would not block — reply bytes, EOF or a socket error
+  // are waiting, or the connection is broken (the read then says why) — or
+  // `deadline` passes (returns false). Never reads a reply and never marks
+  // the connection broken: for readers of unsolicited messages (pub/sub,
+  // MONITOR) whose silence is not a failure.
+  bool WaitReadable(absl::Time deadline);
+
   // PINGs the server when the connection has been idle longer than the
   // health-check interval (never during the handshake), waiting at most
   // min(socket_timeout, connect_timeout) for the answer. Errors as

@@ -1,0 +1,447 @@
+// The client-side cache of the sync Client against a real valkey-server:
+// hits without I/O, invalidation by other clients' writes, eviction, TTL
+// with a fake clock, command and key-prefix filters, RESP2 refusal, flushes
+// after a cut connection or a server restart, counters, concurrency.
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "testing/valkey_server.h"
+#include "valkey/client/client.h"
+#include "valkey/client/client_cache.h"
+#include "valkey/common/errors.h"
+
+namespace valkey {
+namespace {
+
+using ::valkey::testing::ValkeyServer;
+
+class FakeClock {
+ public:
+  absl::Time Now() {
+    absl::MutexLock lock(&mu_);
+    return now_;
+  }
+  void Advance(absl::Duration d) {
+    absl::MutexLock lock(&mu_);
+    now_ += d;
+  }
+
+ private:
+  absl::Mutex mu_;
+  absl::Time now_ = absl::FromUnixSeconds(1000);
+};
+
+using Keys = std::optional<std::vector<std::string>>;
+
+Keys KeysOf(std::vector<std::string> argv) {
+  std::vector<CommandArg> args(argv.begin(), argv.end());
+  return ClientCache::KeysOf(argv[0], args);
+}
+
+TEST(ClientCacheKeysTest, KeyPositions) {
+  EXPECT_EQ(KeysOf({"GET", "k"}), Keys({"k"}));
+  EXPECT_EQ(KeysOf({"GET"}), std::nullopt);
+  EXPECT_EQ(KeysOf({"MGET", "a", "b"}), Keys({"a", "b"}));
+  EXPECT_EQ(KeysOf({"LCS", "a", "b", "LEN"}), Keys({"a", "b"}));
+  EXPECT_EQ(KeysOf({"ZUNION", "2", "a", "b", "WITHSCORES"}),
+            Keys({"a", "b"}));
+  EXPECT_EQ(KeysOf({"SINTERCARD", "3", "a", "b"}), std::nullopt);
+  EXPECT_EQ(KeysOf({"JSON.MGET", "a", "b", "$"}), Keys({"a", "b"}));
+  EXPECT_EQ(KeysOf({"XREAD", "COUNT", "2", "STREAMS", "s1", "s2", "0", "0"}),
+            Keys({"s1", "s2"}));
+  EXPECT_EQ(KeysOf({"XREAD", "BLOCK", "0", "STREAMS", "s", "$"}),
+            std::nullopt);
+  EXPECT_EQ(KeysOf({"SORT_RO", "l", "BY", "w_*"}), std::nullopt);
+  EXPECT_EQ(KeysOf({"SET", "k", "v"}), std::nullopt);
+}
+
+class CacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = ValkeyServer::Start();
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    ClientOptions plain = Options();
+    plain.cache.enabled = false;
+    auto writer = Client::Create(plain);
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    writer_ = *std::move(writer);
+  }
+
+  ClientOptions Options() const {
+    ClientOptions options;
+    options.connection.host = "127.0.0.1";
+    options.connection.port = server_->port();
+    options.connection.protocol = 3;
+    options.connection.socket_timeout = absl::Seconds(5);
+    options.pool.max_connections = 4;
+    options.cache.enabled = true;
+    options.cache.allow_commands = DefaultCacheAllowCommands();
+    options.cache.deny_commands = DefaultCacheDenyCommands();
+    return options;
+  }
+
+  std::unique_ptr<Client> MakeClient(ClientOptions options,
+                                     LocalCache::Clock clock = nullptr) {
+    auto client = Client::Create(std::move(options), std::move(clock));
+    EXPECT_TRUE(client.ok()) << client.status();
+    return client.ok() ? *std::move(client) : nullptr;
+  }
+
+  // Server-side count of executions of `command` (lower case), from INFO
+  // commandstats.
+  int64_t Calls(absl::string_view command) {
+    auto info = writer_->Execute("INFO", "commandstats");
+    EXPECT_TRUE(info.ok()) << info.status();
+    if (!info.ok()) return -1;
+    const std::string tag = absl::StrCat("cmdstat_", command, ":calls=");
+    for (absl::string_view line : absl::StrSplit(info->str(), "\r\n")) {
+      if (!absl::StartsWith(line, tag)) continue;
+      line.remove_prefix(tag.size());
+      int64_t n = 0;
+      EXPECT_TRUE(absl::SimpleAtoi(line.substr(0, line.find(',')), &n));
+      return n;
+    }
+    return 0;
+  }
+
+  // Connections with client tracking on ('t' in CLIENT LIST flags).
+  int TrackingClients() {
+    auto list = writer_->Execute("CLIENT", "LIST");
+    EXPECT_TRUE(list.ok()) << list.status();
+    if (!list.ok()) return -1;
+    int n = 0;
+    for (absl::string_view line : absl::StrSplit(list->str(), '\n')) {
+      const size_t at = line.find(" flags=");
+      if (at == absl::string_view::npos) continue;
+      absl::string_view flags = line.substr(at + 7);
+      flags = flags.substr(0, flags.find(' '));
+      if (absl::StrContains(flags, "t")) ++n;
+    }
+    return n;
+  }
+
+  std::string Get(Client& client, absl::string_view key) {
+    auto v = client.Get(key);
+    EXPECT_TRUE(v.ok()) << v.status();
+    return v.ok() ? v->value_or("<nil>") : "<error>";
+  }
+
+  void Set(absl::string_view key, absl::string_view value) {
+    ASSERT_TRUE(writer_->Set(key, value).ok());
+  }
+
+  std::unique_ptr<ValkeyServer> server_;
+  std::unique_ptr<Client> writer_;  // No cache.
+};
+
+TEST_F(CacheTest, SecondGetIsServedWithoutTheServer) {
+  auto client = MakeClient(Options());
+  ASSERT_TRUE(client->cache_enabled());
+  Set("k", "v1");
+  const int64_t before = Calls("get");
+  EXPECT_EQ(Get(*client, "k"), "v1");
+  EXPECT_EQ(Get(*client, "k"), "v1");
+  auto generic = client->Execute("get", "k");  // Same entry, any case.
+  ASSERT_TRUE(generic.ok());
+  EXPECT_EQ(generic->str(), "v1");
+  EXPECT_EQ(Calls("get"), before + 1);
+  const CacheStats s = client->cache_stats();
+  EXPECT_EQ(s.misses, 1);
+  EXPECT_EQ(s.hits, 2);
+  EXPECT_EQ(s.entries, 1);
+  // Uncacheable commands are neither hits nor misses.
+  ASSERT_TRUE(client->Execute("PING").ok());
+  EXPECT_EQ(client->cache_stats().misses, 1);
+}
+
+TEST_F(CacheTest, AnotherClientsWriteIsSeenByTheNextRead) {
+  auto client = MakeClient(Options());
+  Set("k", "start");
+  EXPECT_EQ(Get(*client, "k"), "start");
+  for (int i = 0; i < 200; ++i) {
+    const std::string value = absl::StrCat("v", i);
+    Set("k", value);
+    ASSERT_EQ(Get(*client, "k"), value) << "iteration " << i;
+    ASSERT_EQ(Get(*client, "k"), value) << "iteration " << i;  // A hit.
+  }
+  const CacheStats s = client->cache_stats();
+  EXPECT_GE(s.invalidations, 200);
+  EXPECT_EQ(s.hits, 200);
+  EXPECT_EQ(s.misses, 201);
+}
+
+TEST_F(CacheTest, OwnWritesInvalidateToo) {
+  auto client = MakeClient(Options());
+  ASSERT_TRUE(client->Set("k", "1").ok());
+  EXPECT_EQ(Get(*client, "k"), "1");
+  ASSERT_TRUE(client->Set("k", "2").ok());
+  EXPECT_EQ(Get(*client, "k"), "2");
+  ASSERT_TRUE(client->Execute("DEL", "k").ok());
+  EXPECT_EQ(Get(*client, "k"), "<nil>");
+}
+
+TEST_F(CacheTest, MultiKeyEntryIsDroppedWhenOneKeyChanges) {
+  auto client = MakeClient(Options());
+  Set("a", "1");
+  Set("b", "2");
+  auto first = client->Execute("MGET", "a", "b");
+  ASSERT_TRUE(first.ok());
+  const int64_t before = Calls("mget");
+  ASSERT_TRUE(client->Execute("MGET", "a", "b").ok());
+  EXPECT_EQ(Calls("mget"), before);
+  Set("b", "3");
+  auto after = client->Execute("MGET", "a", "b");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ((*after)[1].str(), "3");
+  EXPECT_EQ(Calls("mget"), before + 1);
+}
+
+TEST_F(CacheTest, ServerFlushEmptiesTheCache) {
+  auto client = MakeClient(Options());
+  Set("a", "1");
+  Set("b", "2");
+  EXPECT_EQ(Get(*client, "a"), "1");
+  EXPECT_EQ(Get(*client, "b"), "2");
+  ASSERT_TRUE(writer_->Execute("FLUSHALL").ok());
+  EXPECT_EQ(Get(*client, "a"), "<nil>");
+  EXPECT_GE(client->cache_stats().flushes, 1);
+}
+
+TEST_F(CacheTest, EvictsAtMaxEntries) {
+  ClientOptions options = Options();
+  options.cache.max_entries = 2;
+  auto client = MakeClient(options);
+  Set("a", "1");
+  Set("b", "2");
+  Set("c", "3");
+  const int64_t before = Calls("get");
+  EXPECT_EQ(Get(*client, "a"), "1");
+  EXPECT_EQ(Get(*client, "b"), "2");
+  EXPECT_EQ(Get(*client, "c"), "3");  // Evicts a (least recently read).
+  EXPECT_EQ(client->cache_stats().evictions, 1);
+  EXPECT_EQ(client->cache_stats().entries, 2);
+  EXPECT_EQ(Get(*client, "c"), "3");  // Hit.
+  EXPECT_EQ(Calls("get"), before + 3);
+  EXPECT_EQ(Get(*client, "a"), "1");  // Miss again.
+  EXPECT_EQ(Calls("get"), before + 4);
+}
+
+TEST_F(CacheTest, TtlExpiresWithInjectedClock) {
+  FakeClock clock;
+  ClientOptions options = Options();
+  options.cache.ttl = absl::Seconds(30);
+  auto client = MakeClient(options, [&clock] { return clock.Now(); });
+  Set("k", "v");
+  const int64_t before = Calls("get");
+  EXPECT_EQ(Get(*client, "k"), "v");
+  clock.Advance(absl::Seconds(29));
+  EXPECT_EQ(Get(*client, "k"), "v");
+  EXPECT_EQ(Calls("get"), before + 1);
+  clock.Advance(absl::Seconds(1));
+  EXPECT_EQ(Get(*client, "k"), "v");
+  EXPECT_EQ(Calls("get"), before + 2);
+  EXPECT_EQ(client->cache_stats().expirations, 1);
+}
+
+TEST_F(CacheTest, DeniedCommandIsNeverCached) {
+  ClientOptions options = Options();
+  options.cache.deny_commands = {"LLEN"};
+  auto client = MakeClient(options);
+  ASSERT_TRUE(writer_->Execute("RPUSH", "l", "x", "y").ok());
+  const int64_t llen = Calls("llen");
+  const int64_t lindex = Calls("lindex");
+  for (int i = 0; i < 3; ++i) {
+    auto n = client->Execute("LLEN", "l");
+    ASSERT_TRUE(n.ok());
+    EXPECT_EQ(n->integer(), 2);
+    auto e = client->Execute("LINDEX", "l", 1);
+    ASSERT_TRUE(e.ok());
+    EXPECT_EQ(e->str(), "y");
+  }
+  EXPECT_EQ(Calls("llen"), llen + 3);
+  EXPECT_EQ(Calls("lindex"), lindex + 1);
+}
+
+TEST_F(CacheTest, AllowListLimitsCachingForLookupAndStoreAlike) {
+  ClientOptions options = Options();
+  options.cache.allow_commands = {"llen"};  // Case-insensitive.
+  auto client = MakeClient(options);
+  ASSERT_TRUE(writer_->Execute("RPUSH", "l", "x").ok());
+  Set("k", "v");
+  const int64_t llen = Calls("llen");
+  const int64_t get = Calls("get");
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(client->Execute("LLEN", "l").ok());
+    EXPECT_EQ(Get(*client, "k"), "v");
+  }
+  EXPECT_EQ(Calls("llen"), llen + 1);
+  EXPECT_EQ(Calls("get"), get + 3);
+}
+
+TEST_F(CacheTest, KeyPrefixAllowAndDeny) {
+  ClientOptions options = Options();
+  options.cache.allow_key_prefixes = {"user:", "user:admin:", "cfg:"};
+  options.cache.deny_key_prefixes = {"user:secret:"};
+  auto client = MakeClient(options);
+  for (const char* k : {"user:1", "user:secret:1", "other", "cfg:x"}) {
+    Set(k, "v");
+  }
+  const int64_t before = Calls("get");
+  for (int i = 0; i < 2; ++i) {
+    for (const char* k : {"user:1", "user:secret:1", "other", "cfg:x"}) {
+      EXPECT_EQ(Get(*client, k), "v");
+    }
+  }
+  // user:1 and cfg:x once each; the other two twice each.
+  EXPECT_EQ(Calls("get"), before + 6);
+  // An MGET mixing allowed and denied keys is not cached.
+  ASSERT_TRUE(client->Execute("MGET", "user:1", "other").ok());
+  ASSERT_TRUE(client->Execute("MGET", "user:1", "other").ok());
+  EXPECT_EQ(client->cache_stats().entries, 2);
+  // Tracking is limited to the prefixes, and still invalidates them.
+  Set("user:1", "new");
+  Set("cfg:x", "new");
+  EXPECT_EQ(Get(*client, "user:1"), "new");
+  EXPECT_EQ(Get(*client, "cfg:x"), "new");
+}
+
+TEST_F(CacheTest, Resp2WithCacheIsInvalidArgument) {
+  ClientOptions options = Options();
+  options.connection.protocol = 2;
+  auto client = Client::Create(options);
+  ASSERT_FALSE(client.ok());
+  EXPECT_EQ(client.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(client.status().message(), "protocol 3"))
+      << client.status();
+  options = Options();
+  options.cache.max_entries = 0;
+  EXPECT_EQ(Client::Create(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(CacheTest, FlushedAfterConnectionsAreCut) {
+  auto client = MakeClient(Options());
+  Set("k", "old");
+  EXPECT_EQ(Get(*client, "k"), "old");
+  EXPECT_EQ(Get(*client, "k"), "old");
+  // Kill every other connection, the tracking one included; while it is
+  // down the server cannot tell the client about the next write.
+  ASSERT_TRUE(writer_->Execute("CLIENT", "KILL", "TYPE", "normal").ok());
+  Set("k", "new");
+  EXPECT_EQ(Get(*client, "k"), "new");
+  EXPECT_GE(client->cache_stats().flushes, 1);
+  // Tracking is back: caching resumes and invalidation works again.
+  EXPECT_EQ(Get(*client, "k"), "new");
+  Set("k", "newer");
+  EXPECT_EQ(Get(*client, "k"), "newer");
+}
+
+TEST_F(CacheTest, FlushedAfterServerRestart) {
+  auto client = MakeClient(Options());
+  Set("k", "before");
+  EXPECT_EQ(Get(*client, "k"), "before");
+  EXPECT_EQ(client->cache_stats().entries, 1);
+  ASSERT_TRUE(server_->Restart().ok());  // No persistence: k is gone.
+  EXPECT_EQ(Get(*client, "k"), "<nil>");
+  EXPECT_GE(client->cache_stats().flushes, 1);
+  Set("k", "after");
+  EXPECT_EQ(Get(*client, "k"), "after");
+}
+
+TEST_F(CacheTest, FlushCacheAndCounters) {
+  auto client = MakeClient(Options());
+  Set("k", "v");
+  EXPECT_EQ(Get(*client, "k"), "v");
+  EXPECT_EQ(Get(*client, "k"), "v");
+  client->FlushCache();
+  EXPECT_EQ(client->cache_stats().entries, 0);
+  const int64_t before = Calls("get");
+  EXPECT_EQ(Get(*client, "k"), "v");
+  EXPECT_EQ(Calls("get"), before + 1);
+  Set("k", "w");
+  EXPECT_EQ(Get(*client, "k"), "w");
+  const CacheStats s = client->cache_stats();
+  EXPECT_EQ(s.hits, 1);
+  EXPECT_EQ(s.misses, 3);
+  EXPECT_EQ(s.invalidations, 1);
+  EXPECT_EQ(s.flushes, 1);
+  EXPECT_EQ(s.evictions, 0);
+  EXPECT_EQ(s.entries, 1);
+  // Errors are not cached: WRONGTYPE each time.
+  ASSERT_TRUE(writer_->Execute("RPUSH", "list", "x").ok());
+  EXPECT_FALSE(client->Get("list").ok());
+  EXPECT_FALSE(client->Get("list").ok());
+  EXPECT_EQ(client->cache_stats().hits, 1);
+}
+
+TEST_F(CacheTest, OneTrackingConnectionWithCacheNoneWithout) {
+  ClientOptions plain = Options();
+  plain.cache.enabled = false;
+  auto uncached = MakeClient(plain);
+  EXPECT_FALSE(uncached->cache_enabled());
+  Set("k", "v");
+  EXPECT_EQ(Get(*uncached, "k"), "v");
+  EXPECT_EQ(Get(*uncached, "k"), "v");
+  EXPECT_EQ(uncached->cache_stats().hits, 0);
+  EXPECT_EQ(TrackingClients(), 0);
+  auto cached = MakeClient(Options());
+  EXPECT_EQ(Get(*cached, "k"), "v");
+  EXPECT_EQ(TrackingClients(), 1);  // The sink; pooled ones do not track.
+  cached->Close();
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_EQ(TrackingClients(), 0);
+}
+
+TEST_F(CacheTest, ConcurrentReadersSeeEveryCompletedWrite) {
+  ClientOptions options = Options();
+  options.pool.max_connections = 8;
+  options.cache.max_entries = 8;
+  auto client = MakeClient(options);
+  constexpr int kKeys = 16;
+  for (int k = 0; k < kKeys; ++k) Set(absl::StrCat("key", k), "0");
+  std::atomic<bool> stop{false};
+  std::atomic<int> errors{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&, t] {
+      int i = t;
+      while (!stop.load()) {
+        auto v = client->Get(absl::StrCat("key", i++ % kKeys));
+        if (!v.ok()) errors.fetch_add(1);
+      }
+    });
+  }
+  for (int round = 1; round <= 100; ++round) {
+    const std::string key = absl::StrCat("key", round % kKeys);
+    const std::string value = absl::StrCat(round);
+    Set(key, value);
+    EXPECT_EQ(Get(*client, key), value) << "round " << round;
+  }
+  stop.store(true);
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  // After the dust settles every key reads its last written value.
+  for (int k = 0; k < kKeys; ++k) {
+    auto last = writer_->Get(absl::StrCat("key", k));
+    ASSERT_TRUE(last.ok());
+    EXPECT_EQ(Get(*client, absl::StrCat("key", k)), last->value_or("<nil>"));
+  }
+  EXPECT_GT(client->cache_stats().hits, 0);
+}
+
+}  // namespace
+}  // namespace valkey

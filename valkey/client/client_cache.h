@@ -1,0 +1,204 @@
+// ClientCache: server-assisted client-side caching for the sync Client —
+// which commands may be served from memory, and keeping LocalCache
+// (local_cache.h) consistent with the server through RESP3 invalidation
+// pushes. The Client drives it; applications use Client::cache_stats() and
+// Client::FlushCache().
+//
+//   ClientCache::Lookup found = cache->Find(args);   // Before any I/O.
+//   if (found.hit) return *std::move(found.hit);     // No round trip.
+//   absl::StatusOr<Reply> reply = ...round trip on a pooled connection...;
+//   if (reply.ok()) cache->Store(std::move(found.fill), *reply);
+//
+// What is cached. A command is cacheable when its name is in the allow
+// list (CacheOptions::allow_commands; empty = DefaultCacheAllowCommands(),
+// for lookups and stores alike), not in the deny list (deny wins), its key
+// positions are known (a built-in table covering the default allow list;
+// an allow-listed command outside it is never cached, since without its
+// keys it could not be invalidated), and every key passes the prefix lists
+// (each key starts with an allow prefix when that list is non-empty, and
+// with no deny prefix). The cache key is every argument (LocalCache::MakeKey),
+// so "LRANGE l 0 -1" and "LRANGE l 0 1" are separate entries. Error replies,
+// blocking commands and SORT_RO (its BY/GET patterns read keys that cannot
+// be named up front) are never cached. XREAD is cached only without BLOCK.
+//
+// Design: one tracking connection, in broadcast mode.
+// ClientCache owns one extra connection of its own (the "sink"), opened
+// with the client's ConnectionOptions, which sends
+//   CLIENT TRACKING ON BCAST [PREFIX p ...]
+// (PREFIX per allow_key_prefixes, when set) and never sends anything else.
+// The server then pushes ["invalidate", [keys]] to the sink for every key
+// modified by anyone (or ["invalidate", nil] on FLUSHALL/FLUSHDB), and the
+// pooled connections that run commands do not track at all.
+// Why not per-connection tracking (the reference's way: CLIENT TRACKING ON
+// on every pooled connection)? Server-side, default-mode tracking belongs to
+// the connection that READ the key: when that connection closes, its keys
+// silently stop producing invalidations. Our pool closes connections on its
+// own (idle ones with unexpected bytes pending — which an invalidation push
+// to an idle connection is — failed health checks, Disconnect(), fork), so
+// per-connection tracking would leave entries that are never invalidated,
+// and REDIRECT does not help (tracking still dies with the reader). Broadcast
+// tracking on a connection we own makes the cache's validity depend on one
+// connection whose death we always see. The cost is invalidation traffic
+// for every write to a matching key, cached or not; narrow it with
+// allow_key_prefixes.
+//
+// Ordering (no stale reads across connections):
+// 1. Before a lookup, and before a miss is registered, Find() drains every
+//    push already received on the sink (a zero-wait poll; a push cut in two
+//    is read to its end), under one mutex. A write whose invalidation reached
+//    this process before the lookup is therefore applied before the lookup:
+//    "another client wrote k, then this client reads k" sees the new value
+//    as soon as the invalidation has arrived. Valkey queues the push for the
+//    sink in the same event-loop iteration as the writer's reply, so a write
+//    acknowledged to anyone is, in practice, already on its way to the sink;
+//    no client-side cache can close that last network-sized window without a
+//    round trip per hit.
+// 2. A miss is registered with LocalCache::BeginFill() (under the same
+//    mutex, after the drain) before the command is sent. A write made after
+//    the server answered the read produces an invalidation; if it is drained
+//    before the reply is stored, the fill is poisoned and not stored; if
+//    after, it removes the stored entry. A stale value can never be stored
+//    and then outlive its invalidation.
+// 3. Losing the sink (EOF, error, a malformed push, fork) flushes the whole
+//    cache and poisons every open fill: invalidations may have been lost.
+//    While no sink is up, every command bypasses the cache; the next lookup
+//    reopens it (at most one attempt per second after a failure), so after
+//    a server restart or a cut connection the cache starts empty.
+// All of this happens on the calling thread: no background thread.
+//
+// Thread-safety: thread-safe. Find() takes the sink mutex for a poll (and,
+// when the sink must be reopened, a connect + handshake), then the cache
+// mutex; Store() only the cache mutex.
+
+#ifndef VALKEY_CLIENT_CLIENT_CACHE_H_
+#define VALKEY_CLIENT_CLIENT_CACHE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "valkey/client/local_cache.h"
+#include "valkey/common/config.h"
+#include "valkey/common/reply.h"
+#include "valkey/common/resp_writer.h"
+#include "valkey/connection/connection.h"
+
+namespace valkey {
+
+class ClientCache {
+ public:
+  // A registered miss: pass it to Store() with the reply, or drop it (its
+  // destructor cancels the fill). Move-only; empty when the command is not
+  // to be stored.
+  class Fill {
+   public:
+    Fill() = default;
+    Fill(Fill&& other) noexcept { *this = std::move(other); }
+    Fill& operator=(Fill&& other) noexcept;
+    Fill(const Fill&) = delete;
+    Fill& operator=(const Fill&) = delete;
+    ~Fill() { Cancel(); }
+
+    explicit operator bool() const { return cache_ != nullptr; }
+
+   private:
+    friend class ClientCache;
+    Fill(LocalCache* cache, LocalCache::Ticket ticket)
+        : cache_(cache), ticket_(ticket) {}
+    void Cancel();
+
+    LocalCache* cache_ = nullptr;
+    LocalCache::Ticket ticket_ = 0;
+  };
+
+  struct Lookup {
+    std::optional<Reply> hit;  // Set: the cached reply; send nothing.
+    Fill fill;                 // Set on a miss of a cacheable command.
+  };
+
+  // Checks `options` (the caller has seen options.enabled) and `connection`
+  // (used for the sink). Opens nothing yet.
+  // Errors: INVALID_ARGUMENT when connection.protocol is not 3, when
+  // max_entries < 1 or ttl <= 0, or for bad connection options.
+  // `clock` drives entry ages (null = absl::Now); tests inject a fake.
+  static absl::StatusOr<std::unique_ptr<ClientCache>> Create(
+      const CacheOptions& options, const ConnectionOptions& connection,
+      LocalCache::Clock clock = nullptr);
+
+  ~ClientCache();
+  ClientCache(const ClientCache&) = delete;
+  ClientCache& operator=(const ClientCache&) = delete;
+
+  // Decides how to run `args`: a hit, a miss to fill, or neither (not
+  // cacheable, or no tracking connection). May block on the sink (see the
+  // file comment); never fails.
+  Lookup Find(absl::Span<const CommandArg> args);
+
+  // Stores a copy of `reply` for `fill` unless the fill was poisoned
+  // meanwhile. An error or push reply, or an empty fill, is ignored.
+  void Store(Fill fill, const Reply& reply);
+
+  // Removes every entry (and poisons open fills). Tracking continues.
+  void Flush();
+
+  // Closes the sink; later Find() calls bypass the cache. Idempotent.
+  void Close();
+
+  // LocalCache counters (hits and misses count only cacheable commands
+  // looked up while tracking was up).
+  CacheStats stats() const { return cache_.stats(); }
+
+  // True while the tracking connection is up (as of the last Find()).
+  bool tracking() const;
+  // The last failure to set tracking up (OK if none): e.g. an ACL that
+  // denies CLIENT TRACKING. Such failures make commands bypass the cache.
+  absl::Status last_tracking_error() const;
+
+  // The keys `args` reads, if the command name (upper case) is in the
+  // built-in table and the arguments are well-formed; std::nullopt
+  // otherwise. Exposed for tests.
+  static std::optional<std::vector<std::string>> KeysOf(
+      absl::string_view upper_name, absl::Span<const CommandArg> args);
+
+ private:
+  ClientCache(const CacheOptions& options,
+              std::shared_ptr<const Connector> connector,
+              LocalCache::Clock clock);
+
+  bool Cacheable(absl::Span<const CommandArg> args,
+                 std::vector<std::string>* keys) const;
+  bool KeyAllowed(absl::string_view key) const;
+  // Drains the sink, reopening it if needed; true if tracking is up.
+  bool ReadyLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sink_mu_);
+  void DrainLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sink_mu_);
+  void OpenSinkLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sink_mu_);
+  void LoseSinkLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sink_mu_);
+  void HandlePush(ReplyView push);
+
+  const CacheOptions options_;
+  const std::shared_ptr<const Connector> connector_;
+  absl::flat_hash_set<std::string> allow_;
+  absl::flat_hash_set<std::string> deny_;
+  std::vector<std::string> bcast_prefixes_;  // Minimal; empty = all keys.
+  LocalCache cache_;
+
+  mutable absl::Mutex sink_mu_;
+  std::unique_ptr<Connection> sink_ ABSL_GUARDED_BY(sink_mu_);
+  bool closed_ ABSL_GUARDED_BY(sink_mu_) = false;
+  absl::Time next_attempt_ ABSL_GUARDED_BY(sink_mu_) = absl::InfinitePast();
+  absl::Status last_error_ ABSL_GUARDED_BY(sink_mu_);
+};
+
+}  // namespace valkey
+
+#endif  // VALKEY_CLIENT_CLIENT_CACHE_H_

@@ -1,0 +1,321 @@
+#include "valkey/client/local_cache.h"
+
+#include <algorithm>
+#include <cstring>
+#include <iterator>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/time/clock.h"
+
+namespace valkey {
+namespace {
+
+void AppendLength(std::string& out, size_t n) {
+  char bytes[8];
+  const uint64_t v = n;
+  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>(v >> (8 * i));
+  out.append(bytes, sizeof bytes);
+}
+
+uint64_t SeedFor(uint64_t seed) {
+  if (seed != 0) return seed;
+  std::random_device device;
+  return (static_cast<uint64_t>(device()) << 32) ^ device();
+}
+
+}  // namespace
+
+LocalCache::LocalCache(Options options)
+    : options_([&] {
+        options.max_entries = std::max(options.max_entries, 1);
+        return std::move(options);
+      }()),
+      has_ttl_(options_.ttl != absl::InfiniteDuration()),
+      rng_(SeedFor(options_.random_seed)) {}
+
+LocalCache::~LocalCache() = default;
+
+std::string LocalCache::MakeKey(absl::Span<const CommandArg> args) {
+  size_t size = 0;
+  for (const CommandArg& a : args) size += 8 + a.view().size();
+  std::string key;
+  key.reserve(size);
+  for (size_t i = 0; i < args.size(); ++i) {
+    const absl::string_view v = args[i].view();
+    AppendLength(key, v.size());
+    const size_t at = key.size();
+    key.append(v.data(), v.size());
+    if (i == 0) {
+      std::transform(key.begin() + at, key.end(), key.begin() + at,
+                     [](char c) { return absl::ascii_toupper(c); });
+    }
+  }
+  return key;
+}
+
+absl::Time LocalCache::Now() const {
+  return options_.clock ? options_.clock() : absl::Now();
+}
+
+bool LocalCache::Expired(const Entry& e, absl::Time now) const {
+  return has_ttl_ && now - e.stored_at >= options_.ttl;
+}
+
+std::optional<Reply> LocalCache::Get(absl::string_view key) {
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) {
+    ++stats_.misses;
+    return std::nullopt;
+  }
+  Entry* e = it->second.get();
+  if (has_ttl_ && Expired(*e, Now())) {
+    RemoveLocked(e);
+    ++stats_.expirations;
+    ++stats_.misses;
+    return std::nullopt;
+  }
+  TouchLocked(e);
+  ++stats_.hits;
+  return e->reply.Clone();
+}
+
+bool LocalCache::Contains(absl::string_view key) const {
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(key);
+  return it != entries_.end() && !(has_ttl_ && Expired(*it->second, Now()));
+}
+
+void LocalCache::Put(absl::string_view key, Reply reply,
+                     std::vector<std::string> keys) {
+  absl::MutexLock lock(&mu_);
+  StoreLocked(key, std::move(reply), std::move(keys));
+}
+
+LocalCache::Ticket LocalCache::BeginFill(absl::string_view key,
+                                         std::vector<std::string> keys) {
+  absl::MutexLock lock(&mu_);
+  const Ticket t = next_ticket_++;
+  fills_.emplace(t, Fill{std::string(key), std::move(keys), false});
+  return t;
+}
+
+bool LocalCache::EndFill(Ticket ticket, Reply reply) {
+  absl::MutexLock lock(&mu_);
+  auto it = fills_.find(ticket);
+  if (it == fills_.end()) return false;
+  Fill fill = std::move(it->second);
+  fills_.erase(it);
+  if (fill.poisoned) {
+    ++stats_.fills_dropped;
+    return false;
+  }
+  StoreLocked(fill.key, std::move(reply), std::move(fill.keys));
+  return true;
+}
+
+void LocalCache::CancelFill(Ticket ticket) {
+  absl::MutexLock lock(&mu_);
+  fills_.erase(ticket);
+}
+
+void LocalCache::InvalidateKey(absl::string_view key) {
+  absl::MutexLock lock(&mu_);
+  for (auto& [ticket, fill] : fills_) {
+    if (fill.poisoned) continue;
+    for (const std::string& k : fill.keys) {
+      if (k == key) {
+        fill.poisoned = true;
+        break;
+      }
+    }
+  }
+  auto it = by_key_.find(key);
+  if (it == by_key_.end()) return;
+  // RemoveLocked edits by_key_ (this very set included): detach the set
+  // first.
+  absl::flat_hash_set<Entry*> victims = std::move(it->second);
+  by_key_.erase(it);
+  for (Entry* e : victims) {
+    RemoveLocked(e);
+    ++stats_.invalidations;
+  }
+}
+
+void LocalCache::Erase(absl::string_view key) {
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(key);
+  if (it != entries_.end()) RemoveLocked(it->second.get());
+}
+
+void LocalCache::Flush() {
+  absl::MutexLock lock(&mu_);
+  for (auto& [ticket, fill] : fills_) fill.poisoned = true;
+  by_key_.clear();
+  by_age_.clear();
+  lru_.clear();
+  buckets_.clear();
+  slots_.clear();
+  entries_.clear();
+  ++stats_.flushes;
+}
+
+CacheStats LocalCache::stats() const {
+  absl::MutexLock lock(&mu_);
+  CacheStats s = stats_;
+  s.entries = static_cast<int64_t>(entries_.size());
+  return s;
+}
+
+size_t LocalCache::size() const {
+  absl::MutexLock lock(&mu_);
+  return entries_.size();
+}
+
+size_t LocalCache::indexed_keys() const {
+  absl::MutexLock lock(&mu_);
+  return by_key_.size();
+}
+
+void LocalCache::StoreLocked(absl::string_view key, Reply reply,
+                             std::vector<std::string> keys) {
+  const absl::Time now = Now();
+  auto it = entries_.find(key);
+  if (it != entries_.end()) {
+    // Replace in place: never evicts (reference quirk fixed).
+    Entry* e = it->second.get();
+    UnindexKeysLocked(e);
+    e->reply = std::move(reply);
+    e->keys = std::move(keys);
+    IndexKeysLocked(e);
+    e->stored_at = now;
+    if (has_ttl_) by_age_.splice(by_age_.end(), by_age_, e->age_pos);
+    TouchLocked(e);
+    return;
+  }
+  if (entries_.size() >= static_cast<size_t>(options_.max_entries)) {
+    MakeRoomLocked(now);
+  }
+  auto owned = std::make_unique<Entry>();
+  Entry* e = owned.get();
+  e->key = std::string(key);
+  e->reply = std::move(reply);
+  e->keys = std::move(keys);
+  e->stored_at = now;
+  entries_.emplace(absl::string_view(e->key), std::move(owned));
+  IndexKeysLocked(e);
+  if (has_ttl_) e->age_pos = by_age_.insert(by_age_.end(), e);
+  LinkLocked(e);
+}
+
+void LocalCache::LinkLocked(Entry* e) {
+  switch (options_.eviction) {
+    case Eviction::kLru:
+      e->order_pos = lru_.insert(lru_.end(), e);
+      break;
+    case Eviction::kLfu:
+      if (buckets_.empty() || buckets_.front().count != 1) {
+        buckets_.push_front(FreqBucket{1, {}});
+      }
+      e->bucket = buckets_.begin();
+      e->order_pos = e->bucket->entries.insert(e->bucket->entries.end(), e);
+      break;
+    case Eviction::kRandom:
+      e->slot = slots_.size();
+      slots_.push_back(e);
+      break;
+  }
+}
+
+void LocalCache::TouchLocked(Entry* e) {
+  switch (options_.eviction) {
+    case Eviction::kLru:
+      lru_.splice(lru_.end(), lru_, e->order_pos);
+      break;
+    case Eviction::kLfu: {
+      auto current = e->bucket;
+      auto next = std::next(current);
+      if (next == buckets_.end() || next->count != current->count + 1) {
+        next = buckets_.insert(next, FreqBucket{current->count + 1, {}});
+      }
+      next->entries.splice(next->entries.end(), current->entries,
+                           e->order_pos);
+      e->bucket = next;
+      if (current->entries.empty()) buckets_.erase(current);
+      break;
+    }
+    case Eviction::kRandom:
+      break;
+  }
+}
+
+void LocalCache::IndexKeysLocked(Entry* e) {
+  for (const std::string& k : e->keys) by_key_[k].insert(e);
+}
+
+void LocalCache::UnindexKeysLocked(Entry* e) {
+  for (const std::string& k : e->keys) {
+    auto it = by_key_.find(k);
+    if (it == by_key_.end()) continue;  // Detached by InvalidateKey.
+    it->second.erase(e);
+    if (it->second.empty()) by_key_.erase(it);
+  }
+}
+
+void LocalCache::RemoveLocked(Entry* e) {
+  UnindexKeysLocked(e);
+  if (has_ttl_) by_age_.erase(e->age_pos);
+  switch (options_.eviction) {
+    case Eviction::kLru:
+      lru_.erase(e->order_pos);
+      break;
+    case Eviction::kLfu: {
+      auto bucket = e->bucket;
+      bucket->entries.erase(e->order_pos);
+      if (bucket->entries.empty()) buckets_.erase(bucket);
+      break;
+    }
+    case Eviction::kRandom: {
+      Entry* last = slots_.back();
+      slots_[e->slot] = last;
+      last->slot = e->slot;
+      slots_.pop_back();
+      break;
+    }
+  }
+  // Last: the map's key views e->key, and erasing frees `e`.
+  auto it = entries_.find(absl::string_view(e->key));
+  entries_.erase(it);
+}
+
+void LocalCache::MakeRoomLocked(absl::Time now) {
+  bool freed = false;
+  while (has_ttl_ && !by_age_.empty() && Expired(*by_age_.front(), now)) {
+    RemoveLocked(by_age_.front());
+    ++stats_.expirations;
+    freed = true;
+  }
+  if (freed) return;
+  Entry* victim = VictimLocked();
+  if (victim == nullptr) return;
+  RemoveLocked(victim);
+  ++stats_.evictions;
+}
+
+LocalCache::Entry* LocalCache::VictimLocked() {
+  switch (options_.eviction) {
+    case Eviction::kLru:
+      return lru_.empty() ? nullptr : lru_.front();
+    case Eviction::kLfu:
+      return buckets_.empty() ? nullptr : buckets_.front().entries.front();
+    case Eviction::kRandom: {
+      if (slots_.empty()) return nullptr;
+      std::uniform_int_distribution<size_t> pick(0, slots_.size() - 1);
+      return slots_[pick(rng_)];
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace valkey

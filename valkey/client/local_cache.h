@@ -1,0 +1,216 @@
+// LocalCache: the in-process store behind the client-side cache — replies
+// keyed by their command, each remembering the keys it was read from, with
+// a size limit, an optional time-to-live and an eviction policy. No I/O: the
+// client (client_cache.h) decides what to cache and feeds it the server's
+// invalidations.
+//
+//   valkey::LocalCache cache({.max_entries = 1000});
+//   std::string key = valkey::LocalCache::MakeKey({"GET", "user:1"});
+//   if (std::optional<valkey::Reply> hit = cache.Get(key)) return *hit;
+//   // Miss: announce the read before sending it, store the reply after.
+//   valkey::LocalCache::Ticket t = cache.BeginFill(key, {"user:1"});
+//   ... send GET user:1, read `reply` ...
+//   cache.EndFill(t, reply.Clone());  // Dropped if user:1 was invalidated.
+//   cache.InvalidateKey("user:1");    // Removes every entry reading user:1.
+//
+// Fills. A reply read from the server may already be stale when it
+// arrives: the invalidation of a write made after the read can be processed
+// before the reply is stored, and storing it then would keep the stale value
+// forever. BeginFill() registers the read (its cache key and keys) before
+// the command is sent; InvalidateKey() and Flush() mark every registered
+// fill on those keys as poisoned, and EndFill() stores only unpoisoned ones.
+// Every BeginFill() must be matched by exactly one EndFill() or
+// CancelFill() (the client does it with an RAII holder).
+//
+// Eviction. When a Put/EndFill of a NEW cache key finds max_entries entries,
+// expired entries are dropped first (oldest first); if none, one entry is
+// evicted by the policy:
+//   kLru     the entry read least recently (a store counts as a read);
+//   kLfu     the entry read the fewest times, least recently among ties;
+//   kRandom  a uniformly random entry.
+// Every operation is O(1) (amortized for expiry), apart from invalidation
+// and removal, which are O(keys of the entries removed).
+//
+// Differences from the reference (valkey-py _LocalCache, quirks §15.11):
+// - Evicting removes the entry from every index (key index, expiry order);
+//   the reference left stale index entries and then failed with KeyError
+//   once a TTL was set.
+// - Replacing an existing cache key at capacity replaces it in place and
+//   evicts nothing; the reference evicted another entry first.
+// - Concurrent fills cannot resurrect an invalidated value (tickets above);
+//   the reference stored whatever it read.
+// - Get() returns an independent copy (Reply::Clone), as the reference's
+//   deep copy: callers may keep or move it freely.
+//
+// Time. Entry ages come from Options::clock (absl::Now by default), so
+// tests drive expiry with a fake clock. An entry expires when
+// clock() - stored_at >= ttl.
+//
+// Thread-safety: thread-safe; every method takes one internal mutex
+// briefly and never blocks on I/O. The clock is called under that mutex
+// and must not call back into the cache.
+
+#ifndef VALKEY_CLIENT_LOCAL_CACHE_H_
+#define VALKEY_CLIENT_LOCAL_CACHE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "valkey/common/config.h"
+#include "valkey/common/reply.h"
+#include "valkey/common/resp_writer.h"
+
+namespace valkey {
+
+// Counters since the cache was made (never reset). `entries` is the
+// current size.
+struct CacheStats {
+  int64_t hits = 0;           // Get() found a live entry.
+  int64_t misses = 0;         // Get() found nothing (or an expired entry).
+  int64_t evictions = 0;      // Entries removed to make room (policy).
+  int64_t expirations = 0;    // Entries removed because their TTL passed.
+  int64_t invalidations = 0;  // Entries removed by InvalidateKey().
+  int64_t flushes = 0;        // Flush() calls (server flush, lost tracking).
+  int64_t fills_dropped = 0;  // EndFill() calls refused (poisoned ticket).
+  int64_t entries = 0;        // Entries held now.
+};
+
+class LocalCache {
+ public:
+  using Clock = std::function<absl::Time()>;
+  using Eviction = CacheOptions::Eviction;
+
+  struct Options {
+    // Most entries held, >= 1 (smaller values are taken as 1).
+    int max_entries = 10000;
+    // Age at which an entry expires; InfiniteDuration() = never.
+    absl::Duration ttl = absl::InfiniteDuration();
+    Eviction eviction = Eviction::kLru;
+    // Time source for ttl; null = absl::Now.
+    Clock clock;
+    // Seed for kRandom; 0 = seeded from std::random_device.
+    uint64_t random_seed = 0;
+  };
+
+  // Identifies one BeginFill(); 0 is never issued.
+  using Ticket = uint64_t;
+
+  explicit LocalCache(Options options);
+  ~LocalCache();
+  LocalCache(const LocalCache&) = delete;
+  LocalCache& operator=(const LocalCache&) = delete;
+
+  // The cache key of a command: every argument, length-prefixed (so no two
+  // argument lists share a key), with the command name upper-cased ("get"
+  // and "GET" share entries). Allocates once.
+  static std::string MakeKey(absl::Span<const CommandArg> args);
+
+  // A copy of the live entry under `key`, counting a hit; std::nullopt and
+  // a miss when there is none or it has expired (it is then removed).
+  std::optional<Reply> Get(absl::string_view key);
+
+  // True if a live entry is held under `key`. Counts nothing, changes
+  // nothing (an expired entry is reported absent but left in place).
+  bool Contains(absl::string_view key) const;
+
+  // Stores `reply` under `key`, read from `keys` (the server keys whose
+  // change must drop it), replacing any entry under `key`. May evict.
+  void Put(absl::string_view key, Reply reply, std::vector<std::string> keys);
+
+  // Fill protocol (see the file comment).
+  Ticket BeginFill(absl::string_view key, std::vector<std::string> keys);
+  // Stores `reply` as Put() would, unless the ticket was poisoned; returns
+  // whether it was stored. Ends the ticket.
+  bool EndFill(Ticket ticket, Reply reply);
+  // Ends the ticket without storing.
+  void CancelFill(Ticket ticket);
+
+  // Removes every entry read from `key` and poisons the fills reading it.
+  // A key no entry reads is a no-op (apart from poisoning).
+  void InvalidateKey(absl::string_view key);
+  // Removes the entry under cache key `key`, if any. Counts nothing.
+  void Erase(absl::string_view key);
+  // Removes everything and poisons every open fill.
+  void Flush();
+
+  CacheStats stats() const;
+  size_t size() const;
+  // Server keys in the key index (for tests: equals the number of distinct
+  // keys read by the held entries, i.e. no stale index entries).
+  size_t indexed_keys() const;
+  const Options& options() const { return options_; }
+
+ private:
+  struct Entry;
+  struct FreqBucket {
+    uint64_t count;
+    std::list<Entry*> entries;  // Least recently read first.
+  };
+  struct Entry {
+    std::string key;
+    Reply reply;
+    std::vector<std::string> keys;
+    absl::Time stored_at;
+    std::list<Entry*>::iterator age_pos;    // In by_age_ (when ttl set).
+    std::list<Entry*>::iterator order_pos;  // In lru_ or bucket->entries.
+    std::list<FreqBucket>::iterator bucket;  // kLfu.
+    size_t slot = 0;                         // In slots_ (kRandom).
+  };
+  struct Fill {
+    std::string key;
+    std::vector<std::string> keys;
+    bool poisoned = false;
+  };
+
+  absl::Time Now() const;
+  bool Expired(const Entry& e, absl::Time now) const;
+  void StoreLocked(absl::string_view key, Reply reply,
+                   std::vector<std::string> keys)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void TouchLocked(Entry* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void LinkLocked(Entry* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void IndexKeysLocked(Entry* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void UnindexKeysLocked(Entry* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Unlinks `e` from every structure and frees it.
+  void RemoveLocked(Entry* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Makes room for one new entry.
+  void MakeRoomLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Entry* VictimLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const Options options_;
+  const bool has_ttl_;
+
+  mutable absl::Mutex mu_;
+  // Owns the entries; keyed by views of Entry::key.
+  absl::flat_hash_map<absl::string_view, std::unique_ptr<Entry>> entries_
+      ABSL_GUARDED_BY(mu_);
+  // Server key -> entries read from it.
+  absl::flat_hash_map<std::string, absl::flat_hash_set<Entry*>> by_key_
+      ABSL_GUARDED_BY(mu_);
+  std::list<Entry*> by_age_ ABSL_GUARDED_BY(mu_);  // Oldest first.
+  std::list<Entry*> lru_ ABSL_GUARDED_BY(mu_);     // Least recent first.
+  std::list<FreqBucket> buckets_ ABSL_GUARDED_BY(mu_);  // Ascending count.
+  std::vector<Entry*> slots_ ABSL_GUARDED_BY(mu_);      // kRandom.
+  std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<Ticket, Fill> fills_ ABSL_GUARDED_BY(mu_);
+  Ticket next_ticket_ ABSL_GUARDED_BY(mu_) = 1;
+  CacheStats stats_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace valkey
+
+#endif  // VALKEY_CLIENT_LOCAL_CACHE_H_

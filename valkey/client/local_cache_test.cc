@@ -1,0 +1,300 @@
+// LocalCache without a server: keys, each eviction policy, TTL with a fake
+// clock, invalidation by key, the fill protocol, counters, concurrency.
+
+#include "valkey/client/local_cache.h"
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "valkey/common/resp_reader.h"
+
+namespace valkey {
+namespace {
+
+Reply Bulk(absl::string_view s) {
+  RespReader reader;
+  reader.Feed(absl::StrCat("$", s.size(), "\r\n", s, "\r\n"));
+  absl::StatusOr<std::optional<Reply>> r = reader.Next();
+  EXPECT_TRUE(r.ok() && r->has_value());
+  return std::move(**r);
+}
+
+std::string Key(absl::string_view name, absl::string_view arg) {
+  return LocalCache::MakeKey({CommandArg(name), CommandArg(arg)});
+}
+
+void PutGet(LocalCache& cache, absl::string_view k, absl::string_view v) {
+  cache.Put(Key("GET", k), Bulk(v), {std::string(k)});
+}
+
+class FakeClock {
+ public:
+  absl::Time Now() {
+    absl::MutexLock lock(&mu_);
+    return now_;
+  }
+  void Advance(absl::Duration d) {
+    absl::MutexLock lock(&mu_);
+    now_ += d;
+  }
+  LocalCache::Clock AsClock() {
+    return [this] { return Now(); };
+  }
+
+ private:
+  absl::Mutex mu_;
+  absl::Time now_ = absl::FromUnixSeconds(1000);
+};
+
+TEST(LocalCacheKeyTest, NameIsCaseInsensitiveAndArgumentsAreFramed) {
+  EXPECT_EQ(Key("get", "k"), Key("GET", "k"));
+  EXPECT_NE(Key("GET", "k"), Key("GET", "K"));
+  // "a\0b" + "c" and "a" + "b\0c" must not collide.
+  const std::string ab("a\0b", 3), bc("b\0c", 3);
+  EXPECT_NE(LocalCache::MakeKey({CommandArg("X"), CommandArg(ab),
+                                 CommandArg("c")}),
+            LocalCache::MakeKey({CommandArg("X"), CommandArg("a"),
+                                 CommandArg(bc)}));
+  EXPECT_NE(LocalCache::MakeKey({CommandArg("LRANGE"), CommandArg("l"),
+                                 CommandArg(0), CommandArg(-1)}),
+            LocalCache::MakeKey({CommandArg("LRANGE"), CommandArg("l"),
+                                 CommandArg(0), CommandArg(1)}));
+}
+
+TEST(LocalCacheTest, HitMissAndIndependentCopies) {
+  LocalCache cache({.max_entries = 10});
+  EXPECT_FALSE(cache.Get(Key("GET", "a")).has_value());
+  PutGet(cache, "a", "1");
+  std::optional<Reply> hit = cache.Get(Key("get", "a"));
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(hit->str(), "1");
+  hit.reset();  // The cache keeps its own copy.
+  EXPECT_EQ(cache.Get(Key("GET", "a"))->str(), "1");
+  const CacheStats s = cache.stats();
+  EXPECT_EQ(s.hits, 2);
+  EXPECT_EQ(s.misses, 1);
+  EXPECT_EQ(s.entries, 1);
+}
+
+TEST(LocalCacheTest, LruEvictsLeastRecentlyRead) {
+  LocalCache cache({.max_entries = 3, .eviction = LocalCache::Eviction::kLru});
+  PutGet(cache, "a", "1");
+  PutGet(cache, "b", "2");
+  PutGet(cache, "c", "3");
+  ASSERT_TRUE(cache.Get(Key("GET", "a")).has_value());
+  PutGet(cache, "d", "4");  // b is the least recently read.
+  EXPECT_TRUE(cache.Contains(Key("GET", "a")));
+  EXPECT_FALSE(cache.Contains(Key("GET", "b")));
+  EXPECT_TRUE(cache.Contains(Key("GET", "c")));
+  EXPECT_TRUE(cache.Contains(Key("GET", "d")));
+  PutGet(cache, "e", "5");  // Now c.
+  EXPECT_FALSE(cache.Contains(Key("GET", "c")));
+  EXPECT_EQ(cache.stats().evictions, 2);
+  EXPECT_EQ(cache.size(), 3u);
+  EXPECT_EQ(cache.indexed_keys(), 3u);
+}
+
+TEST(LocalCacheTest, LfuEvictsLeastFrequentlyReadOldestAmongTies) {
+  LocalCache cache({.max_entries = 3, .eviction = LocalCache::Eviction::kLfu});
+  PutGet(cache, "a", "1");
+  PutGet(cache, "b", "2");
+  PutGet(cache, "c", "3");
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(cache.Get(Key("GET", "a")));
+  ASSERT_TRUE(cache.Get(Key("GET", "c")));
+  ASSERT_TRUE(cache.Get(Key("GET", "b")));
+  // b and c were read once each; c was read first, so it goes.
+  PutGet(cache, "d", "4");
+  EXPECT_FALSE(cache.Contains(Key("GET", "c")));
+  // d (never read) is now the least frequently read.
+  PutGet(cache, "e", "5");
+  EXPECT_FALSE(cache.Contains(Key("GET", "d")));
+  EXPECT_TRUE(cache.Contains(Key("GET", "a")));
+  EXPECT_TRUE(cache.Contains(Key("GET", "b")));
+  EXPECT_TRUE(cache.Contains(Key("GET", "e")));
+  EXPECT_EQ(cache.stats().evictions, 2);
+  EXPECT_EQ(cache.indexed_keys(), 3u);
+}
+
+TEST(LocalCacheTest, RandomEvictionKeepsEveryIndexConsistent) {
+  FakeClock clock;
+  LocalCache cache({.max_entries = 10,
+                    .ttl = absl::Seconds(5),
+                    .eviction = LocalCache::Eviction::kRandom,
+                    .clock = clock.AsClock(),
+                    .random_seed = 42});
+  for (int i = 0; i < 200; ++i) {
+    PutGet(cache, absl::StrCat("k", i), "v");
+    if (i % 3 == 0) cache.Get(Key("GET", absl::StrCat("k", i / 2)));
+    if (i % 50 == 49) clock.Advance(absl::Seconds(6));  // All expire.
+  }
+  EXPECT_EQ(cache.size(), 10u);
+  EXPECT_EQ(cache.indexed_keys(), 10u);
+  const CacheStats s = cache.stats();
+  EXPECT_EQ(s.evictions + s.expirations, 190);
+  EXPECT_GT(s.evictions, 0);
+  EXPECT_GT(s.expirations, 0);
+}
+
+TEST(LocalCacheTest, EvictionWithTtlLeavesNoStaleIndexEntries) {
+  // The reference's LRU/LFU eviction left the expiry list stale; with a TTL
+  // the next eviction then failed. Here every policy keeps going.
+  for (auto policy :
+       {LocalCache::Eviction::kLru, LocalCache::Eviction::kLfu,
+        LocalCache::Eviction::kRandom}) {
+    FakeClock clock;
+    LocalCache cache({.max_entries = 3,
+                      .ttl = absl::Seconds(60),
+                      .eviction = policy,
+                      .clock = clock.AsClock(),
+                      .random_seed = 7});
+    for (int i = 0; i < 50; ++i) {
+      PutGet(cache, absl::StrCat("k", i), "v");
+      clock.Advance(absl::Seconds(1));
+    }
+    EXPECT_EQ(cache.size(), 3u);
+    EXPECT_EQ(cache.indexed_keys(), 3u);
+    EXPECT_EQ(cache.stats().evictions, 47);
+    clock.Advance(absl::Seconds(120));
+    PutGet(cache, "fresh", "v");  // All three expired: no eviction.
+    EXPECT_EQ(cache.stats().evictions, 47);
+    EXPECT_EQ(cache.stats().expirations, 3);
+    EXPECT_EQ(cache.size(), 1u);
+  }
+}
+
+TEST(LocalCacheTest, TtlExpiresWithFakeClock) {
+  FakeClock clock;
+  LocalCache cache({.max_entries = 10,
+                    .ttl = absl::Seconds(10),
+                    .clock = clock.AsClock()});
+  PutGet(cache, "a", "1");
+  clock.Advance(absl::Seconds(9));
+  EXPECT_TRUE(cache.Get(Key("GET", "a")).has_value());
+  PutGet(cache, "b", "2");
+  clock.Advance(absl::Seconds(1));  // a is 10 s old: expired. b is 1 s.
+  EXPECT_FALSE(cache.Contains(Key("GET", "a")));
+  EXPECT_FALSE(cache.Get(Key("GET", "a")).has_value());
+  EXPECT_TRUE(cache.Get(Key("GET", "b")).has_value());
+  // Re-storing restarts the clock.
+  PutGet(cache, "b", "3");
+  clock.Advance(absl::Seconds(9));
+  EXPECT_EQ(cache.Get(Key("GET", "b"))->str(), "3");
+  const CacheStats s = cache.stats();
+  EXPECT_EQ(s.expirations, 1);
+  EXPECT_EQ(s.misses, 1);
+  EXPECT_EQ(s.hits, 3);
+  EXPECT_EQ(cache.indexed_keys(), 1u);
+}
+
+TEST(LocalCacheTest, InvalidateKeyRemovesEveryDependentEntry) {
+  LocalCache cache({.max_entries = 10});
+  PutGet(cache, "a", "1");
+  PutGet(cache, "b", "2");
+  const std::string mget =
+      LocalCache::MakeKey({CommandArg("MGET"), CommandArg("a"),
+                           CommandArg("b")});
+  cache.Put(mget, Bulk("x"), {"a", "b"});
+  cache.Put(Key("STRLEN", "a"), Bulk("1"), {"a"});
+  cache.InvalidateKey("a");
+  EXPECT_FALSE(cache.Contains(Key("GET", "a")));
+  EXPECT_FALSE(cache.Contains(Key("STRLEN", "a")));
+  EXPECT_FALSE(cache.Contains(mget));
+  EXPECT_TRUE(cache.Contains(Key("GET", "b")));
+  EXPECT_EQ(cache.indexed_keys(), 1u);  // Only b, read by GET b.
+  cache.InvalidateKey("unknown");       // No-op.
+  EXPECT_EQ(cache.stats().invalidations, 3);
+  cache.Flush();
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_EQ(cache.indexed_keys(), 0u);
+  EXPECT_EQ(cache.stats().flushes, 1);
+}
+
+TEST(LocalCacheTest, OverwriteAtCapacityEvictsNothing) {
+  for (auto policy :
+       {LocalCache::Eviction::kLru, LocalCache::Eviction::kLfu,
+        LocalCache::Eviction::kRandom}) {
+    LocalCache cache({.max_entries = 2, .eviction = policy});
+    PutGet(cache, "a", "1");
+    PutGet(cache, "b", "2");
+    PutGet(cache, "a", "3");
+    EXPECT_EQ(cache.stats().evictions, 0);
+    EXPECT_EQ(cache.size(), 2u);
+    EXPECT_EQ(cache.Get(Key("GET", "a"))->str(), "3");
+    EXPECT_TRUE(cache.Contains(Key("GET", "b")));
+    // New dependencies replace the old ones in the index.
+    cache.Put(Key("GET", "a"), Bulk("4"), {"z"});
+    cache.InvalidateKey("a");
+    EXPECT_TRUE(cache.Contains(Key("GET", "a")));
+    cache.InvalidateKey("z");
+    EXPECT_FALSE(cache.Contains(Key("GET", "a")));
+    EXPECT_EQ(cache.indexed_keys(), 1u);
+  }
+}
+
+TEST(LocalCacheTest, FillIsDroppedWhenItsKeyIsInvalidatedMeanwhile) {
+  LocalCache cache({.max_entries = 10});
+  LocalCache::Ticket t = cache.BeginFill(Key("GET", "a"), {"a"});
+  cache.InvalidateKey("a");  // A write raced with the read.
+  EXPECT_FALSE(cache.EndFill(t, Bulk("stale")));
+  EXPECT_FALSE(cache.Contains(Key("GET", "a")));
+
+  t = cache.BeginFill(Key("GET", "a"), {"a"});
+  cache.InvalidateKey("other");
+  EXPECT_TRUE(cache.EndFill(t, Bulk("fresh")));
+  EXPECT_EQ(cache.Get(Key("GET", "a"))->str(), "fresh");
+
+  t = cache.BeginFill(Key("GET", "b"), {"b"});
+  cache.Flush();
+  EXPECT_FALSE(cache.EndFill(t, Bulk("x")));
+
+  t = cache.BeginFill(Key("GET", "c"), {"c"});
+  cache.CancelFill(t);
+  EXPECT_FALSE(cache.EndFill(t, Bulk("x")));  // Ticket already ended.
+  EXPECT_EQ(cache.stats().fills_dropped, 2);
+}
+
+TEST(LocalCacheTest, ConcurrentUse) {
+  LocalCache cache({.max_entries = 64, .eviction = LocalCache::Eviction::kLfu});
+  std::vector<std::thread> threads;
+  std::atomic<int> hits{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 2000; ++i) {
+        const std::string k = absl::StrCat("k", (i * 7 + t) % 100);
+        switch (i % 4) {
+          case 0:
+            PutGet(cache, k, "v");
+            break;
+          case 1:
+            if (cache.Get(Key("GET", k))) hits.fetch_add(1);
+            break;
+          case 2: {
+            LocalCache::Ticket ticket = cache.BeginFill(Key("GET", k), {k});
+            cache.EndFill(ticket, Bulk("w"));
+            break;
+          }
+          case 3:
+            if (i % 400 == 3) {
+              cache.Flush();
+            } else {
+              cache.InvalidateKey(k);
+            }
+            break;
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_LE(cache.size(), 64u);
+  EXPECT_LE(cache.indexed_keys(), cache.size());
+  EXPECT_EQ(cache.stats().hits, hits.load());
+}
+
+}  // namespace
+}  // namespace valkey

@@ -1,0 +1,449 @@
+#include "valkey/client/pubsub.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "valkey/common/errors.h"
+#include "valkey/common/resp_writer.h"
+
+namespace valkey {
+namespace {
+
+struct KindInfo {
+  PubSub::Kind kind;
+  absl::string_view name;
+  int arity;  // Elements of the frame, the kind's name included.
+};
+
+constexpr KindInfo kKinds[] = {
+    {PubSub::Kind::kMessage, "message", 3},
+    {PubSub::Kind::kPMessage, "pmessage", 4},
+    {PubSub::Kind::kSMessage, "smessage", 3},
+    {PubSub::Kind::kSubscribe, "subscribe", 3},
+    {PubSub::Kind::kUnsubscribe, "unsubscribe", 3},
+    {PubSub::Kind::kPSubscribe, "psubscribe", 3},
+    {PubSub::Kind::kPUnsubscribe, "punsubscribe", 3},
+    {PubSub::Kind::kSSubscribe, "ssubscribe", 3},
+    {PubSub::Kind::kSUnsubscribe, "sunsubscribe", 3},
+};
+
+// Command names and confirmation kinds per family, indexed by Family.
+constexpr absl::string_view kSubscribeCommand[] = {"SUBSCRIBE", "PSUBSCRIBE",
+                                                   "SSUBSCRIBE"};
+constexpr absl::string_view kUnsubscribeCommand[] = {
+    "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"};
+constexpr PubSub::Kind kSubscribeKind[] = {PubSub::Kind::kSubscribe,
+                                           PubSub::Kind::kPSubscribe,
+                                           PubSub::Kind::kSSubscribe};
+constexpr PubSub::Kind kUnsubscribeKind[] = {PubSub::Kind::kUnsubscribe,
+                                             PubSub::Kind::kPUnsubscribe,
+                                             PubSub::Kind::kSUnsubscribe};
+
+absl::Status ClosedError() { return PubSubError("PubSub is closed"); }
+
+std::vector<std::string> SortedNames(
+    const absl::flat_hash_map<std::string, PubSub::Handler>& map) {
+  std::vector<std::string> names;
+  names.reserve(map.size());
+  for (const auto& [name, handler] : map) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+void AppendNames(std::string& out, absl::string_view command,
+                 const absl::flat_hash_map<std::string, PubSub::Handler>& map) {
+  if (map.empty()) return;
+  std::vector<absl::string_view> argv;
+  argv.reserve(map.size() + 1);
+  argv.push_back(command);
+  for (const auto& [name, handler] : map) argv.push_back(name);
+  AppendCommandArgv(out, argv);
+}
+
+}  // namespace
+
+namespace pubsub_internal {
+
+Frame ParseFrame(ReplyView reply) {
+  Frame frame;
+  if (reply.is_error()) {
+    frame.type = Frame::Type::kError;
+    frame.error = reply.ToStatus();
+    return frame;
+  }
+  if (reply.type() == ReplyType::kSimpleString) {
+    if (absl::EqualsIgnoreCase(reply.str(), "PONG")) {
+      frame.type = Frame::Type::kPong;
+    }
+    return frame;
+  }
+  if (reply.type() != ReplyType::kArray && !reply.is_push()) return frame;
+  if (reply.size() == 0 || !reply[0].is_string()) return frame;
+  const absl::string_view name = reply[0].str();
+  if (reply.size() == 2 && absl::EqualsIgnoreCase(name, "pong")) {
+    frame.type = Frame::Type::kPong;
+    return frame;
+  }
+  const KindInfo* info = nullptr;
+  for (const KindInfo& k : kKinds) {
+    if (absl::EqualsIgnoreCase(name, k.name)) info = &k;
+  }
+  if (info == nullptr || reply.size() != static_cast<size_t>(info->arity)) {
+    return frame;
+  }
+  PubSub::Message& m = frame.message;
+  m.kind = info->kind;
+  switch (info->kind) {
+    case PubSub::Kind::kMessage:
+    case PubSub::Kind::kSMessage:
+      m.channel = std::string(reply[1].str());
+      m.payload = std::string(reply[2].str());
+      break;
+    case PubSub::Kind::kPMessage:
+      m.pattern = std::string(reply[1].str());
+      m.channel = std::string(reply[2].str());
+      m.payload = std::string(reply[3].str());
+      break;
+    case PubSub::Kind::kPSubscribe:
+    case PubSub::Kind::kPUnsubscribe:
+      m.pattern = std::string(reply[1].str());
+      m.channel = m.pattern;
+      m.count = reply[2].integer();
+      break;
+    default:  // The other confirmations; the name is null for an
+              // unsubscribe-all with nothing subscribed.
+      m.channel = std::string(reply[1].str());
+      m.count = reply[2].integer();
+      break;
+  }
+  frame.type = Frame::Type::kMessage;
+  return frame;
+}
+
+}  // namespace pubsub_internal
+
+absl::string_view PubSub::KindName(Kind kind) {
+  for (const KindInfo& k : kKinds) {
+    if (k.kind == kind) return k.name;
+  }
+  return "unknown";
+}
+
+absl::StatusOr<std::unique_ptr<PubSub>> PubSub::Create(Client& client,
+                                                       Options options) {
+  absl::StatusOr<PooledConnection> conn = client.AcquireConnection();
+  if (!conn.ok()) return conn.status();
+  return std::unique_ptr<PubSub>(
+      new PubSub(client, std::move(options), *std::move(conn)));
+}
+
+absl::StatusOr<std::unique_ptr<PubSub>> PubSub::Create(Client& client) {
+  return Create(client, Options());
+}
+
+PubSub::PubSub(Client& client, Options options, PooledConnection conn)
+    : client_(&client), options_(std::move(options)), conn_(std::move(conn)) {}
+
+PubSub::~PubSub() { Close(); }
+
+void PubSub::Close() {
+  closed_ = true;
+  DropConnection();
+  channels_.clear();
+  patterns_.clear();
+  shards_.clear();
+  queue_.clear();
+}
+
+void PubSub::DropConnection() {
+  // Never back to the pool: it may still be subscribed.
+  if (conn_) conn_.Discard();
+}
+
+std::vector<std::string> PubSub::channels() const {
+  return SortedNames(channels_);
+}
+std::vector<std::string> PubSub::patterns() const {
+  return SortedNames(patterns_);
+}
+std::vector<std::string> PubSub::shard_channels() const {
+  return SortedNames(shards_);
+}
+
+PubSub::HandlerMap& PubSub::Map(Family family) {
+  switch (family) {
+    case Family::kChannel:
+      return channels_;
+    case Family::kPattern:
+      return patterns_;
+    case Family::kShard:
+      break;
+  }
+  return shards_;
+}
+
+absl::Time PubSub::ReplyDeadline() const {
+  const absl::Duration t = client_->pool().connector().options().socket_timeout;
+  return t == absl::InfiniteDuration() ? absl::InfiniteFuture()
+                                       : absl::Now() + t;
+}
+
+absl::Status PubSub::Subscribe(absl::Span<const absl::string_view> channels,
+                               Handler handler) {
+  return Change(Family::kChannel, true, channels, std::move(handler));
+}
+absl::Status PubSub::PSubscribe(absl::Span<const absl::string_view> patterns,
+                                Handler handler) {
+  return Change(Family::kPattern, true, patterns, std::move(handler));
+}
+absl::Status PubSub::SSubscribe(absl::Span<const absl::string_view> channels,
+                                Handler handler) {
+  return Change(Family::kShard, true, channels, std::move(handler));
+}
+absl::Status PubSub::Unsubscribe(absl::Span<const absl::string_view> channels) {
+  return Change(Family::kChannel, false, channels, nullptr);
+}
+absl::Status PubSub::PUnsubscribe(
+    absl::Span<const absl::string_view> patterns) {
+  return Change(Family::kPattern, false, patterns, nullptr);
+}
+absl::Status PubSub::SUnsubscribe(
+    absl::Span<const absl::string_view> channels) {
+  return Change(Family::kShard, false, channels, nullptr);
+}
+
+absl::Status PubSub::Change(Family family, bool subscribe,
+                            absl::Span<const absl::string_view> names,
+                            Handler handler) {
+  if (closed_) return ClosedError();
+  const int f = static_cast<int>(family);
+  if (subscribe && names.empty()) {
+    return InvalidArgumentError(
+        absl::StrCat(kSubscribeCommand[f], " needs at least one name"));
+  }
+  HandlerMap& map = Map(family);
+  // Valkey 8 refuses unsubscribing outside subscribed mode (NOSUB), older
+  // servers confirm it with a null name: either way there is nothing to do.
+  if (!subscribe && !subscribed()) return absl::OkStatus();
+  // The server confirms each name given, or each name it held for an
+  // unsubscribe-all (one null confirmation when it held none).
+  const int expected = !names.empty()
+                           ? static_cast<int>(names.size())
+                           : std::max(1, static_cast<int>(map.size()));
+  // What to restore if the server refuses the command.
+  HandlerMap before = map;
+
+  // Remember the change first: if the connection fails, the reconnect
+  // applies it.
+  if (subscribe) {
+    for (absl::string_view name : names) {
+      map.insert_or_assign(std::string(name), handler);
+    }
+  } else if (names.empty()) {
+    map.clear();
+  } else {
+    for (absl::string_view name : names) map.erase(name);
+  }
+
+  if (!conn_) return Reconnect();  // A previous reconnect failed.
+  absl::Status status = conn_->SendEncoded([&](std::string& out) {
+    std::vector<absl::string_view> argv;
+    argv.reserve(names.size() + 1);
+    argv.push_back(subscribe ? kSubscribeCommand[f] : kUnsubscribeCommand[f]);
+    argv.insert(argv.end(), names.begin(), names.end());
+    AppendCommandArgv(out, argv);
+  });
+  if (status.ok()) {
+    status = AwaitConfirmations(
+        subscribe ? kSubscribeKind[f] : kUnsubscribeKind[f], expected);
+  }
+  if (status.ok()) return status;
+  if (conn_ && !conn_->broken()) {
+    // The server refused the command: nothing changed on its side.
+    map = std::move(before);
+    return status;
+  }
+  return Reconnect();
+}
+
+absl::Status PubSub::AwaitConfirmations(Kind kind, int expected) {
+  int seen = 0;
+  while (seen < expected) {
+    absl::StatusOr<Reply> reply = conn_->ReadAny(ReplyDeadline());
+    if (!reply.ok()) return reply.status();
+    pubsub_internal::Frame frame = pubsub_internal::ParseFrame(reply->view());
+    if (frame.type == pubsub_internal::Frame::Type::kError) {
+      // One error reply answers the whole command.
+      return Annotate(frame.error,
+                      absl::StrCat(KindName(kind), " on ", conn_->address()));
+    }
+    if (frame.type != pubsub_internal::Frame::Type::kMessage) continue;
+    if (frame.message.kind == kind) ++seen;
+    queue_.push_back(std::move(frame.message));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PubSub::AwaitConfirmations(int channels, int patterns,
+                                        int shards) {
+  int left[3] = {channels, patterns, shards};
+  while (left[0] + left[1] + left[2] > 0) {
+    absl::StatusOr<Reply> reply = conn_->ReadAny(ReplyDeadline());
+    if (!reply.ok()) return reply.status();
+    pubsub_internal::Frame frame = pubsub_internal::ParseFrame(reply->view());
+    if (frame.type == pubsub_internal::Frame::Type::kError) {
+      return Annotate(frame.error,
+                      absl::StrCat("resubscribing on ", conn_->address()));
+    }
+    if (frame.type != pubsub_internal::Frame::Type::kMessage) continue;
+    for (int f = 0; f < 3; ++f) {
+      if (frame.message.kind == kSubscribeKind[f] && left[f] > 0) --left[f];
+    }
+    queue_.push_back(std::move(frame.message));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PubSub::ReconnectOnce() {
+  DropConnection();
+  absl::StatusOr<PooledConnection> conn = client_->AcquireConnection();
+  if (!conn.ok()) return conn.status();
+  conn_ = *std::move(conn);
+  if (!subscribed()) return absl::OkStatus();
+  absl::Status status = conn_->SendEncoded([&](std::string& out) {
+    AppendNames(out, kSubscribeCommand[0], channels_);
+    AppendNames(out, kSubscribeCommand[1], patterns_);
+    AppendNames(out, kSubscribeCommand[2], shards_);
+  });
+  if (status.ok()) {
+    status = AwaitConfirmations(static_cast<int>(channels_.size()),
+                                static_cast<int>(patterns_.size()),
+                                static_cast<int>(shards_.size()));
+  }
+  // Whatever failed, the connection is out of step: never reuse it.
+  if (!status.ok()) DropConnection();
+  return status;
+}
+
+absl::Status PubSub::Reconnect() {
+  absl::Status status =
+      client_->retry().Call([this] { return ReconnectOnce(); });
+  if (status.ok()) ++reconnects_;
+  return status;
+}
+
+absl::Status PubSub::MaybeSendHealthCheck() {
+  const absl::Duration interval =
+      client_->pool().connector().options().health_check_interval;
+  if (interval <= absl::ZeroDuration() ||
+      absl::Now() - conn_->last_used() < interval) {
+    return absl::OkStatus();
+  }
+  // The answer is consumed by Absorb whenever it comes; sending refreshes
+  // last_used(), so at most one PING goes out per silent interval.
+  return conn_->SendCommand("PING");
+}
+
+absl::Status PubSub::Absorb(const Reply& reply) {
+  pubsub_internal::Frame frame = pubsub_internal::ParseFrame(reply.view());
+  switch (frame.type) {
+    case pubsub_internal::Frame::Type::kMessage:
+      queue_.push_back(std::move(frame.message));
+      break;
+    case pubsub_internal::Frame::Type::kError:
+      return Annotate(frame.error,
+                      absl::StrCat("pub/sub on ", conn_->address()));
+    case pubsub_internal::Frame::Type::kPong:
+    case pubsub_internal::Frame::Type::kOther:
+      break;
+  }
+  return absl::OkStatus();
+}
+
+bool PubSub::Deliver(const Message& message) {
+  const HandlerMap* map = nullptr;
+  absl::string_view key = message.channel;
+  switch (message.kind) {
+    case Kind::kMessage:
+      map = &channels_;
+      break;
+    case Kind::kPMessage:
+      map = &patterns_;
+      key = message.pattern;
+      break;
+    case Kind::kSMessage:
+      map = &shards_;
+      break;
+    default:
+      return !options_.ignore_subscribe_messages;
+  }
+  auto it = map->find(key);
+  if (it == map->end() || it->second == nullptr) return true;
+  // Copy: the handler may not outlive a map rehash, and must not be
+  // destroyed while it runs.
+  Handler handler = it->second;
+  handler(message);
+  return false;
+}
+
+absl::StatusOr<std::optional<PubSub::Message>> PubSub::GetMessage(
+    absl::Duration timeout) {
+  if (closed_) return ClosedError();
+  const absl::Time deadline =
+      timeout == absl::InfiniteDuration()
+          ? absl::InfiniteFuture()
+          : absl::Now() + std::max(timeout, absl::ZeroDuration());
+  const absl::Duration interval =
+      client_->pool().connector().options().health_check_interval;
+  bool waited = false;  // Checked the socket at least once.
+  for (;;) {
+    while (!queue_.empty()) {
+      Message message = std::move(queue_.front());
+      queue_.pop_front();
+      if (Deliver(message)) return message;
+      if (closed_) return ClosedError();
+    }
+    // Handled messages may keep arriving: stop at the deadline anyway.
+    if (waited && absl::Now() >= deadline) return std::nullopt;
+    if (!conn_ || conn_->broken()) {
+      if (absl::Status s = Reconnect(); !s.ok()) return s;
+      continue;
+    }
+    if (!MaybeSendHealthCheck().ok()) {
+      DropConnection();  // Reconnect on the next turn.
+      continue;
+    }
+    absl::Time wake = deadline;
+    if (interval > absl::ZeroDuration()) {
+      wake = std::min(wake, conn_->last_used() + interval);
+    }
+    waited = true;
+    if (!conn_->WaitReadable(wake)) continue;
+    absl::StatusOr<Reply> reply = conn_->ReadAny(ReplyDeadline());
+    if (!reply.ok()) {
+      DropConnection();  // Reconnect on the next turn.
+      continue;
+    }
+    if (absl::Status s = Absorb(*reply); !s.ok()) return s;
+  }
+}
+
+absl::Status PubSub::Run(absl::Time until, const std::atomic<bool>* stop,
+                         Handler fallback) {
+  for (;;) {
+    if (stop != nullptr && stop->load(std::memory_order_acquire)) {
+      return absl::OkStatus();
+    }
+    const absl::Time now = absl::Now();
+    if (now >= until) return absl::OkStatus();
+    absl::StatusOr<std::optional<Message>> m =
+        GetMessage(std::min(until - now, absl::Milliseconds(100)));
+    if (!m.ok()) return m.status();
+    if (m->has_value() && fallback != nullptr) fallback(**m);
+  }
+}
+
+}  // namespace valkey

@@ -1,0 +1,333 @@
+// PubSub: a subscription to channels, patterns and shard channels on one
+// exclusive connection taken from a Client's pool, read with GetMessage (or
+// dispatched to handlers by Run), and kept alive across reconnects.
+//
+//   absl::StatusOr<std::unique_ptr<valkey::PubSub>> ps =
+//       valkey::PubSub::Create(*client);
+//   if (!ps.ok()) return ps.status();
+//   (*ps)->Subscribe("news", "sport");
+//   (*ps)->PSubscribe({"alerts.*"}, [](const valkey::PubSub::Message& m) {
+//     Log(m.channel, m.payload);  // handled here, never returned
+//   });
+//   for (;;) {
+//     absl::StatusOr<std::optional<valkey::PubSub::Message>> m =
+//         (*ps)->GetMessage(absl::Seconds(1));
+//     if (!m.ok()) return m.status();     // reconnect failed
+//     if (!m->has_value()) continue;      // nothing within 1 s
+//     if ((*m)->kind == valkey::PubSub::Kind::kMessage) Use((*m)->payload);
+//   }
+//
+// Subscribing. Subscribe / PSubscribe / SSubscribe send the command and
+// wait (up to the connection's socket time-out) until the server confirmed
+// every name; their confirmations, and any message that arrived meanwhile,
+// are queued for GetMessage. A server error reply (say SSUBSCRIBE on a
+// server that lacks it) is returned by the call itself and leaves the
+// subscription set as it was. The unsubscribe calls work the same way;
+// called with no names they drop every name of their kind.
+//
+// Messages. RESP2 delivers messages as arrays, RESP3 as push frames; both
+// become a Message. A handler registered for a channel (pattern, shard
+// channel) receives its messages inside GetMessage / Run, which then do not
+// return them. Subscribe confirmations are returned like messages unless
+// Options::ignore_subscribe_messages is set. Pub/sub delivery is at most
+// once: messages published while the connection is down are lost.
+//
+// Health checks. When the client's connections have a health_check_interval
+// and the subscription has been silent that long, GetMessage sends PING.
+// The answer — ["pong", ""] in RESP2 subscribed mode, +PONG in RESP3 or once
+// nothing is subscribed — is consumed and never returned. A dead peer then
+// shows up as a read error, which triggers the reconnect below.
+//
+// Reconnect contract. When a read or write on the connection fails (EOF,
+// reset, a reply time-out inside a frame, a protocol error; for example
+// after CLIENT KILL), the connection is discarded and, in the same call, a
+// new one is acquired from the client's pool and SUBSCRIBE / PSUBSCRIBE /
+// SSUBSCRIBE are re-sent for every remembered name (handlers are kept). This
+// follows the client's retry policy (Client::retry(): one attempt unless
+// retries are configured; backoff sleeps in between). Then:
+//   - GetMessage carries on waiting for the rest of its time-out; the
+//     resubscription's confirmations are queued like any others. The
+//     failure itself is never returned.
+//   - If reconnecting fails, GetMessage returns that error — UNAVAILABLE
+//     (kConnection) for a refused or reset connection, DEADLINE_EXCEEDED for
+//     a time-out, RESOURCE_EXHAUSTED for an exhausted non-blocking pool, a
+//     server error if a resubscription was refused — and the PubSub stays
+//     usable: the next GetMessage (or subscribe call) tries again.
+//   - A subscribe / unsubscribe call whose connection fails applies its
+//     change to the remembered set, reconnects as above and returns OK, or
+//     the reconnect error (the change is still remembered and is applied by
+//     the next successful reconnect).
+// reconnects() counts the successful reconnects.
+//
+// Connection ownership. The connection is never returned to the pool: a
+// subscribed connection would be useless to other callers, so Close() (and
+// the destructor) discard it. The Client must outlive the PubSub.
+//
+// Thread-safety: not thread-safe; use one PubSub from one thread at a time
+// (handlers run on that thread, inside GetMessage / Run). Run's `stop` flag
+// may be set from any thread.
+
+#ifndef VALKEY_CLIENT_PUBSUB_H_
+#define VALKEY_CLIENT_PUBSUB_H_
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "valkey/client/client.h"
+#include "valkey/common/reply.h"
+#include "valkey/connection/connection_pool.h"
+
+namespace valkey {
+
+class PubSub {
+ public:
+  // What a Message is: a published message (one per subscription kind), or
+  // the server's confirmation of a (un)subscription.
+  enum class Kind : uint8_t {
+    kMessage,    // Published to a subscribed channel.
+    kPMessage,   // Published to a channel matching a subscribed pattern.
+    kSMessage,   // Published (SPUBLISH) to a subscribed shard channel.
+    kSubscribe,  // Confirmations, one per name.
+    kUnsubscribe,
+    kPSubscribe,
+    kPUnsubscribe,
+    kSSubscribe,
+    kSUnsubscribe,
+  };
+  // The server's name for a kind: "message", "pmessage", "psubscribe", ...
+  static absl::string_view KindName(Kind kind);
+
+  struct Message {
+    Kind kind = Kind::kMessage;
+    // kMessage / kSMessage: the channel. kPMessage: the channel the message
+    // was published to. Confirmations: the channel, pattern or shard channel
+    // named (empty for an unsubscribe-all when nothing was subscribed).
+    std::string channel;
+    // kPMessage: the pattern that matched. kPSubscribe / kPUnsubscribe: the
+    // pattern (also in `channel`). Empty otherwise.
+    std::string pattern;
+    // The published bytes; empty for confirmations.
+    std::string payload;
+    // Confirmations: how many subscriptions the server counts for this
+    // connection afterwards (channels + patterns, or shard channels for the
+    // S kinds). 0 for published messages.
+    int64_t count = 0;
+
+    // True for the six confirmation kinds.
+    bool is_confirmation() const {
+      return kind != Kind::kMessage && kind != Kind::kPMessage &&
+             kind != Kind::kSMessage;
+    }
+  };
+
+  // Receives the messages of one channel, pattern or shard channel. Runs on
+  // the thread calling GetMessage / Run; may not call this PubSub's methods
+  // other than the read-only accessors.
+  using Handler = std::function<void(const Message&)>;
+
+  struct Options {
+    // Drop subscribe / unsubscribe confirmations (including those of a
+    // resubscription after reconnect) instead of returning them.
+    // Default: false.
+    bool ignore_subscribe_messages = false;
+  };
+
+  // Takes one connection from `client`'s pool for the subscription (a
+  // client in single-connection mode needs a pool with a second
+  // connection). Sends nothing yet.
+  // Errors: those of Client::AcquireConnection (UNAVAILABLE for a closed
+  // client or a refused connection, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED).
+  // `client` must outlive the PubSub.
+  static absl::StatusOr<std::unique_ptr<PubSub>> Create(Client& client,
+                                                        Options options);
+  static absl::StatusOr<std::unique_ptr<PubSub>> Create(Client& client);
+
+  // Close()s.
+  ~PubSub();
+  PubSub(const PubSub&) = delete;
+  PubSub& operator=(const PubSub&) = delete;
+
+  // Subscribing. Each call blocks until the server confirmed every name (up
+  // to the socket time-out per reply), queuing the confirmations and any
+  // message read meanwhile for GetMessage. `handler`, when set, receives
+  // the messages of these names from then on instead of GetMessage; a later
+  // subscribe of the same name replaces (or, with no handler, removes) it.
+  // Errors: INVALID_ARGUMENT for no names; FAILED_PRECONDITION (kPubSub)
+  // after Close(); the server's error reply (nothing changes); a reconnect
+  // error (see the reconnect contract above).
+  absl::Status Subscribe(absl::Span<const absl::string_view> channels,
+                         Handler handler = nullptr);
+  absl::Status PSubscribe(absl::Span<const absl::string_view> patterns,
+                          Handler handler = nullptr);
+  // Sharded pub/sub (SSUBSCRIBE, Valkey 7+); works on a standalone server
+  // too. In a cluster all names must hash to one slot.
+  absl::Status SSubscribe(absl::Span<const absl::string_view> channels,
+                          Handler handler = nullptr);
+
+  // Variadic forms without handler: Subscribe("a", "b", name_string).
+  template <typename... Names>
+    requires(std::is_convertible_v<const Names&, absl::string_view> && ...)
+  absl::Status Subscribe(const Names&... channels) {
+    return Subscribe(Views(channels...), nullptr);
+  }
+  template <typename... Names>
+    requires(std::is_convertible_v<const Names&, absl::string_view> && ...)
+  absl::Status PSubscribe(const Names&... patterns) {
+    return PSubscribe(Views(patterns...), nullptr);
+  }
+  template <typename... Names>
+    requires(std::is_convertible_v<const Names&, absl::string_view> && ...)
+  absl::Status SSubscribe(const Names&... channels) {
+    return SSubscribe(Views(channels...), nullptr);
+  }
+
+  // Unsubscribing: the given names, or with none every name of the kind.
+  // Blocks until confirmed, like Subscribe; their handlers are dropped.
+  // Unsubscribing a name not subscribed is not an error (the server
+  // confirms it anyway, with a null name for an unsubscribe-all of a kind
+  // with no names); with nothing subscribed at all these return OK at once
+  // and send nothing (Valkey 8 would answer NOSUB). Errors as Subscribe,
+  // except INVALID_ARGUMENT.
+  absl::Status Unsubscribe(absl::Span<const absl::string_view> channels);
+  absl::Status PUnsubscribe(absl::Span<const absl::string_view> patterns);
+  absl::Status SUnsubscribe(absl::Span<const absl::string_view> channels);
+  template <typename... Names>
+    requires(std::is_convertible_v<const Names&, absl::string_view> && ...)
+  absl::Status Unsubscribe(const Names&... channels) {
+    return Unsubscribe(Views(channels...));
+  }
+  template <typename... Names>
+    requires(std::is_convertible_v<const Names&, absl::string_view> && ...)
+  absl::Status PUnsubscribe(const Names&... patterns) {
+    return PUnsubscribe(Views(patterns...));
+  }
+  template <typename... Names>
+    requires(std::is_convertible_v<const Names&, absl::string_view> && ...)
+  absl::Status SUnsubscribe(const Names&... channels) {
+    return SUnsubscribe(Views(channels...));
+  }
+
+  // Returns the next message that no handler took (and that is not an
+  // ignored confirmation), waiting up to `timeout` (zero: only what has
+  // already arrived; absl::InfiniteDuration(): no limit). std::nullopt when
+  // the time-out expired first — also when handlers consumed messages
+  // meanwhile, so a stream of handled messages cannot hold the caller
+  // longer than `timeout` (plus the handlers' own time). Sends health-check
+  // PINGs and reconnects as described above. Waiting with nothing
+  // subscribed simply times out.
+  // Errors: FAILED_PRECONDITION (kPubSub) after Close(); a reconnect error;
+  // a server error reply that no command of ours was waiting for.
+  absl::StatusOr<std::optional<Message>> GetMessage(absl::Duration timeout);
+
+  // Calls GetMessage until `until` passes or `*stop` becomes true (checked
+  // at least every 100 ms; `stop` may be null), handing each message no
+  // handler took to `fallback` (dropped when `fallback` is null). Returns OK
+  // when time is up or stopped, else GetMessage's first error.
+  absl::Status Run(absl::Time until, const std::atomic<bool>* stop = nullptr,
+                   Handler fallback = nullptr);
+
+  // Discards the connection (never returned to the pool in subscribed
+  // state) and forgets every subscription and queued message. Later calls
+  // fail with FAILED_PRECONDITION. Idempotent; never blocks on the network.
+  void Close();
+
+  // Subscribed names (sorted), as remembered for resubscription.
+  std::vector<std::string> channels() const;
+  std::vector<std::string> patterns() const;
+  std::vector<std::string> shard_channels() const;
+  // True while any channel, pattern or shard channel is subscribed.
+  bool subscribed() const {
+    return !channels_.empty() || !patterns_.empty() || !shards_.empty();
+  }
+  bool closed() const { return closed_; }
+  // Successful reconnects (each followed by a resubscription) so far.
+  int64_t reconnects() const { return reconnects_; }
+  // The current connection (null after Close() or a failed reconnect); for
+  // diagnostics. Do not send commands on it.
+  Connection* connection() const { return conn_.get(); }
+
+ private:
+  // The three subscription namespaces.
+  enum class Family : uint8_t { kChannel, kPattern, kShard };
+  using HandlerMap = absl::flat_hash_map<std::string, Handler>;
+
+  PubSub(Client& client, Options options, PooledConnection conn);
+
+  template <typename... Names>
+  static std::array<absl::string_view, sizeof...(Names)> Views(
+      const Names&... names) {
+    return {absl::string_view(names)...};
+  }
+
+  HandlerMap& Map(Family family);
+  absl::Status Change(Family family, bool subscribe,
+                      absl::Span<const absl::string_view> names,
+                      Handler handler);
+  // Reads until `expected` confirmations of `kind` arrived, queuing them
+  // and everything else. Errors: the server's error reply (the connection
+  // stays usable), or a connection failure (the connection is broken).
+  absl::Status AwaitConfirmations(Kind kind, int expected);
+  absl::Status AwaitConfirmations(int channels, int patterns, int shards);
+  // Discards the connection, acquires a new one and resubscribes.
+  absl::Status Reconnect();
+  absl::Status ReconnectOnce();
+  void DropConnection();
+  absl::Status MaybeSendHealthCheck();
+  absl::Time ReplyDeadline() const;
+  // Handles one frame read from the connection: queues a message, consumes
+  // a pong. A server error reply is returned as its status.
+  absl::Status Absorb(const Reply& reply);
+  // Runs the handler of `message` or applies the ignore option. True if
+  // the message is to be returned to the caller.
+  bool Deliver(const Message& message);
+
+  Client* client_;
+  Options options_;
+  PooledConnection conn_;  // Empty after Close() or a failed reconnect.
+  bool closed_ = false;
+  int64_t reconnects_ = 0;
+  HandlerMap channels_;
+  HandlerMap patterns_;
+  HandlerMap shards_;
+  std::deque<Message> queue_;  // Read, not yet delivered.
+};
+
+namespace pubsub_internal {
+
+// What one frame on a subscribed connection is.
+struct Frame {
+  enum class Type : uint8_t {
+    kMessage,  // A message or confirmation: see `message`.
+    kPong,     // The answer to a PING, in any protocol / mode.
+    kError,    // A server error reply: see `error`.
+    kOther,    // Anything else (an invalidation push, ...): skipped.
+  };
+  Type type = Type::kOther;
+  PubSub::Message message;
+  absl::Status error;
+};
+
+// Classifies `reply`: a RESP2 array or RESP3 push of a known kind becomes a
+// Message (a kind with the wrong arity is kOther); ["pong", x], +PONG and a
+// bulk PING echo are kPong. I/O-free; for tests.
+Frame ParseFrame(ReplyView reply);
+
+}  // namespace pubsub_internal
+
+}  // namespace valkey
+
+#endif  // VALKEY_CLIENT_PUBSUB_H_
