@@ -32,11 +32,17 @@ class RatioReporter : public benchmark::ConsoleReporter {
 
   // Prints one row per case that ran for both sides, in `cases` order.
   void PrintTable(const std::vector<std::string>& cases) const {
+    PrintTable(cases, peer_);
+  }
+  // Same, against "<peer>/<case>" instead of the constructor's peer (for a
+  // binary whose cases have different peers).
+  void PrintTable(const std::vector<std::string>& cases,
+                  const std::string& peer_name) const {
     std::printf("\n%-28s %12s %12s %8s %14s\n", "case", "ours ns",
-                (peer_ + " ns").c_str(), "ratio", "ours ops/s");
+                (peer_name + " ns").c_str(), "ratio", "ours ops/s");
     for (const std::string& c : cases) {
       auto ours = Find("ours/" + c);
-      auto peer = Find(peer_ + "/" + c);
+      auto peer = Find(peer_name + "/" + c);
       if (ours == nullptr || peer == nullptr) continue;
       std::printf("%-28s %12.1f %12.1f %8.2f %14.0f\n", c.c_str(), ours->ns,
                   peer->ns, ours->ns / peer->ns, ours->items_per_second);

@@ -1,5 +1,7 @@
 #include "valkey/client/client.h"
 
+#include "valkey/client/command_exchange.h"
+
 #include <memory>
 #include <string>
 #include <utility>
@@ -9,21 +11,29 @@
 #include "absl/strings/str_cat.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/url.h"
+#include "valkey/sentinel/sentinel.h"
 
 namespace valkey {
 namespace {
 
-Retry MakeRetry(const RetryOptions& options) {
+Retry MakeRetry(const RetryOptions& options, bool sentinel) {
   std::vector<ErrorKind> kinds = {ErrorKind::kConnection, ErrorKind::kTls};
   if (options.retry_on_timeout) kinds.push_back(ErrorKind::kTimeout);
+  if (sentinel) {
+    kinds.push_back(ErrorKind::kMasterNotFound);
+    kinds.push_back(ErrorKind::kReplicaNotFound);
+  }
   return Retry(options.backoff, options.retries, kinds);
 }
 
 }  // namespace
 
 Client::Client(std::shared_ptr<ConnectionPool> pool, bool owns_pool,
-               const RetryOptions& retry)
-    : pool_(std::move(pool)), owns_pool_(owns_pool), retry_(MakeRetry(retry)) {}
+               const RetryOptions& retry, bool sentinel, bool sentinel_master)
+    : pool_(std::move(pool)),
+      owns_pool_(owns_pool),
+      sentinel_master_(sentinel_master),
+      retry_(MakeRetry(retry, sentinel)) {}
 
 Client::~Client() { Close(); }
 
@@ -34,8 +44,22 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
 absl::StatusOr<std::unique_ptr<Client>> Client::Create(
     ClientOptions options, LocalCache::Clock cache_clock) {
   if (options.sentinel.has_value()) {
-    return InvalidArgumentError(
-        "sentinel: Sentinel-managed clients are not available yet");
+    if (options.cache.enabled) {
+      return InvalidArgumentError(
+          "cache.enabled: the client-side cache is not available with "
+          "sentinel yet");
+    }
+    absl::StatusOr<std::shared_ptr<Sentinel>> sentinel =
+        Sentinel::Create(*options.sentinel);
+    if (!sentinel.ok()) return sentinel.status();
+    const RetryOptions retry = options.connection.retry;
+    absl::StatusOr<std::shared_ptr<ConnectionPool>> pool =
+        CreateSentinelMasterPool(*std::move(sentinel),
+                                 options.sentinel->service_name,
+                                 std::move(options.connection),
+                                 std::move(options.pool));
+    if (!pool.ok()) return pool.status();
+    return FromSentinelPool(*std::move(pool), retry, /*master_pool=*/true);
   }
   std::unique_ptr<ClientCache> cache;
   if (options.cache.enabled) {
@@ -84,6 +108,23 @@ std::unique_ptr<Client> Client::FromPool(std::shared_ptr<ConnectionPool> pool,
       new Client(std::move(pool), /*owns_pool=*/false, retry));
 }
 
+std::unique_ptr<Client> Client::FromSentinelPool(
+    std::shared_ptr<ConnectionPool> pool, RetryOptions retry,
+    bool master_pool) {
+  return std::unique_ptr<Client>(new Client(std::move(pool),
+                                            /*owns_pool=*/true, retry,
+                                            /*sentinel=*/true, master_pool));
+}
+
+absl::Status Client::CheckDemoted(const absl::Status& status,
+                                  PooledConnection& conn) {
+  if (!sentinel_master_ || !IsReadOnlyError(status)) return status;
+  conn.Discard();
+  pool_->Disconnect(/*include_in_use=*/true);
+  return ConnectionError(absl::StrCat(
+      "the previous master is now a replica (", status.message(), ")"));
+}
+
 CacheStats Client::cache_stats() const {
   return cache_ != nullptr ? cache_->stats() : CacheStats();
 }
@@ -112,27 +153,10 @@ absl::StatusOr<PooledConnection> Client::AcquireConnection() {
 absl::StatusOr<Reply> Client::RoundTripOnce(
     absl::Span<const CommandArg> args,
     std::optional<absl::Duration> server_timeout) {
-  auto exchange = [&](Connection& conn) -> absl::StatusOr<Reply> {
-    absl::Status sent = conn.SendEncoded(
-        [&](std::string& out) { AppendCommandArgs(out, args); });
-    if (!sent.ok()) return sent;
-    absl::StatusOr<Reply> reply;
-    if (server_timeout.has_value()) {
-      const absl::Duration socket = conn.connector().options().socket_timeout;
-      const bool forever = *server_timeout <= absl::ZeroDuration() ||
-                           socket == absl::InfiniteDuration();
-      reply = conn.ReadReply(forever ? absl::InfiniteFuture()
-                                     : absl::Now() + socket + *server_timeout);
-    } else {
-      reply = conn.ReadReply();
-    }
-    if (reply.ok() && reply->is_error()) {
-      return Annotate(reply->ToStatus(),
-                      absl::StrCat(absl::AsciiStrToUpper(args[0].view()),
-                                   " on ", conn.address()));
-    }
-    return reply;
+  auto exchange = [&](Connection& conn) {
+    return ExchangeCommand(conn, args, server_timeout);
   };
+
   if (single_) {
     absl::MutexLock lock(&single_mu_);
     if (!single_connection_ || single_connection_->broken()) {
@@ -141,21 +165,30 @@ absl::StatusOr<Reply> Client::RoundTripOnce(
       if (!conn.ok()) return conn.status();
       single_connection_ = *std::move(conn);
     }
-    return exchange(*single_connection_);
+    absl::StatusOr<Reply> reply = exchange(*single_connection_);
+    if (sentinel_master_ && !reply.ok()) {
+      return CheckDemoted(reply.status(), single_connection_);
+    }
+    return reply;
   }
   absl::StatusOr<PooledConnection> conn = AcquireConnection();
   if (!conn.ok()) return conn.status();
   // A broken connection goes back to the pool, which closes it.
-  return exchange(**conn);
+  absl::StatusOr<Reply> reply = exchange(**conn);
+  if (sentinel_master_ && !reply.ok()) return CheckDemoted(reply.status(), *conn);
+  return reply;
 }
 
 absl::StatusOr<Reply> Client::RoundTrip(
     absl::Span<const CommandArg> args,
     std::optional<absl::Duration> server_timeout) {
   if (args.empty()) return InvalidArgumentError("empty command");
+  // A closed client fails at once: retrying (and sleeping) cannot help.
+  if (closed_.load(std::memory_order_relaxed)) {
+    return ConnectionError("client is closed");
+  }
   // Blocking commands are never cached.
-  if (cache_ == nullptr || server_timeout.has_value() ||
-      closed_.load(std::memory_order_relaxed)) {
+  if (cache_ == nullptr || server_timeout.has_value()) {
     return retry_.Call([&]() { return RoundTripOnce(args, server_timeout); });
   }
   ClientCache::Lookup found = cache_->Find(args);

@@ -5,7 +5,7 @@
 //   absl::StatusOr<std::unique_ptr<valkey::Client>> client =
 //       valkey::Client::FromUrl("valkey://localhost:6379/0");
 //   if (!client.ok()) return client.status();
-//   (*client)->Set("greeting", "hello");
+//   absl::StatusOr<bool> set = (*client)->Set("greeting", "hello");
 //   absl::StatusOr<std::optional<std::string>> v = (*client)->Get("greeting");
 //   absl::StatusOr<valkey::Reply> r = (*client)->Execute("OBJECT", "ENCODING",
 //                                                        "greeting");
@@ -90,6 +90,18 @@ class Client : public Commands<Client> {
   static std::unique_ptr<Client> FromPool(std::shared_ptr<ConnectionPool> pool,
                                           RetryOptions retry = {});
 
+  // Runs on a pool that follows a Sentinel service (valkey/sentinel) and
+  // owns it like Create() does (Close() disconnects it). Errors meaning "no
+  // master/replica found" are retried like connection errors. With
+  // `master_pool`, a READONLY error reply means the master was demoted:
+  // the connection is discarded, the pool drops every connection
+  // (Disconnect(true)), and the attempt fails as a connection error
+  // (UNAVAILABLE) that the retry policy re-runs on a freshly discovered
+  // master. Create() with ClientOptions::sentinel builds one of these.
+  static std::unique_ptr<Client> FromSentinelPool(
+      std::shared_ptr<ConnectionPool> pool, RetryOptions retry,
+      bool master_pool);
+
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -169,7 +181,13 @@ class Client : public Commands<Client> {
 
  private:
   Client(std::shared_ptr<ConnectionPool> pool, bool owns_pool,
-         const RetryOptions& retry);
+         const RetryOptions& retry, bool sentinel = false,
+         bool sentinel_master = false);
+
+  // For a Sentinel master pool: READONLY becomes "drop the pool's
+  // connections and fail as a connection error" (see FromSentinelPool).
+  absl::Status CheckDemoted(const absl::Status& status,
+                            PooledConnection& conn);
 
   // One command: check out, send, read, retry on connection errors. A
   // blocking command adds `server_timeout` to the reply wait (zero: the
@@ -183,6 +201,7 @@ class Client : public Commands<Client> {
 
   std::shared_ptr<ConnectionPool> pool_;
   const bool owns_pool_;
+  const bool sentinel_master_;
   Retry retry_;
   std::atomic<bool> closed_{false};
 

@@ -254,6 +254,16 @@ TEST_P(ClientTest, SingleConnectionKeepsState) {
 TEST_P(ClientTest, CloseOwnedPoolButNotAHandedOne) {
   client_->Close();
   EXPECT_TRUE(IsConnectionError(client_->Get("k").status()));
+  // Even with unlimited retries, a closed client answers at once.
+  ClientOptions forever = Options();
+  forever.connection.retry.retries = Retry::kUnlimited;
+  auto closed = Client::Create(forever);
+  ASSERT_TRUE(closed.ok());
+  int sleeps = 0;
+  (*closed)->set_retry_sleeper([&](absl::Duration) { ++sleeps; });
+  (*closed)->Close();
+  EXPECT_TRUE(IsConnectionError((*closed)->Get("k").status()));
+  EXPECT_EQ(sleeps, 0);
 
   auto pool = ConnectionPool::Create(Options().connection, PoolOptions());
   ASSERT_TRUE(pool.ok());

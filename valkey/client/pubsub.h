@@ -5,10 +5,10 @@
 //   absl::StatusOr<std::unique_ptr<valkey::PubSub>> ps =
 //       valkey::PubSub::Create(*client);
 //   if (!ps.ok()) return ps.status();
-//   (*ps)->Subscribe("news", "sport");
-//   (*ps)->PSubscribe({"alerts.*"}, [](const valkey::PubSub::Message& m) {
+//   absl::Status s = (*ps)->Subscribe("news", "sport");
+//   s.Update((*ps)->PSubscribe({"alerts.*"}, [](const valkey::PubSub::Message& m) {
 //     Log(m.channel, m.payload);  // handled here, never returned
-//   });
+//   }));
 //   for (;;) {
 //     absl::StatusOr<std::optional<valkey::PubSub::Message>> m =
 //         (*ps)->GetMessage(absl::Seconds(1));

@@ -1,5 +1,7 @@
 #include "valkey/client/transaction.h"
 
+#include "valkey/client/command_exchange.h"
+
 #include <string>
 #include <utility>
 
@@ -40,39 +42,12 @@ namespace {
 
 using pipeline_internal::TransactionAccess;
 
-// Sends one command on `conn` and reads its reply; an error reply becomes
-// its status, annotated like the Client's.
-absl::StatusOr<Reply> RoundTripOn(
-    Connection& conn, absl::Span<const CommandArg> args,
-    std::optional<absl::Duration> server_timeout) {
-  if (args.empty()) return InvalidArgumentError("empty command");
-  absl::Status sent =
-      conn.SendEncoded([&](std::string& out) { AppendCommandArgs(out, args); });
-  if (!sent.ok()) return sent;
-  absl::StatusOr<Reply> reply;
-  if (server_timeout.has_value()) {
-    const absl::Duration socket = conn.connector().options().socket_timeout;
-    const bool forever = *server_timeout <= absl::ZeroDuration() ||
-                         socket == absl::InfiniteDuration();
-    reply = conn.ReadReply(forever ? absl::InfiniteFuture()
-                                   : absl::Now() + socket + *server_timeout);
-  } else {
-    reply = conn.ReadReply();
-  }
-  if (reply.ok() && reply->is_error()) {
-    return Annotate(reply->ToStatus(),
-                    absl::StrCat(absl::AsciiStrToUpper(args[0].view()), " on ",
-                                 conn.address()));
-  }
-  return reply;
-}
-
 // Leaves the connection without watched keys. A connection where that
 // fails is marked broken, so the pool closes it instead of reusing it.
 void Unwatch(Connection& conn) {
   if (conn.broken()) return;
   const CommandArg unwatch[] = {CommandArg("UNWATCH")};
-  absl::StatusOr<Reply> reply = RoundTripOn(conn, unwatch, std::nullopt);
+  absl::StatusOr<Reply> reply = ExchangeCommand(conn, unwatch, std::nullopt);
   if (!reply.ok()) conn.Disconnect();
 }
 
@@ -105,7 +80,7 @@ absl::StatusOr<PipelineResults> RunTransaction(
   }
   for (int attempt = 1;; ++attempt) {
     if (!watch.empty()) {
-      absl::StatusOr<Reply> watched = RoundTripOn(conn, watch, std::nullopt);
+      absl::StatusOr<Reply> watched = ExchangeCommand(conn, watch, std::nullopt);
       if (!watched.ok()) {
         Unwatch(conn);
         return watched.status();
@@ -152,7 +127,7 @@ absl::StatusOr<PipelineResults> RunTransaction(
 absl::StatusOr<Reply> TransactionContext::RoundTrip(
     absl::Span<const CommandArg> args,
     std::optional<absl::Duration> server_timeout) {
-  return RoundTripOn(*connection_, args, server_timeout);
+  return ExchangeCommand(*connection_, args, server_timeout);
 }
 
 absl::StatusOr<PipelineResults> Transaction(

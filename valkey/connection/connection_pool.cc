@@ -15,9 +15,13 @@ namespace pool_internal {
 
 class PoolState : public std::enable_shared_from_this<PoolState> {
  public:
-  PoolState(std::shared_ptr<const Connector> connector, PoolOptions options)
+  PoolState(std::shared_ptr<const Connector> connector, PoolOptions options,
+            ConnectionPool::ConnectFunction connect = nullptr,
+            ConnectionPool::CheckoutFunction checkout = nullptr)
       : connector_(std::move(connector)),
         options_(std::move(options)),
+        connect_(std::move(connect)),
+        checkout_(std::move(checkout)),
         pid_(::getpid()) {}
 
   absl::StatusOr<PooledConnection> Acquire() ABSL_LOCKS_EXCLUDED(mu_);
@@ -54,6 +58,9 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
 
   const std::shared_ptr<const Connector> connector_;
   const PoolOptions options_;
+  // Null: connector_->Connect().
+  const ConnectionPool::ConnectFunction connect_;
+  const ConnectionPool::CheckoutFunction checkout_;  // May be null.
 
   mutable absl::Mutex mu_;
   absl::CondVar released_;  // Signalled once per freed slot or connection.
@@ -119,6 +126,7 @@ absl::StatusOr<PooledConnection> PoolState::Acquire() {
       } else {
         healthy = connection->CheckHealth();
       }
+      if (healthy.ok() && checkout_) healthy = checkout_(*connection);
       mu_.Lock();
       if (healthy.ok() && generation == generation_) {
         return PooledConnection(shared_from_this(), connection);
@@ -138,7 +146,10 @@ absl::StatusOr<PooledConnection> PoolState::Acquire() {
       mu_.Unlock();
       doomed.clear();
       absl::StatusOr<std::unique_ptr<Connection>> opened =
-          connector_->Connect();
+          connect_ ? connect_() : connector_->Connect();
+      if (opened.ok() && *opened == nullptr) {
+        opened = ConnectionError("connect function returned no connection");
+      }
       mu_.Lock();
       if (opening_ > 0) --opening_;
       if (!opened.ok()) {
@@ -301,6 +312,20 @@ absl::StatusOr<std::unique_ptr<ConnectionPool>> ConnectionPool::Create(
   return std::unique_ptr<ConnectionPool>(
       new ConnectionPool(std::make_shared<pool_internal::PoolState>(
           std::move(connector), std::move(pool))));
+}
+
+absl::StatusOr<std::unique_ptr<ConnectionPool>>
+ConnectionPool::CreateWithConnectFunction(
+    std::shared_ptr<const Connector> connector, PoolOptions pool,
+    ConnectFunction connect, CheckoutFunction checkout) {
+  if (absl::Status s = ValidatePoolOptions(pool); !s.ok()) return s;
+  if (!connect) {
+    return InvalidArgumentError("connection pool: empty connect function");
+  }
+  return std::unique_ptr<ConnectionPool>(
+      new ConnectionPool(std::make_shared<pool_internal::PoolState>(
+          std::move(connector), std::move(pool), std::move(connect),
+          std::move(checkout))));
 }
 
 absl::StatusOr<PooledConnection> ConnectionPool::Acquire() {

@@ -29,6 +29,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -96,6 +97,28 @@ class ConnectionPool {
       ConnectionOptions connection, PoolOptions pool);
   static absl::StatusOr<std::unique_ptr<ConnectionPool>> Create(
       std::shared_ptr<const Connector> connector, PoolOptions pool);
+
+  // Opens one new connection for the pool. Called without the pool's lock
+  // held, possibly from several threads at once; it may call the pool's
+  // Disconnect() (not Acquire()). Its error is what Acquire returns.
+  using ConnectFunction =
+      std::function<absl::StatusOr<std::unique_ptr<Connection>>()>;
+
+  // Vets an idle connection before it is handed out, after the pool's own
+  // checks; a non-OK status drops it and Acquire looks again. Called without
+  // the pool's lock held; it may call the pool's Disconnect().
+  using CheckoutFunction = std::function<absl::Status(Connection&)>;
+
+  // A pool that opens connections with `connect` instead of
+  // connector->Connect(), for connections whose address is decided at
+  // connect time (Sentinel: the current master, or a replica), and vets
+  // reused ones with `checkout` when given. `connector` still supplies
+  // options() and the address named in the pool's own messages.
+  // Errors: as Create; INVALID_ARGUMENT when `connect` is empty.
+  static absl::StatusOr<std::unique_ptr<ConnectionPool>>
+  CreateWithConnectFunction(std::shared_ptr<const Connector> connector,
+                            PoolOptions pool, ConnectFunction connect,
+                            CheckoutFunction checkout = nullptr);
 
   virtual ~ConnectionPool();
 

@@ -1,0 +1,36 @@
+#include "valkey/client/command_exchange.h"
+
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "valkey/common/errors.h"
+
+namespace valkey {
+
+absl::StatusOr<Reply> ExchangeCommand(
+    Connection& conn, absl::Span<const CommandArg> args,
+    std::optional<absl::Duration> server_timeout) {
+  if (args.empty()) return InvalidArgumentError("empty command");
+  absl::Status sent =
+      conn.SendEncoded([&](std::string& out) { AppendCommandArgs(out, args); });
+  if (!sent.ok()) return sent;
+  absl::StatusOr<Reply> reply;
+  if (server_timeout.has_value()) {
+    const absl::Duration socket = conn.connector().options().socket_timeout;
+    const bool forever = *server_timeout <= absl::ZeroDuration() ||
+                         socket == absl::InfiniteDuration();
+    reply = conn.ReadReply(forever ? absl::InfiniteFuture()
+                                   : absl::Now() + socket + *server_timeout);
+  } else {
+    reply = conn.ReadReply();
+  }
+  if (reply.ok() && reply->is_error()) {
+    return Annotate(reply->ToStatus(),
+                    absl::StrCat(absl::AsciiStrToUpper(args[0].view()), " on ",
+                                 conn.address()));
+  }
+  return reply;
+}
+
+}  // namespace valkey

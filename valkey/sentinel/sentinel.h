@@ -1,0 +1,259 @@
+// Sentinel: finds the current master and replicas of a monitored service
+// through a list of Valkey Sentinels, and builds connection pools whose
+// connections follow the master (or spread over the replicas) across
+// failovers.
+//
+//   valkey::SentinelOptions options;
+//   options.sentinels = {{"10.0.0.1", 26379}, {"10.0.0.2", 26379}};
+//   options.service_name = "mymaster";
+//   absl::StatusOr<std::shared_ptr<valkey::Sentinel>> sentinel =
+//       valkey::Sentinel::Create(options);
+//   absl::StatusOr<valkey::NodeAddress> master =
+//       (*sentinel)->DiscoverMaster("mymaster");
+//
+// Clients: see sentinel_client.h (MasterFor / ReplicaFor) or
+// Client::Create with ClientOptions::sentinel set.
+//
+// Discovery (DiscoverMaster) asks each sentinel in the current order for
+// SENTINEL MASTER <service> and accepts the first answer that describes a
+// usable master: flags include "master" and neither "s_down" nor "o_down",
+// and num-other-sentinels >= SentinelOptions::min_other_sentinels. The
+// sentinel that gave it moves to the front of the order, so later lookups
+// ask it first. Replies are parsed in both protocols (a RESP3 map or a
+// RESP2 flat key/value array), so the sentinel connections may use either.
+//
+// Errors: NOT_FOUND with ErrorKind kMasterNotFound / kReplicaNotFound
+// (MasterNotFoundError, ReplicaNotFoundError) when no sentinel gives a
+// usable answer; the message lists what each sentinel said
+// ("No master found for 'svc' : 127.0.0.1:26379 - <error>, ..."). Commands
+// return the error of the sentinel that answered, or the connection errors
+// of all of them.
+//
+// Thread-safety: a Sentinel is thread-safe. Each sentinel address has a
+// small pool of connections (up to 4), opened lazily.
+
+#ifndef VALKEY_SENTINEL_SENTINEL_H_
+#define VALKEY_SENTINEL_SENTINEL_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "valkey/common/config.h"
+#include "valkey/common/reply.h"
+#include "valkey/common/resp_writer.h"
+#include "valkey/connection/connection_pool.h"
+
+namespace valkey {
+
+// A data node's TCP address as a sentinel reports it.
+struct NodeAddress {
+  std::string host;
+  int port = 0;
+
+  // "host:port" ("[v6::addr]:port" for IPv6 literals).
+  std::string ToString() const;
+  friend bool operator==(const NodeAddress& a, const NodeAddress& b) {
+    return a.host == b.host && a.port == b.port;
+  }
+  friend bool operator!=(const NodeAddress& a, const NodeAddress& b) {
+    return !(a == b);
+  }
+};
+
+// One entry of SENTINEL MASTER(S) / REPLICAS / SENTINELS, whatever the
+// protocol. Every field is kept as text in `fields` ("ip", "port",
+// "flags", "num-other-sentinels", ...); the accessors parse the common ones.
+struct SentinelNodeState {
+  absl::flat_hash_map<std::string, std::string> fields;
+
+  // The field's text, or "" when absent.
+  std::string Get(absl::string_view name) const;
+  // The field as an integer, or `fallback` when absent or not a number.
+  int64_t GetInt(absl::string_view name, int64_t fallback = 0) const;
+
+  std::string name() const { return Get("name"); }
+  NodeAddress address() const;  // "ip" and "port".
+  // True when the comma-separated "flags" field holds `flag`
+  // ("master", "slave", "s_down", "o_down", "disconnected", ...).
+  bool HasFlag(absl::string_view flag) const;
+  bool is_master() const { return HasFlag("master"); }
+  bool is_replica() const { return HasFlag("slave"); }
+  bool is_sdown() const { return HasFlag("s_down"); }
+  bool is_odown() const { return HasFlag("o_down"); }
+  bool is_disconnected() const { return HasFlag("disconnected"); }
+  int64_t num_other_sentinels() const {
+    return GetInt("num-other-sentinels");
+  }
+};
+
+// Parses one entry: a RESP3 map or a RESP2 flat array of key/value pairs.
+// Errors: kProtocol DATA_LOSS for any other shape.
+absl::StatusOr<SentinelNodeState> ParseSentinelNodeState(ReplyView reply);
+// Parses an array of entries.
+absl::StatusOr<std::vector<SentinelNodeState>> ParseSentinelNodeStates(
+    ReplyView reply);
+
+class Sentinel {
+ public:
+  // Validates the options (at least one sentinel, each with a host and a
+  // port in 1..65535, a valid connection template) and prepares one
+  // connection pool per sentinel. No connection is opened here.
+  // `options.connection` is the template for connections to the sentinels
+  // (credentials, TLS, time-outs, protocol); its host, port, unix_path and
+  // db are ignored. `options.service_name` is the default service of the
+  // calls that take none. Errors: INVALID_ARGUMENT.
+  static absl::StatusOr<std::shared_ptr<Sentinel>> Create(
+      SentinelOptions options);
+
+  Sentinel(const Sentinel&) = delete;
+  Sentinel& operator=(const Sentinel&) = delete;
+  ~Sentinel();
+
+  // The master of `service` (see the file comment). A sentinel that cannot
+  // be reached, answers with an error, or reports an unusable master is
+  // skipped, and what it said goes into the error message.
+  // Errors: NOT_FOUND (kMasterNotFound) when no sentinel gives a usable
+  // master; INVALID_ARGUMENT for an empty service name.
+  absl::StatusOr<NodeAddress> DiscoverMaster(absl::string_view service);
+  absl::StatusOr<NodeAddress> DiscoverMaster() {
+    return DiscoverMaster(options_.service_name);
+  }
+
+  // The replicas of `service` that are neither s_down, o_down nor
+  // disconnected, from the first sentinel (in the current order) that
+  // reports at least one. Empty when none does; the order of sentinels is
+  // not changed. Errors: INVALID_ARGUMENT for an empty service name only.
+  absl::StatusOr<std::vector<NodeAddress>> DiscoverReplicas(
+      absl::string_view service);
+  absl::StatusOr<std::vector<NodeAddress>> DiscoverReplicas() {
+    return DiscoverReplicas(options_.service_name);
+  }
+
+  // Whether `state` (from SENTINEL MASTER) describes a master usable for
+  // writes under this Sentinel's min_other_sentinels.
+  bool CheckMasterState(const SentinelNodeState& state) const;
+
+  // Sentinel commands. Queries go to the first sentinel (in the current
+  // order) that can be reached; a server error reply from it is returned
+  // as is (e.g. "ERR No such master with that name"). Errors: that reply's
+  // status, or UNAVAILABLE listing every sentinel's connection error.
+  absl::StatusOr<std::vector<SentinelNodeState>> Masters();
+  absl::StatusOr<SentinelNodeState> Master(absl::string_view service);
+  absl::StatusOr<std::vector<SentinelNodeState>> Replicas(
+      absl::string_view service);
+  // The other sentinels monitoring `service`, as seen by the one asked.
+  absl::StatusOr<std::vector<SentinelNodeState>> Sentinels(
+      absl::string_view service);
+  // SENTINEL GET-MASTER-ADDR-BY-NAME: the address the sentinel holds for
+  // the service, without checking its state. NOT_FOUND (kMasterNotFound)
+  // when the sentinel replies with a null.
+  absl::StatusOr<NodeAddress> GetMasterAddrByName(absl::string_view service);
+  // SENTINEL CKQUORUM: OK when the quorum and a failover majority are
+  // reachable; the sentinel's error otherwise.
+  absl::Status CkQuorum(absl::string_view service);
+  // SENTINEL FAILOVER: starts a forced failover on one sentinel (the first
+  // reachable) and returns once it is accepted, not when it completes.
+  absl::Status Failover(absl::string_view service);
+
+  // Configuration commands, sent to every sentinel (each keeps its own
+  // configuration). All are tried; the first failure is returned.
+  absl::Status Monitor(absl::string_view service, absl::string_view ip,
+                       int port, int quorum);
+  absl::Status Remove(absl::string_view service);
+  absl::Status Set(absl::string_view service, absl::string_view option,
+                   absl::string_view value);
+  absl::Status FlushConfig();
+  // SENTINEL RESET <pattern>: the number of masters reset, summed over the
+  // sentinels.
+  absl::StatusOr<int64_t> Reset(absl::string_view pattern);
+
+  // Any command on the first reachable sentinel (as the queries above), or
+  // on every sentinel (replies in the current order; the first failure
+  // after trying all).
+  template <typename... Args>
+  absl::StatusOr<Reply> Execute(const Args&... args) {
+    const CommandArg argv[] = {CommandArg(args)...};
+    return ExecuteArgs(absl::Span<const CommandArg>(argv, sizeof...(args)));
+  }
+  absl::StatusOr<Reply> ExecuteArgs(absl::Span<const CommandArg> args);
+  absl::StatusOr<std::vector<Reply>> ExecuteOnAllArgs(
+      absl::Span<const CommandArg> args);
+
+  // The sentinels in the order they are asked now.
+  std::vector<SentinelAddress> sentinels() const;
+  const SentinelOptions& options() const { return options_; }
+
+ private:
+  struct Node {
+    SentinelAddress address;
+    std::shared_ptr<ConnectionPool> pool;
+  };
+
+  explicit Sentinel(SentinelOptions options, std::vector<Node> nodes)
+      : options_(std::move(options)), nodes_(std::move(nodes)) {}
+
+  std::vector<Node> Snapshot() const ABSL_LOCKS_EXCLUDED(mu_);
+  void MoveToFront(const SentinelAddress& address) ABSL_LOCKS_EXCLUDED(mu_);
+  // Runs one command on one sentinel; an error reply becomes its status.
+  static absl::StatusOr<Reply> RunOn(const Node& node,
+                                     absl::Span<const CommandArg> args);
+
+  const SentinelOptions options_;
+  mutable absl::Mutex mu_;
+  std::vector<Node> nodes_ ABSL_GUARDED_BY(mu_);  // Front: asked first.
+};
+
+// "host:port" of a sentinel, for messages.
+std::string SentinelAddressString(const SentinelAddress& address);
+
+// Connection pools that follow a service through a Sentinel. Connections
+// are routed when they are opened (not per command); each pool keeps the
+// Sentinel alive.
+//
+// Master pool: every new connection asks DiscoverMaster, connects there
+// with `connection` (its host/port/unix_path are ignored) and checks that
+// ROLE says "master"; otherwise the connection is closed and the open fails
+// with a kConnection error (UNAVAILABLE), so a retry re-discovers. When the
+// discovered address differs from the previous one, the pool's other
+// connections are dropped (idle ones now, busy ones when returned) so they
+// reconnect to the new master. Connections stay open between commands, so
+// a master that moves while they work would go unnoticed until the old
+// one is demoted (READONLY, or killed connections); hence at most once per
+// `recheck_interval` (zero: never) a checkout asks the sentinels again
+// (one SENTINEL MASTER round trip), and drops the pool's connections when
+// the master moved. Acquire errors: NOT_FOUND (kMasterNotFound),
+// connection errors, and the pool's own.
+//
+// Replica pool: every new connection goes to the next replica reported by
+// DiscoverReplicas, round-robin (starting at a random one); replicas that
+// refuse are skipped, then the master is tried. Acquire errors: NOT_FOUND
+// (kReplicaNotFound, "No replica found for 'svc'") when none of them can be
+// reached, and the pool's own.
+//
+// The pools are otherwise ordinary ConnectionPools (limits, health checks,
+// Disconnect). Call Disconnect(true) when a command learns that the master
+// was demoted (a READONLY reply); Client does this for sentinel clients.
+inline constexpr absl::Duration kDefaultSentinelRecheckInterval =
+    absl::Seconds(1);
+absl::StatusOr<std::shared_ptr<ConnectionPool>> CreateSentinelMasterPool(
+    std::shared_ptr<Sentinel> sentinel, std::string service,
+    ConnectionOptions connection, PoolOptions pool,
+    absl::Duration recheck_interval = kDefaultSentinelRecheckInterval);
+absl::StatusOr<std::shared_ptr<ConnectionPool>> CreateSentinelReplicaPool(
+    std::shared_ptr<Sentinel> sentinel, std::string service,
+    ConnectionOptions connection, PoolOptions pool);
+
+}  // namespace valkey
+
+#endif  // VALKEY_SENTINEL_SENTINEL_H_

@@ -1,0 +1,74 @@
+#include "valkey/sentinel/sentinel_client.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "valkey/common/errors.h"
+
+namespace valkey {
+namespace {
+
+absl::StatusOr<std::shared_ptr<Sentinel>> MakeSentinel(
+    absl::string_view service, const ClientOptions& options) {
+  if (!options.sentinel.has_value()) {
+    return InvalidArgumentError("sentinel: required for MasterFor/ReplicaFor");
+  }
+  SentinelOptions sentinel = *options.sentinel;
+  sentinel.service_name = std::string(service);
+  return Sentinel::Create(std::move(sentinel));
+}
+
+absl::StatusOr<std::unique_ptr<Client>> Build(
+    std::shared_ptr<Sentinel> sentinel, absl::string_view service,
+    ClientOptions options, bool master) {
+  if (options.cache.enabled) {
+    return InvalidArgumentError(
+        "cache.enabled: the client-side cache is not available with "
+        "sentinel yet");
+  }
+  const RetryOptions retry = options.connection.retry;
+  absl::StatusOr<std::shared_ptr<ConnectionPool>> pool =
+      master ? CreateSentinelMasterPool(std::move(sentinel),
+                                        std::string(service),
+                                        std::move(options.connection),
+                                        std::move(options.pool))
+             : CreateSentinelReplicaPool(std::move(sentinel),
+                                         std::string(service),
+                                         std::move(options.connection),
+                                         std::move(options.pool));
+  if (!pool.ok()) return pool.status();
+  return Client::FromSentinelPool(*std::move(pool), retry, master);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Client>> MasterFor(absl::string_view service,
+                                                  ClientOptions options) {
+  absl::StatusOr<std::shared_ptr<Sentinel>> sentinel =
+      MakeSentinel(service, options);
+  if (!sentinel.ok()) return sentinel.status();
+  return Build(*std::move(sentinel), service, std::move(options), true);
+}
+
+absl::StatusOr<std::unique_ptr<Client>> ReplicaFor(absl::string_view service,
+                                                   ClientOptions options) {
+  absl::StatusOr<std::shared_ptr<Sentinel>> sentinel =
+      MakeSentinel(service, options);
+  if (!sentinel.ok()) return sentinel.status();
+  return Build(*std::move(sentinel), service, std::move(options), false);
+}
+
+absl::StatusOr<std::unique_ptr<Client>> MasterFor(
+    std::shared_ptr<Sentinel> sentinel, absl::string_view service,
+    ClientOptions options) {
+  return Build(std::move(sentinel), service, std::move(options), true);
+}
+
+absl::StatusOr<std::unique_ptr<Client>> ReplicaFor(
+    std::shared_ptr<Sentinel> sentinel, absl::string_view service,
+    ClientOptions options) {
+  return Build(std::move(sentinel), service, std::move(options), false);
+}
+
+}  // namespace valkey
