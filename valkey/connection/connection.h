@@ -154,6 +154,9 @@ class Connection {
   // False in a child process after fork(): the socket belongs to the parent
   // and must be neither used nor shut down.
   bool OwnedByThisProcess() const;
+  // The process that opened the connection (pools compare it with their own
+  // fork-checked pid instead of asking the kernel on every checkout).
+  pid_t owner_pid() const { return pid_; }
   // The protocol the handshake settled (2 or 3).
   int protocol() const { return protocol_; }
   const std::string& address() const { return address_; }

@@ -44,7 +44,10 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
   bool Reusable(const Slot& slot) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return !closed_ && slot.generation == generation_ &&
            !slot.connection->broken() &&
-           slot.connection->OwnedByThisProcess();
+           // pid_ is refreshed by CheckForkLocked at every Acquire: one
+           // getpid() per checkout. A connection released in a child
+           // before its first Acquire is dropped by that Acquire.
+           slot.connection->owner_pid() == pid_;
   }
   // After fork() the child forgets the parent's connections: they are
   // closed (the child's copy of the descriptor only) and never reused.
