@@ -12,44 +12,20 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "testing/fault_proxy.h"
-#include "testing/valkey_server.h"
+#include "valkey/client/client_test_fixture.h"
 #include "valkey/common/errors.h"
 
 namespace valkey {
 namespace {
 
 using ::valkey::testing::FaultProxy;
-using ::valkey::testing::ValkeyServer;
+using ::valkey::testing::RespClientTest;
+using ::valkey::testing::RespName;
+using ::valkey::testing::RespProtocols;
 
-class ClientTest : public ::testing::TestWithParam<int> {
- protected:
-  void SetUp() override {
-    auto server = ValkeyServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    auto client = Client::Create(Options());
-    ASSERT_TRUE(client.ok()) << client.status();
-    client_ = *std::move(client);
-  }
+using ClientTest = RespClientTest;
 
-  ClientOptions Options() const {
-    ClientOptions options;
-    options.connection.host = "127.0.0.1";
-    options.connection.port = server_->port();
-    options.connection.protocol = GetParam();
-    options.connection.socket_timeout = absl::Seconds(5);
-    options.pool.max_connections = 4;
-    return options;
-  }
-
-  std::unique_ptr<ValkeyServer> server_;
-  std::unique_ptr<Client> client_;
-};
-
-INSTANTIATE_TEST_SUITE_P(Resp, ClientTest, ::testing::Values(2, 3),
-                         [](const auto& info) {
-                           return absl::StrCat("Resp", info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Resp, ClientTest, RespProtocols(), RespName);
 
 TEST_P(ClientTest, FromUrlAndConfig) {
   auto from_url = Client::FromUrl(

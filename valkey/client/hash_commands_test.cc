@@ -14,40 +14,21 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "testing/valkey_server.h"
 #include "valkey/client/client.h"
+#include "valkey/client/client_test_fixture.h"
 #include "valkey/client/scan.h"
 #include "valkey/common/errors.h"
 
 namespace valkey {
 namespace {
 
-using ::valkey::testing::ValkeyServer;
+using ::valkey::testing::RespClientTest;
+using ::valkey::testing::RespName;
+using ::valkey::testing::RespProtocols;
 
-class HashCommandsTest : public ::testing::TestWithParam<int> {
- protected:
-  void SetUp() override {
-    auto server = ValkeyServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    ClientOptions options;
-    options.connection.host = "127.0.0.1";
-    options.connection.port = server_->port();
-    options.connection.protocol = GetParam();
-    options.connection.socket_timeout = absl::Seconds(5);
-    auto client = Client::Create(options);
-    ASSERT_TRUE(client.ok()) << client.status();
-    client_ = *std::move(client);
-  }
+using HashCommandsTest = RespClientTest;
 
-  std::unique_ptr<ValkeyServer> server_;
-  std::unique_ptr<Client> client_;
-};
-
-INSTANTIATE_TEST_SUITE_P(Resp, HashCommandsTest, ::testing::Values(2, 3),
-                         [](const auto& info) {
-                           return absl::StrCat("Resp", info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Resp, HashCommandsTest, RespProtocols(), RespName);
 
 std::vector<std::string> Sorted(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());

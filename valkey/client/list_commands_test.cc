@@ -13,45 +13,30 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "testing/valkey_server.h"
 #include "valkey/client/client.h"
+#include "valkey/client/client_test_fixture.h"
 #include "valkey/common/errors.h"
 
 namespace valkey {
 namespace {
 
-using ::valkey::testing::ValkeyServer;
+using ::valkey::testing::RespClientTest;
+using ::valkey::testing::RespName;
+using ::valkey::testing::RespProtocols;
 using Strings = std::vector<std::string>;
 
-class ListCommandsTest : public ::testing::TestWithParam<int> {
+class ListCommandsTest : public RespClientTest {
  protected:
-  void SetUp() override {
-    auto server = ValkeyServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    auto client = NewClient();
-    ASSERT_TRUE(client.ok()) << client.status();
-    client_ = *std::move(client);
+  void AdjustOptions(ClientOptions& options) const override {
+    options.connection.socket_timeout = absl::Seconds(2);
   }
 
   absl::StatusOr<std::unique_ptr<Client>> NewClient() {
-    ClientOptions options;
-    options.connection.host = "127.0.0.1";
-    options.connection.port = server_->port();
-    options.connection.protocol = GetParam();
-    options.connection.socket_timeout = absl::Seconds(2);
-    options.pool.max_connections = 4;
-    return Client::Create(options);
+    return Client::Create(Options());
   }
-
-  std::unique_ptr<ValkeyServer> server_;
-  std::unique_ptr<Client> client_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Resp, ListCommandsTest, ::testing::Values(2, 3),
-                         [](const auto& info) {
-                           return absl::StrCat("Resp", info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Resp, ListCommandsTest, RespProtocols(), RespName);
 
 TEST_P(ListCommandsTest, PushPopRange) {
   auto len = client_->RPush("l", {"b", "c"});

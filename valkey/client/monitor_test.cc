@@ -12,14 +12,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
-#include "testing/valkey_server.h"
 #include "valkey/client/client.h"
+#include "valkey/client/client_test_fixture.h"
 #include "valkey/common/errors.h"
 
 namespace valkey {
 namespace {
 
-using ::valkey::testing::ValkeyServer;
+using ::valkey::testing::RespClientTest;
+using ::valkey::testing::RespName;
+using ::valkey::testing::RespProtocols;
 using ClientType = MonitorEvent::ClientType;
 
 TEST(ParseMonitorLineTest, TcpClient) {
@@ -86,27 +88,8 @@ TEST(ParseMonitorLineTest, RejectsMalformedLines) {
   }
 }
 
-class MonitorTest : public ::testing::TestWithParam<int> {
+class MonitorTest : public RespClientTest {
  protected:
-  void SetUp() override {
-    auto server = ValkeyServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    auto client = Client::Create(Options());
-    ASSERT_TRUE(client.ok()) << client.status();
-    client_ = *std::move(client);
-  }
-
-  ClientOptions Options() const {
-    ClientOptions options;
-    options.connection.host = "127.0.0.1";
-    options.connection.port = server_->port();
-    options.connection.protocol = GetParam();
-    options.connection.socket_timeout = absl::Seconds(5);
-    options.pool.max_connections = 4;
-    return options;
-  }
-
   // The first event whose command is `command` (case-insensitive not
   // needed: the server prints commands as sent), within 5 s.
   static std::optional<MonitorEvent> NextCommand(Monitor& monitor,
@@ -123,15 +106,9 @@ class MonitorTest : public ::testing::TestWithParam<int> {
     }
     return std::nullopt;
   }
-
-  std::unique_ptr<ValkeyServer> server_;
-  std::unique_ptr<Client> client_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Resp, MonitorTest, ::testing::Values(2, 3),
-                         [](const auto& info) {
-                           return absl::StrCat("Resp", info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Resp, MonitorTest, RespProtocols(), RespName);
 
 TEST_P(MonitorTest, SeesAnotherClientsSet) {
   absl::StatusOr<std::unique_ptr<Monitor>> monitor = Monitor::Create(*client_);

@@ -16,35 +16,30 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "testing/fault_proxy.h"
-#include "testing/valkey_server.h"
 #include "valkey/client/client.h"
+#include "valkey/client/client_test_fixture.h"
 #include "valkey/common/errors.h"
 
 namespace valkey {
 namespace {
 
 using ::valkey::testing::FaultProxy;
-using ::valkey::testing::ValkeyServer;
+using ::valkey::testing::RespClientTest;
+using ::valkey::testing::RespName;
+using ::valkey::testing::RespProtocols;
 
-class PipelineTest : public ::testing::TestWithParam<int> {
+class PipelineTest : public RespClientTest {
  protected:
-  void SetUp() override {
-    auto server = ValkeyServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    client_ = MakeClient(server_->port());
-  }
-
   // One connection: a batch that left bytes behind, or a connection left
   // in MULTI, would show up in the next command.
-  std::unique_ptr<Client> MakeClient(int port, int retries = 0) {
-    ClientOptions options;
-    options.connection.host = "127.0.0.1";
-    options.connection.port = port;
-    options.connection.protocol = GetParam();
-    options.connection.socket_timeout = absl::Seconds(5);
-    options.connection.retry.retries = retries;
+  void AdjustOptions(ClientOptions& options) const override {
     options.pool.max_connections = 1;
+  }
+
+  std::unique_ptr<Client> MakeClient(int port, int retries = 0) {
+    ClientOptions options = Options();
+    options.connection.port = port;
+    options.connection.retry.retries = retries;
     auto client = Client::Create(std::move(options));
     EXPECT_TRUE(client.ok()) << client.status();
     return client.ok() ? *std::move(client) : nullptr;
@@ -61,15 +56,9 @@ class PipelineTest : public ::testing::TestWithParam<int> {
     EXPECT_EQ(stats.discarded, created - 1);
     EXPECT_EQ(stats.in_use, 0);
   }
-
-  std::unique_ptr<ValkeyServer> server_;
-  std::unique_ptr<Client> client_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Resp, PipelineTest, ::testing::Values(2, 3),
-                         [](const auto& info) {
-                           return absl::StrCat("Resp", info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Resp, PipelineTest, RespProtocols(), RespName);
 
 TEST_P(PipelineTest, ThousandMixedCommandsWithTypedResults) {
   Pipeline pipe(*client_);

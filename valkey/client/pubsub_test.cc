@@ -16,15 +16,17 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
-#include "testing/valkey_server.h"
 #include "valkey/client/client.h"
+#include "valkey/client/client_test_fixture.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/resp_reader.h"
 
 namespace valkey {
 namespace {
 
-using ::valkey::testing::ValkeyServer;
+using ::valkey::testing::RespClientTest;
+using ::valkey::testing::RespName;
+using ::valkey::testing::RespProtocols;
 using Frame = pubsub_internal::Frame;
 using Kind = PubSub::Kind;
 using Message = PubSub::Message;
@@ -108,26 +110,16 @@ TEST(PubSubKindTest, Names) {
 
 constexpr char kSubscriberName[] = "pubsub-test-subscriber";
 
-class PubSubTest : public ::testing::TestWithParam<int> {
+class PubSubTest : public RespClientTest {
  protected:
-  void SetUp() override {
-    auto server = ValkeyServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    auto publisher = Client::Create(Options());
-    ASSERT_TRUE(publisher.ok()) << publisher.status();
-    publisher_ = *std::move(publisher);
+  void AdjustOptions(ClientOptions& options) const override {
+    options.connection.retry.retries = 1;
   }
 
-  ClientOptions Options(absl::Duration health_check = absl::ZeroDuration()) {
-    ClientOptions options;
-    options.connection.host = "127.0.0.1";
-    options.connection.port = server_->port();
-    options.connection.protocol = GetParam();
-    options.connection.socket_timeout = absl::Seconds(5);
+  ClientOptions Options(
+      absl::Duration health_check = absl::ZeroDuration()) const {
+    ClientOptions options = RespClientTest::Options();
     options.connection.health_check_interval = health_check;
-    options.connection.retry.retries = 1;
-    options.pool.max_connections = 4;
     return options;
   }
 
@@ -177,15 +169,12 @@ class PubSubTest : public ::testing::TestWithParam<int> {
     return 0;
   }
 
-  std::unique_ptr<ValkeyServer> server_;
-  std::unique_ptr<Client> publisher_;
+  // The fixture's client publishes.
+  std::unique_ptr<Client>& publisher_ = client_;
   std::unique_ptr<Client> subscriber_client_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Resp, PubSubTest, ::testing::Values(2, 3),
-                         [](const auto& info) {
-                           return absl::StrCat("Resp", info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Resp, PubSubTest, RespProtocols(), RespName);
 
 TEST_P(PubSubTest, SubscribeThenReceivePublishedMessage) {
   std::unique_ptr<PubSub> ps = Subscriber();

@@ -13,15 +13,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
-#include "testing/valkey_server.h"
 #include "valkey/client/client.h"
+#include "valkey/client/client_test_fixture.h"
 #include "valkey/client/script.h"
 #include "valkey/common/errors.h"
 
 namespace valkey {
 namespace {
 
-using ::valkey::testing::ValkeyServer;
+using ::valkey::testing::RespClientTest;
+using ::valkey::testing::RespName;
+using ::valkey::testing::RespProtocols;
 using Strings = std::vector<std::string>;
 
 TEST(ScriptSha1Test, MatchesKnownDigests) {
@@ -32,23 +34,8 @@ TEST(ScriptSha1Test, MatchesKnownDigests) {
   EXPECT_EQ(script.sha1(), ScriptSha1("return 1"));
 }
 
-class ScriptCommandsTest : public ::testing::TestWithParam<int> {
+class ScriptCommandsTest : public RespClientTest {
  protected:
-  void SetUp() override {
-    auto server = ValkeyServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    ClientOptions options;
-    options.connection.host = "127.0.0.1";
-    options.connection.port = server_->port();
-    options.connection.protocol = GetParam();
-    options.connection.socket_timeout = absl::Seconds(5);
-    options.pool.max_connections = 4;
-    auto client = Client::Create(options);
-    ASSERT_TRUE(client.ok()) << client.status();
-    client_ = *std::move(client);
-  }
-
   // "calls" of `command` in INFO commandstats (0 if it never ran).
   int64_t Calls(absl::string_view command) {
     auto stats = client_->Execute("INFO", "commandstats");
@@ -63,15 +50,9 @@ class ScriptCommandsTest : public ::testing::TestWithParam<int> {
     }
     return 0;
   }
-
-  std::unique_ptr<ValkeyServer> server_;
-  std::unique_ptr<Client> client_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Resp, ScriptCommandsTest, ::testing::Values(2, 3),
-                         [](const auto& info) {
-                           return absl::StrCat("Resp", info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Resp, ScriptCommandsTest, RespProtocols(), RespName);
 
 TEST_P(ScriptCommandsTest, EvalPassesKeysAndArgs) {
   auto reply = client_->Eval("return {KEYS[1], ARGV[1], ARGV[2], 7}",

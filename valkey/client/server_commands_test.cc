@@ -13,14 +13,16 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "testing/valkey_server.h"
 #include "valkey/client/client.h"
+#include "valkey/client/client_test_fixture.h"
 #include "valkey/common/errors.h"
 
 namespace valkey {
 namespace {
 
-using ::valkey::testing::ValkeyServer;
+using ::valkey::testing::RespClientTest;
+using ::valkey::testing::RespName;
+using ::valkey::testing::RespProtocols;
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
 TEST(ServerTextParsersTest, Info) {
@@ -49,35 +51,9 @@ TEST(ServerTextParsersTest, ClientList) {
   EXPECT_EQ(clients[1].at("addr"), "[::1]:6");
 }
 
-class ServerCommandsTest : public ::testing::TestWithParam<int> {
- protected:
-  void SetUp() override {
-    auto server = ValkeyServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    auto client = Client::Create(Options());
-    ASSERT_TRUE(client.ok()) << client.status();
-    client_ = *std::move(client);
-  }
+using ServerCommandsTest = RespClientTest;
 
-  ClientOptions Options() const {
-    ClientOptions options;
-    options.connection.host = "127.0.0.1";
-    options.connection.port = server_->port();
-    options.connection.protocol = GetParam();
-    options.connection.socket_timeout = absl::Seconds(5);
-    options.pool.max_connections = 4;
-    return options;
-  }
-
-  std::unique_ptr<ValkeyServer> server_;
-  std::unique_ptr<Client> client_;
-};
-
-INSTANTIATE_TEST_SUITE_P(Resp, ServerCommandsTest, ::testing::Values(2, 3),
-                         [](const auto& info) {
-                           return absl::StrCat("Resp", info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Resp, ServerCommandsTest, RespProtocols(), RespName);
 
 TEST_P(ServerCommandsTest, PingEcho) {
   auto pong = client_->Ping();

@@ -12,34 +12,22 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "testing/valkey_server.h"
 #include "valkey/client/client.h"
+#include "valkey/client/client_test_fixture.h"
 #include "valkey/client/scan.h"
 #include "valkey/common/errors.h"
 
 namespace valkey {
 namespace {
 
-using ::valkey::testing::ValkeyServer;
+using ::valkey::testing::RespClientTest;
+using ::valkey::testing::RespName;
+using ::valkey::testing::RespProtocols;
 using Strings = std::vector<std::string>;
 using Scored = std::vector<ScoredMember>;
 
-class SortedSetCommandsTest : public ::testing::TestWithParam<int> {
+class SortedSetCommandsTest : public RespClientTest {
  protected:
-  void SetUp() override {
-    auto server = ValkeyServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    ClientOptions options;
-    options.connection.host = "127.0.0.1";
-    options.connection.port = server_->port();
-    options.connection.protocol = GetParam();
-    options.connection.socket_timeout = absl::Seconds(5);
-    auto client = Client::Create(options);
-    ASSERT_TRUE(client.ok()) << client.status();
-    client_ = *std::move(client);
-  }
-
   // board: a=1, b=2, c=2.5, d=10.
   void FillBoard() {
     auto added = client_->ZAdd(
@@ -47,15 +35,10 @@ class SortedSetCommandsTest : public ::testing::TestWithParam<int> {
     ASSERT_TRUE(added.ok()) << added.status();
     ASSERT_EQ(*added, 4);
   }
-
-  std::unique_ptr<ValkeyServer> server_;
-  std::unique_ptr<Client> client_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Resp, SortedSetCommandsTest, ::testing::Values(2, 3),
-                         [](const auto& info) {
-                           return absl::StrCat("Resp", info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Resp, SortedSetCommandsTest, RespProtocols(),
+                         RespName);
 
 TEST_P(SortedSetCommandsTest, AddOptions) {
   FillBoard();

@@ -13,15 +13,17 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "testing/valkey_server.h"
 #include "valkey/client/client.h"
+#include "valkey/client/client_test_fixture.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/resp_reader.h"
 
 namespace valkey {
 namespace {
 
-using ::valkey::testing::ValkeyServer;
+using ::valkey::testing::RespClientTest;
+using ::valkey::testing::RespName;
+using ::valkey::testing::RespProtocols;
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
 Reply Parse(absl::string_view bytes) {
@@ -70,22 +72,11 @@ TEST(StreamConvertTest, MalformedRepliesAreDataLoss) {
   }
 }
 
-class StreamCommandsTest : public ::testing::TestWithParam<int> {
+class StreamCommandsTest : public RespClientTest {
  protected:
-  void SetUp() override {
-    auto server = ValkeyServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    client_ = NewClient(absl::Seconds(5));
-  }
-
   std::unique_ptr<Client> NewClient(absl::Duration socket_timeout) const {
-    ClientOptions options;
-    options.connection.host = "127.0.0.1";
-    options.connection.port = server_->port();
-    options.connection.protocol = GetParam();
+    ClientOptions options = Options();
     options.connection.socket_timeout = socket_timeout;
-    options.pool.max_connections = 4;
     auto client = Client::Create(options);
     EXPECT_TRUE(client.ok()) << client.status();
     return client.ok() ? *std::move(client) : nullptr;
@@ -103,15 +94,9 @@ class StreamCommandsTest : public ::testing::TestWithParam<int> {
     EXPECT_TRUE(reply.ok()) << reply.status();
     return reply.ok() ? (*reply)[0].integer() : -1;
   }
-
-  std::unique_ptr<ValkeyServer> server_;
-  std::unique_ptr<Client> client_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Resp, StreamCommandsTest, ::testing::Values(2, 3),
-                         [](const auto& info) {
-                           return absl::StrCat("Resp", info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Resp, StreamCommandsTest, RespProtocols(), RespName);
 
 TEST_P(StreamCommandsTest, AddLenRange) {
   const std::string first = Add("s", {{"a", "1"}, {"b", "2"}});

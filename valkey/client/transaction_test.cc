@@ -16,38 +16,35 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "testing/valkey_server.h"
 #include "valkey/client/client.h"
+#include "valkey/client/client_test_fixture.h"
 #include "valkey/client/pipeline.h"
 #include "valkey/common/errors.h"
 
 namespace valkey {
 namespace {
 
-using ::valkey::testing::ValkeyServer;
+using ::valkey::testing::RespClientTest;
+using ::valkey::testing::RespName;
+using ::valkey::testing::RespProtocols;
 
-class TransactionTest : public ::testing::TestWithParam<int> {
+class TransactionTest : public RespClientTest {
  protected:
   void SetUp() override {
-    auto server = ValkeyServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    client_ = MakeClient();
+    RespClientTest::SetUp();
+    if (HasFatalFailure()) return;
     other_ = MakeClient();
-    ASSERT_NE(client_, nullptr);
     ASSERT_NE(other_, nullptr);
   }
 
   // One connection, so whatever a transaction leaves on it (watched keys,
   // MULTI, pending bytes) is seen by the next user.
-  std::unique_ptr<Client> MakeClient() {
-    ClientOptions options;
-    options.connection.host = "127.0.0.1";
-    options.connection.port = server_->port();
-    options.connection.protocol = GetParam();
-    options.connection.socket_timeout = absl::Seconds(5);
+  void AdjustOptions(ClientOptions& options) const override {
     options.pool.max_connections = 1;
-    auto client = Client::Create(std::move(options));
+  }
+
+  std::unique_ptr<Client> MakeClient() {
+    auto client = Client::Create(Options());
     EXPECT_TRUE(client.ok()) << client.status();
     return client.ok() ? *std::move(client) : nullptr;
   }
@@ -88,15 +85,10 @@ class TransactionTest : public ::testing::TestWithParam<int> {
     EXPECT_EQ(stats.in_use, 0);
   }
 
-  std::unique_ptr<ValkeyServer> server_;
-  std::unique_ptr<Client> client_;
   std::unique_ptr<Client> other_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Resp, TransactionTest, ::testing::Values(2, 3),
-                         [](const auto& info) {
-                           return absl::StrCat("Resp", info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Resp, TransactionTest, RespProtocols(), RespName);
 
 TEST_P(TransactionTest, ReadsThenWritesAtomically) {
   ASSERT_TRUE(client_->Set("balance", "100").ok());
