@@ -65,6 +65,7 @@ class SocketTransport final : public Transport {
       const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
       if (n > 0) {
         data.remove_prefix(static_cast<size_t>(n));
+        reply_pending_ = true;
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
@@ -81,6 +82,15 @@ class SocketTransport final : public Transport {
 
   absl::StatusOr<size_t> Read(char* buffer, size_t size,
                               absl::Time deadline) override {
+    if (reply_pending_) {
+      // Just after a request the answer is almost never there yet: wait
+      // first instead of paying for a recv() that fails with EAGAIN.
+      reply_pending_ = false;
+      if (fd_ < 0) return Closed();
+      absl::Status ready =
+          internal::WaitFd(fd_, POLLIN, deadline, "read from", peer_);
+      if (!ready.ok()) return ready;
+    }
     for (;;) {
       if (fd_ < 0) return Closed();
       const ssize_t n = ::recv(fd_, buffer, size, 0);
@@ -123,6 +133,8 @@ class SocketTransport final : public Transport {
 
   int fd_;
   const std::string peer_;
+  // A request went out and nothing has been read since.
+  bool reply_pending_ = false;
 };
 
 // Owns a file descriptor until released.
