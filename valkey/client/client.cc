@@ -144,6 +144,18 @@ void Client::Close() {
 }
 
 absl::StatusOr<PooledConnection> Client::AcquireConnection() {
+  if (single_) {
+    // The client's only connection is held for its commands: waiting for
+    // another would only end in the pool's wait time-out.
+    return MakeError(
+        absl::StatusCode::kFailedPrecondition, ErrorKind::kNone,
+        "a single-connection client has no connection to lend (pipelines, "
+        "transactions, pub/sub and monitor need a pooled Client)");
+  }
+  return AcquirePooled();
+}
+
+absl::StatusOr<PooledConnection> Client::AcquirePooled() {
   if (closed_.load(std::memory_order_relaxed)) {
     return ConnectionError("client is closed");
   }
@@ -161,7 +173,7 @@ absl::StatusOr<Reply> Client::RoundTripOnce(
     absl::MutexLock lock(&single_mu_);
     if (!single_connection_ || single_connection_->broken()) {
       single_connection_.Discard();
-      absl::StatusOr<PooledConnection> conn = AcquireConnection();
+      absl::StatusOr<PooledConnection> conn = AcquirePooled();
       if (!conn.ok()) return conn.status();
       single_connection_ = *std::move(conn);
     }

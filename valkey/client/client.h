@@ -158,6 +158,8 @@ class Client : public Commands<Client> {
 
   // A connection for exclusive use (pipelines, transactions, pub/sub,
   // blocking commands); it returns to the pool when released.
+  // Errors: as ConnectionPool::Acquire; FAILED_PRECONDITION on a
+  // single-connection client, whose only connection is never lent.
   absl::StatusOr<PooledConnection> AcquireConnection();
 
   ConnectionPool& pool() { return *pool_; }
@@ -198,6 +200,10 @@ class Client : public Commands<Client> {
   absl::StatusOr<Reply> RoundTripOnce(
       absl::Span<const CommandArg> args,
       std::optional<absl::Duration> server_timeout);
+
+  // Checks a connection out of the pool (AcquireConnection minus the
+  // single-connection rule).
+  absl::StatusOr<PooledConnection> AcquirePooled();
 
   std::shared_ptr<ConnectionPool> pool_;
   const bool owns_pool_;

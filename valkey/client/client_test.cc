@@ -225,6 +225,9 @@ TEST_P(ClientTest, SingleConnectionKeepsState) {
   auto name = (*client)->Execute("CLIENT", "GETNAME");
   ASSERT_TRUE(name.ok());
   EXPECT_EQ(name->str(), "sticky");
+  // Its one connection is never lent out: a clear error, not a pool wait.
+  auto lent = (*client)->AcquireConnection();
+  EXPECT_EQ(lent.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_P(ClientTest, CloseOwnedPoolButNotAHandedOne) {

@@ -146,11 +146,11 @@ class PubSub {
     bool ignore_subscribe_messages = false;
   };
 
-  // Takes one connection from `client`'s pool for the subscription (a
-  // client in single-connection mode needs a pool with a second
-  // connection). Sends nothing yet.
+  // Takes one connection from `client`'s pool for the subscription. Sends
+  // nothing yet.
   // Errors: those of Client::AcquireConnection (UNAVAILABLE for a closed
-  // client or a refused connection, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED).
+  // client or a refused connection, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED,
+  // FAILED_PRECONDITION for a single-connection client).
   // `client` must outlive the PubSub.
   static absl::StatusOr<std::unique_ptr<PubSub>> Create(Client& client,
                                                         Options options);
