@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
@@ -34,6 +35,7 @@ enum class Scheme { kTcp, kTls, kUnix };
 struct ParsedUrl {
   ClientConfig config;
   Scheme scheme = Scheme::kTcp;
+  bool sentinel = false;         // valkey+sentinel:// and its variants.
   bool has_credentials = false;  // User info or username/password options.
 };
 
@@ -142,8 +144,27 @@ absl::Status ApplyOption(absl::string_view key, const std::string& value,
   ConnectionConfig& conn = *config.mutable_connection();
 
   if (IsTlsOption(key) && parsed->scheme != Scheme::kTls) {
-    return Invalid(
-        absl::StrCat(key, ": TLS options need a valkeys:// or rediss:// URL"));
+    return Invalid(absl::StrCat(key,
+                                ": TLS options need a valkeys:// or rediss:// "
+                                "URL (or valkeys+sentinel://)"));
+  }
+  if (key == "sentinel_username" || key == "sentinel_password" ||
+      key == "min_other_sentinels") {
+    if (!parsed->sentinel) {
+      return Invalid(absl::StrCat(
+          key, ": needs a valkey+sentinel:// (or valkeys+sentinel://) URL"));
+    }
+    SentinelConfig& sentinel = *config.mutable_sentinel();
+    if (key == "sentinel_username") {
+      sentinel.mutable_connection()->set_username(value);
+    } else if (key == "sentinel_password") {
+      sentinel.mutable_connection()->mutable_password()->set_value(value);
+    } else if (key == "min_other_sentinels") {
+      absl::StatusOr<int> v = ParseInt(key, value, 0);
+      if (!v.ok()) return v.status();
+      sentinel.set_min_other_sentinels(*v);
+    }
+    return absl::OkStatus();
   }
 
   if (key == "db") {
@@ -304,18 +325,165 @@ absl::Status ApplyOption(absl::string_view key, const std::string& value,
   return absl::OkStatus();
 }
 
+// "host", "host:port", "[v6]" or "[v6]:port", split; the host decoded.
+// `what` names the part in messages ("host", "sentinel 2 host").
+struct HostPort {
+  std::string host;
+  bool has_port = false;  // A ':' follows the host (the port may be empty).
+  absl::string_view port;
+};
+
+absl::StatusOr<HostPort> SplitHostPort(absl::string_view hostport,
+                                       absl::string_view what) {
+  HostPort out;
+  absl::string_view host = hostport;
+  if (absl::StartsWith(hostport, "[")) {
+    const size_t close = hostport.find(']');
+    if (close == absl::string_view::npos) {
+      return Invalid(absl::StrCat(what, ": '[' without a closing ']'"));
+    }
+    host = hostport.substr(1, close - 1);
+    absl::string_view after = hostport.substr(close + 1);
+    if (!after.empty()) {
+      if (!absl::ConsumePrefix(&after, ":")) {
+        return Invalid(absl::StrCat(what, ": unexpected text after ']'"));
+      }
+      out.port = after;
+      out.has_port = true;
+    }
+    if (host.empty()) {
+      return Invalid(absl::StrCat(what, ": empty IPv6 address"));
+    }
+  } else if (const size_t c = hostport.find(':');
+             c != absl::string_view::npos) {
+    host = hostport.substr(0, c);
+    out.port = hostport.substr(c + 1);
+    out.has_port = true;
+    if (absl::StrContains(out.port, ':')) {
+      return Invalid(
+          absl::StrCat(what, ": IPv6 addresses must be in brackets ([::1])"));
+    }
+  }
+  absl::StatusOr<std::string> decoded = PercentDecode(host, what);
+  if (!decoded.ok()) return decoded.status();
+  out.host = *std::move(decoded);
+  return out;
+}
+
+absl::StatusOr<int> ParsePort(absl::string_view port, absl::string_view what) {
+  int port_number = 0;
+  if (port.empty() || !absl::ascii_isdigit(port[0]) ||
+      !absl::SimpleAtoi(port, &port_number) || port_number < 1 ||
+      port_number > 65535) {
+    return Invalid(absl::StrCat(what, ": not a valid port number (1-65535)"));
+  }
+  return port_number;
+}
+
+// Sets conn->db from the database part of the path (`digits`, decoded);
+// `shown` describes it in messages.
+absl::Status SetPathDb(absl::string_view digits, absl::string_view shown,
+                       bool db_from_query, ConnectionConfig* conn) {
+  int db = 0;
+  bool all_digits = true;
+  for (char ch : digits) all_digits = all_digits && absl::ascii_isdigit(ch);
+  if (!all_digits || !absl::SimpleAtoi(digits, &db)) {
+    return Invalid(absl::StrCat("db: ", shown, " is not /<database number>"));
+  }
+  if (db_from_query && db != conn->db()) {
+    return Invalid(absl::StrCat("db: the path says ", db,
+                                " but the db option says ", conn->db()));
+  }
+  conn->set_db(db);
+  return absl::OkStatus();
+}
+
+// "host1[:port1],host2[:port2],..." into config->sentinel.sentinels.
+absl::Status ParseSentinelHosts(absl::string_view hosts, ClientConfig* config) {
+  if (hosts.empty()) {
+    return Invalid(
+        "sentinels: the URL names no sentinel "
+        "(valkey+sentinel://host[:port][,host[:port]...]/service_name)");
+  }
+  int index = 0;
+  for (absl::string_view entry : absl::StrSplit(hosts, ',')) {
+    ++index;
+    const std::string what = absl::StrCat("sentinel ", index, " host");
+    absl::StatusOr<HostPort> hp = SplitHostPort(entry, what);
+    if (!hp.ok()) return hp.status();
+    if (hp->host.empty()) {
+      return Invalid(absl::StrCat(what,
+                                  ": empty (the sentinel list is "
+                                  "host[:port],host[:port],...)"));
+    }
+    SentinelEndpoint* endpoint = config->mutable_sentinel()->add_sentinels();
+    endpoint->set_host(hp->host);
+    if (hp->has_port && !hp->port.empty()) {
+      absl::StatusOr<int> port =
+          ParsePort(hp->port, absl::StrCat("sentinel ", index, " port"));
+      if (!port.ok()) return port.status();
+      endpoint->set_port(*port);
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The path of a sentinel URL: "/service_name[/db][/]". Path text is not
+// echoed in messages.
+absl::Status ParseSentinelPath(absl::string_view path, bool db_from_query,
+                               ClientConfig* config) {
+  // Most likely the tail of a password with an unencoded '/' and '@'.
+  if (absl::StrContains(path, '@')) {
+    return Invalid(
+        "path: contains '@'; percent-encode '@', '/', '?' and '#' in user "
+        "names, passwords and service names (%40, %2F, %3F, %23)");
+  }
+  absl::ConsumePrefix(&path, "/");
+  // (StrSplit of a null string_view gives no segments at all.)
+  std::vector<absl::string_view> segments;
+  if (!path.empty()) segments = absl::StrSplit(path, '/');
+  if (segments.size() > 1 && segments.back().empty()) segments.pop_back();
+  if (segments.empty() || segments[0].empty()) {
+    return Invalid(
+        "service_name: missing; a sentinel URL names the monitored master "
+        "after the hosts (valkey+sentinel://host[:port]/service_name)");
+  }
+  if (segments.size() > 2) {
+    return Invalid("path: must be /service_name or /service_name/db");
+  }
+  absl::StatusOr<std::string> service =
+      PercentDecode(segments[0], "service_name");
+  if (!service.ok()) return service.status();
+  config->mutable_sentinel()->set_service_name(*service);
+  if (segments.size() == 2) {
+    absl::StatusOr<std::string> db = PercentDecode(segments[1], "db");
+    if (!db.ok()) return db.status();
+    VALKEY_URL_RETURN_IF_ERROR(SetPathDb(*db, "the path after the service name",
+                                         db_from_query,
+                                         config->mutable_connection()));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ParsedUrl> Parse(absl::string_view url) {
   constexpr absl::string_view kBadScheme =
-      "URL must start with valkey://, valkeys://, redis://, rediss:// or "
-      "unix:";
+      "URL must start with valkey://, valkeys://, redis://, rediss://, "
+      "unix: or valkey+sentinel:// (valkeys+sentinel://, redis+sentinel://, "
+      "rediss+sentinel://)";
   ParsedUrl parsed;
   ConnectionConfig& conn = *parsed.config.mutable_connection();
 
   // Scheme.
   const size_t colon = url.find(':');
   if (colon == absl::string_view::npos) return Invalid(kBadScheme);
-  const std::string scheme = absl::AsciiStrToLower(url.substr(0, colon));
+  const std::string full_scheme = absl::AsciiStrToLower(url.substr(0, colon));
+  absl::string_view scheme = full_scheme;
+  parsed.sentinel = absl::ConsumeSuffix(&scheme, "+sentinel");
   absl::string_view rest = url.substr(colon + 1);
+  if (parsed.sentinel && scheme != "valkey" && scheme != "redis" &&
+      scheme != "valkeys" && scheme != "rediss") {
+    return Invalid(kBadScheme);
+  }
   if (scheme == "valkey" || scheme == "redis") {
     parsed.scheme = Scheme::kTcp;
   } else if (scheme == "valkeys" || scheme == "rediss") {
@@ -390,60 +558,32 @@ absl::StatusOr<ParsedUrl> Parse(absl::string_view url) {
     }
   }
 
-  // Host and port.
-  absl::string_view host = hostport;
-  absl::string_view port;
-  bool has_port = false;
-  if (absl::StartsWith(hostport, "[")) {
-    const size_t close = hostport.find(']');
-    if (close == absl::string_view::npos) {
-      return Invalid("host: '[' without a closing ']'");
-    }
-    host = hostport.substr(1, close - 1);
-    absl::string_view after = hostport.substr(close + 1);
-    if (!after.empty()) {
-      if (!absl::ConsumePrefix(&after, ":")) {
-        return Invalid("host: unexpected text after ']'");
-      }
-      port = after;
-      has_port = true;
-    }
-    if (host.empty()) return Invalid("host: empty IPv6 address");
-  } else if (const size_t c = hostport.find(':');
-             c != absl::string_view::npos) {
-    host = hostport.substr(0, c);
-    port = hostport.substr(c + 1);
-    has_port = true;
-    if (absl::StrContains(port, ':')) {
-      return Invalid("host: IPv6 addresses must be in brackets ([::1])");
-    }
-  }
-  absl::StatusOr<std::string> decoded_host = PercentDecode(host, "host");
-  if (!decoded_host.ok()) return decoded_host.status();
-
-  if (parsed.scheme == Scheme::kUnix) {
-    if (!decoded_host->empty() &&
-        absl::AsciiStrToLower(*decoded_host) != "localhost") {
-      return Invalid(
-          "host: unix: URLs take no host; write unix:///path/to/socket");
-    }
-    if (has_port) return Invalid("port: unix: URLs take no port");
-    absl::StatusOr<std::string> p = PercentDecode(path, "path");
-    if (!p.ok()) return p.status();
-    if (p->empty()) return Invalid("path: the URL names no socket path");
-    conn.set_unix_path(*p);
-  } else {
-    if (!decoded_host->empty()) conn.set_host(*decoded_host);
-    if (has_port && !port.empty()) {
-      int port_number = 0;
-      if (!absl::ascii_isdigit(port[0]) ||
-          !absl::SimpleAtoi(port, &port_number) || port_number < 1 ||
-          port_number > 65535) {
-        return Invalid("port: not a valid port number (1-65535)");
-      }
-      conn.set_port(port_number);
-    }
+  // Host and port (a sentinel URL: the sentinel list).
+  if (parsed.sentinel) {
+    VALKEY_URL_RETURN_IF_ERROR(ParseSentinelHosts(hostport, &parsed.config));
     if (parsed.scheme == Scheme::kTls) conn.mutable_tls()->set_enabled(true);
+  } else {
+    absl::StatusOr<HostPort> hp = SplitHostPort(hostport, "host");
+    if (!hp.ok()) return hp.status();
+    if (parsed.scheme == Scheme::kUnix) {
+      if (!hp->host.empty() && absl::AsciiStrToLower(hp->host) != "localhost") {
+        return Invalid(
+            "host: unix: URLs take no host; write unix:///path/to/socket");
+      }
+      if (hp->has_port) return Invalid("port: unix: URLs take no port");
+      absl::StatusOr<std::string> p = PercentDecode(path, "path");
+      if (!p.ok()) return p.status();
+      if (p->empty()) return Invalid("path: the URL names no socket path");
+      conn.set_unix_path(*p);
+    } else {
+      if (!hp->host.empty()) conn.set_host(hp->host);
+      if (hp->has_port && !hp->port.empty()) {
+        absl::StatusOr<int> port = ParsePort(hp->port, "port");
+        if (!port.ok()) return port.status();
+        conn.set_port(*port);
+      }
+      if (parsed.scheme == Scheme::kTls) conn.mutable_tls()->set_enabled(true);
+    }
   }
 
   // Options.
@@ -470,29 +610,51 @@ absl::StatusOr<ParsedUrl> Parse(absl::string_view url) {
         ApplyOption(*key, *value, &parsed, &db_from_query));
   }
 
-  // Database from the path (TCP and TLS only).
-  if (parsed.scheme != Scheme::kUnix) {
+  // Service name and database from the path (sentinel), or the database
+  // (TCP and TLS).
+  if (parsed.sentinel) {
+    VALKEY_URL_RETURN_IF_ERROR(
+        ParseSentinelPath(path, db_from_query, &parsed.config));
+  } else if (parsed.scheme != Scheme::kUnix) {
     absl::StatusOr<std::string> p = PercentDecode(path, "path");
     if (!p.ok()) return p.status();
     absl::string_view digits = *p;
     absl::ConsumePrefix(&digits, "/");
     absl::ConsumeSuffix(&digits, "/");
     if (!digits.empty()) {
-      int db = 0;
-      bool all_digits = true;
-      for (char ch : digits) all_digits = all_digits && absl::ascii_isdigit(ch);
-      if (!all_digits || !absl::SimpleAtoi(digits, &db)) {
-        return Invalid(
-            absl::StrCat("db: path '", *p, "' is not /<database number>"));
-      }
-      if (db_from_query && db != conn.db()) {
-        return Invalid(absl::StrCat("db: the path says ", db,
-                                    " but the db option says ", conn.db()));
-      }
-      conn.set_db(db);
+      VALKEY_URL_RETURN_IF_ERROR(SetPathDb(
+          digits, absl::StrCat("path '", *p, "'"), db_from_query, &conn));
     }
   }
   return parsed;
+}
+
+// Completes the sentinel side once the data connection is final (after
+// ApplyUrl's merge): with TLS the sentinels get the data connection's TLS
+// settings; a sentinel.connection the URL created (TLS or sentinel
+// credentials) gets the data connection's time-outs, keepalive and
+// tcp_nodelay, which an absent one would have inherited.
+void FinishSentinel(const ParsedUrl& parsed, ClientConfig* config) {
+  if (!parsed.sentinel) return;
+  const ConnectionConfig& data = config->connection();
+  if (parsed.scheme == Scheme::kTls) {
+    *config->mutable_sentinel()->mutable_connection()->mutable_tls() =
+        data.tls();
+  }
+  if (!config->sentinel().has_connection()) return;
+  ConnectionConfig& s = *config->mutable_sentinel()->mutable_connection();
+  if (data.has_connect_timeout() && !s.has_connect_timeout()) {
+    *s.mutable_connect_timeout() = data.connect_timeout();
+  }
+  if (data.has_socket_timeout() && !s.has_socket_timeout()) {
+    *s.mutable_socket_timeout() = data.socket_timeout();
+  }
+  if (data.has_keepalive() && !s.has_keepalive()) {
+    *s.mutable_keepalive() = data.keepalive();
+  }
+  if (data.has_tcp_nodelay() && !s.has_tcp_nodelay()) {
+    s.set_tcp_nodelay(data.tcp_nodelay());
+  }
 }
 
 }  // namespace
@@ -500,6 +662,7 @@ absl::StatusOr<ParsedUrl> Parse(absl::string_view url) {
 absl::StatusOr<ClientConfig> ParseUrl(absl::string_view url) {
   absl::StatusOr<ParsedUrl> parsed = Parse(url);
   if (!parsed.ok()) return parsed.status();
+  FinishSentinel(*parsed, &parsed->config);
   if (absl::Status s = ValidateConfig(parsed->config); !s.ok()) {
     return Annotate(s, "URL");
   }
@@ -514,6 +677,10 @@ absl::Status ApplyUrl(absl::string_view url, ClientConfig* config) {
   conn.clear_host();
   conn.clear_port();
   conn.clear_unix_path();
+  // The URL's address replaces the config's: a sentinel URL's sentinel
+  // part replaces the config's `sentinel` as a whole; any other URL
+  // removes it.
+  merged.clear_sentinel();
   if (parsed->scheme != Scheme::kTls) conn.clear_tls();
   if (parsed->has_credentials) {
     conn.clear_username();
@@ -521,6 +688,7 @@ absl::Status ApplyUrl(absl::string_view url, ClientConfig* config) {
     conn.clear_credentials_file();
   }
   merged.MergeFrom(parsed->config);
+  FinishSentinel(*parsed, &merged);
   if (absl::Status s = ValidateConfig(merged); !s.ok()) {
     return Annotate(s, "URL");
   }

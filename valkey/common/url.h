@@ -15,6 +15,10 @@
 //   redis://...  rediss://...                                  aliases
 //   unix://[[user][:password]@][localhost]/path/to.sock[?options]
 //   unix:/path/to.sock[?options]   unix:relative.sock[?options]
+//   valkey+sentinel://[[user][:password]@]host1[:port1][,host2[:port2]...]
+//       /service_name[/db][?options]                           Sentinel
+//   valkeys+sentinel://...                                     Sentinel + TLS
+//   redis+sentinel://...  rediss+sentinel://...                aliases
 // - host: a name, an IPv4 address or a bracketed IPv6 address ("[::1]");
 //   default localhost. port: 1-65535, default 6379.
 // - user, password, host, path and option values are percent-decoded
@@ -22,6 +26,16 @@
 //   so cipher lists such as ECDHE+AESGCM survive).
 // - valkeys:// verifies the server certificate and its hostname unless
 //   ssl_cert_reqs / ssl_check_hostname say otherwise.
+// - Sentinel URLs fill `sentinel` (sentinels, service_name) and leave the
+//   data connection without an address. The hosts are the sentinels (at
+//   least one; each port 1-65535, default 26379; IPv6 in brackets); the
+//   path's first segment is the service name (required, percent-decoded,
+//   no unencoded '@'), an optional second one the database. User info and
+//   the options above apply to the data nodes. valkeys+sentinel:// turns
+//   TLS on for the sentinels too, with the same ssl_* settings. When the
+//   URL sets TLS or sentinel credentials, sentinel.connection is written
+//   with them plus the data connection's connect/socket time-outs,
+//   keepalive and tcp_nodelay (what an absent one would inherit).
 //
 // Options (an option with an empty value is ignored, as in the reference
 // client; booleans accept 1/0, true/false, t/f, yes/no, y/n, on/off in any
@@ -49,6 +63,9 @@
 //   ssl_cert_reqs (none | optional | required), ssl_check_hostname (bool),
 //   ssl_min_version (TLSv1_2 | TLSv1_3; also "1.2", "TLSv1.3"),
 //   ssl_ciphers.
+//   Sentinel URLs only:
+//   sentinel_username, sentinel_password   sentinel.connection credentials
+//   min_other_sentinels     int >= 0           sentinel.min_other_sentinels
 //
 // Differences from the reference client's parser, on purpose: unknown
 // options, repeated options, port 0, a non-numeric db path ("/abc",
@@ -58,9 +75,10 @@
 //
 // Errors are INVALID_ARGUMENT (ErrorKind kInvalidArgument) naming the part
 // or option ("port: ...", "socket_timeout: 'abc' is not a number of
-// seconds", "unknown option 'sockettimeout'"). The password (user info or
-// ssl_password / password option) never appears in a message, and neither
-// does the URL as a whole.
+// seconds", "unknown option 'sockettimeout'", "sentinel 2 port: ...",
+// "service_name: missing ..."). The password (user info or ssl_password /
+// password / sentinel_password option) never appears in a message, and
+// neither does the URL as a whole.
 //
 // Thread-safety: pure functions.
 
@@ -74,9 +92,10 @@
 
 namespace valkey {
 
-// Parses `url` into a ClientConfig holding `connection`, and `pool` /
-// `cache` when the URL sets their options; the result passes
-// ValidateConfig(). Errors: INVALID_ARGUMENT as described above.
+// Parses `url` into a ClientConfig holding `connection`, `pool` / `cache`
+// when the URL sets their options, and `sentinel` for a Sentinel URL; the
+// result passes ValidateConfig(). Errors: INVALID_ARGUMENT as described
+// above.
 absl::StatusOr<ClientConfig> ParseUrl(absl::string_view url);
 
 // Applies `url` over `config`, the URL winning (as the reference's
@@ -84,8 +103,10 @@ absl::StatusOr<ClientConfig> ParseUrl(absl::string_view url);
 // port, unix_path); its scheme decides TLS (valkey:// removes
 // connection.tls; valkeys:// enables it, keeping the config's CA and
 // certificate settings); user info replaces the credentials; options
-// replace the fields they name. Other fields of `config` are kept. On
-// error `config` is unchanged. Errors: those of ParseUrl(), or
+// replace the fields they name. A Sentinel URL replaces the config's
+// `sentinel` as a whole (and clears host, port and unix_path); any other
+// URL removes it. Other fields of `config` are kept. On error `config` is
+// unchanged. Errors: those of ParseUrl(), or
 // INVALID_ARGUMENT when the merged config is invalid.
 absl::Status ApplyUrl(absl::string_view url, ClientConfig* config);
 

@@ -1,6 +1,7 @@
 #include "valkey/common/url.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
@@ -205,6 +206,173 @@ TEST(ParseUrlTest, DecodingIsSingleAndBlankValuesIgnored) {
   EXPECT_EQ(MustParse("valkey://my%2Dhost").connection.host, "my-host");
 }
 
+// --- Sentinel URLs. ---
+
+struct GoodSentinelUrl {
+  const char* url;
+  std::vector<SentinelAddress> sentinels;
+  const char* service;
+  int db;
+  bool tls;
+};
+
+class GoodSentinelUrlTest : public ::testing::TestWithParam<GoodSentinelUrl> {};
+
+TEST_P(GoodSentinelUrlTest, Parses) {
+  const GoodSentinelUrl& want = GetParam();
+  ClientOptions o = MustParse(want.url);
+  ASSERT_TRUE(o.sentinel.has_value()) << want.url;
+  const SentinelOptions& s = *o.sentinel;
+  ASSERT_EQ(s.sentinels.size(), want.sentinels.size()) << want.url;
+  for (size_t i = 0; i < want.sentinels.size(); ++i) {
+    EXPECT_EQ(s.sentinels[i].host, want.sentinels[i].host) << want.url;
+    EXPECT_EQ(s.sentinels[i].port, want.sentinels[i].port) << want.url;
+  }
+  EXPECT_EQ(s.service_name, want.service) << want.url;
+  EXPECT_EQ(o.connection.db, want.db) << want.url;
+  EXPECT_EQ(o.connection.tls.enabled, want.tls) << want.url;
+  EXPECT_EQ(s.connection.tls.enabled, want.tls) << want.url;
+  EXPECT_EQ(s.min_other_sentinels, 0) << want.url;
+  EXPECT_EQ(s.connection.credentials, nullptr) << want.url;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Url, GoodSentinelUrlTest,
+    ::testing::Values(
+        GoodSentinelUrl{"valkey+sentinel://s1/mymaster",
+                        {{"s1", 26379}},
+                        "mymaster",
+                        0,
+                        false},
+        GoodSentinelUrl{"redis+sentinel://s1:26380/mymaster/",
+                        {{"s1", 26380}},
+                        "mymaster",
+                        0,
+                        false},
+        GoodSentinelUrl{"VALKEY+Sentinel://s1:/mymaster/2",
+                        {{"s1", 26379}},
+                        "mymaster",
+                        2,
+                        false},
+        GoodSentinelUrl{"valkey+sentinel://s1,s2:26380,10.0.0.3:26381/svc",
+                        {{"s1", 26379}, {"s2", 26380}, {"10.0.0.3", 26381}},
+                        "svc",
+                        0,
+                        false},
+        GoodSentinelUrl{"valkey+sentinel://[::1]:26380,[2001:db8::7]/svc/3/",
+                        {{"::1", 26380}, {"2001:db8::7", 26379}},
+                        "svc",
+                        3,
+                        false},
+        GoodSentinelUrl{"valkey+sentinel://s1/my%2Dmaster?db=4",
+                        {{"s1", 26379}},
+                        "my-master",
+                        4,
+                        false},
+        GoodSentinelUrl{"valkey+sentinel://s1/svc/4?db=4",
+                        {{"s1", 26379}},
+                        "svc",
+                        4,
+                        false},
+        GoodSentinelUrl{"valkeys+sentinel://s1,s2/svc/1",
+                        {{"s1", 26379}, {"s2", 26379}},
+                        "svc",
+                        1,
+                        true},
+        GoodSentinelUrl{"rediss+sentinel://s1:26380/svc",
+                        {{"s1", 26380}},
+                        "svc",
+                        0,
+                        true}));
+
+TEST(ParseUrlSentinelTest, DataConnectionHasNoAddress) {
+  absl::StatusOr<ClientConfig> config =
+      ParseUrl("valkey+sentinel://s1:26380,s2/mymaster/1");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->connection().host(), "");
+  EXPECT_FALSE(config->connection().has_port());
+  EXPECT_EQ(config->connection().db(), 1);
+  EXPECT_FALSE(config->sentinel().has_connection());  // Inherits, as a file.
+  ASSERT_EQ(config->sentinel().sentinels_size(), 2);
+  EXPECT_EQ(config->sentinel().sentinels(0).port(), 26380);
+  EXPECT_FALSE(config->sentinel().sentinels(1).has_port());  // 26379.
+}
+
+TEST(ParseUrlSentinelTest, CredentialsAndOptions) {
+  ClientOptions o = MustParse(
+      "valkey+sentinel://app:data%40pw@s1,s2/svc"
+      "?sentinel_username=sent&sentinel_password=s%3Apw"
+      "&min_other_sentinels=1&socket_timeout=1.5&socket_connect_timeout=0.5"
+      "&max_connections=7&client_name=worker&protocol=2");
+  Credentials data = CredsOf(o);
+  EXPECT_EQ(data.username, "app");
+  EXPECT_EQ(data.password, "data@pw");
+  EXPECT_EQ(o.connection.socket_timeout, absl::Milliseconds(1500));
+  EXPECT_EQ(o.connection.client_name, "worker");
+  EXPECT_EQ(o.connection.protocol, 2);
+  EXPECT_EQ(o.pool.max_connections, 7);
+  ASSERT_TRUE(o.sentinel.has_value());
+  const SentinelOptions& s = *o.sentinel;
+  EXPECT_EQ(s.min_other_sentinels, 1);
+  ASSERT_NE(s.connection.credentials, nullptr);
+  Credentials sent = *s.connection.credentials->GetCredentials();
+  EXPECT_EQ(sent.username, "sent");
+  EXPECT_EQ(sent.password, "s:pw");
+  // As when sentinel.connection is absent: the socket settings carry over,
+  // the data-node handshake does not.
+  EXPECT_EQ(s.connection.socket_timeout, absl::Milliseconds(1500));
+  EXPECT_EQ(s.connection.connect_timeout, absl::Milliseconds(500));
+  EXPECT_EQ(s.connection.client_name, "");
+  EXPECT_EQ(s.connection.protocol, 3);
+
+  // Only a sentinel password; no data credentials.
+  o = MustParse("valkey+sentinel://s1/svc?sentinel_password=sp");
+  EXPECT_EQ(o.connection.credentials, nullptr);
+  ASSERT_NE(o.sentinel->connection.credentials, nullptr);
+  EXPECT_EQ(o.sentinel->connection.credentials->GetCredentials()->password,
+            "sp");
+
+  // Without sentinel options the sentinels inherit the time-outs too.
+  o = MustParse("valkey+sentinel://s1/svc?socket_timeout=2");
+  EXPECT_EQ(o.sentinel->connection.socket_timeout, absl::Seconds(2));
+  EXPECT_EQ(o.sentinel->connection.credentials, nullptr);
+}
+
+TEST(ParseUrlSentinelTest, TlsAppliesToSentinelsAndDataNodes) {
+  ClientOptions o = MustParse(
+      "valkeys+sentinel://s1,s2/svc?ssl_ca_certs=/ca.pem"
+      "&ssl_min_version=TLSv1_3&sentinel_password=sp&socket_timeout=1");
+  EXPECT_TRUE(o.connection.tls.enabled);
+  EXPECT_EQ(o.connection.tls.ca_file, "/ca.pem");
+  ASSERT_TRUE(o.sentinel.has_value());
+  const ConnectionOptions& s = o.sentinel->connection;
+  EXPECT_TRUE(s.tls.enabled);
+  EXPECT_EQ(s.tls.ca_file, "/ca.pem");
+  EXPECT_EQ(s.tls.min_version, TlsOptions::Version::kTls13);
+  EXPECT_EQ(s.tls.verify, TlsOptions::Verify::kRequired);
+  EXPECT_TRUE(s.tls.check_hostname);
+  EXPECT_EQ(s.socket_timeout, absl::Seconds(1));
+  ASSERT_NE(s.credentials, nullptr);
+}
+
+// docs/configuration.md and docs/sentinel.md, sentinel URL examples.
+TEST(ParseUrlSentinelTest, DocExamples) {
+  for (const char* url : {
+           "valkey+sentinel://sentinel-1.internal/mymaster",
+           "valkey+sentinel://app:s3cret@sentinel-1.internal,sentinel-2."
+           "internal:26380,10.0.0.3/mymaster/1",
+           "valkey+sentinel://[::1]:26380,[::1]:26381/mymaster"
+           "?sentinel_password=sentinel-pw&min_other_sentinels=1",
+           "valkeys+sentinel://sentinel-1.internal,sentinel-2.internal/"
+           "mymaster?ssl_ca_certs=/etc/valkey/ca.pem",
+           "redis+sentinel://s1,s2,s3/mymaster?socket_timeout=1"
+           "&socket_connect_timeout=0.5",
+       }) {
+    ClientOptions o = MustParse(url);
+    EXPECT_TRUE(o.sentinel.has_value()) << url;
+  }
+}
+
 struct BadUrl {
   const char* url;
   const char* error;  // Expected substring.
@@ -283,7 +451,51 @@ INSTANTIATE_TEST_SUITE_P(
         BadUrl{"unix://localhost:5/tmp/s", "port: unix: URLs take no port"},
         BadUrl{"valkey://h%zz", "host: invalid percent-encoding"},
         BadUrl{"valkey://h?client_name=%4", "client_name value: invalid"},
-        BadUrl{"valkey://h#frag", "URL contains '#'"}));
+        BadUrl{"valkey://h#frag", "URL contains '#'"},
+        // Sentinel URLs.
+        BadUrl{"valkey+sentinel://s1", "service_name: missing"},
+        BadUrl{"valkey+sentinel://s1/", "service_name: missing"},
+        BadUrl{"valkey+sentinel://s1//2", "service_name: missing"},
+        BadUrl{"valkey+sentinel://s1?db=1", "service_name: missing"},
+        BadUrl{"valkey+sentinel:///svc",
+               "sentinels: the URL names no sentinel"},
+        BadUrl{"valkey+sentinel://u:p@/svc", "sentinels: the URL names no"},
+        BadUrl{"valkey+sentinel://s1,,s3/svc", "sentinel 2 host: empty"},
+        BadUrl{"valkey+sentinel://s1,/svc", "sentinel 2 host: empty"},
+        BadUrl{"valkey+sentinel://:26379/svc", "sentinel 1 host: empty"},
+        BadUrl{"valkey+sentinel://s1,s2:abc/svc",
+               "sentinel 2 port: not a valid port number"},
+        BadUrl{"valkey+sentinel://s1:0/svc", "sentinel 1 port: not a valid"},
+        BadUrl{"valkey+sentinel://s1:70000/svc", "sentinel 1 port: not a"},
+        BadUrl{"valkey+sentinel://s1,::1/svc",
+               "sentinel 2 host: IPv6 addresses must be in brackets"},
+        BadUrl{"valkey+sentinel://2001:db8::1:26379/svc",
+               "sentinel 1 host: IPv6 addresses must be in brackets"},
+        BadUrl{"valkey+sentinel://[::1/svc", "sentinel 1 host: '[' without"},
+        BadUrl{"valkey+sentinel://s1,[::1]x/svc",
+               "sentinel 2 host: unexpected text after ']'"},
+        BadUrl{"valkey+sentinel://s%zz/svc", "sentinel 1 host: invalid"},
+        BadUrl{"valkey+sentinel://s1/svc/x", "db: the path after the service"},
+        BadUrl{"valkey+sentinel://s1/svc/1/2", "path: must be /service_name"},
+        BadUrl{"valkey+sentinel://s1/svc/2?db=3", "db: the path says 2"},
+        BadUrl{"valkey+sentinel://s1/svc%zz", "service_name: invalid"},
+        BadUrl{"valkey+sentinel://s1/svc?min_other_sentinels=-1",
+               "min_other_sentinels: -1 is not valid"},
+        BadUrl{"valkey+sentinel://s1/svc?min_other_sentinels=x",
+               "min_other_sentinels: 'x' is not an integer"},
+        BadUrl{"valkey+sentinel://s1/svc?ssl_ca_certs=/ca",
+               "ssl_ca_certs: TLS options need a valkeys://"},
+        BadUrl{"valkey+sentinel://s1/svc?sentinel_port=1",
+               "unknown option 'sentinel_port'"},
+        BadUrl{"valkey+sentinel://s1/a@b", "URL has '@' after the host"},
+        BadUrl{"valkey+sentinel://u:p@s1/a@b/1", "path: contains '@'"},
+        BadUrl{"valkey://h?sentinel_password=x",
+               "sentinel_password: needs a valkey+sentinel:// "},
+        BadUrl{"valkey://h?min_other_sentinels=1",
+               "min_other_sentinels: needs a valkey+sentinel://"},
+        BadUrl{"unix+sentinel:///tmp/s", "URL must start with valkey://"},
+        BadUrl{"http+sentinel://s1/svc", "URL must start with valkey://"},
+        BadUrl{"valkey+sentinel:s1/svc", "URL must start with valkey://"}));
 
 // Every kind of failure, with a distinctive password in the URL: the
 // password never appears in the message.
@@ -314,6 +526,20 @@ TEST(ParseUrlTest, PasswordNeverInErrors) {
       "valkey://u:Zq9SECRETpw?x@h",
       "valkey://:Zq9:SECRETpw:x/@h",
       "valkey://[u:Zq9SECRETpw@h:0",
+      "valkey+sentinel://u:Zq9SECRETpw@s1",
+      "valkey+sentinel://u:Zq9SECRETpw@/svc",
+      "valkey+sentinel://u:Zq9SECRETpw@s1:0/svc",
+      "valkey+sentinel://u:Zq9SECRETpw@s1,,s2/svc",
+      "valkey+sentinel://u:Zq9SECRETpw@::1/svc",
+      "valkey+sentinel://u:Zq9SECRETpw@s1/svc/x",
+      "valkey+sentinel://u:Zq9SECRETpw@s1/svc/1/2",
+      "valkey+sentinel://u:Zq9/SECRETpw@s1/svc",
+      "valkey+sentinel://u:p@s1/Zq9SECRETpw@x/1",
+      "valkey+sentinel://s1/svc?sentinel_password=Zq9SECRETpw&db=x",
+      "valkey+sentinel://s1/svc?sentinel_password=Zq9SECRETpw"
+      "&sentinel_password=Zq9SECRETpw",
+      "valkey+sentinel://s1/svc?sentinel_password=Zq9SECRETpw%zz",
+      "valkey://h?sentinel_password=Zq9SECRETpw",
   };
   for (const std::string& url : urls) {
     absl::StatusOr<ClientConfig> config = ParseUrl(url);
@@ -357,6 +583,45 @@ TEST(ApplyUrlTest, UrlWinsOverConfig) {
   ClientConfig unchanged = config;
   EXPECT_FALSE(ApplyUrl("valkey://h:0", &unchanged).ok());
   EXPECT_EQ(unchanged.connection().host(), "old-host");
+}
+
+TEST(ApplyUrlTest, SentinelUrlReplacesAddressAndSentinelBlock) {
+  ClientConfig config;
+  config.mutable_connection()->set_host("old-host");
+  config.mutable_connection()->set_port(7000);
+  config.mutable_connection()->mutable_socket_timeout()->set_seconds(3);
+  config.mutable_connection()->mutable_tls()->set_ca_file("/ca.pem");
+  config.mutable_pool()->set_max_connections(9);
+
+  ClientConfig sentinel = config;
+  ASSERT_TRUE(
+      ApplyUrl("valkeys+sentinel://s1,s2/svc/2?sentinel_password=sp", &sentinel)
+          .ok());
+  EXPECT_EQ(sentinel.connection().host(), "");
+  EXPECT_FALSE(sentinel.connection().has_port());
+  EXPECT_EQ(sentinel.connection().db(), 2);
+  EXPECT_EQ(sentinel.pool().max_connections(), 9);
+  EXPECT_EQ(sentinel.sentinel().service_name(), "svc");
+  EXPECT_EQ(sentinel.sentinel().sentinels_size(), 2);
+  // The sentinels get the merged TLS settings and the config's time-out.
+  EXPECT_EQ(sentinel.sentinel().connection().tls().ca_file(), "/ca.pem");
+  EXPECT_EQ(sentinel.sentinel().connection().socket_timeout().seconds(), 3);
+  EXPECT_EQ(sentinel.sentinel().connection().password().value(), "sp");
+  EXPECT_TRUE(ToClientOptions(sentinel).ok());
+
+  // Another sentinel URL replaces the whole sentinel block.
+  ASSERT_TRUE(ApplyUrl("valkey+sentinel://s3/other", &sentinel).ok());
+  EXPECT_EQ(sentinel.sentinel().service_name(), "other");
+  ASSERT_EQ(sentinel.sentinel().sentinels_size(), 1);
+  EXPECT_EQ(sentinel.sentinel().sentinels(0).host(), "s3");
+  EXPECT_FALSE(sentinel.sentinel().has_connection());
+  EXPECT_FALSE(sentinel.connection().has_tls());
+
+  // A plain URL removes it.
+  ASSERT_TRUE(ApplyUrl("valkey://h2:7001", &sentinel).ok());
+  EXPECT_FALSE(sentinel.has_sentinel());
+  EXPECT_EQ(sentinel.connection().host(), "h2");
+  EXPECT_TRUE(ToClientOptions(sentinel).ok());
 }
 
 }  // namespace
