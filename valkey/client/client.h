@@ -52,6 +52,7 @@
 #include "absl/types/span.h"
 #include "valkey/client/client_cache.h"
 #include "valkey/client/command_table.h"
+#include "valkey/client/immediate_executor.h"
 #include "valkey/client/local_cache.h"
 #include "valkey/client/reply_convert.h"
 #include "valkey/common/config.h"
@@ -63,7 +64,7 @@
 
 namespace valkey {
 
-class Client : public Commands<Client> {
+class Client : public ImmediateExecutor<Client> {
  public:
   // Builds the pool (and the client) from options, a config message or a
   // URL. Errors: INVALID_ARGUMENT naming the bad field (with the cache
@@ -128,33 +129,8 @@ class Client : public Commands<Client> {
                            ResponseCallback callback);
   void ClearResponseCallback(absl::string_view command);
 
-  // Command-table hooks (see command_table.h): run a command and convert
-  // its reply.
-  template <typename T, typename... Args>
-  absl::StatusOr<T> Run(Converter<T> convert, const Args&... args) {
-    const CommandArg argv[] = {CommandArg(args)...};
-    return RunArgs<T>(convert,
-                      absl::Span<const CommandArg>(argv, sizeof...(args)));
-  }
-  template <typename T>
-  absl::StatusOr<T> RunArgs(Converter<T> convert,
-                            absl::Span<const CommandArg> args) {
-    absl::StatusOr<Reply> reply = RoundTrip(args);
-    if (!reply.ok()) return reply.status();
-    return convert(reply->view());
-  }
-  template <typename T>
-  absl::StatusOr<T> RunBlockingArgs(Converter<T> convert,
-                                    absl::Duration server_timeout,
-                                    absl::Span<const CommandArg> args) {
-    absl::StatusOr<Reply> reply = RoundTrip(args, server_timeout);
-    if (!reply.ok()) return reply.status();
-    return convert(reply->view());
-  }
-  template <typename T>
-  absl::StatusOr<T> Fail(absl::Status status) {
-    return status;
-  }
+  // Run / RunArgs / RunBlockingArgs / Fail: the command-table hooks, from
+  // ImmediateExecutor.
 
   // A connection for exclusive use (pipelines, transactions, pub/sub,
   // blocking commands); it returns to the pool when released.
@@ -182,6 +158,7 @@ class Client : public Commands<Client> {
   void Close();
 
  private:
+  friend class ImmediateExecutor<Client>;
   Client(std::shared_ptr<ConnectionPool> pool, bool owns_pool,
          const RetryOptions& retry, bool sentinel = false,
          bool sentinel_master = false);

@@ -67,6 +67,7 @@
 #include "absl/types/span.h"
 #include "valkey/client/client.h"
 #include "valkey/client/command_table.h"
+#include "valkey/client/immediate_executor.h"
 #include "valkey/client/pipeline.h"
 #include "valkey/client/reply_convert.h"
 #include "valkey/common/reply.h"
@@ -77,7 +78,7 @@ namespace valkey {
 
 // What `fn` sees: immediate commands on the watched connection, and the
 // transactional pipeline for the writes.
-class TransactionContext : public Commands<TransactionContext> {
+class TransactionContext : public ImmediateExecutor<TransactionContext> {
  public:
   TransactionContext(const TransactionContext&) = delete;
   TransactionContext& operator=(const TransactionContext&) = delete;
@@ -99,35 +100,11 @@ class TransactionContext : public Commands<TransactionContext> {
                      std::nullopt);
   }
 
-  // Command-table hooks (see command_table.h): run a command now and
-  // convert its reply.
-  template <typename T, typename... Args>
-  absl::StatusOr<T> Run(Converter<T> convert, const Args&... args) {
-    const CommandArg argv[] = {CommandArg(args)...};
-    return RunArgs<T>(convert,
-                      absl::Span<const CommandArg>(argv, sizeof...(args)));
-  }
-  template <typename T>
-  absl::StatusOr<T> RunArgs(Converter<T> convert,
-                            absl::Span<const CommandArg> args) {
-    absl::StatusOr<Reply> reply = RoundTrip(args, std::nullopt);
-    if (!reply.ok()) return reply.status();
-    return convert(reply->view());
-  }
-  template <typename T>
-  absl::StatusOr<T> RunBlockingArgs(Converter<T> convert,
-                                    absl::Duration server_timeout,
-                                    absl::Span<const CommandArg> args) {
-    absl::StatusOr<Reply> reply = RoundTrip(args, server_timeout);
-    if (!reply.ok()) return reply.status();
-    return convert(reply->view());
-  }
-  template <typename T>
-  absl::StatusOr<T> Fail(absl::Status status) {
-    return status;
-  }
+  // Run / RunArgs / RunBlockingArgs / Fail: the command-table hooks, from
+  // ImmediateExecutor.
 
  private:
+  friend class ImmediateExecutor<TransactionContext>;
   friend class pipeline_internal::TransactionAccess;
   TransactionContext(Connection& connection, Pipeline& pipeline, int attempt)
       : connection_(&connection), pipeline_(&pipeline), attempt_(attempt) {}
