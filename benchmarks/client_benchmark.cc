@@ -36,6 +36,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
+#include "benchmarks/bench_target.h"
 #include "benchmarks/ratio_reporter.h"
 #include "testing/valkey_server.h"
 #include "valkey/client/client.h"
@@ -268,46 +269,16 @@ int RunCount(const std::string& spec) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string url;
-  std::string count;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--url=", 6) == 0) {
-      url = argv[i] + 6;
-      argv[i] = argv[--argc];
-      --i;
-    } else if (std::strncmp(argv[i], "--count=", 8) == 0) {
-      count = argv[i] + 8;
-      argv[i] = argv[--argc];
-      --i;
-    }
-  }
+  const valkey::bench::BenchFlags flags =
+      valkey::bench::TakeBenchFlags(argc, argv);
+  const std::string& count = flags.count;
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
 
-  std::unique_ptr<valkey::testing::ValkeyServer> server;
-  if (url.empty()) {
-    auto started = valkey::testing::ValkeyServer::Start();
-    if (!started.ok()) {
-      std::fprintf(stderr, "cannot start valkey-server: %s\n",
-                   started.status().ToString().c_str());
-      return 2;
-    }
-    server = *std::move(started);
-    g_options.host = "127.0.0.1";
-    g_options.port = server->port();
-  } else {
-    auto config = valkey::ParseUrl(url);
-    if (!config.ok()) {
-      std::fprintf(stderr, "--url: %s\n", config.status().ToString().c_str());
-      return 2;
-    }
-    auto options = valkey::ToConnectionOptions(config->connection());
-    if (!options.ok()) {
-      std::fprintf(stderr, "--url: %s\n", options.status().ToString().c_str());
-      return 2;
-    }
-    g_options = *std::move(options);
-  }
+  std::unique_ptr<valkey::bench::BenchTarget> target =
+      valkey::bench::BenchTarget::Open(flags.url);
+  if (target == nullptr) return 2;
+  g_options = target->options();
   // hiredis speaks RESP2 and sends no handshake; match it (the cache cases
   // switch to RESP3 in MakeClient).
   g_options.protocol = 2;
