@@ -194,6 +194,20 @@ absl::StatusOr<absl::flat_hash_map<std::string, std::string>> StringMap(
   return out;
 }
 
+absl::StatusOr<std::vector<bool>> BoolList(const ReplyView& reply) {
+  if (reply.type() != ReplyType::kArray) {
+    return WrongShape("an array of integers", reply);
+  }
+  std::vector<bool> out;
+  out.reserve(reply.size());
+  for (ReplyView element : reply) {
+    absl::StatusOr<bool> b = Bool(element);
+    if (!b.ok()) return WrongShape("an array of integers", reply);
+    out.push_back(*b);
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<int64_t>> IntegerList(const ReplyView& reply) {
   if (reply.type() != ReplyType::kArray) {
     return WrongShape("an array of integers", reply);

@@ -66,7 +66,9 @@ absl::StatusOr<absl::flat_hash_map<std::string, std::string>> StringMap(
 // member/score text; see sorted-set commands for typed forms).
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> StringPairs(
     const ReplyView& reply);
-// Array of integers (e.g. SMISMEMBER).
+// Array of :1/:0 or RESP3 booleans → bools (SMISMEMBER, SCRIPT EXISTS).
+absl::StatusOr<std::vector<bool>> BoolList(const ReplyView& reply);
+// Array of integers.
 absl::StatusOr<std::vector<int64_t>> IntegerList(const ReplyView& reply);
 
 // Helpers for writing converters.

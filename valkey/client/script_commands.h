@@ -40,26 +40,6 @@
 
 namespace valkey {
 
-namespace convert {
-
-// An array of 1/0 integers (or RESP3 booleans) → bools (SCRIPT EXISTS).
-inline absl::StatusOr<std::vector<bool>> ScriptExistsFlags(
-    const ReplyView& reply) {
-  if (reply.type() != ReplyType::kArray) {
-    return WrongShape("an array of integers", reply);
-  }
-  std::vector<bool> out;
-  out.reserve(reply.size());
-  for (ReplyView element : reply) {
-    absl::StatusOr<bool> b = Bool(element);
-    if (!b.ok()) return WrongShape("an array of integers", reply);
-    out.push_back(*b);
-  }
-  return out;
-}
-
-}  // namespace convert
-
 template <typename E>
 class ScriptCommands {
  public:
@@ -122,7 +102,7 @@ class ScriptCommands {
     CommandArgs args{"SCRIPT", "EXISTS"};
     args.reserve(2 + sha1s.size());
     for (const std::string& sha1 : sha1s) args.push_back(sha1);
-    return self().template RunArgs<Result>(&convert::ScriptExistsFlags,
+    return self().template RunArgs<Result>(&convert::BoolList,
                                            args.span());
   }
 

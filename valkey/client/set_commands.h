@@ -39,25 +39,6 @@
 
 namespace valkey {
 
-namespace convert {
-
-// An array of :1/:0 (or RESP3 booleans) → bools (SMISMEMBER).
-inline absl::StatusOr<std::vector<bool>> BoolList(const ReplyView& reply) {
-  if (reply.type() != ReplyType::kArray) {
-    return WrongShape("an array of integers", reply);
-  }
-  std::vector<bool> out;
-  out.reserve(reply.size());
-  for (ReplyView element : reply) {
-    absl::StatusOr<bool> b = Bool(element);
-    if (!b.ok()) return WrongShape("an array of integers", reply);
-    out.push_back(*b);
-  }
-  return out;
-}
-
-}  // namespace convert
-
 template <typename E>
 class SetCommands {
  public:
