@@ -1,7 +1,5 @@
 #include "valkey/client/client.h"
 
-#include "valkey/client/command_exchange.h"
-
 #include <memory>
 #include <string>
 #include <utility>
@@ -9,31 +7,20 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "valkey/client/command_exchange.h"
+#include "valkey/client/command_retry.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/url.h"
 #include "valkey/sentinel/sentinel.h"
 
 namespace valkey {
-namespace {
-
-Retry MakeRetry(const RetryOptions& options, bool sentinel) {
-  std::vector<ErrorKind> kinds = {ErrorKind::kConnection, ErrorKind::kTls};
-  if (options.retry_on_timeout) kinds.push_back(ErrorKind::kTimeout);
-  if (sentinel) {
-    kinds.push_back(ErrorKind::kMasterNotFound);
-    kinds.push_back(ErrorKind::kReplicaNotFound);
-  }
-  return Retry(options.backoff, options.retries, kinds);
-}
-
-}  // namespace
 
 Client::Client(std::shared_ptr<ConnectionPool> pool, bool owns_pool,
                const RetryOptions& retry, bool sentinel, bool sentinel_master)
     : pool_(std::move(pool)),
       owns_pool_(owns_pool),
       sentinel_master_(sentinel_master),
-      retry_(MakeRetry(retry, sentinel)) {}
+      retry_(CommandRetry(retry, sentinel)) {}
 
 Client::~Client() { Close(); }
 

@@ -87,6 +87,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "valkey/client/cache_policy.h"
 #include "valkey/client/local_cache.h"
 #include "valkey/common/config.h"
 #include "valkey/common/reply.h"
@@ -175,9 +176,6 @@ class ClientCache {
               std::shared_ptr<const Connector> connector,
               LocalCache::Clock clock);
 
-  bool Cacheable(absl::Span<const CommandArg> args,
-                 std::vector<std::string>* keys) const;
-  bool KeyAllowed(absl::string_view key) const;
   // Drains the sink, reopening it if needed; true if tracking is up.
   bool ReadyLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sink_mu_);
   void DrainLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sink_mu_);
@@ -187,9 +185,7 @@ class ClientCache {
 
   const CacheOptions options_;
   const std::shared_ptr<const Connector> connector_;
-  absl::flat_hash_set<std::string> allow_;
-  absl::flat_hash_set<std::string> deny_;
-  std::vector<std::string> bcast_prefixes_;  // Minimal; empty = all keys.
+  const CachePolicy policy_;
   LocalCache cache_;
 
   mutable absl::Mutex sink_mu_;

@@ -601,6 +601,11 @@ absl::Status ConvertClient(const ClientConfig& c, Mode mode,
   VALKEY_CONFIG_RETURN_IF_ERROR(ConvertPool(c.pool(), &out->pool));
   VALKEY_CONFIG_RETURN_IF_ERROR(
       ConvertCache(c.cache(), out->connection.protocol, &out->cache));
+  if (c.async().has_max_in_flight() && c.async().max_in_flight() < 1) {
+    return Invalid("async.max_in_flight",
+                   absl::StrCat(c.async().max_in_flight(),
+                                " is not valid (must be >= 1)"));
+  }
   if (c.has_sentinel()) {
     SentinelOptions sentinel;
     VALKEY_CONFIG_RETURN_IF_ERROR(

@@ -24,7 +24,10 @@ absl::Time DeadlineAfter(absl::Duration d) {
                                        : absl::Now() + d;
 }
 
-TcpEndpoint MakeEndpoint(const ConnectionOptions& options,
+
+}  // namespace
+
+TcpEndpoint MakeTcpEndpoint(const ConnectionOptions& options,
                          absl::string_view host, int port) {
   TcpEndpoint endpoint;
   endpoint.host = std::string(host);
@@ -38,8 +41,6 @@ TcpEndpoint MakeEndpoint(const ConnectionOptions& options,
   endpoint.keepalive.count = options.keepalive.count.value_or(0);
   return endpoint;
 }
-
-}  // namespace
 
 // ---------------------------------------------------------------- Connector
 
@@ -88,7 +89,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connector::Open(
   const absl::Time deadline = DeadlineAfter(options_.connect_timeout);
   absl::StatusOr<std::unique_ptr<Transport>> transport =
       unix_path.empty()
-          ? ConnectTcp(MakeEndpoint(options_, host, port), deadline)
+          ? ConnectTcp(MakeTcpEndpoint(options_, host, port), deadline)
           : ConnectUnix(unix_path, deadline);
   if (!transport.ok()) return transport.status();
   if (tls_ != nullptr) {

@@ -36,12 +36,18 @@
 #include "valkey/common/reply.h"
 #include "valkey/common/resp_reader.h"
 #include "valkey/common/resp_writer.h"
+#include "valkey/connection/socket_transport.h"
 #include "valkey/connection/tls_context.h"
 #include "valkey/connection/transport.h"
 
 namespace valkey {
 
 class Connection;
+
+// The socket settings of `options` for a TCP connection to host:port
+// (shared with the async connection).
+TcpEndpoint MakeTcpEndpoint(const ConnectionOptions& options,
+                            absl::string_view host, int port);
 
 class Connector : public std::enable_shared_from_this<Connector> {
  public:
@@ -65,6 +71,9 @@ class Connector : public std::enable_shared_from_this<Connector> {
                                                         int port) const;
 
   const ConnectionOptions& options() const { return options_; }
+  // The loaded TLS context; null without TLS. (The async connection shares
+  // validation and TLS set-up with this class through it.)
+  const std::shared_ptr<const TlsContext>& tls_context() const { return tls_; }
 
  private:
   Connector(ConnectionOptions options,

@@ -166,17 +166,11 @@ absl::Status ConnectFd(int fd, const sockaddr* addr, socklen_t len,
   absl::Status ready = internal::WaitFd(fd, POLLOUT, deadline, "connect to",
                                         peer);
   if (!ready.ok()) return ready;
-  int error = 0;
-  socklen_t error_len = sizeof(error);
-  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &error_len) < 0) {
-    return ErrnoError(errno, what);
-  }
-  if (error != 0) return ErrnoError(error, what);
-  return absl::OkStatus();
+  return internal::ConnectResult(fd, peer);
 }
 
-absl::Status SetTcpOptions(int fd, const TcpEndpoint& endpoint,
-                           absl::string_view peer) {
+absl::Status SetTcpOptionsImpl(int fd, const TcpEndpoint& endpoint,
+                               absl::string_view peer) {
   auto set = [&](int level, int name, int value,
                  absl::string_view option) -> absl::Status {
     if (::setsockopt(fd, level, name, &value, sizeof(value)) < 0) {
@@ -226,48 +220,24 @@ absl::StatusOr<std::unique_ptr<Transport>> ConnectTcp(
     const TcpEndpoint& endpoint, absl::Time deadline) {
   const std::string peer =
       internal::FormatHostPort(endpoint.host, endpoint.port);
-  if (endpoint.port < 1 || endpoint.port > 65535) {
-    return InvalidArgumentError(
-        absl::StrCat("connect to ", peer, ": port must be in 1-65535"));
-  }
-  if (endpoint.host.empty()) {
-    return InvalidArgumentError("connect: empty host name");
-  }
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
-  addrinfo* found = nullptr;
-  // Name resolution is the one wait the deadline cannot bound (getaddrinfo
-  // blocks); numeric addresses and /etc/hosts names resolve at once.
-  const std::string port = absl::StrCat(endpoint.port);
-  int rc = ::getaddrinfo(endpoint.host.c_str(), port.c_str(), &hints, &found);
-  if (rc == EAI_NONAME || rc == EAI_ADDRFAMILY || rc == EAI_NODATA) {
-    // AI_ADDRCONFIG hides ::1 on hosts whose only IPv6 address is loopback.
-    hints.ai_flags = AI_NUMERICSERV;
-    rc = ::getaddrinfo(endpoint.host.c_str(), port.c_str(), &hints, &found);
-  }
-  if (rc != 0) {
-    return ConnectionError(absl::StrCat("connect to ", peer,
-                                        ": cannot resolve host: ",
-                                        ::gai_strerror(rc)));
-  }
-  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found,
-                                                            &::freeaddrinfo);
+  absl::StatusOr<std::vector<internal::SocketAddress>> addresses =
+      internal::ResolveTcp(endpoint.host, endpoint.port);
+  if (!addresses.ok()) return addresses.status();
   absl::Status last = ConnectionError(
       absl::StrCat("connect to ", peer, ": host has no addresses"));
-  for (const addrinfo* ai = list.get(); ai != nullptr; ai = ai->ai_next) {
-    FdGuard fd(::socket(ai->ai_family,
-                        ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                        ai->ai_protocol));
+  for (const internal::SocketAddress& address : *addresses) {
+    FdGuard fd(::socket(address.family(),
+                        SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (fd.get() < 0) {
       last = ErrnoError(errno, absl::StrCat("connect to ", peer, ": socket"));
       continue;
     }
-    last = ConnectFd(fd.get(), ai->ai_addr, ai->ai_addrlen, deadline, peer);
+    last = ConnectFd(fd.get(), address.sockaddr_ptr(), address.length, deadline,
+                     peer);
     if (IsTimeout(last)) return last;  // The deadline covers all addresses.
     if (!last.ok()) continue;
-    if (absl::Status s = SetTcpOptions(fd.get(), endpoint, peer); !s.ok()) {
+    if (absl::Status s = internal::SetTcpOptions(fd.get(), endpoint, peer);
+        !s.ok()) {
       return s;
     }
     return MakeSocketTransport(fd.release(), peer);
@@ -277,23 +247,96 @@ absl::StatusOr<std::unique_ptr<Transport>> ConnectTcp(
 
 absl::StatusOr<std::unique_ptr<Transport>> ConnectUnix(absl::string_view path,
                                                       absl::Time deadline) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.empty() || path.size() >= sizeof(addr.sun_path)) {
-    return InvalidArgumentError(absl::StrCat(
-        "unix socket path '", path, "' must be 1-", sizeof(addr.sun_path) - 1,
-        " bytes long"));
-  }
-  std::memcpy(addr.sun_path, path.data(), path.size());
+  absl::StatusOr<internal::SocketAddress> addr =
+      internal::UnixSocketAddress(path);
+  if (!addr.ok()) return addr.status();
   const std::string peer(path);
   FdGuard fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) {
     return ErrnoError(errno, absl::StrCat("connect to ", peer, ": socket"));
   }
-  absl::Status s = ConnectFd(fd.get(), reinterpret_cast<const sockaddr*>(&addr),
-                             sizeof(addr), deadline, peer);
+  absl::Status s =
+      ConnectFd(fd.get(), addr->sockaddr_ptr(), addr->length, deadline, peer);
   if (!s.ok()) return s;
   return MakeSocketTransport(fd.release(), peer);
 }
+
+
+namespace internal {
+
+absl::Status ConnectResult(int fd, absl::string_view peer) {
+  int error = 0;
+  socklen_t error_len = sizeof(error);
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &error_len) < 0) {
+    return ErrnoError(errno, absl::StrCat("connect to ", peer));
+  }
+  if (error != 0) return ErrnoError(error, absl::StrCat("connect to ", peer));
+  return absl::OkStatus();
+}
+
+absl::Status SetTcpOptions(int fd, const TcpEndpoint& endpoint,
+                           absl::string_view peer) {
+  return SetTcpOptionsImpl(fd, endpoint, peer);
+}
+
+absl::StatusOr<std::vector<SocketAddress>> ResolveTcp(absl::string_view host,
+                                                      int port) {
+  const std::string peer = FormatHostPort(host, port);
+  if (port < 1 || port > 65535) {
+    return InvalidArgumentError(
+        absl::StrCat("connect to ", peer, ": port must be in 1-65535"));
+  }
+  if (host.empty()) return InvalidArgumentError("connect: empty host name");
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+  addrinfo* found = nullptr;
+  // Name resolution is the one wait no deadline can bound (getaddrinfo
+  // blocks); numeric addresses and /etc/hosts names resolve at once.
+  const std::string host_z(host);
+  const std::string port_z = absl::StrCat(port);
+  int rc = ::getaddrinfo(host_z.c_str(), port_z.c_str(), &hints, &found);
+  if (rc == EAI_NONAME || rc == EAI_ADDRFAMILY || rc == EAI_NODATA) {
+    // AI_ADDRCONFIG hides ::1 on hosts whose only IPv6 address is loopback.
+    hints.ai_flags = AI_NUMERICSERV;
+    rc = ::getaddrinfo(host_z.c_str(), port_z.c_str(), &hints, &found);
+  }
+  if (rc != 0) {
+    return ConnectionError(absl::StrCat("connect to ", peer,
+                                        ": cannot resolve host: ",
+                                        ::gai_strerror(rc)));
+  }
+  std::vector<SocketAddress> out;
+  for (const addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
+    if (ai->ai_addrlen > sizeof(sockaddr_storage)) continue;
+    SocketAddress a;
+    std::memcpy(&a.storage, ai->ai_addr, ai->ai_addrlen);
+    a.length = ai->ai_addrlen;
+    out.push_back(a);
+  }
+  ::freeaddrinfo(found);
+  if (out.empty()) {
+    return ConnectionError(
+        absl::StrCat("connect to ", peer, ": host has no addresses"));
+  }
+  return out;
+}
+
+absl::StatusOr<SocketAddress> UnixSocketAddress(absl::string_view path) {
+  SocketAddress a;
+  sockaddr_un* addr = reinterpret_cast<sockaddr_un*>(&a.storage);
+  addr->sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof(addr->sun_path)) {
+    return InvalidArgumentError(absl::StrCat(
+        "unix socket path '", path, "' must be 1-", sizeof(addr->sun_path) - 1,
+        " bytes long"));
+  }
+  std::memcpy(addr->sun_path, path.data(), path.size());
+  a.length = sizeof(sockaddr_un);
+  return a;
+}
+
+}  // namespace internal
 
 }  // namespace valkey

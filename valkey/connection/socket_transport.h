@@ -12,8 +12,11 @@
 #ifndef VALKEY_CONNECTION_SOCKET_TRANSPORT_H_
 #define VALKEY_CONNECTION_SOCKET_TRANSPORT_H_
 
+#include <sys/socket.h>
+
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -59,6 +62,32 @@ absl::StatusOr<std::unique_ptr<Transport>> ConnectUnix(absl::string_view path,
 std::unique_ptr<Transport> MakeSocketTransport(int fd, std::string peer);
 
 namespace internal {
+
+// A resolved socket address (TCP or Unix).
+struct SocketAddress {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  int family() const { return storage.ss_family; }
+  const sockaddr* sockaddr_ptr() const {
+    return reinterpret_cast<const sockaddr*>(&storage);
+  }
+};
+
+// The addresses of host:port, in resolver order (IPv4 and IPv6). Blocks
+// in getaddrinfo for names that are not numeric or in /etc/hosts.
+// Errors: INVALID_ARGUMENT (port, empty host), UNAVAILABLE (no address).
+absl::StatusOr<std::vector<SocketAddress>> ResolveTcp(absl::string_view host,
+                                                      int port);
+// The address of a Unix socket. Errors: INVALID_ARGUMENT (path length).
+absl::StatusOr<SocketAddress> UnixSocketAddress(absl::string_view path);
+
+// After a non-blocking connect() reported writable: OK or the connect
+// error (SO_ERROR), naming `peer`.
+absl::Status ConnectResult(int fd, absl::string_view peer);
+
+// TCP_NODELAY and keepalive settings of `endpoint` on a connected socket.
+absl::Status SetTcpOptions(int fd, const TcpEndpoint& endpoint,
+                           absl::string_view peer);
 
 // Waits until `fd` is ready for `events` (POLLIN / POLLOUT) or `deadline`
 // passes, retrying on EINTR. Returns OK when ready (or in error/hang-up,

@@ -1,0 +1,292 @@
+#include "valkey/async/client.h"
+
+#include <atomic>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "valkey/async/pubsub.h"
+#include "valkey/client/cache_policy.h"
+#include "valkey/client/command_retry.h"
+#include "valkey/common/errors.h"
+#include "valkey/common/retry.h"
+#include "valkey/common/url.h"
+
+namespace valkey::async {
+namespace internal {
+
+struct ClientShared {
+  ClientShared(ClientOptions o, AsyncOptions a)
+      : options(std::move(o)),
+        async(std::move(a)),
+        retry(CommandRetry(options.connection.retry, /*sentinel=*/false)) {}
+
+  const ClientOptions options;
+  const AsyncOptions async;
+  const Retry retry;
+  std::unique_ptr<Connection> connection;
+  std::shared_ptr<ConnectionPool> pool;
+
+  // Client-side cache (null when disabled). `tracking` is true while the
+  // shared connection is up with CLIENT TRACKING on.
+  std::unique_ptr<CachePolicy> policy;
+  std::shared_ptr<LocalCache> cache;
+  std::shared_ptr<std::atomic<bool>> tracking;
+};
+
+}  // namespace internal
+
+namespace {
+
+// A cache miss on its way to the server: stores the reply for its fill
+// (unless an invalidation poisoned the fill meanwhile), then hands it on.
+struct CacheFill {
+  std::shared_ptr<LocalCache> cache;
+  LocalCache::Ticket ticket;
+  ReplySink next;
+
+  static void OnReply(void* ctx, void*, absl::StatusOr<Reply> outcome) {
+    std::unique_ptr<CacheFill> fill(static_cast<CacheFill*>(ctx));
+    if (outcome.ok() && !outcome->is_error() && !outcome->is_push()) {
+      fill->cache->EndFill(fill->ticket, outcome->Clone());
+    } else {
+      fill->cache->CancelFill(fill->ticket);
+    }
+    fill->next.fn(fill->next.ctx, fill->next.aux, std::move(outcome));
+  }
+};
+
+// A command kept (packed) so it can be sent again after a retryable failure.
+struct RetryOp {
+  RetryOp(std::shared_ptr<internal::ClientShared> s, ReplySink n)
+      : shared(std::move(s)), next(n), state(shared->retry) {}
+
+  std::shared_ptr<internal::ClientShared> shared;
+  std::string packed;
+  ReplySink next;
+  RetryState state;
+
+  void Send() {
+    const ReplySink sink{&RetryOp::OnReply, this, nullptr};
+    shared->connection->SubmitPacked(packed, absl::MakeConstSpan(&sink, 1));
+  }
+
+  static void OnReply(void* ctx, void*, absl::StatusOr<Reply> outcome) {
+    auto* op = static_cast<RetryOp*>(ctx);
+    if (!outcome.ok() && op->state.IsRetryable(outcome.status())) {
+      std::optional<absl::Duration> wait = op->state.OnFailure();
+      if (wait.has_value()) {
+        // OnReply may run on a caller's thread (a refused submission):
+        // timers belong to the loop.
+        EventLoop& loop = op->shared->connection->loop();
+        const absl::Duration delay = *wait;
+        loop.Post([op, delay, &loop] {
+          loop.RunAfter(delay, [op] { op->Send(); });
+        });
+        return;
+      }
+    }
+    std::unique_ptr<RetryOp> done(op);
+    done->next.fn(done->next.ctx, done->next.aux, std::move(outcome));
+  }
+};
+
+// A blocking command on a leased pool connection, returned after the reply.
+struct BlockingOp {
+  std::optional<ConnectionPool::Lease> lease;
+  ReplySink next;
+
+  static void OnReply(void* ctx, void*, absl::StatusOr<Reply> outcome) {
+    std::unique_ptr<BlockingOp> op(static_cast<BlockingOp*>(ctx));
+    // A command that timed out may still be running on the server: the
+    // connection must not carry its late reply to the next user.
+    if (!outcome.ok() && IsTimeout(outcome.status())) op->lease->Discard();
+    op->lease.reset();
+    op->next.fn(op->next.ctx, op->next.aux, std::move(outcome));
+  }
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Create(EventLoop& loop,
+                                                       ClientOptions options,
+                                                       AsyncOptions async) {
+  if (options.sentinel.has_value()) {
+    return absl::UnimplementedError(
+        "sentinel: the async client does not follow Sentinel yet; use the "
+        "blocking client (valkey/client) or a fixed address");
+  }
+  auto shared =
+      std::make_shared<internal::ClientShared>(std::move(options), async);
+  AsyncOptions shared_async = async;
+  if (shared->options.cache.enabled) {
+    if (absl::Status s = CachePolicy::Validate(shared->options.cache,
+                                               shared->options.connection);
+        !s.ok()) {
+      return s;
+    }
+    const CacheOptions& c = shared->options.cache;
+    shared->policy = std::make_unique<CachePolicy>(c);
+    shared->cache = std::make_shared<LocalCache>(
+        LocalCache::Options{.max_entries = c.max_entries,
+                            .ttl = c.ttl,
+                            .eviction = c.eviction,
+                            .clock = nullptr});
+    shared->tracking = std::make_shared<std::atomic<bool>>(false);
+    // Default-mode tracking on the shared connection: the server tracks the
+    // keys this connection reads, and its invalidations arrive in order
+    // with the replies. The connection's loss is always seen (below).
+    shared_async.setup_commands.push_back({"CLIENT", "TRACKING", "ON"});
+    std::shared_ptr<LocalCache> cache = shared->cache;
+    std::shared_ptr<std::atomic<bool>> tracking = shared->tracking;
+    auto user_push = async.on_push;
+    shared_async.on_push = [cache, user_push](Reply push) {
+      if (CachePolicy::ApplyInvalidation(push.view(), *cache)) return;
+      if (user_push) user_push(std::move(push));
+    };
+    auto user_connected = async.on_connected;
+    shared_async.on_connected = [tracking, user_connected] {
+      tracking->store(true);
+      if (user_connected) user_connected();
+    };
+    auto user_disconnected = async.on_disconnected;
+    shared_async.on_disconnected = [cache, tracking,
+                                    user_disconnected](const absl::Status& s) {
+      // Invalidations may have been lost with the connection.
+      tracking->store(false);
+      cache->Flush();
+      if (user_disconnected) user_disconnected(s);
+    };
+  }
+  absl::StatusOr<Connection> connection =
+      Connection::Create(loop, shared->options.connection, shared_async);
+  if (!connection.ok()) return connection.status();
+  shared->connection = std::make_unique<Connection>(*std::move(connection));
+  AsyncOptions pool_async;
+  pool_async.max_in_flight = async.max_in_flight;
+  absl::StatusOr<std::shared_ptr<ConnectionPool>> pool =
+      ConnectionPool::Create(loop, shared->options.connection,
+                             shared->options.pool, pool_async);
+  if (!pool.ok()) return pool.status();
+  shared->pool = *std::move(pool);
+  return std::unique_ptr<Client>(new Client(loop, std::move(shared)));
+}
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Create(
+    EventLoop& loop, const ClientConfig& config) {
+  absl::StatusOr<ClientOptions> options = ToClientOptions(config);
+  if (!options.ok()) return options.status();
+  AsyncOptions async;
+  if (config.async().has_max_in_flight()) {
+    async.max_in_flight = config.async().max_in_flight();
+  }
+  return Create(loop, *std::move(options), std::move(async));
+}
+
+absl::StatusOr<std::unique_ptr<Client>> Client::FromUrl(EventLoop& loop,
+                                                        absl::string_view url) {
+  absl::StatusOr<ClientConfig> config = ParseUrl(url);
+  if (!config.ok()) return config.status();
+  return Create(loop, *config);
+}
+
+Client::Client(EventLoop& loop, std::shared_ptr<internal::ClientShared> shared)
+    : loop_(loop), shared_(std::move(shared)) {}
+
+Client::~Client() { Close(); }
+
+void Client::Close() {
+  shared_->connection->Close();
+  shared_->pool->Close();
+}
+
+void Client::Dispatch(absl::Span<const CommandArg> args, ReplySink sink,
+                      std::optional<absl::Duration> server_timeout) {
+  if (server_timeout.has_value()) {
+    return DispatchBlocking(args, sink, *server_timeout);
+  }
+  if (shared_->cache != nullptr && shared_->tracking->load()) {
+    std::vector<std::string> keys;
+    if (shared_->policy->Cacheable(args, &keys)) {
+      const std::string key = LocalCache::MakeKey(args);
+      if (std::optional<Reply> hit = shared_->cache->Get(key);
+          hit.has_value()) {
+        sink.fn(sink.ctx, sink.aux, *std::move(hit));
+        return;
+      }
+      auto* fill = new CacheFill{shared_->cache,
+                                 shared_->cache->BeginFill(key, std::move(keys)),
+                                 sink};
+      sink = ReplySink{&CacheFill::OnReply, fill, nullptr};
+    }
+  }
+  if (shared_->retry.retries() != 0) return DispatchWithRetry(args, sink);
+  shared_->connection->Submit(args, sink);
+}
+
+void Client::DispatchWithRetry(absl::Span<const CommandArg> args,
+                               ReplySink sink) {
+  if (args.empty()) {
+    sink.fn(sink.ctx, sink.aux, InvalidArgumentError("empty command"));
+    return;
+  }
+  auto* op = new RetryOp(shared_, sink);
+  AppendCommandArgs(op->packed, args);
+  op->Send();
+}
+
+void Client::DispatchBlocking(absl::Span<const CommandArg> args,
+                              ReplySink sink, absl::Duration server_timeout) {
+  if (args.empty()) {
+    sink.fn(sink.ctx, sink.aux, InvalidArgumentError("empty command"));
+    return;
+  }
+  std::string packed;
+  AppendCommandArgs(packed, args);
+  const absl::Duration extra = BlockingExtraWait(server_timeout);
+  shared_->pool->Acquire().Then(
+      [packed = std::move(packed), sink,
+       extra](absl::StatusOr<ConnectionPool::Lease> lease) mutable {
+        if (!lease.ok()) {
+          sink.fn(sink.ctx, sink.aux, lease.status());
+          return;
+        }
+        auto* op = new BlockingOp{*std::move(lease), sink};
+        const ReplySink wrapped{&BlockingOp::OnReply, op, nullptr};
+        op->lease->connection().SubmitPacked(
+            packed, absl::MakeConstSpan(&wrapped, 1), std::nullopt, extra);
+      });
+}
+
+Pipeline Client::CreatePipeline() { return Pipeline(*shared_->connection); }
+
+Transaction Client::CreateTransaction() {
+  return Transaction(*shared_->connection);
+}
+
+Future<ConnectionPool::Lease> Client::Acquire() {
+  return shared_->pool->Acquire();
+}
+
+absl::StatusOr<std::unique_ptr<PubSub>> Client::Subscribe(
+    PubSubHandlers handlers) {
+  return PubSub::Create(loop_, shared_->options.connection,
+                        std::move(handlers));
+}
+
+CacheStats Client::cache_stats() const {
+  return shared_->cache != nullptr ? shared_->cache->stats() : CacheStats();
+}
+
+void Client::FlushCache() {
+  if (shared_->cache != nullptr) shared_->cache->Flush();
+}
+
+bool Client::cache_enabled() const { return shared_->cache != nullptr; }
+
+Connection& Client::connection() { return *shared_->connection; }
+ConnectionPool& Client::pool() { return *shared_->pool; }
+const ClientOptions& Client::options() const { return shared_->options; }
+
+}  // namespace valkey::async

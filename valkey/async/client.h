@@ -1,0 +1,137 @@
+// async::Client: the typed commands of the blocking Client, from the same
+// command table, returning Future<T> — over one multiplexed connection.
+//
+//   auto thread = *EventLoopThread::Start();
+//   auto client = *Client::FromUrl(thread->loop(), "valkey://127.0.0.1:6379");
+//   Future<bool> set = client->Set("user:1", "alice");
+//   absl::StatusOr<std::optional<std::string>> v = client->Get("user:1").Get();
+//
+//   Task<int64_t> Bump(Client& c) {                // in a coroutine
+//     absl::StatusOr<int64_t> n = co_await c.Incr("hits");
+//     co_return n;
+//   }
+//
+// Where commands go:
+//   - ordinary commands: the shared connection, auto-pipelined with every
+//     other caller's (see connection.h);
+//   - blocking commands (BLPOP, XREAD BLOCK, ...): a connection of the
+//     exclusive pool, held until the reply, so they never stall the shared
+//     connection;
+//   - CreatePipeline() / CreateTransaction(): one unbroken unit on the
+//     shared connection (a MULTI/EXEC without WATCH is safe there);
+//   - Acquire(): an exclusive connection for WATCH transactions and
+//     anything stateful;
+//   - Subscribe(): a pub/sub subscriber on its own connection (pubsub.h).
+//
+// Retry: as the blocking client (command_retry.h). With retry.retries > 0,
+// a command that fails with a connection error (or a time-out, with
+// retry_on_timeout) is sent again after the backoff, on the reconnected
+// connection; to do so the client keeps a copy of the command until its
+// reply — one allocation per command, only when retries are enabled.
+// Commands not yet written when a connection drops wait for the next one
+// either way; a command already written may have run, so without retries it
+// fails with UNAVAILABLE.
+//
+// Client-side cache (CacheOptions.enabled, RESP3): the shared connection
+// runs CLIENT TRACKING ON (default mode) from its handshake; invalidation
+// pushes arrive on that same connection, in order with the replies, and are
+// applied on the loop's thread as they arrive. A hit resolves at once without
+// I/O. Losing the connection flushes the cache. Which commands are cached
+// is the blocking client's rule (cache_policy.h).
+//
+// Thread-safety: thread-safe; futures resolve on the loop's thread. The
+// EventLoop must outlive the client. Destroying the client closes it:
+// unanswered commands fail with CANCELLED.
+
+#ifndef VALKEY_ASYNC_CLIENT_H_
+#define VALKEY_ASYNC_CLIENT_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "valkey/async/async_executor.h"
+#include "valkey/async/connection.h"
+#include "valkey/async/connection_pool.h"
+#include "valkey/async/future.h"
+#include "valkey/async/transaction.h"
+#include "valkey/client/local_cache.h"
+#include "valkey/common/config.h"
+#include "valkey/common/config.pb.h"
+
+namespace valkey::async {
+
+class PubSub;
+struct PubSubHandlers;
+
+namespace internal {
+struct ClientShared;
+}  // namespace internal
+
+class Client : public AsyncExecutor<Client> {
+ public:
+  // Starts connecting at once (commands issued meanwhile wait for the
+  // handshake). Errors: INVALID_ARGUMENT naming the bad option; with a
+  // `sentinel` block: UNIMPLEMENTED (the async client does not follow
+  // Sentinel; use the blocking client or a fixed address).
+  static absl::StatusOr<std::unique_ptr<Client>> Create(
+      EventLoop& loop, ClientOptions options, AsyncOptions async = {});
+  static absl::StatusOr<std::unique_ptr<Client>> Create(
+      EventLoop& loop, const ClientConfig& config);
+  static absl::StatusOr<std::unique_ptr<Client>> FromUrl(
+      EventLoop& loop, absl::string_view url);
+
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Typed commands (Get, Set, HGetAll, ...) and Execute / ExecuteArgs come
+  // from AsyncExecutor.
+
+  // A batch written as one unit on the shared connection (transaction.h).
+  Pipeline CreatePipeline();
+  // MULTI ... EXEC on the shared connection (no WATCH: use Acquire()).
+  Transaction CreateTransaction();
+  // An exclusive connection (connection_pool.h).
+  Future<ConnectionPool::Lease> Acquire();
+
+  // A subscriber on its own connection; see pubsub.h.
+  absl::StatusOr<std::unique_ptr<PubSub>> Subscribe(PubSubHandlers handlers);
+
+  // Client-side cache counters (zero without a cache), and a way to drop
+  // every entry.
+  CacheStats cache_stats() const;
+  void FlushCache();
+  bool cache_enabled() const;
+
+  Connection& connection();
+  ConnectionPool& pool();
+  EventLoop& loop() { return loop_; }
+  const ClientOptions& options() const;
+
+  // Closes the shared connection and the pool. Idempotent.
+  void Close();
+
+  // Command-table hook (AsyncExecutor).
+  void Dispatch(absl::Span<const CommandArg> args, ReplySink sink,
+                std::optional<absl::Duration> server_timeout);
+
+ private:
+  Client(EventLoop& loop, std::shared_ptr<internal::ClientShared> shared);
+
+  void DispatchBlocking(absl::Span<const CommandArg> args, ReplySink sink,
+                        absl::Duration server_timeout);
+  void DispatchWithRetry(absl::Span<const CommandArg> args, ReplySink sink);
+
+  EventLoop& loop_;
+  std::shared_ptr<internal::ClientShared> shared_;
+};
+
+}  // namespace valkey::async
+
+#endif  // VALKEY_ASYNC_CLIENT_H_

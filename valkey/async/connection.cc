@@ -1,0 +1,952 @@
+#include "valkey/async/connection.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <optional>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/random/random.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "valkey/common/backoff.h"
+#include "valkey/common/credentials.h"
+#include "valkey/common/errors.h"
+#include "valkey/common/handshake.h"
+#include "valkey/common/resp_reader.h"
+#include "valkey/connection/connection.h"
+#include "valkey/connection/socket_transport.h"
+#include "valkey/connection/tls_session.h"
+
+namespace valkey::async {
+namespace internal {
+namespace {
+
+constexpr size_t kReadChunk = 64 * 1024;
+constexpr absl::Duration kMinReconnectDelay = absl::Milliseconds(10);
+
+// One command awaiting its reply.
+struct Pending {
+  ReplySink sink;
+  absl::Time deadline = absl::InfiniteFuture();
+  // Already answered with DEADLINE_EXCEEDED: its reply is dropped.
+  bool expired = false;
+  uint8_t name_len = 0;
+  char name[14];  // The command name, for messages (truncated).
+
+  void SetName(absl::string_view n) {
+    name_len = static_cast<uint8_t>(std::min(n.size(), sizeof(name)));
+    std::memcpy(name, n.data(), name_len);
+  }
+  absl::string_view Name() const { return absl::string_view(name, name_len); }
+  void Complete(absl::StatusOr<Reply> outcome) {
+    sink.fn(sink.ctx, sink.aux, std::move(outcome));
+  }
+};
+
+// The name of the packed command at `*offset` of `packed` (a RESP array of
+// bulk strings, as AppendCommand writes it); advances *offset past it.
+absl::string_view CommandNameAt(absl::string_view packed, size_t& offset) {
+  auto line = [&]() -> int64_t {  // Reads "<c><digits>\r\n".
+    int64_t v = 0;
+    size_t i = offset + 1;
+    while (i < packed.size() && packed[i] != '\r') {
+      v = v * 10 + (packed[i++] - '0');
+    }
+    offset = i + 2;
+    return v;
+  };
+  if (offset >= packed.size() || packed[offset] != '*') return "";
+  const int64_t argc = line();
+  absl::string_view name;
+  for (int64_t a = 0; a < argc && offset < packed.size(); ++a) {
+    const int64_t len = line();
+    if (a == 0) name = packed.substr(offset, len);
+    offset += len + 2;
+  }
+  return name;
+}
+
+void ResolveFuture(void* ctx, void*, absl::StatusOr<Reply> outcome) {
+  auto* state = static_cast<future_internal::State<Reply>*>(ctx);
+  state->Set(std::move(outcome));
+  state->Unref();
+}
+
+}  // namespace
+
+class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
+ public:
+  enum class Phase { kIdle, kConnecting, kTls, kHandshake, kReady, kBackoff,
+                     kClosed };
+
+  ConnectionCore(EventLoop& loop, ConnectionOptions options,
+                 AsyncOptions async, std::shared_ptr<const TlsContext> tls)
+      : loop_(loop),
+        options_(std::move(options)),
+        async_(std::move(async)),
+        tls_(std::move(tls)),
+        address_(options_.Address()) {}
+
+  ~ConnectionCore() { CloseSocket(); }
+
+  // --- Any thread -------------------------------------------------------
+
+  void Start() {
+    auto self = shared_from_this();
+    RunOnLoop([self] { self->BeginAttempt(); });
+  }
+
+  void Submit(absl::Span<const CommandArg> args, ReplySink sink,
+              absl::Duration extra_wait) {
+    if (args.empty()) {
+      sink.fn(sink.ctx, sink.aux, InvalidArgumentError("empty command"));
+      return;
+    }
+    Pending p;
+    p.sink = sink;
+    p.SetName(args[0].view());
+    if (options_.socket_timeout != absl::InfiniteDuration() &&
+        extra_wait != absl::InfiniteDuration()) {
+      p.deadline = absl::Now() + options_.socket_timeout + extra_wait;
+    }
+    absl::Status refused;
+    {
+      absl::MutexLock lock(&mu_);
+      refused = AdmitLocked(1);
+      if (refused.ok()) {
+        AppendCommandArgs(out_, args);
+        EnqueueLocked(p);
+      }
+    }
+    if (!refused.ok()) p.Complete(std::move(refused));
+  }
+
+  void SubmitPacked(absl::string_view packed,
+                    absl::Span<const ReplySink> sinks,
+                    std::optional<uint64_t> required_connects,
+                    absl::Duration extra_wait) {
+    const absl::Time deadline =
+        options_.socket_timeout == absl::InfiniteDuration() ||
+                extra_wait == absl::InfiniteDuration()
+            ? absl::InfiniteFuture()
+            : absl::Now() + options_.socket_timeout + extra_wait;
+    absl::Status refused;
+    {
+      absl::MutexLock lock(&mu_);
+      refused = AdmitLocked(sinks.size());
+      if (refused.ok() && required_connects.has_value() &&
+          (*required_connects != connects_.load(std::memory_order_relaxed) ||
+           phase_ != Phase::kReady)) {
+        refused = MakeError(
+            absl::StatusCode::kAborted, ErrorKind::kWatch,
+            absl::StrCat("connection to ", address_,
+                         " was re-established since WATCH; the "
+                         "transaction was not sent"));
+      }
+      if (refused.ok()) {
+        size_t offset = out_.size();
+        out_.append(packed);
+        for (const ReplySink& sink : sinks) {
+          Pending p;
+          p.sink = sink;
+          p.SetName(CommandNameAt(out_, offset));
+          p.deadline = deadline;
+          EnqueueLocked(p);
+        }
+      }
+    }
+    if (!refused.ok()) {
+      for (const ReplySink& sink : sinks) sink.fn(sink.ctx, sink.aux, refused);
+    }
+  }
+
+  void SendUnanswered(absl::Span<const CommandArg> args) {
+    if (args.empty()) return;
+    absl::MutexLock lock(&mu_);
+    if (phase_ != Phase::kReady) return;
+    AppendCommandArgs(out_, args);
+    unanswered_bytes_pending_ = true;
+    ScheduleFlushLocked();
+  }
+
+  void Close() {
+    {
+      absl::MutexLock lock(&mu_);
+      if (closing_) return;
+      closing_ = true;
+    }
+    auto self = shared_from_this();
+    RunOnLoop([self] { self->CloseOnLoop(); });
+  }
+
+  bool connected() const {
+    absl::MutexLock lock(&mu_);
+    return phase_ == Phase::kReady;
+  }
+  int protocol() const { return protocol_.load(std::memory_order_relaxed); }
+  Connection::Stats stats() const {
+    Connection::Stats s;
+    s.connects = connects_.load(std::memory_order_relaxed);
+    s.failed_attempts = failed_attempts_.load(std::memory_order_relaxed);
+    s.writes = writes_.load(std::memory_order_relaxed);
+    s.commands = commands_.load(std::memory_order_relaxed);
+    s.in_flight = in_flight_.load(std::memory_order_relaxed);
+    return s;
+  }
+
+  EventLoop& loop() const { return loop_; }
+  const ConnectionOptions& options() const { return options_; }
+  const std::string& address() const { return address_; }
+
+ private:
+  // --- Submission helpers (mu_ held) -------------------------------------
+
+  absl::Status AdmitLocked(size_t n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (closing_) {
+      return ConnectionError(
+          absl::StrCat("connection to ", address_, " is closed"));
+    }
+    if (in_flight_.load(std::memory_order_relaxed) + static_cast<int64_t>(n) >
+        async_.max_in_flight) {
+      return MakeError(absl::StatusCode::kResourceExhausted,
+                       ErrorKind::kPoolExhausted,
+                       absl::StrCat("connection to ", address_, ": ",
+                                    async_.max_in_flight,
+                                    " commands in flight already "
+                                    "(max_in_flight)"));
+    }
+    return absl::OkStatus();
+  }
+
+  void EnqueueLocked(const Pending& p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    in_flight_.fetch_add(1, std::memory_order_relaxed);
+    queued_.push_back(p);
+    if (p.deadline < queued_min_deadline_) queued_min_deadline_ = p.deadline;
+    ScheduleFlushLocked();
+  }
+
+  void ScheduleFlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (flush_scheduled_) return;
+    flush_scheduled_ = true;
+    if (loop_.InLoopThread()) {
+      loop_.Defer([self = shared_from_this()] { self->Flush(); });
+    } else {
+      loop_.Post([self = shared_from_this()] { self->Flush(); });
+    }
+  }
+
+  void RunOnLoop(EventLoop::Callback fn) {
+    if (loop_.InLoopThread()) {
+      fn();
+    } else {
+      loop_.Post(std::move(fn));
+    }
+  }
+
+  // --- Loop thread: connecting ------------------------------------------
+
+  void BeginAttempt() {
+    if (closed_on_loop_) return;
+    SetPhase(Phase::kConnecting);
+    reader_ = RespReader();
+    writing_.clear();
+    write_offset_ = 0;
+    attempt_deadline_ = absl::Now() + options_.connect_timeout;
+    connect_timer_ = loop_.RunAt(attempt_deadline_, [this] {
+      connect_timer_ = 0;
+      AttemptFailed(TimeoutError(absl::StrCat(
+          "connect to ", address_, ": no answer within ",
+          absl::FormatDuration(options_.connect_timeout))));
+    });
+    if (options_.is_unix()) {
+      absl::StatusOr<valkey::internal::SocketAddress> a =
+          valkey::internal::UnixSocketAddress(options_.unix_path);
+      if (!a.ok()) return AttemptFailed(a.status());
+      addresses_.assign(1, *a);
+    } else {
+      absl::StatusOr<std::vector<valkey::internal::SocketAddress>> a =
+          valkey::internal::ResolveTcp(options_.host, options_.port);
+      if (!a.ok()) return AttemptFailed(a.status());
+      addresses_ = *std::move(a);
+    }
+    next_address_ = 0;
+    last_connect_error_ = ConnectionError(
+        absl::StrCat("connect to ", address_, ": no address"));
+    ConnectNextAddress();
+  }
+
+  void ConnectNextAddress() {
+    CloseSocket();
+    if (next_address_ >= addresses_.size()) {
+      return AttemptFailed(last_connect_error_);
+    }
+    const valkey::internal::SocketAddress& a = addresses_[next_address_++];
+    fd_ = ::socket(a.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) {
+      last_connect_error_ =
+          ErrnoError(errno, absl::StrCat("connect to ", address_, ": socket"));
+      return ConnectNextAddress();
+    }
+    int rc;
+    do {
+      rc = ::connect(fd_, a.sockaddr_ptr(), a.length);
+    } while (rc < 0 && errno == EINTR);
+    if (rc < 0 && errno != EINPROGRESS && errno != EAGAIN) {
+      last_connect_error_ =
+          ErrnoError(errno, absl::StrCat("connect to ", address_));
+      return ConnectNextAddress();
+    }
+    absl::Status watched =
+        loop_.Watch(fd_, EventLoop::kWritable,
+                    [this](uint32_t events) { OnSocketEvent(events); });
+    if (!watched.ok()) return AttemptFailed(watched);
+    interest_ = EventLoop::kWritable;
+  }
+
+  void OnConnectFinished() {
+    absl::Status s = valkey::internal::ConnectResult(fd_, address_);
+    if (!s.ok()) {
+      last_connect_error_ = s;
+      return ConnectNextAddress();
+    }
+    if (!options_.is_unix()) {
+      const TcpEndpoint endpoint =
+          MakeTcpEndpoint(options_, options_.host, options_.port);
+      if (absl::Status t =
+              valkey::internal::SetTcpOptions(fd_, endpoint, address_);
+          !t.ok()) {
+        return AttemptFailed(t);
+      }
+    }
+    if (tls_ != nullptr) {
+      absl::StatusOr<std::unique_ptr<TlsSession>> session =
+          TlsSession::Create(tls_, options_.host, address_);
+      if (!session.ok()) return AttemptFailed(session.status());
+      tls_session_ = *std::move(session);
+      SetPhase(Phase::kTls);
+      return AdvanceTls();
+    }
+    StartHandshake();
+  }
+
+  void AdvanceTls() {
+    absl::StatusOr<TlsSession::Progress> p = tls_session_->Handshake();
+    if (!p.ok()) return AttemptFailed(p.status());
+    if (absl::Status s = SendCiphertext(); !s.ok()) return AttemptFailed(s);
+    if (*p == TlsSession::Progress::kDone) {
+      StartHandshake();
+      return;
+    }
+    SetInterest(EventLoop::kReadable |
+                (tls_session_->PendingOutput().empty() ? 0
+                                                       : EventLoop::kWritable));
+  }
+
+  void StartHandshake() {
+    SetPhase(Phase::kHandshake);
+    std::optional<Credentials> credentials;
+    if (options_.credentials != nullptr) {
+      absl::StatusOr<Credentials> got = options_.credentials->GetCredentials();
+      if (!got.ok()) {
+        return AttemptFailed(Annotate(
+            got.status(), absl::StrCat("get credentials for ", address_)));
+      }
+      credentials = *std::move(got);
+    }
+    absl::StatusOr<HandshakePlan> plan =
+        HandshakePlan::Create(options_, credentials);
+    if (!plan.ok()) return AttemptFailed(plan.status());
+    plan_.emplace(*std::move(plan));
+    handshake_index_ = 0;
+    handshake_error_ = absl::OkStatus();
+    setup_remaining_ = async_.setup_commands.size();
+    protocol_seen_ = 2;
+    writing_.assign(plan_->bytes());
+    for (const std::vector<std::string>& cmd : async_.setup_commands) {
+      AppendCommandArgv(writing_, cmd);
+    }
+    write_offset_ = 0;
+    SetInterest(EventLoop::kReadable);
+    if (plan_->size() == 0 && setup_remaining_ == 0) return BecomeReady();
+    if (absl::Status s = WriteOut(); !s.ok()) return AttemptFailed(s);
+  }
+
+  // A handshake-phase reply. Returns false once the attempt has failed.
+  bool OnHandshakeReply(const Reply& reply) {
+    if (handshake_index_ < plan_->size()) {
+      const size_t i = handshake_index_++;
+      absl::Status checked = plan_->Check(i, reply.view(), address_);
+      if (!checked.ok() && handshake_error_.ok()) handshake_error_ = checked;
+      if (plan_->step(i) == HandshakePlan::Step::kHello && checked.ok()) {
+        protocol_seen_ = 3;
+      }
+    } else {
+      const size_t i = async_.setup_commands.size() - setup_remaining_;
+      --setup_remaining_;
+      if (reply.is_error() && handshake_error_.ok()) {
+        handshake_error_ = Annotate(
+            reply.ToStatus(),
+            absl::StrCat("set up ", address_, " with ",
+                         absl::StrJoin(async_.setup_commands[i], " ")));
+      }
+    }
+    if (handshake_index_ < plan_->size() || setup_remaining_ > 0) return true;
+    plan_.reset();  // Holds the password.
+    if (!handshake_error_.ok()) {
+      AttemptFailed(handshake_error_);
+      return false;
+    }
+    BecomeReady();
+    return true;
+  }
+
+  void BecomeReady() {
+    if (connect_timer_ != 0) {
+      loop_.Cancel(connect_timer_);
+      connect_timer_ = 0;
+    }
+    failures_ = 0;
+    protocol_.store(protocol_seen_, std::memory_order_relaxed);
+    connects_.fetch_add(1, std::memory_order_relaxed);
+    SetPhase(Phase::kReady);
+    if (async_.on_connected) async_.on_connected();
+    Flush();
+  }
+
+  // A connect attempt failed: commands waiting for it fail with its error.
+  void AttemptFailed(absl::Status error) {
+    if (closed_on_loop_) return;
+    if (connect_timer_ != 0) {
+      loop_.Cancel(connect_timer_);
+      connect_timer_ = 0;
+    }
+    plan_.reset();
+    CloseSocket();
+    failed_attempts_.fetch_add(1, std::memory_order_relaxed);
+    ++failures_;
+    FailAll(error, /*include_queued=*/true);
+    ScheduleReconnect();
+  }
+
+  // An established connection broke: written commands fail, unwritten ones
+  // wait for the next connection.
+  void Lost(absl::Status error) {
+    if (closed_on_loop_) return;
+    CloseSocket();
+    FailAll(error, /*include_queued=*/!async_.keep_unwritten_on_loss);
+    if (async_.on_disconnected) async_.on_disconnected(error);
+    ScheduleReconnect();
+  }
+
+  void ScheduleReconnect() {
+    SetPhase(Phase::kBackoff);
+    absl::Duration delay = absl::ZeroDuration();
+    if (failures_ > 0) {
+      delay = std::max(kMinReconnectDelay,
+                       backoff_.Compute(failures_, [this] {
+                         return absl::Uniform(gen_, 0.0, 1.0);
+                       }));
+    }
+    reconnect_timer_ = loop_.RunAfter(delay, [this] {
+      reconnect_timer_ = 0;
+      BeginAttempt();
+    });
+  }
+
+  void FailAll(const absl::Status& error, bool include_queued) {
+    if (deadline_timer_ != 0) {
+      loop_.Cancel(deadline_timer_);
+      deadline_timer_ = 0;
+      armed_deadline_ = absl::InfiniteFuture();
+    }
+    std::deque<Pending> failed;
+    failed.swap(inflight_);
+    if (include_queued) {
+      absl::MutexLock lock(&mu_);
+      for (Pending& p : queued_) failed.push_back(p);
+      queued_.clear();
+      out_.clear();
+      queued_min_deadline_ = absl::InfiniteFuture();
+    }
+    writing_.clear();
+    write_offset_ = 0;
+    for (Pending& p : failed) {
+      in_flight_.fetch_sub(1, std::memory_order_relaxed);
+      if (!p.expired) p.Complete(error);
+    }
+    if (!include_queued) {
+      // Unwritten commands stay queued; their deadlines still count.
+      absl::Time min;
+      {
+        absl::MutexLock lock(&mu_);
+        min = queued_min_deadline_;
+      }
+      ArmDeadline(min);
+    }
+  }
+
+  // --- Loop thread: traffic ---------------------------------------------
+
+  void OnSocketEvent(uint32_t events) {
+    switch (phase_on_loop_) {
+      case Phase::kConnecting:
+        return OnConnectFinished();
+      case Phase::kTls:
+        if (events & (EventLoop::kReadable | EventLoop::kError)) {
+          if (absl::Status s = ReceiveCiphertext(); !s.ok()) {
+            return AttemptFailed(s);
+          }
+        }
+        if (events & EventLoop::kWritable) {
+          if (absl::Status s = SendCiphertext(); !s.ok()) {
+            return AttemptFailed(s);
+          }
+        }
+        return AdvanceTls();
+      case Phase::kHandshake:
+      case Phase::kReady:
+        if (events & EventLoop::kWritable) {
+          if (absl::Status s = WriteOut(); !s.ok()) return Broke(s);
+        }
+        if (events & (EventLoop::kReadable | EventLoop::kError)) ReadIn();
+        return;
+      default:
+        return;
+    }
+  }
+
+  // Moves queued commands into the write buffer and writes.
+  void Flush() {
+    absl::Time min;
+    bool have_data;
+    {
+      absl::MutexLock lock(&mu_);
+      flush_scheduled_ = false;
+      if (phase_ != Phase::kReady) {
+        min = queued_min_deadline_;
+        have_data = false;
+      } else {
+        if (write_offset_ == writing_.size()) {
+          writing_.clear();
+          write_offset_ = 0;
+        }
+        if (writing_.empty()) {
+          writing_.swap(out_);
+        } else {
+          writing_.append(out_);
+          out_.clear();
+        }
+        commands_.fetch_add(queued_.size(), std::memory_order_relaxed);
+        for (Pending& p : queued_) inflight_.push_back(p);
+        queued_.clear();
+        min = queued_min_deadline_;
+        queued_min_deadline_ = absl::InfiniteFuture();
+        unanswered_bytes_pending_ = false;
+        have_data = write_offset_ < writing_.size();
+      }
+    }
+    ArmDeadline(min);
+    if (have_data) {
+      if (absl::Status s = WriteOut(); !s.ok()) Broke(s);
+    }
+  }
+
+  // Writes as much of writing_ as the socket takes; asks for writability
+  // while something is left.
+  absl::Status WriteOut() {
+    if (tls_session_ != nullptr) {
+      while (write_offset_ < writing_.size()) {
+        size_t taken = 0;
+        absl::StatusOr<TlsSession::Progress> p = tls_session_->Write(
+            absl::string_view(writing_).substr(write_offset_), &taken);
+        if (!p.ok()) return p.status();
+        write_offset_ += taken;
+        if (absl::Status s = SendCiphertext(); !s.ok()) return s;
+        if (taken == 0) break;  // Session full until ciphertext drains.
+      }
+      const bool more = write_offset_ < writing_.size() ||
+                        !tls_session_->PendingOutput().empty();
+      SetInterest(EventLoop::kReadable | (more ? EventLoop::kWritable : 0));
+      return absl::OkStatus();
+    }
+    while (write_offset_ < writing_.size()) {
+      const ssize_t n =
+          ::send(fd_, writing_.data() + write_offset_,
+                 writing_.size() - write_offset_, MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        return ErrnoError(errno, absl::StrCat("write to ", address_));
+      }
+      writes_.fetch_add(1, std::memory_order_relaxed);
+      write_offset_ += static_cast<size_t>(n);
+    }
+    const bool more = write_offset_ < writing_.size();
+    if (!more) {
+      writing_.clear();
+      write_offset_ = 0;
+    }
+    SetInterest(EventLoop::kReadable | (more ? EventLoop::kWritable : 0));
+    return absl::OkStatus();
+  }
+
+  // Sends the ciphertext the TLS session has queued (as much as fits).
+  absl::Status SendCiphertext() {
+    for (;;) {
+      absl::string_view out = tls_session_->PendingOutput();
+      if (out.empty()) return absl::OkStatus();
+      const ssize_t n = ::send(fd_, out.data(), out.size(), MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return absl::OkStatus();
+        return ErrnoError(errno, absl::StrCat("write to ", address_));
+      }
+      writes_.fetch_add(1, std::memory_order_relaxed);
+      tls_session_->ConsumeOutput(static_cast<size_t>(n));
+    }
+  }
+
+  // Reads ciphertext into the TLS session. EOF is an error.
+  absl::Status ReceiveCiphertext() {
+    char buf[16 * 1024];
+    for (;;) {
+      const size_t room = std::min(sizeof(buf), tls_session_->InputCapacity());
+      if (room == 0) return absl::OkStatus();
+      const ssize_t n = ::recv(fd_, buf, room, 0);
+      if (n > 0) {
+        tls_session_->FeedInput(absl::string_view(buf, n));
+        if (static_cast<size_t>(n) < room) return absl::OkStatus();
+        continue;
+      }
+      if (n == 0) {
+        return ConnectionError(
+            absl::StrCat("read from ", address_, ": connection closed by "
+                                                 "server"));
+      }
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return absl::OkStatus();
+      return ErrnoError(errno, absl::StrCat("read from ", address_));
+    }
+  }
+
+  // Reads what the socket has and dispatches every complete reply.
+  void ReadIn() {
+    absl::Status s = tls_session_ != nullptr ? ReadTls() : ReadPlain();
+    // Replies that arrived before an error are still delivered.
+    if (!Dispatch()) return;
+    if (!s.ok()) Broke(s);
+  }
+
+  absl::Status ReadPlain() {
+    for (int rounds = 0; rounds < 4; ++rounds) {
+      absl::Span<char> space = reader_.PrepareFeed(kReadChunk);
+      const ssize_t n = ::recv(fd_, space.data(), space.size(), 0);
+      if (n > 0) {
+        reader_.CommitFeed(static_cast<size_t>(n));
+        last_read_ = absl::Now();
+        if (static_cast<size_t>(n) < space.size()) return absl::OkStatus();
+        continue;
+      }
+      reader_.CommitFeed(0);
+      if (n == 0) {
+        return ConnectionError(absl::StrCat(
+            "read from ", address_, ": connection closed by server"));
+      }
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return absl::OkStatus();
+      return ErrnoError(errno, absl::StrCat("read from ", address_));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ReadTls() {
+    absl::Status received = ReceiveCiphertext();
+    for (;;) {
+      absl::Span<char> space = reader_.PrepareFeed(kReadChunk);
+      size_t got = 0;
+      absl::StatusOr<TlsSession::Progress> p =
+          tls_session_->Read(space.data(), space.size(), &got);
+      reader_.CommitFeed(got);
+      if (!p.ok()) return p.status();
+      if (got == 0) break;
+      last_read_ = absl::Now();
+    }
+    // The session may have produced output (key updates).
+    if (absl::Status s = SendCiphertext(); !s.ok()) return s;
+    return received;
+  }
+
+  // Delivers parsed replies. Returns false if the connection broke.
+  bool Dispatch() {
+    Reply reply;
+    for (;;) {
+      const RespReader::Result r = reader_.Read(&reply);
+      if (r == RespReader::Result::kNeedMore) return true;
+      if (r == RespReader::Result::kError) {
+        Broke(reader_.status());
+        return false;
+      }
+      if (phase_on_loop_ == Phase::kHandshake) {
+        if (!OnHandshakeReply(reply)) return false;
+        continue;
+      }
+      if (reply.type() == ReplyType::kPush) {
+        if (async_.on_push) async_.on_push(std::move(reply));
+        continue;
+      }
+      if (inflight_.empty()) {
+        if (async_.push_unmatched_replies && async_.on_push) {
+          async_.on_push(std::move(reply));
+          continue;
+        }
+        Broke(ProtocolError(absl::StrCat(
+            "read from ", address_, ": a reply arrived that no command "
+                                    "awaits")));
+        return false;
+      }
+      Pending p = inflight_.front();
+      inflight_.pop_front();
+      in_flight_.fetch_sub(1, std::memory_order_relaxed);
+      if (p.expired) continue;
+      if (reply.is_error()) {
+        p.Complete(Annotate(reply.ToStatus(),
+                            absl::StrCat(absl::AsciiStrToUpper(p.Name()),
+                                         " on ", address_)));
+      } else {
+        p.Complete(std::move(reply));
+      }
+      if (phase_on_loop_ != Phase::kReady) return false;  // Closed by a sink.
+    }
+  }
+
+  void Broke(absl::Status error) {
+    if (phase_on_loop_ == Phase::kReady) {
+      Lost(Annotate(error, absl::StrCat("connection to ", address_, " lost")));
+    } else if (phase_on_loop_ != Phase::kBackoff &&
+               phase_on_loop_ != Phase::kClosed) {
+      AttemptFailed(error);
+    }
+  }
+
+  // --- Loop thread: deadlines -------------------------------------------
+
+  void ArmDeadline(absl::Time when) {
+    if (closed_on_loop_ || when >= armed_deadline_) return;
+    if (deadline_timer_ != 0) loop_.Cancel(deadline_timer_);
+    armed_deadline_ = when;
+    deadline_timer_ = loop_.RunAt(when, [this] {
+      deadline_timer_ = 0;
+      armed_deadline_ = absl::InfiniteFuture();
+      ExpireDue();
+    });
+  }
+
+  void ExpireDue() {
+    const absl::Time now = absl::Now();
+    const absl::Status late = TimeoutError(absl::StrCat(
+        "no reply from ", address_, " within ",
+        absl::FormatDuration(options_.socket_timeout)));
+    absl::Time next = absl::InfiniteFuture();
+    std::vector<ReplySink> expired;
+    for (Pending& p : inflight_) {
+      if (p.expired) continue;
+      if (p.deadline <= now) {
+        p.expired = true;
+        expired.push_back(p.sink);
+      } else {
+        next = std::min(next, p.deadline);
+      }
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      for (Pending& p : queued_) {
+        if (p.expired) continue;
+        if (p.deadline <= now) {
+          p.expired = true;
+          expired.push_back(p.sink);
+        } else {
+          next = std::min(next, p.deadline);
+        }
+      }
+    }
+    const bool oldest_late = !inflight_.empty() &&
+                             inflight_.front().deadline <= now &&
+                             phase_on_loop_ == Phase::kReady;
+    for (const ReplySink& sink : expired) sink.fn(sink.ctx, sink.aux, late);
+    if (oldest_late) {
+      Lost(ConnectionError(absl::StrCat(
+          "connection to ", address_, " dropped: no reply within ",
+          absl::FormatDuration(options_.socket_timeout))));
+      return;
+    }
+    ArmDeadline(next);
+  }
+
+  // --- Loop thread: plumbing --------------------------------------------
+
+  void SetInterest(uint32_t events) {
+    if (fd_ < 0 || events == interest_) return;
+    interest_ = events;
+    (void)loop_.Modify(fd_, events);
+  }
+
+  void SetPhase(Phase phase) {
+    phase_on_loop_ = phase;
+    absl::MutexLock lock(&mu_);
+    phase_ = phase;
+  }
+
+  void CloseSocket() {
+    if (fd_ >= 0) {
+      loop_.Unwatch(fd_);
+      ::close(fd_);
+      fd_ = -1;
+    }
+    interest_ = 0;
+    tls_session_.reset();
+  }
+
+  void CloseOnLoop() {
+    if (closed_on_loop_) return;
+    for (EventLoop::TimerId* t :
+         {&connect_timer_, &reconnect_timer_, &deadline_timer_}) {
+      if (*t != 0) loop_.Cancel(*t);
+      *t = 0;
+    }
+    CloseSocket();
+    SetPhase(Phase::kClosed);
+    closed_on_loop_ = true;
+    FailAll(absl::CancelledError(
+                absl::StrCat("connection to ", address_, " was closed")),
+            /*include_queued=*/true);
+  }
+
+  EventLoop& loop_;
+  const ConnectionOptions options_;
+  const AsyncOptions async_;
+  const std::shared_ptr<const TlsContext> tls_;
+  const std::string address_;
+
+  // Shared with submitters.
+  mutable absl::Mutex mu_;
+  std::string out_ ABSL_GUARDED_BY(mu_);
+  std::deque<Pending> queued_ ABSL_GUARDED_BY(mu_);
+  absl::Time queued_min_deadline_ ABSL_GUARDED_BY(mu_) =
+      absl::InfiniteFuture();
+  bool flush_scheduled_ ABSL_GUARDED_BY(mu_) = false;
+  bool unanswered_bytes_pending_ ABSL_GUARDED_BY(mu_) = false;
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  Phase phase_ ABSL_GUARDED_BY(mu_) = Phase::kIdle;
+
+  std::atomic<int64_t> in_flight_{0};
+  std::atomic<int> protocol_{0};
+  std::atomic<uint64_t> connects_{0};
+  std::atomic<uint64_t> failed_attempts_{0};
+  std::atomic<uint64_t> writes_{0};
+  std::atomic<uint64_t> commands_{0};
+
+  // Loop thread only.
+  Phase phase_on_loop_ = Phase::kIdle;
+  bool closed_on_loop_ = false;
+  int fd_ = -1;
+  uint32_t interest_ = 0;
+  std::unique_ptr<TlsSession> tls_session_;
+  std::vector<valkey::internal::SocketAddress> addresses_;
+  size_t next_address_ = 0;
+  absl::Status last_connect_error_;
+  absl::Time attempt_deadline_;
+  std::optional<HandshakePlan> plan_;
+  size_t handshake_index_ = 0;
+  size_t setup_remaining_ = 0;
+  absl::Status handshake_error_;
+  int protocol_seen_ = 2;
+  std::string writing_;
+  size_t write_offset_ = 0;
+  std::deque<Pending> inflight_;
+  RespReader reader_;
+  absl::Time last_read_;
+  EventLoop::TimerId connect_timer_ = 0;
+  EventLoop::TimerId reconnect_timer_ = 0;
+  EventLoop::TimerId deadline_timer_ = 0;
+  absl::Time armed_deadline_ = absl::InfiniteFuture();
+  int failures_ = 0;
+  Backoff backoff_ = options_.retry.backoff;
+  absl::BitGen gen_;
+};
+
+}  // namespace internal
+
+absl::StatusOr<Connection> Connection::Create(EventLoop& loop,
+                                              ConnectionOptions options,
+                                              AsyncOptions async) {
+  if (async.max_in_flight < 1) {
+    return InvalidArgumentError("max_in_flight must be at least 1");
+  }
+  // The blocking Connector validates options and loads TLS files; share it.
+  absl::StatusOr<std::shared_ptr<const Connector>> connector =
+      Connector::Create(options);
+  if (!connector.ok()) return connector.status();
+  auto core = std::make_shared<internal::ConnectionCore>(
+      loop, std::move(options), std::move(async),
+      (*connector)->tls_context());
+  core->Start();
+  return Connection(std::move(core));
+}
+
+Connection::Connection(std::shared_ptr<internal::ConnectionCore> core)
+    : core_(std::move(core)) {}
+Connection::Connection(Connection&&) noexcept = default;
+Connection& Connection::operator=(Connection&& o) noexcept {
+  if (this != &o) {
+    if (core_ != nullptr) core_->Close();
+    core_ = std::move(o.core_);
+  }
+  return *this;
+}
+Connection::~Connection() {
+  if (core_ != nullptr) core_->Close();
+}
+
+Future<Reply> Connection::ExecuteArgs(absl::Span<const CommandArg> args) {
+  auto* state = new future_internal::State<Reply>(&core_->loop());
+  state->Ref();  // One for the sink, one for the future.
+  Submit(args, ReplySink{&internal::ResolveFuture, state, nullptr});
+  return AdoptFuture(state);
+}
+
+void Connection::Submit(absl::Span<const CommandArg> args, ReplySink sink,
+                        absl::Duration extra_wait) {
+  core_->Submit(args, sink, extra_wait);
+}
+
+void Connection::SubmitPacked(absl::string_view packed,
+                              absl::Span<const ReplySink> sinks,
+                              std::optional<uint64_t> required_connects,
+                              absl::Duration extra_wait) {
+  core_->SubmitPacked(packed, sinks, required_connects, extra_wait);
+}
+
+void Connection::SendUnanswered(absl::Span<const CommandArg> args) {
+  core_->SendUnanswered(args);
+}
+
+bool Connection::connected() const { return core_->connected(); }
+int Connection::protocol() const { return core_->protocol(); }
+const std::string& Connection::address() const { return core_->address(); }
+const ConnectionOptions& Connection::options() const {
+  return core_->options();
+}
+EventLoop& Connection::loop() const { return core_->loop(); }
+Connection::Stats Connection::stats() const { return core_->stats(); }
+void Connection::Close() { core_->Close(); }
+
+}  // namespace valkey::async

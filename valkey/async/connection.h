@@ -1,0 +1,181 @@
+// async::Connection: one multiplexed, non-blocking connection to a Valkey
+// server, driven by an EventLoop.
+//
+//   auto loop = *EventLoopThread::Start();
+//   absl::StatusOr<Connection> conn = Connection::Create(loop->loop(), options);
+//   Future<Reply> pong = conn->Execute("PING");          // from any thread
+//   absl::StatusOr<Reply> r = pong.Get();                 // or co_await
+//
+// Multiplexing: any number of callers, on any threads, share the socket.
+// Replies are matched to commands in FIFO order. Commands issued during one
+// loop turn (or between two flushes, from other threads) are written with one
+// syscall: auto-pipelining, no batching API needed.
+//
+// Connecting: TCP (every resolved address in turn), Unix or TLS over TCP,
+// non-blocking, bounded by connect_timeout; then the same handshake as the
+// blocking connection (HandshakePlan: HELLO/AUTH/SETNAME/SETINFO/SELECT in
+// one round trip), then `setup_commands`. Commands submitted meanwhile wait
+// and go out once the handshake succeeds; if the attempt fails, they fail
+// with its error.
+//
+// Deadlines: each command must be answered within options.socket_timeout
+// (infinite: no deadline) plus, for blocking commands, their own server-side
+// time-out. A late command fails with DEADLINE_EXCEEDED when its deadline
+// passes (a loop timer; no thread waits). Its reply, should it still come,
+// is consumed and dropped, so later replies still match. If the *oldest*
+// unanswered command is late, the server is deemed dead or stuck: the
+// connection is dropped and reconnects.
+//
+// Failures: on connection loss (EOF, reset, malformed reply, late oldest
+// reply) every command already written fails with UNAVAILABLE (kConnection)
+// — whether the server ran it is unknown, so nothing is resent — and the
+// connection reconnects at once, then with options.retry.backoff between
+// failed attempts (at least 10 ms). Commands not yet written are kept for
+// the next connection.
+//
+// Limits: at most `max_in_flight` commands queued or awaiting replies;
+// beyond that a command fails at once with RESOURCE_EXHAUSTED
+// (kPoolExhausted) without being sent.
+//
+// Pushes: RESP3 push messages (invalidations, pub/sub) go to the push
+// handler on the loop's thread, never to a command's caller.
+//
+// Thread-safety: every method may be called from any thread. Reply sinks,
+// push handlers and the on-connected hook run on the loop's thread (a sink
+// runs on the caller's thread when the command fails before being queued).
+// Destroying the Connection closes it: unanswered commands fail with
+// CANCELLED. The EventLoop must outlive it.
+
+#ifndef VALKEY_ASYNC_CONNECTION_H_
+#define VALKEY_ASYNC_CONNECTION_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "valkey/async/event_loop.h"
+#include "valkey/async/future.h"
+#include "valkey/common/config.h"
+#include "valkey/common/reply.h"
+#include "valkey/common/resp_writer.h"
+
+namespace valkey::async {
+
+struct AsyncOptions {
+  // Commands queued or awaiting a reply on one connection, at most.
+  int max_in_flight = 1 << 16;
+  // Sent after the handshake on every (re)connect, each as one command
+  // (e.g. {"CLIENT", "TRACKING", "ON"}); an error reply fails the attempt.
+  std::vector<std::vector<std::string>> setup_commands;
+  // On connection loss, commands not yet written wait for the next
+  // connection (true) or fail with the loss (false: for exclusive
+  // connections, whose commands depend on state the loss destroyed, such
+  // as WATCH).
+  bool keep_unwritten_on_loss = true;
+
+  // Hooks, run on the loop's thread:
+  // Receives RESP3 pushes (invalidations, pub/sub messages) — and, with
+  // push_unmatched_replies, any reply that arrives while no command awaits
+  // one (RESP2 pub/sub messages).
+  std::function<void(Reply)> on_push;
+  bool push_unmatched_replies = false;
+  // After every successful handshake (and the setup commands), before
+  // queued commands are written.
+  std::function<void()> on_connected;
+  // When an established connection is lost (not when it is closed).
+  std::function<void(const absl::Status&)> on_disconnected;
+};
+
+// Where a command's outcome goes: fn(ctx, aux, outcome), called exactly
+// once. An error reply arrives as its status, annotated
+// "<COMMAND> on <address>: ...". `aux` is free for the sink's own use (the
+// async client passes the reply converter).
+struct ReplySink {
+  using Fn = void (*)(void* ctx, void* aux, absl::StatusOr<Reply> outcome);
+  Fn fn = nullptr;
+  void* ctx = nullptr;
+  void* aux = nullptr;
+};
+
+namespace internal {
+class ConnectionCore;
+}  // namespace internal
+
+class Connection {
+ public:
+  struct Stats {
+    uint64_t connects = 0;       // Successful handshakes.
+    uint64_t failed_attempts = 0;
+    uint64_t writes = 0;         // write/send system calls for commands.
+    uint64_t commands = 0;       // Commands written.
+    int64_t in_flight = 0;       // Queued or awaiting a reply now.
+  };
+
+  // Validates `options` (as the blocking Connector does) and starts
+  // connecting on `loop`.
+  // Errors: INVALID_ARGUMENT for bad options or unreadable TLS files.
+  static absl::StatusOr<Connection> Create(EventLoop& loop,
+                                           ConnectionOptions options,
+                                           AsyncOptions async = {});
+
+  Connection(Connection&&) noexcept;
+  Connection& operator=(Connection&&) noexcept;
+  ~Connection();
+
+  // Sends one command; the future resolves with its reply (an error reply
+  // as its status).
+  template <typename... Args>
+  Future<Reply> Execute(const Args&... args) {
+    const CommandArg argv[] = {CommandArg(args)...};
+    return ExecuteArgs(absl::Span<const CommandArg>(argv, sizeof...(args)));
+  }
+  Future<Reply> ExecuteArgs(absl::Span<const CommandArg> args);
+
+  // Low-level submission. `extra_wait` lengthens the deadline of a command
+  // the server may hold (BLPOP ...): zero for ordinary commands; infinite
+  // for no deadline.
+  void Submit(absl::Span<const CommandArg> args, ReplySink sink,
+              absl::Duration extra_wait = absl::ZeroDuration());
+  // Submits `sinks.size()` commands packed in `packed` (well-formed RESP
+  // arrays, as AppendCommand writes them) as one unit: nothing from other
+  // callers comes between them (MULTI ... EXEC). With `required_connects`,
+  // the commands fail with ABORTED instead of being sent unless
+  // stats().connects still equals it (no reconnect since, e.g., WATCH).
+  // `extra_wait` as for Submit.
+  void SubmitPacked(absl::string_view packed, absl::Span<const ReplySink> sinks,
+                    std::optional<uint64_t> required_connects = std::nullopt,
+                    absl::Duration extra_wait = absl::ZeroDuration());
+  // Sends a command whose replies are not matched to callers (pub/sub
+  // SUBSCRIBE and friends, whose confirmations are pushes). Dropped while
+  // disconnected: use the on-connected hook to redo such state.
+  void SendUnanswered(absl::Span<const CommandArg> args);
+
+  // True while the handshake has completed and the connection is up.
+  bool connected() const;
+  // The protocol the last handshake settled (2 or 3; 0 before).
+  int protocol() const;
+  const std::string& address() const;
+  const ConnectionOptions& options() const;
+  EventLoop& loop() const;
+  Stats stats() const;
+
+  // Closes the connection: unanswered commands fail with CANCELLED, later
+  // ones with UNAVAILABLE. Idempotent.
+  void Close();
+
+ private:
+  explicit Connection(std::shared_ptr<internal::ConnectionCore> core);
+  std::shared_ptr<internal::ConnectionCore> core_;
+};
+
+}  // namespace valkey::async
+
+#endif  // VALKEY_ASYNC_CONNECTION_H_

@@ -1,0 +1,247 @@
+#include "valkey/client/cache_policy.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "valkey/common/errors.h"
+
+namespace valkey {
+namespace {
+
+// Where a cacheable command's keys are.
+enum class KeySpec {
+  kFirst,       // CMD key ...
+  kAll,         // CMD key [key ...]
+  kFirstTwo,    // CMD key1 key2 ...
+  kNumKeys,     // CMD numkeys key [key ...] ...
+  kAllButLast,  // CMD key [key ...] path
+  kStreams,     // XREAD [COUNT n] STREAMS key [key ...] id [id ...]
+};
+
+const absl::flat_hash_map<absl::string_view, KeySpec>& KeySpecs() {
+  static const auto* specs =
+      new absl::flat_hash_map<absl::string_view, KeySpec>{
+          {"BITCOUNT", KeySpec::kFirst},
+          {"BITFIELD_RO", KeySpec::kFirst},
+          {"BITPOS", KeySpec::kFirst},
+          {"EXISTS", KeySpec::kAll},
+          {"GEODIST", KeySpec::kFirst},
+          {"GEOHASH", KeySpec::kFirst},
+          {"GEOPOS", KeySpec::kFirst},
+          {"GEORADIUSBYMEMBER_RO", KeySpec::kFirst},
+          {"GEORADIUS_RO", KeySpec::kFirst},
+          {"GEOSEARCH", KeySpec::kFirst},
+          {"GET", KeySpec::kFirst},
+          {"GETBIT", KeySpec::kFirst},
+          {"GETRANGE", KeySpec::kFirst},
+          {"HEXISTS", KeySpec::kFirst},
+          {"HGET", KeySpec::kFirst},
+          {"HGETALL", KeySpec::kFirst},
+          {"HKEYS", KeySpec::kFirst},
+          {"HLEN", KeySpec::kFirst},
+          {"HMGET", KeySpec::kFirst},
+          {"HSTRLEN", KeySpec::kFirst},
+          {"HVALS", KeySpec::kFirst},
+          {"JSON.ARRINDEX", KeySpec::kFirst},
+          {"JSON.ARRLEN", KeySpec::kFirst},
+          {"JSON.GET", KeySpec::kFirst},
+          {"JSON.MGET", KeySpec::kAllButLast},
+          {"JSON.OBJKEYS", KeySpec::kFirst},
+          {"JSON.OBJLEN", KeySpec::kFirst},
+          {"JSON.RESP", KeySpec::kFirst},
+          {"JSON.STRLEN", KeySpec::kFirst},
+          {"JSON.TYPE", KeySpec::kFirst},
+          {"LCS", KeySpec::kFirstTwo},
+          {"LINDEX", KeySpec::kFirst},
+          {"LLEN", KeySpec::kFirst},
+          {"LPOS", KeySpec::kFirst},
+          {"LRANGE", KeySpec::kFirst},
+          {"MGET", KeySpec::kAll},
+          {"SCARD", KeySpec::kFirst},
+          {"SDIFF", KeySpec::kAll},
+          {"SINTER", KeySpec::kAll},
+          {"SINTERCARD", KeySpec::kNumKeys},
+          {"SISMEMBER", KeySpec::kFirst},
+          {"SMEMBERS", KeySpec::kFirst},
+          {"SMISMEMBER", KeySpec::kFirst},
+          {"STRLEN", KeySpec::kFirst},
+          {"SUBSTR", KeySpec::kFirst},
+          {"SUNION", KeySpec::kAll},
+          {"TS.GET", KeySpec::kFirst},
+          {"TS.INFO", KeySpec::kFirst},
+          {"TS.RANGE", KeySpec::kFirst},
+          {"TS.REVRANGE", KeySpec::kFirst},
+          {"TYPE", KeySpec::kFirst},
+          {"XLEN", KeySpec::kFirst},
+          {"XPENDING", KeySpec::kFirst},
+          {"XRANGE", KeySpec::kFirst},
+          {"XREAD", KeySpec::kStreams},
+          {"XREVRANGE", KeySpec::kFirst},
+          {"ZCARD", KeySpec::kFirst},
+          {"ZCOUNT", KeySpec::kFirst},
+          {"ZDIFF", KeySpec::kNumKeys},
+          {"ZINTER", KeySpec::kNumKeys},
+          {"ZINTERCARD", KeySpec::kNumKeys},
+          {"ZLEXCOUNT", KeySpec::kFirst},
+          {"ZMSCORE", KeySpec::kFirst},
+          {"ZRANGE", KeySpec::kFirst},
+          {"ZRANGEBYLEX", KeySpec::kFirst},
+          {"ZRANGEBYSCORE", KeySpec::kFirst},
+          {"ZRANK", KeySpec::kFirst},
+          {"ZREVRANGE", KeySpec::kFirst},
+          {"ZREVRANGEBYLEX", KeySpec::kFirst},
+          {"ZREVRANGEBYSCORE", KeySpec::kFirst},
+          {"ZREVRANK", KeySpec::kFirst},
+          {"ZSCORE", KeySpec::kFirst},
+          {"ZUNION", KeySpec::kNumKeys},
+      };
+  return *specs;
+}
+
+void AddKeys(absl::Span<const CommandArg> args, size_t from, size_t to,
+             std::vector<std::string>& keys) {
+  for (size_t i = from; i < to; ++i) keys.emplace_back(args[i].view());
+}
+
+// Prefixes for CLIENT TRACKING BCAST: the server refuses overlapping ones,
+// so keep only those no other prefix covers. Empty result: track all keys.
+std::vector<std::string> MinimalPrefixes(std::vector<std::string> prefixes) {
+  std::sort(prefixes.begin(), prefixes.end());
+  std::vector<std::string> kept;
+  for (std::string& p : prefixes) {
+    if (p.empty()) return {};
+    if (!kept.empty() && absl::StartsWith(p, kept.back())) continue;
+    kept.push_back(std::move(p));
+  }
+  return kept;
+}
+
+absl::flat_hash_set<std::string> UpperSet(
+    const std::vector<std::string>& names) {
+  absl::flat_hash_set<std::string> set;
+  for (const std::string& n : names) set.insert(absl::AsciiStrToUpper(n));
+  return set;
+}
+
+}  // namespace
+
+absl::Status CachePolicy::Validate(const CacheOptions& options,
+                                   const ConnectionOptions& connection) {
+  if (connection.protocol != 3) {
+    return InvalidArgumentError(absl::StrCat(
+        "cache.enabled: the client-side cache needs connection.protocol 3 "
+        "(RESP3, for invalidation pushes); it is ",
+        connection.protocol));
+  }
+  if (options.max_entries < 1) {
+    return InvalidArgumentError(absl::StrCat("cache.max_entries: ",
+                                             options.max_entries,
+                                             " is not valid (must be >= 1)"));
+  }
+  if (options.ttl <= absl::ZeroDuration()) {
+    return InvalidArgumentError("cache.ttl: must be > 0");
+  }
+  return absl::OkStatus();
+}
+
+CachePolicy::CachePolicy(const CacheOptions& options)
+    : options_(options),
+      allow_(UpperSet(options.allow_commands.empty()
+                          ? DefaultCacheAllowCommands()
+                          : options.allow_commands)),
+      deny_(UpperSet(options.deny_commands)),
+      bcast_prefixes_(MinimalPrefixes(options.allow_key_prefixes)) {}
+
+std::optional<std::vector<std::string>> CachePolicy::KeysOf(
+    absl::string_view upper_name, absl::Span<const CommandArg> args) {
+  auto spec = KeySpecs().find(upper_name);
+  if (spec == KeySpecs().end()) return std::nullopt;
+  std::vector<std::string> keys;
+  const size_t n = args.size();
+  switch (spec->second) {
+    case KeySpec::kFirst:
+      if (n < 2) return std::nullopt;
+      AddKeys(args, 1, 2, keys);
+      break;
+    case KeySpec::kAll:
+      if (n < 2) return std::nullopt;
+      AddKeys(args, 1, n, keys);
+      break;
+    case KeySpec::kFirstTwo:
+      if (n < 3) return std::nullopt;
+      AddKeys(args, 1, 3, keys);
+      break;
+    case KeySpec::kNumKeys: {
+      uint64_t count = 0;
+      if (n < 3 || !absl::SimpleAtoi(args[1].view(), &count) || count == 0 ||
+          count > n - 2) {
+        return std::nullopt;
+      }
+      AddKeys(args, 2, 2 + count, keys);
+      break;
+    }
+    case KeySpec::kAllButLast:
+      if (n < 3) return std::nullopt;
+      AddKeys(args, 1, n - 1, keys);
+      break;
+    case KeySpec::kStreams: {
+      size_t i = 1;
+      for (; i < n; ++i) {
+        const absl::string_view a = args[i].view();
+        if (absl::EqualsIgnoreCase(a, "STREAMS")) break;
+        if (absl::EqualsIgnoreCase(a, "BLOCK")) return std::nullopt;
+      }
+      const size_t rest = n - std::min(n, i + 1);
+      if (i >= n || rest == 0 || rest % 2 != 0) return std::nullopt;
+      AddKeys(args, i + 1, i + 1 + rest / 2, keys);
+      break;
+    }
+  }
+  return keys;
+}
+
+bool CachePolicy::KeyAllowed(absl::string_view key) const {
+  for (const std::string& p : options_.deny_key_prefixes) {
+    if (absl::StartsWith(key, p)) return false;
+  }
+  if (options_.allow_key_prefixes.empty()) return true;
+  for (const std::string& p : options_.allow_key_prefixes) {
+    if (absl::StartsWith(key, p)) return true;
+  }
+  return false;
+}
+
+bool CachePolicy::Cacheable(absl::Span<const CommandArg> args,
+                            std::vector<std::string>* keys) const {
+  if (args.empty()) return false;
+  const std::string name = absl::AsciiStrToUpper(args[0].view());
+  if (deny_.contains(name) || !allow_.contains(name)) return false;
+  std::optional<std::vector<std::string>> found = KeysOf(name, args);
+  if (!found.has_value()) return false;
+  for (const std::string& k : *found) {
+    if (!KeyAllowed(k)) return false;
+  }
+  *keys = *std::move(found);
+  return true;
+}
+
+bool CachePolicy::ApplyInvalidation(ReplyView push, LocalCache& cache) {
+  if (push.size() < 2 || push.child(0).str() != "invalidate") return false;
+  const ReplyView keys = push.child(1);
+  if (keys.is_null()) {
+    cache.Flush();
+    return true;
+  }
+  for (ReplyView k : keys) cache.InvalidateKey(k.str());
+  return true;
+}
+
+}  // namespace valkey
