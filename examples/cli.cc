@@ -8,6 +8,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "valkey/async/client.h"
+#include "valkey/async/event_loop.h"
 #include "valkey/client/client.h"
 #include "valkey/common/config.h"
 #include "valkey/common/errors.h"
@@ -17,7 +19,9 @@ namespace valkey::examples {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: cli [--url=URL | --config=FILE] [--print_config] COMMAND [ARG...]";
+    "usage: cli [--url=URL | --config=FILE] [--async] [--print_config] "
+    "COMMAND [ARG...]\n"
+    "  --async  send the command through the async client (valkey/async)";
 
 // valkey-cli's quoting: printable bytes as they are, the rest escaped.
 std::string Quote(absl::string_view s) {
@@ -126,6 +130,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
   std::string url;
   std::string config_path;
   bool print_config = false;
+  bool use_async = false;
   std::vector<std::string> command;
   for (const std::string& arg : args) {
     if (!command.empty()) {
@@ -136,6 +141,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
       config_path = arg.substr(9);
     } else if (arg == "--print_config") {
       print_config = true;
+    } else if (arg == "--async") {
+      use_async = true;
     } else if (arg == "--help" || arg == "-h") {
       out << kUsage << "\n";
       return 0;
@@ -167,13 +174,33 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
     err << "cli: no command given\n" << kUsage << "\n";
     return 2;
   }
-  absl::StatusOr<std::unique_ptr<Client>> client = Client::Create(*config);
-  if (!client.ok()) {
-    err << "cli: " << client.status().message() << "\n";
-    return 2;
-  }
   std::vector<absl::string_view> argv(command.begin(), command.end());
-  absl::StatusOr<Reply> reply = (*client)->ExecuteArgv(argv);
+  absl::StatusOr<Reply> reply;
+  if (use_async) {
+    // One loop thread, one multiplexed connection; Get() waits for the
+    // future from this (non-loop) thread.
+    absl::StatusOr<std::unique_ptr<async::EventLoopThread>> loop =
+        async::EventLoopThread::Start();
+    if (!loop.ok()) {
+      err << "cli: " << loop.status().message() << "\n";
+      return 2;
+    }
+    absl::StatusOr<std::unique_ptr<async::Client>> client =
+        async::Client::Create((*loop)->loop(), *config);
+    if (!client.ok()) {
+      err << "cli: " << client.status().message() << "\n";
+      return 2;
+    }
+    std::vector<CommandArg> args(argv.begin(), argv.end());
+    reply = (*client)->ExecuteArgs(args).Get();
+  } else {
+    absl::StatusOr<std::unique_ptr<Client>> client = Client::Create(*config);
+    if (!client.ok()) {
+      err << "cli: " << client.status().message() << "\n";
+      return 2;
+    }
+    reply = (*client)->ExecuteArgv(argv);
+  }
   if (!reply.ok()) {
     // Failed authentication is a connection/configuration problem, even
     // though the server said it.

@@ -78,6 +78,25 @@ TEST_F(CliTest, ConnectionAndUsageErrorsExitTwo) {
   EXPECT_EQ(Cli({"--url=ftp://x", "PING"}).code, 2);
 }
 
+TEST_F(CliTest, AsyncFlagRunsThroughTheAsyncClient) {
+  EXPECT_EQ(Cli({"--async", url_, "SET", "k", "v"}).out, "OK\n");
+  CliRun get = Cli({"--async", url_, "GET", "k"});
+  EXPECT_EQ(get.code, 0);
+  EXPECT_EQ(get.out, "\"v\"\n");
+  CliRun wrong = Cli({"--async", url_, "LPUSH", "k", "x"});
+  EXPECT_EQ(wrong.code, 1);
+  EXPECT_TRUE(absl::StartsWith(wrong.out, "(error) WRONGTYPE")) << wrong.out;
+  CliRun refused = Cli({"--async", "--url=valkey://127.0.0.1:1", "PING"});
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_TRUE(absl::StrContains(refused.err, "127.0.0.1:1")) << refused.err;
+  CliRun wrong_pw = Cli({"--async",
+                         absl::StrCat("--url=valkey://:nope-pw@127.0.0.1:",
+                                      server_->port()),
+                         "PING"});
+  EXPECT_EQ(wrong_pw.code, 2);
+  EXPECT_FALSE(absl::StrContains(wrong_pw.err, "nope-pw"));
+}
+
 TEST_F(CliTest, ConfigFileAndPrintConfigRedactsSecrets) {
   const std::string path =
       absl::StrCat(::testing::TempDir(), "/client.textproto");

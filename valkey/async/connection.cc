@@ -37,8 +37,12 @@ constexpr absl::Duration kMinReconnectDelay = absl::Milliseconds(10);
 struct Pending {
   ReplySink sink;
   absl::Time deadline = absl::InfiniteFuture();
-  // Already answered with DEADLINE_EXCEEDED: its reply is dropped.
+  // Already answered with DEADLINE_EXCEEDED: its reply is dropped (or, if
+  // not written yet, the command is never sent).
   bool expired = false;
+  // Bytes sent without a reply to match (pub/sub SUBSCRIBE and friends).
+  bool no_reply = false;
+  uint32_t bytes = 0;  // Length of the packed command in the out buffer.
   uint8_t name_len = 0;
   char name[14];  // The command name, for messages (truncated).
 
@@ -123,7 +127,9 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
       absl::MutexLock lock(&mu_);
       refused = AdmitLocked(1);
       if (refused.ok()) {
+        const size_t before = out_.size();
         AppendCommandArgs(out_, args);
+        p.bytes = static_cast<uint32_t>(out_.size() - before);
         EnqueueLocked(p);
       }
     }
@@ -158,7 +164,9 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
         for (const ReplySink& sink : sinks) {
           Pending p;
           p.sink = sink;
+          const size_t start = offset;
           p.SetName(CommandNameAt(out_, offset));
+          p.bytes = static_cast<uint32_t>(offset - start);
           p.deadline = deadline;
           EnqueueLocked(p);
         }
@@ -173,8 +181,12 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     if (args.empty()) return;
     absl::MutexLock lock(&mu_);
     if (phase_ != Phase::kReady) return;
+    Pending p;
+    p.no_reply = true;
+    const size_t before = out_.size();
     AppendCommandArgs(out_, args);
-    unanswered_bytes_pending_ = true;
+    p.bytes = static_cast<uint32_t>(out_.size() - before);
+    queued_.push_back(p);
     ScheduleFlushLocked();
   }
 
@@ -260,8 +272,8 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     reader_ = RespReader();
     writing_.clear();
     write_offset_ = 0;
-    attempt_deadline_ = absl::Now() + options_.connect_timeout;
-    connect_timer_ = loop_.RunAt(attempt_deadline_, [this] {
+    connect_timer_ = loop_.RunAfter(options_.connect_timeout, [this] {
+      auto keep_alive = shared_from_this();
       connect_timer_ = 0;
       AttemptFailed(TimeoutError(absl::StrCat(
           "connect to ", address_, ": no answer within ",
@@ -305,9 +317,13 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
           ErrnoError(errno, absl::StrCat("connect to ", address_));
       return ConnectNextAddress();
     }
+    // Handlers and timers hold a reference while they run: a reply sink may
+    // destroy the last Connection handle.
     absl::Status watched =
-        loop_.Watch(fd_, EventLoop::kWritable,
-                    [this](uint32_t events) { OnSocketEvent(events); });
+        loop_.Watch(fd_, EventLoop::kWritable, [this](uint32_t events) {
+          auto keep_alive = shared_from_this();
+          OnSocketEvent(events);
+        });
     if (!watched.ok()) return AttemptFailed(watched);
     interest_ = EventLoop::kWritable;
   }
@@ -457,6 +473,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
                        }));
     }
     reconnect_timer_ = loop_.RunAfter(delay, [this] {
+      auto keep_alive = shared_from_this();
       reconnect_timer_ = 0;
       BeginAttempt();
     });
@@ -480,6 +497,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     writing_.clear();
     write_offset_ = 0;
     for (Pending& p : failed) {
+      if (p.no_reply) continue;
       in_flight_.fetch_sub(1, std::memory_order_relaxed);
       if (!p.expired) p.Complete(error);
     }
@@ -539,18 +557,39 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
           writing_.clear();
           write_offset_ = 0;
         }
-        if (writing_.empty()) {
+        const bool any_expired =
+            std::any_of(queued_.begin(), queued_.end(),
+                        [](const Pending& p) { return p.expired; });
+        if (any_expired) {
+          // Commands whose callers were already told DEADLINE_EXCEEDED are
+          // not sent at all.
+          size_t offset = 0;
+          for (const Pending& p : queued_) {
+            if (!p.expired) writing_.append(out_, offset, p.bytes);
+            offset += p.bytes;
+          }
+          out_.clear();
+        } else if (writing_.empty()) {
           writing_.swap(out_);
         } else {
           writing_.append(out_);
           out_.clear();
         }
-        commands_.fetch_add(queued_.size(), std::memory_order_relaxed);
-        for (Pending& p : queued_) inflight_.push_back(p);
+        min = absl::InfiniteFuture();
+        uint64_t moved = 0;
+        for (Pending& p : queued_) {
+          if (p.no_reply) continue;
+          if (p.expired) {
+            in_flight_.fetch_sub(1, std::memory_order_relaxed);
+            continue;
+          }
+          ++moved;
+          min = std::min(min, p.deadline);
+          inflight_.push_back(p);
+        }
+        commands_.fetch_add(moved, std::memory_order_relaxed);
         queued_.clear();
-        min = queued_min_deadline_;
         queued_min_deadline_ = absl::InfiniteFuture();
-        unanswered_bytes_pending_ = false;
         have_data = write_offset_ < writing_.size();
       }
     }
@@ -652,7 +691,6 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
       const ssize_t n = ::recv(fd_, space.data(), space.size(), 0);
       if (n > 0) {
         reader_.CommitFeed(static_cast<size_t>(n));
-        last_read_ = absl::Now();
         if (static_cast<size_t>(n) < space.size()) return absl::OkStatus();
         continue;
       }
@@ -678,7 +716,6 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
       reader_.CommitFeed(got);
       if (!p.ok()) return p.status();
       if (got == 0) break;
-      last_read_ = absl::Now();
     }
     // The session may have produced output (key updates).
     if (absl::Status s = SendCiphertext(); !s.ok()) return s;
@@ -744,6 +781,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     if (deadline_timer_ != 0) loop_.Cancel(deadline_timer_);
     armed_deadline_ = when;
     deadline_timer_ = loop_.RunAt(when, [this] {
+      auto keep_alive = shared_from_this();
       deadline_timer_ = 0;
       armed_deadline_ = absl::InfiniteFuture();
       ExpireDue();
@@ -768,13 +806,15 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     }
     {
       absl::MutexLock lock(&mu_);
+      queued_min_deadline_ = absl::InfiniteFuture();
       for (Pending& p : queued_) {
-        if (p.expired) continue;
+        if (p.expired || p.no_reply) continue;
         if (p.deadline <= now) {
           p.expired = true;
           expired.push_back(p.sink);
         } else {
           next = std::min(next, p.deadline);
+          queued_min_deadline_ = std::min(queued_min_deadline_, p.deadline);
         }
       }
     }
@@ -843,7 +883,6 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   absl::Time queued_min_deadline_ ABSL_GUARDED_BY(mu_) =
       absl::InfiniteFuture();
   bool flush_scheduled_ ABSL_GUARDED_BY(mu_) = false;
-  bool unanswered_bytes_pending_ ABSL_GUARDED_BY(mu_) = false;
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   Phase phase_ ABSL_GUARDED_BY(mu_) = Phase::kIdle;
 
@@ -863,7 +902,6 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   std::vector<valkey::internal::SocketAddress> addresses_;
   size_t next_address_ = 0;
   absl::Status last_connect_error_;
-  absl::Time attempt_deadline_;
   std::optional<HandshakePlan> plan_;
   size_t handshake_index_ = 0;
   size_t setup_remaining_ = 0;
@@ -873,7 +911,6 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   size_t write_offset_ = 0;
   std::deque<Pending> inflight_;
   RespReader reader_;
-  absl::Time last_read_;
   EventLoop::TimerId connect_timer_ = 0;
   EventLoop::TimerId reconnect_timer_ = 0;
   EventLoop::TimerId deadline_timer_ = 0;
