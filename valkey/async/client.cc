@@ -27,6 +27,7 @@ struct ClientShared {
   const Retry retry;
   std::unique_ptr<Connection> connection;
   std::shared_ptr<ConnectionPool> pool;
+  std::atomic<bool> closed{false};  // No more retries once set.
 
   // Client-side cache (null when disabled). `tracking` is true while the
   // shared connection is up with CLIENT TRACKING on.
@@ -74,7 +75,8 @@ struct RetryOp {
 
   static void OnReply(void* ctx, void*, absl::StatusOr<Reply> outcome) {
     auto* op = static_cast<RetryOp*>(ctx);
-    if (!outcome.ok() && op->state.IsRetryable(outcome.status())) {
+    if (!outcome.ok() && !op->shared->closed.load() &&
+        op->state.IsRetryable(outcome.status())) {
       std::optional<absl::Duration> wait = op->state.OnFailure();
       if (wait.has_value()) {
         // OnReply may run on a caller's thread (a refused submission):
@@ -197,6 +199,7 @@ Client::Client(EventLoop& loop, std::shared_ptr<internal::ClientShared> shared)
 Client::~Client() { Close(); }
 
 void Client::Close() {
+  shared_->closed.store(true);
   shared_->connection->Close();
   shared_->pool->Close();
 }

@@ -16,6 +16,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
 #include "valkey/common/backoff.h"
 #include "valkey/common/credentials.h"
@@ -98,7 +99,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
         options_(std::move(options)),
         async_(std::move(async)),
         tls_(std::move(tls)),
-        address_(options_.Address()) {}
+        address_(async_.resolve ? async_.address_label : options_.Address()) {}
 
   ~ConnectionCore() { CloseSocket(); }
 
@@ -190,6 +191,16 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     ScheduleFlushLocked();
   }
 
+  void Reconnect(std::string reason) {
+    auto self = shared_from_this();
+    RunOnLoop([self, reason = std::move(reason)] {
+      if (self->phase_on_loop_ == Phase::kReady) {
+        self->Lost(ConnectionError(absl::StrCat(
+            "connection to ", self->target_, " dropped: ", reason)));
+      }
+    });
+  }
+
   void Close() {
     {
       absl::MutexLock lock(&mu_);
@@ -272,11 +283,13 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     reader_ = RespReader();
     writing_.clear();
     write_offset_ = 0;
+    const uint64_t attempt = ++attempt_id_;
+    target_ = address_;
     connect_timer_ = loop_.RunAfter(options_.connect_timeout, [this] {
       auto keep_alive = shared_from_this();
       connect_timer_ = 0;
       AttemptFailed(TimeoutError(absl::StrCat(
-          "connect to ", address_, ": no answer within ",
+          "connect to ", target_, ": no answer within ",
           absl::FormatDuration(options_.connect_timeout))));
     });
     if (options_.is_unix()) {
@@ -284,15 +297,44 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
           valkey::internal::UnixSocketAddress(options_.unix_path);
       if (!a.ok()) return AttemptFailed(a.status());
       addresses_.assign(1, *a);
-    } else {
-      absl::StatusOr<std::vector<valkey::internal::SocketAddress>> a =
-          valkey::internal::ResolveTcp(options_.host, options_.port);
-      if (!a.ok()) return AttemptFailed(a.status());
-      addresses_ = *std::move(a);
+      return ConnectFirstAddress();
     }
+    if (!async_.resolve) return ConnectToHost(options_.host, options_.port);
+    // Ask where to go (Sentinel); the answer may come on any thread, or at
+    // once, and may be stale if the attempt has been given up meanwhile.
+    std::weak_ptr<ConnectionCore> weak = weak_from_this();
+    async_.resolve().Then([weak, attempt](absl::StatusOr<Endpoint> endpoint) {
+      std::shared_ptr<ConnectionCore> self = weak.lock();
+      if (self == nullptr) return;
+      self->RunOnLoop([self, attempt, endpoint = std::move(endpoint)] {
+        if (self->attempt_id_ != attempt || self->closed_on_loop_ ||
+            self->phase_on_loop_ != Phase::kConnecting) {
+          return;
+        }
+        if (!endpoint.ok()) return self->AttemptFailed(endpoint.status());
+        self->ConnectToHost(endpoint->host, endpoint->port);
+      });
+    });
+  }
+
+  void ConnectToHost(const std::string& host, int port) {
+    host_ = host;
+    port_ = port;
+    if (async_.resolve) {
+      target_ = absl::StrCat(valkey::internal::FormatHostPort(host, port),
+                             " (", address_, ")");
+    }
+    absl::StatusOr<std::vector<valkey::internal::SocketAddress>> a =
+        valkey::internal::ResolveTcp(host, port);
+    if (!a.ok()) return AttemptFailed(a.status());
+    addresses_ = *std::move(a);
+    ConnectFirstAddress();
+  }
+
+  void ConnectFirstAddress() {
     next_address_ = 0;
     last_connect_error_ = ConnectionError(
-        absl::StrCat("connect to ", address_, ": no address"));
+        absl::StrCat("connect to ", target_, ": no address"));
     ConnectNextAddress();
   }
 
@@ -305,7 +347,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     fd_ = ::socket(a.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd_ < 0) {
       last_connect_error_ =
-          ErrnoError(errno, absl::StrCat("connect to ", address_, ": socket"));
+          ErrnoError(errno, absl::StrCat("connect to ", target_, ": socket"));
       return ConnectNextAddress();
     }
     int rc;
@@ -314,7 +356,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     } while (rc < 0 && errno == EINTR);
     if (rc < 0 && errno != EINPROGRESS && errno != EAGAIN) {
       last_connect_error_ =
-          ErrnoError(errno, absl::StrCat("connect to ", address_));
+          ErrnoError(errno, absl::StrCat("connect to ", target_));
       return ConnectNextAddress();
     }
     // Handlers and timers hold a reference while they run: a reply sink may
@@ -329,23 +371,22 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   }
 
   void OnConnectFinished() {
-    absl::Status s = valkey::internal::ConnectResult(fd_, address_);
+    absl::Status s = valkey::internal::ConnectResult(fd_, target_);
     if (!s.ok()) {
       last_connect_error_ = s;
       return ConnectNextAddress();
     }
     if (!options_.is_unix()) {
-      const TcpEndpoint endpoint =
-          MakeTcpEndpoint(options_, options_.host, options_.port);
+      const TcpEndpoint endpoint = MakeTcpEndpoint(options_, host_, port_);
       if (absl::Status t =
-              valkey::internal::SetTcpOptions(fd_, endpoint, address_);
+              valkey::internal::SetTcpOptions(fd_, endpoint, target_);
           !t.ok()) {
         return AttemptFailed(t);
       }
     }
     if (tls_ != nullptr) {
       absl::StatusOr<std::unique_ptr<TlsSession>> session =
-          TlsSession::Create(tls_, options_.host, address_);
+          TlsSession::Create(tls_, host_, target_);
       if (!session.ok()) return AttemptFailed(session.status());
       tls_session_ = *std::move(session);
       SetPhase(Phase::kTls);
@@ -374,7 +415,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
       absl::StatusOr<Credentials> got = options_.credentials->GetCredentials();
       if (!got.ok()) {
         return AttemptFailed(Annotate(
-            got.status(), absl::StrCat("get credentials for ", address_)));
+            got.status(), absl::StrCat("get credentials for ", target_)));
       }
       credentials = *std::move(got);
     }
@@ -400,7 +441,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   bool OnHandshakeReply(const Reply& reply) {
     if (handshake_index_ < plan_->size()) {
       const size_t i = handshake_index_++;
-      absl::Status checked = plan_->Check(i, reply.view(), address_);
+      absl::Status checked = plan_->Check(i, reply.view(), target_);
       if (!checked.ok() && handshake_error_.ok()) handshake_error_ = checked;
       if (plan_->step(i) == HandshakePlan::Step::kHello && checked.ok()) {
         protocol_seen_ = 3;
@@ -408,11 +449,17 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     } else {
       const size_t i = async_.setup_commands.size() - setup_remaining_;
       --setup_remaining_;
-      if (reply.is_error() && handshake_error_.ok()) {
-        handshake_error_ = Annotate(
-            reply.ToStatus(),
-            absl::StrCat("set up ", address_, " with ",
-                         absl::StrJoin(async_.setup_commands[i], " ")));
+      if (handshake_error_.ok()) {
+        absl::Status checked = reply.ToStatus();
+        if (checked.ok() && async_.check_setup_reply) {
+          checked = async_.check_setup_reply(i, reply);
+        }
+        if (!checked.ok()) {
+          handshake_error_ = Annotate(
+              checked, absl::StrCat("set up ", target_, " with ",
+                                    absl::StrJoin(async_.setup_commands[i],
+                                                  " ")));
+        }
       }
     }
     if (handshake_index_ < plan_->size() || setup_remaining_ > 0) return true;
@@ -754,6 +801,18 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
       inflight_.pop_front();
       in_flight_.fetch_sub(1, std::memory_order_relaxed);
       if (p.expired) continue;
+      if (reply.is_error() && async_.drop_on_readonly &&
+          absl::StartsWith(reply.view().str(), "READONLY")) {
+        // The master was demoted: fail as a connection error (retryable)
+        // and reconnect, which asks where the master is now.
+        const absl::Status demoted = ConnectionError(absl::StrCat(
+            absl::AsciiStrToUpper(p.Name()), " on ", target_,
+            ": the server is no longer a master (", reply.view().str(),
+            ")"));
+        p.Complete(demoted);
+        if (phase_on_loop_ == Phase::kReady) Lost(demoted);
+        return false;
+      }
       if (reply.is_error()) {
         p.Complete(Annotate(reply.ToStatus(),
                             absl::StrCat(absl::AsciiStrToUpper(p.Name()),
@@ -898,6 +957,10 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   bool closed_on_loop_ = false;
   int fd_ = -1;
   uint32_t interest_ = 0;
+  uint64_t attempt_id_ = 0;
+  std::string host_;    // Of the current attempt (TCP).
+  int port_ = 0;
+  std::string target_;  // The current attempt's peer, for messages.
   std::unique_ptr<TlsSession> tls_session_;
   std::vector<valkey::internal::SocketAddress> addresses_;
   size_t next_address_ = 0;
@@ -985,5 +1048,8 @@ const ConnectionOptions& Connection::options() const {
 EventLoop& Connection::loop() const { return core_->loop(); }
 Connection::Stats Connection::stats() const { return core_->stats(); }
 void Connection::Close() { core_->Close(); }
+void Connection::Reconnect(std::string reason) {
+  core_->Reconnect(std::move(reason));
+}
 
 }  // namespace valkey::async

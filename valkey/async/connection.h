@@ -69,6 +69,12 @@
 
 namespace valkey::async {
 
+// A TCP address to connect to (see AsyncOptions::resolve).
+struct Endpoint {
+  std::string host;
+  int port = 0;
+};
+
 struct AsyncOptions {
   // Commands queued or awaiting a reply on one connection, at most.
   int max_in_flight = 1 << 16;
@@ -80,6 +86,23 @@ struct AsyncOptions {
   // connections, whose commands depend on state the loss destroyed, such
   // as WATCH).
   bool keep_unwritten_on_loss = true;
+
+  // Where to connect, asked at the start of every attempt instead of using
+  // options.host/port (Sentinel discovery). An error fails the attempt.
+  // Then `address_label` names the connection in command error messages
+  // ("GET on <label>"); connect errors name the resolved address too.
+  std::function<Future<Endpoint>()> resolve;
+  std::string address_label;
+  // Judges the reply to setup_commands[i] (after error replies, which
+  // always fail); an error fails the attempt (e.g. ROLE is not "master").
+  std::function<absl::Status(size_t i, const Reply& reply)> check_setup_reply;
+  // A READONLY error reply means the master was demoted: the command fails
+  // with UNAVAILABLE (kConnection, so a retry policy re-runs it) and the
+  // connection reconnects, resolving again.
+  bool drop_on_readonly = false;
+  // Read by async::Client only: how many multiplexed connections its
+  // commands are spread over (round-robin). >= 1.
+  int shared_connections = 1;
 
   // Hooks, run on the loop's thread:
   // Receives RESP3 pushes (invalidations, pub/sub messages) — and, with
@@ -166,6 +189,10 @@ class Connection {
   const ConnectionOptions& options() const;
   EventLoop& loop() const;
   Stats stats() const;
+
+  // Drops the connection if it is up (written commands fail UNAVAILABLE
+  // with `reason`) and reconnects — resolving again, with a resolver.
+  void Reconnect(std::string reason);
 
   // Closes the connection: unanswered commands fail with CANCELLED, later
   // ones with UNAVAILABLE. Idempotent.

@@ -225,33 +225,17 @@ absl::StatusOr<NodeAddress> Sentinel::DiscoverMaster(
       errors.push_back(absl::StrCat(who, " - ", reply.status().message()));
       continue;
     }
-    absl::StatusOr<SentinelNodeState> state =
-        ParseSentinelNodeState(reply->view());
-    if (!state.ok()) {
-      errors.push_back(absl::StrCat(who, " - ", state.status().message()));
-      continue;
-    }
-    if (!CheckMasterState(*state)) {
-      errors.push_back(absl::StrCat(
-          who, " - master in unusable state (flags ", state->Get("flags"),
-          ", num-other-sentinels ", state->num_other_sentinels(), " < ",
-          options_.min_other_sentinels, "?)"));
-      continue;
-    }
-    NodeAddress address = state->address();
-    if (address.host.empty() || !ValidPort(address.port)) {
-      errors.push_back(absl::StrCat(who, " - bad master address ",
-                                    address.ToString()));
+    absl::StatusOr<NodeAddress> address =
+        sentinel_rules::MasterFromReply(reply->view(),
+                                        options_.min_other_sentinels);
+    if (!address.ok()) {
+      errors.push_back(absl::StrCat(who, " - ", address.status().message()));
       continue;
     }
     MoveToFront(node.address);
-    return address;
+    return *std::move(address);
   }
-  std::string message = absl::StrCat("No master found for '", service, "'");
-  if (!errors.empty()) {
-    absl::StrAppend(&message, " : ", absl::StrJoin(errors, ", "));
-  }
-  return MasterNotFoundError(message);
+  return sentinel_rules::NoMasterFound(service, errors);
 }
 
 absl::StatusOr<std::vector<NodeAddress>> Sentinel::DiscoverReplicas(
@@ -263,19 +247,10 @@ absl::StatusOr<std::vector<NodeAddress>> Sentinel::DiscoverReplicas(
     const CommandArg args[] = {"SENTINEL", "REPLICAS", service};
     absl::StatusOr<Reply> reply = RunOn(node, args);
     if (!reply.ok()) continue;
-    absl::StatusOr<std::vector<SentinelNodeState>> states =
-        ParseSentinelNodeStates(reply->view());
-    if (!states.ok()) continue;
-    std::vector<NodeAddress> replicas;
-    for (const SentinelNodeState& state : *states) {
-      if (state.is_sdown() || state.is_odown() || state.is_disconnected()) {
-        continue;
-      }
-      NodeAddress address = state.address();
-      if (address.host.empty() || !ValidPort(address.port)) continue;
-      replicas.push_back(std::move(address));
-    }
-    if (!replicas.empty()) return replicas;
+    absl::StatusOr<std::vector<NodeAddress>> replicas =
+        sentinel_rules::ReplicasFromReply(reply->view());
+    if (!replicas.ok()) continue;
+    if (!replicas->empty()) return *std::move(replicas);
   }
   return std::vector<NodeAddress>();
 }
@@ -595,5 +570,54 @@ absl::StatusOr<std::shared_ptr<ConnectionPool>> CreateSentinelReplicaPool(
   if (!made.ok()) return made.status();
   return std::shared_ptr<ConnectionPool>(*std::move(made));
 }
+
+
+namespace sentinel_rules {
+
+absl::StatusOr<NodeAddress> MasterFromReply(ReplyView reply,
+                                            int min_other_sentinels) {
+  absl::StatusOr<SentinelNodeState> state = ParseSentinelNodeState(reply);
+  if (!state.ok()) return state.status();
+  if (!state->is_master() || state->is_sdown() || state->is_odown() ||
+      state->num_other_sentinels() < min_other_sentinels) {
+    return MasterNotFoundError(absl::StrCat(
+        "master in unusable state (flags ", state->Get("flags"),
+        ", num-other-sentinels ", state->num_other_sentinels(), " < ",
+        min_other_sentinels, "?)"));
+  }
+  NodeAddress address = state->address();
+  if (address.host.empty() || !ValidPort(address.port)) {
+    return MasterNotFoundError(
+        absl::StrCat("bad master address ", address.ToString()));
+  }
+  return address;
+}
+
+absl::StatusOr<std::vector<NodeAddress>> ReplicasFromReply(ReplyView reply) {
+  absl::StatusOr<std::vector<SentinelNodeState>> states =
+      ParseSentinelNodeStates(reply);
+  if (!states.ok()) return states.status();
+  std::vector<NodeAddress> replicas;
+  for (const SentinelNodeState& state : *states) {
+    if (state.is_sdown() || state.is_odown() || state.is_disconnected()) {
+      continue;
+    }
+    NodeAddress address = state.address();
+    if (address.host.empty() || !ValidPort(address.port)) continue;
+    replicas.push_back(std::move(address));
+  }
+  return replicas;
+}
+
+absl::Status NoMasterFound(absl::string_view service,
+                           absl::Span<const std::string> errors) {
+  std::string message = absl::StrCat("No master found for '", service, "'");
+  if (!errors.empty()) {
+    absl::StrAppend(&message, " : ", absl::StrJoin(errors, ", "));
+  }
+  return MasterNotFoundError(message);
+}
+
+}  // namespace sentinel_rules
 
 }  // namespace valkey

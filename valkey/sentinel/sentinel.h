@@ -214,6 +214,28 @@ class Sentinel {
   std::vector<Node> nodes_ ABSL_GUARDED_BY(mu_);  // Front: asked first.
 };
 
+// The discovery rules, I/O-free: the blocking Sentinel and the async one
+// (valkey/async/sentinel.h) judge sentinel replies with these.
+namespace sentinel_rules {
+
+// One sentinel's reply to SENTINEL MASTER <service>: the master's address
+// if it describes a usable master (flags "master", not s_down/o_down,
+// num-other-sentinels >= min_other_sentinels, a valid address); otherwise
+// NOT_FOUND (kMasterNotFound) or DATA_LOSS saying why, without naming the
+// sentinel.
+absl::StatusOr<NodeAddress> MasterFromReply(ReplyView reply,
+                                            int min_other_sentinels);
+
+// The replicas in a SENTINEL REPLICAS reply that are usable (not s_down,
+// o_down or disconnected; valid address), in the sentinel's order.
+absl::StatusOr<std::vector<NodeAddress>> ReplicasFromReply(ReplyView reply);
+
+// NOT_FOUND (kMasterNotFound): "No master found for 'svc' : <errors>".
+absl::Status NoMasterFound(absl::string_view service,
+                           absl::Span<const std::string> errors);
+
+}  // namespace sentinel_rules
+
 // "host:port" of a sentinel, for messages.
 std::string SentinelAddressString(const SentinelAddress& address);
 
