@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "valkey/async/pubsub.h"
+#include "valkey/async/sentinel.h"
 #include "valkey/client/cache_policy.h"
 #include "valkey/client/command_retry.h"
 #include "valkey/common/errors.h"
@@ -17,15 +18,24 @@ namespace valkey::async {
 namespace internal {
 
 struct ClientShared {
-  ClientShared(ClientOptions o, AsyncOptions a)
+  ClientShared(ClientOptions o, AsyncOptions a, bool sentinel)
       : options(std::move(o)),
         async(std::move(a)),
-        retry(CommandRetry(options.connection.retry, /*sentinel=*/false)) {}
+        retry(CommandRetry(options.connection.retry, sentinel)) {}
+
+  // The next shared connection, round-robin.
+  Connection& Pick() {
+    if (connections.size() == 1) return *connections[0];
+    return *connections[next.fetch_add(1, std::memory_order_relaxed) %
+                        connections.size()];
+  }
 
   const ClientOptions options;
   const AsyncOptions async;
   const Retry retry;
-  std::unique_ptr<Connection> connection;
+  std::vector<std::unique_ptr<Connection>> connections;
+  std::atomic<uint64_t> next{0};
+  std::shared_ptr<void> keep_alive;  // E.g. the Sentinel being followed.
   std::shared_ptr<ConnectionPool> pool;
   std::atomic<bool> closed{false};  // No more retries once set.
 
@@ -35,6 +45,11 @@ struct ClientShared {
   std::shared_ptr<LocalCache> cache;
   std::shared_ptr<std::atomic<bool>> tracking;
 };
+
+void ReconnectAll(ClientShared& shared, const std::string& reason) {
+  for (auto& c : shared.connections) c->Reconnect(reason);
+  shared.pool->ReconnectIdle(reason);
+}
 
 }  // namespace internal
 
@@ -70,7 +85,7 @@ struct RetryOp {
 
   void Send() {
     const ReplySink sink{&RetryOp::OnReply, this, nullptr};
-    shared->connection->SubmitPacked(packed, absl::MakeConstSpan(&sink, 1));
+    shared->Pick().SubmitPacked(packed, absl::MakeConstSpan(&sink, 1));
   }
 
   static void OnReply(void* ctx, void*, absl::StatusOr<Reply> outcome) {
@@ -81,7 +96,7 @@ struct RetryOp {
       if (wait.has_value()) {
         // OnReply may run on a caller's thread (a refused submission):
         // timers belong to the loop.
-        EventLoop& loop = op->shared->connection->loop();
+        EventLoop& loop = op->shared->connections[0]->loop();
         const absl::Duration delay = *wait;
         loop.Post([op, delay, &loop] {
           loop.RunAfter(delay, [op] { op->Send(); });
@@ -115,12 +130,26 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(EventLoop& loop,
                                                        ClientOptions options,
                                                        AsyncOptions async) {
   if (options.sentinel.has_value()) {
-    return absl::UnimplementedError(
-        "sentinel: the async client does not follow Sentinel yet; use the "
-        "blocking client (valkey/client) or a fixed address");
+    const std::string service = options.sentinel->service_name;
+    return MasterFor(loop, service, std::move(options), std::move(async));
   }
-  auto shared =
-      std::make_shared<internal::ClientShared>(std::move(options), async);
+  return CreateWith(loop, std::move(options), std::move(async), {});
+}
+
+absl::StatusOr<std::unique_ptr<Client>> Client::CreateWith(
+    EventLoop& loop, ClientOptions options, AsyncOptions async,
+    Following following) {
+  if (async.shared_connections < 1) {
+    return InvalidArgumentError("shared_connections must be at least 1");
+  }
+  if (options.cache.enabled && async.shared_connections != 1) {
+    return InvalidArgumentError(
+        "cache.enabled: the async client's cache needs one shared "
+        "connection");
+  }
+  auto shared = std::make_shared<internal::ClientShared>(
+      std::move(options), async, following.sentinel);
+  shared->keep_alive = std::move(following.keep_alive);
   AsyncOptions shared_async = async;
   if (shared->options.cache.enabled) {
     if (absl::Status s = CachePolicy::Validate(shared->options.cache,
@@ -161,12 +190,21 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(EventLoop& loop,
       if (user_disconnected) user_disconnected(s);
     };
   }
-  absl::StatusOr<Connection> connection =
-      Connection::Create(loop, shared->options.connection, shared_async);
-  if (!connection.ok()) return connection.status();
-  shared->connection = std::make_unique<Connection>(*std::move(connection));
+  for (int i = 0; i < async.shared_connections; ++i) {
+    absl::StatusOr<Connection> connection =
+        Connection::Create(loop, shared->options.connection, shared_async);
+    if (!connection.ok()) return connection.status();
+    shared->connections.push_back(
+        std::make_unique<Connection>(*std::move(connection)));
+  }
+  // Exclusive connections: the same routing, none of the shared hooks.
   AsyncOptions pool_async;
   pool_async.max_in_flight = async.max_in_flight;
+  pool_async.setup_commands = async.setup_commands;
+  pool_async.resolve = async.resolve;
+  pool_async.address_label = async.address_label;
+  pool_async.check_setup_reply = async.check_setup_reply;
+  pool_async.drop_on_readonly = async.drop_on_readonly;
   absl::StatusOr<std::shared_ptr<ConnectionPool>> pool =
       ConnectionPool::Create(loop, shared->options.connection,
                              shared->options.pool, pool_async);
@@ -200,7 +238,7 @@ Client::~Client() { Close(); }
 
 void Client::Close() {
   shared_->closed.store(true);
-  shared_->connection->Close();
+  for (auto& c : shared_->connections) c->Close();
   shared_->pool->Close();
 }
 
@@ -225,7 +263,7 @@ void Client::Dispatch(absl::Span<const CommandArg> args, ReplySink sink,
     }
   }
   if (shared_->retry.retries() != 0) return DispatchWithRetry(args, sink);
-  shared_->connection->Submit(args, sink);
+  shared_->Pick().Submit(args, sink);
 }
 
 void Client::DispatchWithRetry(absl::Span<const CommandArg> args,
@@ -262,10 +300,10 @@ void Client::DispatchBlocking(absl::Span<const CommandArg> args,
       });
 }
 
-Pipeline Client::CreatePipeline() { return Pipeline(*shared_->connection); }
+Pipeline Client::CreatePipeline() { return Pipeline(shared_->Pick()); }
 
 Transaction Client::CreateTransaction() {
-  return Transaction(*shared_->connection);
+  return Transaction(shared_->Pick());
 }
 
 Future<ConnectionPool::Lease> Client::Acquire() {
@@ -288,7 +326,11 @@ void Client::FlushCache() {
 
 bool Client::cache_enabled() const { return shared_->cache != nullptr; }
 
-Connection& Client::connection() { return *shared_->connection; }
+Connection& Client::connection() { return *shared_->connections[0]; }
+
+void Client::ReconnectAll(const std::string& reason) {
+  internal::ReconnectAll(*shared_, reason);
+}
 ConnectionPool& Client::pool() { return *shared_->pool; }
 const ClientOptions& Client::options() const { return shared_->options; }
 

@@ -68,17 +68,27 @@ namespace valkey::async {
 
 class PubSub;
 struct PubSubHandlers;
+class Client;
+
+absl::StatusOr<std::unique_ptr<Client>> MasterFor(EventLoop& loop,
+                                                  absl::string_view service,
+                                                  ClientOptions options,
+                                                  AsyncOptions async);
+absl::StatusOr<std::unique_ptr<Client>> ReplicaFor(EventLoop& loop,
+                                                   absl::string_view service,
+                                                   ClientOptions options,
+                                                   AsyncOptions async);
 
 namespace internal {
 struct ClientShared;
+void ReconnectAll(ClientShared& shared, const std::string& reason);
 }  // namespace internal
 
 class Client : public AsyncExecutor<Client> {
  public:
   // Starts connecting at once (commands issued meanwhile wait for the
-  // handshake). Errors: INVALID_ARGUMENT naming the bad option; with a
-  // `sentinel` block: UNIMPLEMENTED (the async client does not follow
-  // Sentinel; use the blocking client or a fixed address).
+  // handshake). With a `sentinel` block: MasterFor(sentinel.service_name)
+  // (sentinel.h). Errors: INVALID_ARGUMENT naming the bad option.
   static absl::StatusOr<std::unique_ptr<Client>> Create(
       EventLoop& loop, ClientOptions options, AsyncOptions async = {});
   static absl::StatusOr<std::unique_ptr<Client>> Create(
@@ -109,7 +119,11 @@ class Client : public AsyncExecutor<Client> {
   void FlushCache();
   bool cache_enabled() const;
 
+  // The (first) shared connection.
   Connection& connection();
+  // Drops every shared connection and the pool's idle ones, which
+  // reconnect (re-resolving: Sentinel's +switch-master uses this).
+  void ReconnectAll(const std::string& reason);
   ConnectionPool& pool();
   EventLoop& loop() { return loop_; }
   const ClientOptions& options() const;
@@ -122,6 +136,20 @@ class Client : public AsyncExecutor<Client> {
                 std::optional<absl::Duration> server_timeout);
 
  private:
+  friend absl::StatusOr<std::unique_ptr<Client>> MasterFor(
+      EventLoop&, absl::string_view, ClientOptions, AsyncOptions);
+  friend absl::StatusOr<std::unique_ptr<Client>> ReplicaFor(
+      EventLoop&, absl::string_view, ClientOptions, AsyncOptions);
+
+  // How a client built by MasterFor/ReplicaFor differs.
+  struct Following {
+    bool sentinel = false;             // Retry "no master/replica found".
+    std::shared_ptr<void> keep_alive;  // The Sentinel.
+  };
+  static absl::StatusOr<std::unique_ptr<Client>> CreateWith(
+      EventLoop& loop, ClientOptions options, AsyncOptions async,
+      Following following);
+
   Client(EventLoop& loop, std::shared_ptr<internal::ClientShared> shared);
 
   void DispatchBlocking(absl::Span<const CommandArg> args, ReplySink sink,

@@ -218,6 +218,11 @@ void ConnectionPool::Return(std::unique_ptr<Connection> connection,
   }
 }
 
+void ConnectionPool::ReconnectIdle(const std::string& reason) {
+  absl::MutexLock lock(&mu_);
+  for (auto& c : idle_) c->Reconnect(reason);
+}
+
 ConnectionPool::Stats ConnectionPool::stats() const {
   absl::MutexLock lock(&mu_);
   Stats s = stats_;

@@ -112,6 +112,9 @@ class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
   Stats stats() const;
   EventLoop& loop() { return loop_; }
 
+  // Makes idle connections reconnect (see Connection::Reconnect).
+  void ReconnectIdle(const std::string& reason);
+
   // Closes idle connections and fails waiters with UNAVAILABLE; later
   // Acquire calls fail, leases still out close when returned. Idempotent.
   void Close();

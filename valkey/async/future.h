@@ -42,8 +42,8 @@
 // Thread-safety: a future and its promise may be used from different
 // threads; each object by one thread at a time.
 //
-// Cost: one heap allocation per future (the shared state), no locks beyond
-// one uncontended mutex per hand-over.
+// Cost: one heap allocation per future (the shared state); handing the
+// result over is lock-free (a mutex is taken only for a blocking Get()).
 
 #ifndef VALKEY_ASYNC_FUTURE_H_
 #define VALKEY_ASYNC_FUTURE_H_
@@ -99,54 +99,74 @@ class State {
   }
 
   // Resolves the state; the first result wins, later ones are dropped.
+  // Lock-free unless a thread waits in Wait().
   void Set(Result result) {
-    absl::AnyInvocable<void()> wake;
-    {
-      absl::MutexLock lock(&mu_);
-      if (ready_) return;
-      result_.emplace(std::move(result));
-      ready_ = true;
-      wake = std::move(on_ready_);
+    if (claimed_.exchange(true, std::memory_order_acq_rel)) return;
+    result_.emplace(std::move(result));
+    const uint8_t before = phase_.exchange(kReady, std::memory_order_seq_cst);
+    if (before == kCallback) {
+      absl::AnyInvocable<void()> wake = std::move(on_ready_);
+      wake();
     }
-    if (wake) wake();
+    if (waiters_.load(std::memory_order_seq_cst) > 0) {
+      absl::MutexLock lock(&mu_);
+      cv_.SignalAll();
+    }
   }
 
   bool ready() const {
-    absl::MutexLock lock(&mu_);
-    return ready_;
+    return phase_.load(std::memory_order_acquire) == kReady;
   }
 
   // Arranges for `fn` to run once resolved. Returns false, leaving `fn`
-  // untouched, if already resolved.
+  // untouched, if already resolved. One consumer only.
   bool OnReady(absl::AnyInvocable<void()>& fn) {
-    absl::MutexLock lock(&mu_);
-    if (ready_) return false;
+    if (ready()) return false;
     on_ready_ = std::move(fn);
-    return true;
+    uint8_t expected = kEmpty;
+    if (phase_.compare_exchange_strong(expected, kCallback,
+                                       std::memory_order_acq_rel)) {
+      return true;
+    }
+    fn = std::move(on_ready_);  // Resolved meanwhile: hand it back.
+    return false;
   }
 
   // Waits up to `timeout`; true once resolved.
   bool Wait(absl::Duration timeout) {
-    absl::MutexLock lock(&mu_);
-    return mu_.AwaitWithTimeout(absl::Condition(&ready_), timeout);
+    if (ready()) return true;
+    waiters_.fetch_add(1, std::memory_order_seq_cst);
+    const absl::Time deadline = absl::Now() + timeout;
+    {
+      absl::MutexLock lock(&mu_);
+      while (phase_.load(std::memory_order_seq_cst) != kReady) {
+        if (cv_.WaitWithDeadline(&mu_, deadline)) break;  // Timed out.
+      }
+    }
+    waiters_.fetch_sub(1, std::memory_order_relaxed);
+    return ready();
   }
 
   // The result; only after resolution, once.
-  Result Take() {
-    absl::MutexLock lock(&mu_);
-    return std::move(*result_);
-  }
+  Result Take() { return std::move(*result_); }
 
   const EventLoop* loop() const { return loop_; }
 
  private:
+  enum : uint8_t { kEmpty = 0, kCallback = 1, kReady = 2 };
+
   ~State() = default;
 
   std::atomic<int> refs_{1};
-  mutable absl::Mutex mu_;
-  bool ready_ ABSL_GUARDED_BY(mu_) = false;
-  std::optional<Result> result_ ABSL_GUARDED_BY(mu_);
-  absl::AnyInvocable<void()> on_ready_ ABSL_GUARDED_BY(mu_);
+  std::atomic<bool> claimed_{false};   // A result is being (was) set.
+  std::atomic<uint8_t> phase_{kEmpty};
+  std::atomic<int> waiters_{0};
+  // Written before phase_ becomes kReady (result_) or kCallback
+  // (on_ready_), read after observing it: the atomics order them.
+  std::optional<Result> result_;
+  absl::AnyInvocable<void()> on_ready_;
+  absl::Mutex mu_;  // Only for Wait().
+  absl::CondVar cv_;
   const EventLoop* const loop_;
 };
 
