@@ -853,6 +853,46 @@ TEST_F(AsyncClientTest, BlockingCommandUsesPoolAndDoesNotStallSharedConnection) 
   EXPECT_EQ(c.pool().stats().created, 3u);
 }
 
+// A blocking command whose reply is late (the server is stuck) fails with
+// DEADLINE_EXCEEDED, and its pool connection is discarded rather than
+// handed to the next user with a late reply pending.
+TEST_F(AsyncClientTest, LateBlockingCommandTimesOutAndDiscardsItsConnection) {
+  ClientOptions o = Options();
+  o.connection.socket_timeout = absl::Milliseconds(300);
+  std::unique_ptr<Client> client = MakeClient(o);
+  ASSERT_NE(client, nullptr);
+  Client& c = *client;
+  std::unique_ptr<Client> staller = MakeClient();
+  ASSERT_NE(staller, nullptr);
+  ASSERT_TRUE(Wait(staller->Execute("PING")).ok());
+  // Open the pool connection first.
+  ASSERT_TRUE(Wait(c.BLPop({"bq"}, absl::Milliseconds(50))).ok());
+  ASSERT_EQ(c.pool().stats().created, 1u);
+
+  Future<Reply> stall = staller->Execute("DEBUG", "SLEEP", "1");
+  absl::SleepFor(absl::Milliseconds(50));
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::optional<ListPop>> late =
+      Wait(c.BLPop({"bq"}, absl::Milliseconds(200)));
+  ASSERT_FALSE(late.ok());
+  EXPECT_TRUE(IsTimeout(late.status())) << late.status();
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(950));
+  EXPECT_TRUE(WaitFor([&c] {
+    ConnectionPool::Stats s = c.pool().stats();
+    return s.in_use == 0 && s.idle == 0;
+  })) << "the late connection was not discarded";
+  EXPECT_TRUE(Wait(stall).ok());
+
+  // The next blocking command gets a fresh connection and works.
+  ASSERT_TRUE(Wait(c.RPush("bq", {"fresh"})).ok());
+  absl::StatusOr<std::optional<ListPop>> next =
+      Wait(c.BLPop({"bq"}, absl::Milliseconds(200)));
+  ASSERT_TRUE(next.ok()) << next.status();
+  ASSERT_TRUE(next->has_value());
+  EXPECT_EQ((*next)->value, "fresh");
+  EXPECT_EQ(c.pool().stats().created, 2u);
+}
+
 // ---------------------------------------------------------------------------
 // 7. Pub/sub.
 
@@ -974,6 +1014,32 @@ TEST_F(AsyncClientTest, PubSubDeliversUnsubscribesAndResubscribesAfterRestart) {
   EXPECT_GE((*sub)->connection().stats().connects, 2u);
 }
 
+TEST_F(AsyncClientTest, PubSubOverResp2) {
+  ClientOptions o = Options();
+  o.connection.protocol = 2;
+  std::unique_ptr<Client> client = MakeClient(o);
+  ASSERT_NE(client, nullptr);
+  Client& c = *client;
+  Inbox inbox;
+  absl::StatusOr<std::unique_ptr<PubSub>> sub = c.Subscribe(inbox.Handlers());
+  ASSERT_TRUE(sub.ok()) << sub.status();
+  const std::vector<std::string> channels = {"r2a", "r2b"};
+  const std::vector<std::string> patterns = {"r2.*"};
+  ASSERT_TRUE(Wait((*sub)->Subscribe(channels)).ok());
+  ASSERT_TRUE(Wait((*sub)->PSubscribe(patterns)).ok());
+  EXPECT_EQ((*sub)->connection().protocol(), 2);
+  EXPECT_EQ(*Wait(c.Publish("r2a", "one")), 1);
+  EXPECT_EQ(*Wait(c.Publish("r2b", "two")), 1);
+  EXPECT_EQ(*Wait(c.Publish("r2.x", "three")), 1);
+  ASSERT_TRUE(WaitFor([&] {
+    return inbox.num_messages() == 2 && inbox.num_pmessages() == 1;
+  }));
+  ASSERT_TRUE(Wait((*sub)->Unsubscribe(channels)).ok());
+  ASSERT_TRUE(Wait((*sub)->PUnsubscribe(patterns)).ok());
+  EXPECT_EQ(*Wait(c.Publish("r2a", "gone")), 0);
+  EXPECT_EQ(*Wait(c.Publish("r2.x", "gone")), 0);
+}
+
 // ---------------------------------------------------------------------------
 // 8. Client-side cache.
 
@@ -1048,9 +1114,14 @@ TEST_F(AsyncClientTest, CacheHitsInvalidationFlushAndRestart) {
     absl::StatusOr<std::optional<std::string>> v = Wait(c.Get("ck"));
     return v.ok() && *v == std::optional<std::string>("v3");
   }));
+  // (A fill may be dropped once, conservatively, when the invalidation of
+  // the previous value is read after the GET was issued.)
   const int64_t hits = c.cache_stats().hits;
-  EXPECT_EQ(*Wait(c.Get("ck")), std::optional<std::string>("v3"));
-  EXPECT_EQ(c.cache_stats().hits, hits + 1);
+  EXPECT_TRUE(WaitFor([&c, hits] {
+    absl::StatusOr<std::optional<std::string>> v = Wait(c.Get("ck"));
+    EXPECT_TRUE(v.ok() && *v == std::optional<std::string>("v3"));
+    return c.cache_stats().hits > hits;
+  })) << "nothing cached after the reconnect";
   ASSERT_TRUE(Wait(writer->Set("ck", "v4")).ok());
   EXPECT_TRUE(WaitFor([&c] {
     absl::StatusOr<std::optional<std::string>> v = Wait(c.Get("ck"));
@@ -1179,6 +1250,39 @@ TEST_F(AsyncClientRetryTest, WithoutRetriesInFlightCommandsFailUnavailable) {
   EXPECT_GE(c.connection().stats().connects, 2u);
 }
 
+// A transaction on a lease whose connection was re-established since its
+// WATCH is refused with ABORTED (kWatch) without being sent: the WATCH died
+// with the old connection.
+TEST_F(AsyncClientRetryTest, WatchAcrossReconnectAbortsWithoutSending) {
+  std::unique_ptr<Client> client = MakeClient(ProxiedOptions(0));
+  ASSERT_NE(client, nullptr);
+  Client& c = *client;
+  absl::StatusOr<ConnectionPool::Lease> lease = Wait(c.Acquire());
+  ASSERT_TRUE(lease.ok()) << lease.status();
+  const std::vector<std::string> keys = {"wk"};
+  ASSERT_TRUE(Wait(lease->Watch(keys)).ok());
+  const uint64_t connects = lease->connection().stats().connects;
+  proxy_->CutAll();
+  ASSERT_TRUE(WaitFor([&] {
+    return lease->connection().stats().connects > connects;
+  })) << "the lease's connection did not reconnect";
+  Transaction tx = lease->Multi();
+  Future<bool> set = tx.Set("wk", "should-not-run");
+  absl::StatusOr<Reply> exec = Wait(tx.Exec());
+  ASSERT_FALSE(exec.ok());
+  EXPECT_EQ(exec.status().code(), absl::StatusCode::kAborted) << exec.status();
+  EXPECT_TRUE(IsWatchError(exec.status())) << exec.status();
+  EXPECT_TRUE(IsWatchError(Wait(set).status()));
+  EXPECT_EQ(*Wait(c.Get("wk")), std::nullopt);
+  // The lease works again, and a new WATCH protects a new transaction.
+  ASSERT_TRUE(Wait(lease->Watch(keys)).ok());
+  Transaction again = lease->Multi();
+  Future<bool> set2 = again.Set("wk", "ran");
+  EXPECT_TRUE(Wait(again.Exec()).ok());
+  EXPECT_TRUE(*Wait(set2));
+  EXPECT_EQ(*Wait(c.Get("wk")), std::optional<std::string>("ran"));
+}
+
 // ---------------------------------------------------------------------------
 // 10. Creation from config text and URLs.
 
@@ -1303,21 +1407,32 @@ TEST_F(AsyncClientTest, InvalidMaxInFlightIsInvalidArgument) {
       << pool.status();
 }
 
-TEST_F(AsyncClientTest, SentinelConfigIsUnimplemented) {
-  absl::StatusOr<ClientConfig> config = ParseConfigText(
-      "sentinel { sentinels { host: \"127.0.0.1\" port: 26379 } "
-      "service_name: \"mymaster\" }\n");
+// A `sentinel` block makes Create follow the service's master (see
+// sentinel.h; the Sentinel behaviour itself is sentinel_test's). Here the
+// "sentinel" is a plain valkey-server, which knows no service: Create
+// succeeds, and commands fail with "no master found" instead of hanging.
+TEST_F(AsyncClientTest, SentinelConfigFollowsTheServiceMaster) {
+  absl::StatusOr<ClientConfig> config = ParseConfigText(absl::StrCat(
+      "sentinel { sentinels { host: \"127.0.0.1\" port: ", server_->port(),
+      " } service_name: \"mymaster\" }\n"
+      "connection { connect_timeout { seconds: 2 } "
+      "socket_timeout { seconds: 2 } }\n"));
   ASSERT_TRUE(config.ok()) << config.status();
   absl::StatusOr<std::unique_ptr<Client>> c = Client::Create(loop(), *config);
-  ASSERT_FALSE(c.ok());
-  EXPECT_EQ(c.status().code(), absl::StatusCode::kUnimplemented) << c.status();
-  EXPECT_TRUE(absl::StrContains(c.status().message(), "sentinel"))
-      << c.status();
+  ASSERT_TRUE(c.ok()) << c.status();
+  absl::StatusOr<std::optional<std::string>> r = Wait((*c)->Get("k"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_TRUE(GetErrorKind(r.status()) == ErrorKind::kMasterNotFound ||
+              IsConnectionError(r.status()))
+      << r.status();
+  c->reset();
 
-  absl::StatusOr<std::unique_ptr<Client>> url =
-      Client::FromUrl(loop(), "valkey+sentinel://127.0.0.1:26379/mymaster");
-  EXPECT_EQ(url.status().code(), absl::StatusCode::kUnimplemented)
-      << url.status();
+  absl::StatusOr<std::unique_ptr<Client>> url = Client::FromUrl(
+      loop(), absl::StrCat("valkey+sentinel://127.0.0.1:", server_->port(),
+                           "/mymaster"));
+  ASSERT_TRUE(url.ok()) << url.status();
+  EXPECT_FALSE(Wait((*url)->Execute("PING")).ok());
 }
 
 // ---------------------------------------------------------------------------

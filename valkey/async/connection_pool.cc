@@ -25,8 +25,15 @@ ConnectionPool::Lease::~Lease() { Release(); }
 
 void ConnectionPool::Lease::Release() {
   if (pool_ != nullptr && connection_ != nullptr) {
-    // A WATCH left behind would abort the next user's transaction.
-    if (watch_epoch_.has_value()) connection_->SendUnanswered({"UNWATCH"});
+    // A WATCH left behind would abort the next user's transaction. UNWATCH
+    // has a reply like any command: queue it as one (FIFO matching consumes
+    // its +OK before the next user's first command).
+    if (watch_epoch_.has_value()) {
+      const CommandArg unwatch[] = {"UNWATCH"};
+      connection_->Submit(unwatch,
+                          ReplySink{[](void*, void*, absl::StatusOr<Reply>) {},
+                                    nullptr, nullptr});
+    }
     pool_->Return(std::move(connection_), discard_);
   }
   pool_.reset();

@@ -327,8 +327,22 @@ class Reply {
   using Node = reply_internal::Node;
 
   Reply() : root_{ReplyType::kNull, {}, 0, 0} {}
-  Reply(Reply&& other) noexcept = default;
-  Reply& operator=(Reply&& other) noexcept = default;
+  // A moved-from Reply is a null reply again (and owns no storage), so it
+  // can be reused — e.g. as the target of the next RespReader::Read.
+  Reply(Reply&& other) noexcept { *this = std::move(other); }
+  Reply& operator=(Reply&& other) noexcept {
+    if (this != &other) {
+      root_ = other.root_;
+      num_nodes_ = other.num_nodes_;
+      storage_units_ = other.storage_units_;
+      storage_ = std::move(other.storage_);
+      std::memcpy(inline_bytes_, other.inline_bytes_, kInlineBytes);
+      other.root_ = Node{ReplyType::kNull, {}, 0, 0};
+      other.num_nodes_ = 1;
+      other.storage_units_ = 0;
+    }
+    return *this;
+  }
   Reply(const Reply&) = delete;
   Reply& operator=(const Reply&) = delete;
   ~Reply() = default;

@@ -172,6 +172,33 @@ const std::vector<std::string>& MixedExpected() {
   return *expected;
 }
 
+// A connection reuses one Reply as the target of every Read and moves each
+// result away: a moved-from Reply must be an empty, reusable target.
+TEST(RespReaderTest, ReadsIntoAMovedFromReply) {
+  RespReader reader;
+  const std::string long_a(100, 'a');
+  const std::string long_b(40, 'b');
+  reader.Feed(absl::StrCat("$100\r\n", long_a, "\r\n", "*2\r\n$40\r\n",
+                           long_b, "\r\n:7\r\n", "$40\r\n", long_b,
+                           "\r\n"));
+  Reply target;
+  std::vector<Reply> got;
+  while (reader.Read(&target) == RespReader::Result::kReply) {
+    got.push_back(std::move(target));
+    EXPECT_TRUE(target.is_null());
+    EXPECT_EQ(target.num_nodes(), 1u);
+  }
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].str(), long_a);
+  ASSERT_EQ(got[1].size(), 2u);
+  EXPECT_EQ(got[1][0].str(), long_b);
+  EXPECT_EQ(got[1][1].integer(), 7);
+  EXPECT_EQ(got[2].str(), long_b);
+  Reply moved = std::move(got[1]);
+  EXPECT_EQ(moved[0].str(), long_b);
+  EXPECT_TRUE(got[1].is_null());
+}
+
 TEST(RespReaderTest, MixedStreamWhole) {
   EXPECT_TRUE(SameReplies(ParseWhole(MixedStream()), MixedExpected()));
 }
