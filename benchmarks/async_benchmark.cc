@@ -248,7 +248,8 @@ absl::StatusOr<PeerRun> RunPeerOnce(const std::string& binary,
                                     absl::Duration timeout) {
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(binary.c_str()));
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : args)
+    argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
 
   int fds[2];
@@ -284,7 +285,8 @@ absl::StatusOr<PeerRun> RunPeerOnce(const std::string& binary,
       break;
     }
     struct pollfd p = {fds[0], POLLIN, 0};
-    const int n = poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
+    const int n =
+        poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) continue;  // Re-checks the deadline.
     const ssize_t got = read(fds[0], buf, sizeof(buf));
@@ -330,16 +332,16 @@ absl::StatusOr<PeerRun> RunPeerOnce(const std::string& binary,
 // Runs the peer for about `window`: `n` is sized from `*rps_estimate` (the
 // last measured rate; a 200 000-GET probe first when it is 0), which is then
 // updated.
-absl::StatusOr<Result> RunPeer(const std::string& binary,
-                               absl::Duration window, double* rps_estimate) {
+absl::StatusOr<Result> RunPeer(const std::string& binary, absl::Duration window,
+                               double* rps_estimate) {
   std::vector<std::string> args;
   if (g_options.is_unix()) {
     args = {"-s", g_options.unix_path};
   } else {
     args = {"-h", g_options.host, "-p", absl::StrCat(g_options.port)};
   }
-  for (const char* a : {"-c", "1", "-P", "64", "-t", "get", "-d", "16",
-                        "--csv", "-n"}) {
+  for (const char* a :
+       {"-c", "1", "-P", "64", "-t", "get", "-d", "16", "--csv", "-n"}) {
     args.push_back(a);
   }
   args.push_back("200000");
@@ -399,13 +401,13 @@ void PrintRow(const Rounds& c) {
   } else {
     std::printf(" %10s", "-");
   }
-  std::printf(" %11.0f %9.2f %9.2f %9.2f\n", Median(peer_ops),
-              Median(peer_cpu), Median(ops_ratio), Median(cpu_ratio));
+  std::printf(" %11.0f %9.2f %9.2f %9.2f\n", Median(peer_ops), Median(peer_cpu),
+              Median(ops_ratio), Median(cpu_ratio));
 }
 
 int Fail(absl::string_view what, const absl::Status& status) {
-  std::fprintf(stderr, "%.*s: %s\n", static_cast<int>(what.size()),
-               what.data(), status.ToString().c_str());
+  std::fprintf(stderr, "%.*s: %s\n", static_cast<int>(what.size()), what.data(),
+               status.ToString().c_str());
   return 1;
 }
 
@@ -513,12 +515,13 @@ int main(int argc, char** argv) {
   }
   client->reset();  // Closes the connection before the loop's thread stops.
 
-  std::printf("\nmedians of %d rounds; peer: valkey-benchmark -c 1 -P 64 -t "
-              "get, run right after each case\n",
-              rounds);
+  std::printf(
+      "\nmedians of %d rounds; peer: valkey-benchmark -c 1 -P 64 -t "
+      "get, run right after each case\n",
+      rounds);
   std::printf("%-10s %11s %9s %10s %11s %9s %9s %9s\n", "case", "ops/s",
-              "CPU us/op", "cmds/write", "peer ops/s", "peer CPU",
-              "ops ratio", "CPU ratio");
+              "CPU us/op", "cmds/write", "peer ops/s", "peer CPU", "ops ratio",
+              "CPU ratio");
   for (const Rounds& c : cases) PrintRow(c);
   std::printf(
       "ratios: ours / peer, per round (ops ratio > 1: more GET/s; CPU ratio "

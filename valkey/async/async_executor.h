@@ -90,8 +90,7 @@ class AsyncExecutor : public Commands<E> {
     return future;
   }
   template <typename T>
-  Future<T> RunBlockingArgs(Converter<T> convert,
-                            absl::Duration server_timeout,
+  Future<T> RunBlockingArgs(Converter<T> convert, absl::Duration server_timeout,
                             absl::Span<const CommandArg> args) {
     Future<T> future;
     self().Dispatch(args, MakeTypedSink<T>(self().loop(), convert, &future),

@@ -98,9 +98,8 @@ struct RetryOp {
         // timers belong to the loop.
         EventLoop& loop = op->shared->connections[0]->loop();
         const absl::Duration delay = *wait;
-        loop.Post([op, delay, &loop] {
-          loop.RunAfter(delay, [op] { op->Send(); });
-        });
+        loop.Post(
+            [op, delay, &loop] { loop.RunAfter(delay, [op] { op->Send(); }); });
         return;
       }
     }
@@ -205,9 +204,8 @@ absl::StatusOr<std::unique_ptr<Client>> Client::CreateWith(
   pool_async.address_label = async.address_label;
   pool_async.check_setup_reply = async.check_setup_reply;
   pool_async.drop_on_readonly = async.drop_on_readonly;
-  absl::StatusOr<std::shared_ptr<ConnectionPool>> pool =
-      ConnectionPool::Create(loop, shared->options.connection,
-                             shared->options.pool, pool_async);
+  absl::StatusOr<std::shared_ptr<ConnectionPool>> pool = ConnectionPool::Create(
+      loop, shared->options.connection, shared->options.pool, pool_async);
   if (!pool.ok()) return pool.status();
   shared->pool = *std::move(pool);
   return std::unique_ptr<Client>(new Client(loop, std::move(shared)));
@@ -256,9 +254,9 @@ void Client::Dispatch(absl::Span<const CommandArg> args, ReplySink sink,
         sink.fn(sink.ctx, sink.aux, *std::move(hit));
         return;
       }
-      auto* fill = new CacheFill{shared_->cache,
-                                 shared_->cache->BeginFill(key, std::move(keys)),
-                                 sink};
+      auto* fill =
+          new CacheFill{shared_->cache,
+                        shared_->cache->BeginFill(key, std::move(keys)), sink};
       sink = ReplySink{&CacheFill::OnReply, fill, nullptr};
     }
   }
@@ -277,8 +275,8 @@ void Client::DispatchWithRetry(absl::Span<const CommandArg> args,
   op->Send();
 }
 
-void Client::DispatchBlocking(absl::Span<const CommandArg> args,
-                              ReplySink sink, absl::Duration server_timeout) {
+void Client::DispatchBlocking(absl::Span<const CommandArg> args, ReplySink sink,
+                              absl::Duration server_timeout) {
   if (args.empty()) {
     sink.fn(sink.ctx, sink.aux, InvalidArgumentError("empty command"));
     return;
@@ -302,9 +300,7 @@ void Client::DispatchBlocking(absl::Span<const CommandArg> args,
 
 Pipeline Client::CreatePipeline() { return Pipeline(shared_->Pick()); }
 
-Transaction Client::CreateTransaction() {
-  return Transaction(shared_->Pick());
-}
+Transaction Client::CreateTransaction() { return Transaction(shared_->Pick()); }
 
 Future<ConnectionPool::Lease> Client::Acquire() {
   return shared_->pool->Acquire();

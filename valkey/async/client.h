@@ -93,8 +93,8 @@ class Client : public AsyncExecutor<Client> {
       EventLoop& loop, ClientOptions options, AsyncOptions async = {});
   static absl::StatusOr<std::unique_ptr<Client>> Create(
       EventLoop& loop, const ClientConfig& config);
-  static absl::StatusOr<std::unique_ptr<Client>> FromUrl(
-      EventLoop& loop, absl::string_view url);
+  static absl::StatusOr<std::unique_ptr<Client>> FromUrl(EventLoop& loop,
+                                                         absl::string_view url);
 
   ~Client();
   Client(const Client&) = delete;
@@ -136,10 +136,14 @@ class Client : public AsyncExecutor<Client> {
                 std::optional<absl::Duration> server_timeout);
 
  private:
-  friend absl::StatusOr<std::unique_ptr<Client>> MasterFor(
-      EventLoop&, absl::string_view, ClientOptions, AsyncOptions);
-  friend absl::StatusOr<std::unique_ptr<Client>> ReplicaFor(
-      EventLoop&, absl::string_view, ClientOptions, AsyncOptions);
+  friend absl::StatusOr<std::unique_ptr<Client>> MasterFor(EventLoop&,
+                                                           absl::string_view,
+                                                           ClientOptions,
+                                                           AsyncOptions);
+  friend absl::StatusOr<std::unique_ptr<Client>> ReplicaFor(EventLoop&,
+                                                            absl::string_view,
+                                                            ClientOptions,
+                                                            AsyncOptions);
 
   // How a client built by MasterFor/ReplicaFor differs.
   struct Following {

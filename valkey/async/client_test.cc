@@ -61,9 +61,9 @@ template <typename T>
 FutureResultT<T> Wait(Future<T>& f, absl::Duration timeout = kWait) {
   FutureResultT<T> r = f.Get(timeout);
   if (f.valid()) {
-    return absl::InternalError(absl::StrCat(
-        "hung: the future did not resolve within ",
-        absl::FormatDuration(timeout)));
+    return absl::InternalError(
+        absl::StrCat("hung: the future did not resolve within ",
+                     absl::FormatDuration(timeout)));
   }
   return r;
 }
@@ -102,7 +102,9 @@ class AsyncClientTest : public ::testing::Test {
   }
 
   // A client of server_ (or of host:port) at 127.0.0.1, 5 s time-outs.
-  ClientOptions Options() const { return Options("127.0.0.1", server_->port()); }
+  ClientOptions Options() const {
+    return Options("127.0.0.1", server_->port());
+  }
   static ClientOptions Options(const std::string& host, int port) {
     ClientOptions o;
     o.connection.host = host;
@@ -152,8 +154,8 @@ TEST_F(AsyncClientTest, TypedCommandsRawExecuteAndErrors) {
   EXPECT_EQ(*Wait(c.Incr("n")), 1);
   EXPECT_EQ(*Wait(c.Incr("n")), 2);
   // NX on an existing key: not set, not an error.
-  absl::StatusOr<bool> nx = Wait(c.Set(
-      "s", "other", {.condition = SetOptions::Condition::kIfNotExists}));
+  absl::StatusOr<bool> nx = Wait(
+      c.Set("s", "other", {.condition = SetOptions::Condition::kIfNotExists}));
   ASSERT_TRUE(nx.ok()) << nx.status();
   EXPECT_FALSE(*nx);
 
@@ -379,7 +381,7 @@ TEST_F(AsyncClientTest, ConcurrentThreadsAndCoroutinesShareOneConnection) {
   const uint64_t commands = after.commands - before.commands;
   const uint64_t writes = after.writes - before.writes;
   EXPECT_EQ(commands, uint64_t{2 * (kThreads * kPerThread +
-                                     kCoroutines * kPerCoroutine)});
+                                    kCoroutines * kPerCoroutine)});
   // Auto-pipelining: far fewer write calls than commands.
   EXPECT_LT(writes * 4, commands) << writes << " writes for " << commands;
   EXPECT_EQ(after.connects, 1u);
@@ -389,7 +391,8 @@ TEST_F(AsyncClientTest, ConcurrentThreadsAndCoroutinesShareOneConnection) {
 // ---------------------------------------------------------------------------
 // 3. Coroutine chains and Then() continuations.
 
-Task<std::string> Inner(Client& c, std::string key, std::atomic<bool>* on_loop) {
+Task<std::string> Inner(Client& c, std::string key,
+                        std::atomic<bool>* on_loop) {
   absl::StatusOr<bool> set = co_await c.Set(key, "10");
   if (!set.ok()) co_return set.status();
   // After co_await of a pending future, the coroutine runs on the loop.
@@ -434,8 +437,8 @@ TEST_F(AsyncClientTest, CoroutineChainAndThenRunOnLoopThread) {
   Promise<std::string> done;
   Future<std::string> done_future = done.GetFuture();
   std::atomic<bool> then_on_loop{false};
-  c.Incr("then").Then([&c, &then_on_loop,
-                       done = std::move(done)](absl::StatusOr<int64_t> n) mutable {
+  c.Incr("then").Then([&c, &then_on_loop, done = std::move(done)](
+                          absl::StatusOr<int64_t> n) mutable {
     then_on_loop.store(c.loop().InLoopThread());
     // Get() on the loop's own thread refuses to deadlock.
     Future<std::optional<std::string>> pending = c.Get("then");
@@ -489,14 +492,15 @@ TEST_F(AsyncClientTest, PipelineResolvesInOrder) {
   EXPECT_EQ(p.size(), 6u);
   Promise<bool> s_done, i_done, g_done, p_done, w_done, a_done;
   std::vector<Future<bool>> dones;
-  for (Promise<bool>* pr : {&s_done, &i_done, &g_done, &p_done, &w_done,
-                            &a_done}) {
+  for (Promise<bool>* pr :
+       {&s_done, &i_done, &g_done, &p_done, &w_done, &a_done}) {
     dones.push_back(pr->GetFuture());
   }
-  std::move(set).Then([&, d = std::move(s_done)](absl::StatusOr<bool> v) mutable {
-    record(0);
-    d.Set(v.ok() && *v);
-  });
+  std::move(set).Then(
+      [&, d = std::move(s_done)](absl::StatusOr<bool> v) mutable {
+        record(0);
+        d.Set(v.ok() && *v);
+      });
   std::move(incr).Then(
       [&, d = std::move(i_done)](absl::StatusOr<int64_t> v) mutable {
         record(1);
@@ -584,8 +588,8 @@ TEST_F(AsyncClientTest, TransactionIncrTwiceAndQueuingErrorAbortsAll) {
       << aborted.status();
   EXPECT_EQ(GetErrorKind(aborted.status()), ErrorKind::kExecAbort);
   // The message says which command was refused.
-  EXPECT_TRUE(absl::StrContains(absl::AsciiStrToLower(aborted.status().message()),
-                                "nosuchcmd"))
+  EXPECT_TRUE(absl::StrContains(
+      absl::AsciiStrToLower(aborted.status().message()), "nosuchcmd"))
       << aborted.status();
   for (const absl::Status& s :
        {Wait(bs).status(), Wait(bn).status(), Wait(bi).status()}) {
@@ -780,8 +784,8 @@ TEST_F(AsyncClientTest, OptimisticLockRetriesReachExpectedTotal) {
   EXPECT_EQ(errors.load(), 0);
   absl::StatusOr<std::optional<std::string>> total = Wait(c.Get("balance"));
   ASSERT_TRUE(total.ok()) << total.status();
-  EXPECT_EQ(*total, std::optional<std::string>(
-                        absl::StrCat(kWorkers * kIncrementsEach + kPlainIncrs)));
+  EXPECT_EQ(*total, std::optional<std::string>(absl::StrCat(
+                        kWorkers * kIncrementsEach + kPlainIncrs)));
   // Four workers on one key plus the interferer: conflicts did happen, and
   // every one was retried.
   EXPECT_GT(aborts.load(), 0);
@@ -793,7 +797,8 @@ TEST_F(AsyncClientTest, OptimisticLockRetriesReachExpectedTotal) {
 // ---------------------------------------------------------------------------
 // 6. Blocking commands go to the pool.
 
-TEST_F(AsyncClientTest, BlockingCommandUsesPoolAndDoesNotStallSharedConnection) {
+TEST_F(AsyncClientTest,
+       BlockingCommandUsesPoolAndDoesNotStallSharedConnection) {
   std::unique_ptr<Client> client = MakeClient();
   ASSERT_NE(client, nullptr);
   Client& c = *client;
@@ -842,7 +847,8 @@ TEST_F(AsyncClientTest, BlockingCommandUsesPoolAndDoesNotStallSharedConnection) 
   }
   ASSERT_TRUE(WaitFor([&c] { return c.pool().stats().in_use == 3; }));
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(Wait(c.RPush(absl::StrCat("mq", i), {absl::StrCat("v", i)})).ok());
+    ASSERT_TRUE(
+        Wait(c.RPush(absl::StrCat("mq", i), {absl::StrCat("v", i)})).ok());
   }
   for (int i = 0; i < 3; ++i) {
     absl::StatusOr<std::optional<ListPop>> r = Wait(many[i]);
@@ -955,9 +961,8 @@ TEST_F(AsyncClientTest, PubSubDeliversUnsubscribesAndResubscribesAfterRestart) {
   EXPECT_EQ(*Wait(c.Publish("weather", "sunny")), 1);
   EXPECT_EQ(*Wait(c.Publish("sport.tennis", "ace")), 1);
   EXPECT_EQ(*Wait(c.Publish("nobody", "listens")), 0);
-  ASSERT_TRUE(WaitFor([&] {
-    return inbox.num_messages() == 2 && inbox.num_pmessages() == 1;
-  }));
+  ASSERT_TRUE(WaitFor(
+      [&] { return inbox.num_messages() == 2 && inbox.num_pmessages() == 1; }));
   {
     absl::MutexLock lock(&inbox.mu);
     EXPECT_EQ(inbox.messages[0],
@@ -1031,9 +1036,8 @@ TEST_F(AsyncClientTest, PubSubOverResp2) {
   EXPECT_EQ(*Wait(c.Publish("r2a", "one")), 1);
   EXPECT_EQ(*Wait(c.Publish("r2b", "two")), 1);
   EXPECT_EQ(*Wait(c.Publish("r2.x", "three")), 1);
-  ASSERT_TRUE(WaitFor([&] {
-    return inbox.num_messages() == 2 && inbox.num_pmessages() == 1;
-  }));
+  ASSERT_TRUE(WaitFor(
+      [&] { return inbox.num_messages() == 2 && inbox.num_pmessages() == 1; }));
   ASSERT_TRUE(Wait((*sub)->Unsubscribe(channels)).ok());
   ASSERT_TRUE(Wait((*sub)->PUnsubscribe(patterns)).ok());
   EXPECT_EQ(*Wait(c.Publish("r2a", "gone")), 0);
@@ -1287,10 +1291,10 @@ TEST_F(AsyncClientRetryTest, WatchAcrossReconnectAbortsWithoutSending) {
 // 10. Creation from config text and URLs.
 
 TEST_F(AsyncClientTest, CreateFromConfigTextAndUrl) {
-  absl::StatusOr<ClientConfig> config = ParseConfigText(absl::StrCat(
-      "connection { host: \"127.0.0.1\" port: ", server_->port(),
-      " socket_timeout { seconds: 5 } }\n"
-      "pool { max_connections: 3 }\n"));
+  absl::StatusOr<ClientConfig> config = ParseConfigText(
+      absl::StrCat("connection { host: \"127.0.0.1\" port: ", server_->port(),
+                   " socket_timeout { seconds: 5 } }\n"
+                   "pool { max_connections: 3 }\n"));
   ASSERT_TRUE(config.ok()) << config.status();
   absl::StatusOr<std::unique_ptr<Client>> from_config =
       Client::Create(loop(), *config);
@@ -1310,7 +1314,8 @@ TEST_F(AsyncClientTest, CreateFromConfigTextAndUrl) {
   // Database 2 is separate from database 0.
   EXPECT_EQ(*Wait(db2.Get("cfg")), std::nullopt);
   ASSERT_TRUE(Wait(db2.Set("cfg", "db2")).ok());
-  EXPECT_EQ(*Wait((*from_config)->Get("cfg")), std::optional<std::string>("db0"));
+  EXPECT_EQ(*Wait((*from_config)->Get("cfg")),
+            std::optional<std::string>("db0"));
   EXPECT_EQ(*Wait(db2.Get("cfg")), std::optional<std::string>("db2"));
   // Pool connections select the database too.
   ASSERT_TRUE(Wait(db2.RPush("dbq", {"x"})).ok());
@@ -1327,9 +1332,9 @@ TEST_F(AsyncClientTest, CreateFromConfigTextAndUrl) {
 }
 
 TEST_F(AsyncClientTest, MaxInFlightFromConfigIsHonoured) {
-  absl::StatusOr<ClientConfig> config = ParseConfigText(absl::StrCat(
-      "connection { host: \"127.0.0.1\" port: ", server_->port(),
-      " }\nasync { max_in_flight: 2 }\n"));
+  absl::StatusOr<ClientConfig> config = ParseConfigText(
+      absl::StrCat("connection { host: \"127.0.0.1\" port: ", server_->port(),
+                   " }\nasync { max_in_flight: 2 }\n"));
   ASSERT_TRUE(config.ok()) << config.status();
   absl::StatusOr<std::unique_ptr<Client>> created =
       Client::Create(loop(), *config);
@@ -1369,8 +1374,8 @@ TEST_F(AsyncClientTest, InvalidMaxInFlightIsInvalidArgument) {
       ParseConfigText("async { max_in_flight: 0 }\n");
   ASSERT_FALSE(parsed.ok());
   EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_TRUE(absl::StrContains(parsed.status().message(),
-                                "async.max_in_flight"))
+  EXPECT_TRUE(
+      absl::StrContains(parsed.status().message(), "async.max_in_flight"))
       << parsed.status();
 
   // The same config built in code (never parsed) is refused by Create.

@@ -14,9 +14,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
 #include "valkey/common/backoff.h"
 #include "valkey/common/credentials.h"
@@ -90,11 +90,18 @@ void ResolveFuture(void* ctx, void*, absl::StatusOr<Reply> outcome) {
 
 class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
  public:
-  enum class Phase { kIdle, kConnecting, kTls, kHandshake, kReady, kBackoff,
-                     kClosed };
+  enum class Phase {
+    kIdle,
+    kConnecting,
+    kTls,
+    kHandshake,
+    kReady,
+    kBackoff,
+    kClosed
+  };
 
-  ConnectionCore(EventLoop& loop, ConnectionOptions options,
-                 AsyncOptions async, std::shared_ptr<const TlsContext> tls)
+  ConnectionCore(EventLoop& loop, ConnectionOptions options, AsyncOptions async,
+                 std::shared_ptr<const TlsContext> tls)
       : loop_(loop),
         options_(std::move(options)),
         async_(std::move(async)),
@@ -137,8 +144,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     if (!refused.ok()) p.Complete(std::move(refused));
   }
 
-  void SubmitPacked(absl::string_view packed,
-                    absl::Span<const ReplySink> sinks,
+  void SubmitPacked(absl::string_view packed, absl::Span<const ReplySink> sinks,
                     std::optional<uint64_t> required_connects,
                     absl::Duration extra_wait) {
     const absl::Time deadline =
@@ -153,11 +159,10 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
       if (refused.ok() && required_connects.has_value() &&
           (*required_connects != connects_.load(std::memory_order_relaxed) ||
            phase_ != Phase::kReady)) {
-        refused = MakeError(
-            absl::StatusCode::kAborted, ErrorKind::kWatch,
-            absl::StrCat("connection to ", address_,
-                         " was re-established since WATCH; the "
-                         "transaction was not sent"));
+        refused = MakeError(absl::StatusCode::kAborted, ErrorKind::kWatch,
+                            absl::StrCat("connection to ", address_,
+                                         " was re-established since WATCH; the "
+                                         "transaction was not sent"));
       }
       if (refused.ok()) {
         size_t offset = out_.size();
@@ -195,8 +200,8 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     auto self = shared_from_this();
     RunOnLoop([self, reason = std::move(reason)] {
       if (self->phase_on_loop_ == Phase::kReady) {
-        self->Lost(ConnectionError(absl::StrCat(
-            "connection to ", self->target_, " dropped: ", reason)));
+        self->Lost(ConnectionError(absl::StrCat("connection to ", self->target_,
+                                                " dropped: ", reason)));
       }
     });
   }
@@ -240,12 +245,11 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     }
     if (in_flight_.load(std::memory_order_relaxed) + static_cast<int64_t>(n) >
         async_.max_in_flight) {
-      return MakeError(absl::StatusCode::kResourceExhausted,
-                       ErrorKind::kPoolExhausted,
-                       absl::StrCat("connection to ", address_, ": ",
-                                    async_.max_in_flight,
-                                    " commands in flight already "
-                                    "(max_in_flight)"));
+      return MakeError(
+          absl::StatusCode::kResourceExhausted, ErrorKind::kPoolExhausted,
+          absl::StrCat("connection to ", address_, ": ", async_.max_in_flight,
+                       " commands in flight already "
+                       "(max_in_flight)"));
     }
     return absl::OkStatus();
   }
@@ -288,9 +292,9 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     connect_timer_ = loop_.RunAfter(options_.connect_timeout, [this] {
       auto keep_alive = shared_from_this();
       connect_timer_ = 0;
-      AttemptFailed(TimeoutError(absl::StrCat(
-          "connect to ", target_, ": no answer within ",
-          absl::FormatDuration(options_.connect_timeout))));
+      AttemptFailed(TimeoutError(
+          absl::StrCat("connect to ", target_, ": no answer within ",
+                       absl::FormatDuration(options_.connect_timeout))));
     });
     if (options_.is_unix()) {
       absl::StatusOr<valkey::internal::SocketAddress> a =
@@ -321,8 +325,8 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     host_ = host;
     port_ = port;
     if (async_.resolve) {
-      target_ = absl::StrCat(valkey::internal::FormatHostPort(host, port),
-                             " (", address_, ")");
+      target_ = absl::StrCat(valkey::internal::FormatHostPort(host, port), " (",
+                             address_, ")");
     }
     absl::StatusOr<std::vector<valkey::internal::SocketAddress>> a =
         valkey::internal::ResolveTcp(host, port);
@@ -333,8 +337,8 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
 
   void ConnectFirstAddress() {
     next_address_ = 0;
-    last_connect_error_ = ConnectionError(
-        absl::StrCat("connect to ", target_, ": no address"));
+    last_connect_error_ =
+        ConnectionError(absl::StrCat("connect to ", target_, ": no address"));
     ConnectNextAddress();
   }
 
@@ -403,9 +407,9 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
       StartHandshake();
       return;
     }
-    SetInterest(EventLoop::kReadable |
-                (tls_session_->PendingOutput().empty() ? 0
-                                                       : EventLoop::kWritable));
+    SetInterest(
+        EventLoop::kReadable |
+        (tls_session_->PendingOutput().empty() ? 0 : EventLoop::kWritable));
   }
 
   void StartHandshake() {
@@ -456,9 +460,9 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
         }
         if (!checked.ok()) {
           handshake_error_ = Annotate(
-              checked, absl::StrCat("set up ", target_, " with ",
-                                    absl::StrJoin(async_.setup_commands[i],
-                                                  " ")));
+              checked,
+              absl::StrCat("set up ", target_, " with ",
+                           absl::StrJoin(async_.setup_commands[i], " ")));
         }
       }
     }
@@ -514,10 +518,9 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     SetPhase(Phase::kBackoff);
     absl::Duration delay = absl::ZeroDuration();
     if (failures_ > 0) {
-      delay = std::max(kMinReconnectDelay,
-                       backoff_.Compute(failures_, [this] {
-                         return absl::Uniform(gen_, 0.0, 1.0);
-                       }));
+      delay = std::max(kMinReconnectDelay, backoff_.Compute(failures_, [this] {
+        return absl::Uniform(gen_, 0.0, 1.0);
+      }));
     }
     reconnect_timer_ = loop_.RunAfter(delay, [this] {
       auto keep_alive = shared_from_this();
@@ -665,9 +668,8 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
       return absl::OkStatus();
     }
     while (write_offset_ < writing_.size()) {
-      const ssize_t n =
-          ::send(fd_, writing_.data() + write_offset_,
-                 writing_.size() - write_offset_, MSG_NOSIGNAL);
+      const ssize_t n = ::send(fd_, writing_.data() + write_offset_,
+                               writing_.size() - write_offset_, MSG_NOSIGNAL);
       if (n < 0) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -714,9 +716,9 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
         continue;
       }
       if (n == 0) {
-        return ConnectionError(
-            absl::StrCat("read from ", address_, ": connection closed by "
-                                                 "server"));
+        return ConnectionError(absl::StrCat("read from ", address_,
+                                            ": connection closed by "
+                                            "server"));
       }
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return absl::OkStatus();
@@ -743,8 +745,8 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
       }
       reader_.CommitFeed(0);
       if (n == 0) {
-        return ConnectionError(absl::StrCat(
-            "read from ", address_, ": connection closed by server"));
+        return ConnectionError(absl::StrCat("read from ", address_,
+                                            ": connection closed by server"));
       }
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return absl::OkStatus();
@@ -792,9 +794,9 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
           async_.on_push(std::move(reply));
           continue;
         }
-        Broke(ProtocolError(absl::StrCat(
-            "read from ", address_, ": a reply arrived that no command "
-                                    "awaits")));
+        Broke(ProtocolError(absl::StrCat("read from ", address_,
+                                         ": a reply arrived that no command "
+                                         "awaits")));
         return false;
       }
       Pending p = inflight_.front();
@@ -807,16 +809,15 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
         // and reconnect, which asks where the master is now.
         const absl::Status demoted = ConnectionError(absl::StrCat(
             absl::AsciiStrToUpper(p.Name()), " on ", target_,
-            ": the server is no longer a master (", reply.view().str(),
-            ")"));
+            ": the server is no longer a master (", reply.view().str(), ")"));
         p.Complete(demoted);
         if (phase_on_loop_ == Phase::kReady) Lost(demoted);
         return false;
       }
       if (reply.is_error()) {
-        p.Complete(Annotate(reply.ToStatus(),
-                            absl::StrCat(absl::AsciiStrToUpper(p.Name()),
-                                         " on ", address_)));
+        p.Complete(Annotate(
+            reply.ToStatus(),
+            absl::StrCat(absl::AsciiStrToUpper(p.Name()), " on ", address_)));
       } else {
         p.Complete(std::move(reply));
       }
@@ -849,9 +850,9 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
 
   void ExpireDue() {
     const absl::Time now = absl::Now();
-    const absl::Status late = TimeoutError(absl::StrCat(
-        "no reply from ", address_, " within ",
-        absl::FormatDuration(options_.socket_timeout)));
+    const absl::Status late = TimeoutError(
+        absl::StrCat("no reply from ", address_, " within ",
+                     absl::FormatDuration(options_.socket_timeout)));
     absl::Time next = absl::InfiniteFuture();
     std::vector<ReplySink> expired;
     for (Pending& p : inflight_) {
@@ -882,9 +883,9 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
                              phase_on_loop_ == Phase::kReady;
     for (const ReplySink& sink : expired) sink.fn(sink.ctx, sink.aux, late);
     if (oldest_late) {
-      Lost(ConnectionError(absl::StrCat(
-          "connection to ", address_, " dropped: no reply within ",
-          absl::FormatDuration(options_.socket_timeout))));
+      Lost(ConnectionError(
+          absl::StrCat("connection to ", address_, " dropped: no reply within ",
+                       absl::FormatDuration(options_.socket_timeout))));
       return;
     }
     ArmDeadline(next);
@@ -939,8 +940,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   mutable absl::Mutex mu_;
   std::string out_ ABSL_GUARDED_BY(mu_);
   std::deque<Pending> queued_ ABSL_GUARDED_BY(mu_);
-  absl::Time queued_min_deadline_ ABSL_GUARDED_BY(mu_) =
-      absl::InfiniteFuture();
+  absl::Time queued_min_deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   bool flush_scheduled_ ABSL_GUARDED_BY(mu_) = false;
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   Phase phase_ ABSL_GUARDED_BY(mu_) = Phase::kIdle;
@@ -958,7 +958,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   int fd_ = -1;
   uint32_t interest_ = 0;
   uint64_t attempt_id_ = 0;
-  std::string host_;    // Of the current attempt (TCP).
+  std::string host_;  // Of the current attempt (TCP).
   int port_ = 0;
   std::string target_;  // The current attempt's peer, for messages.
   std::unique_ptr<TlsSession> tls_session_;
@@ -996,8 +996,7 @@ absl::StatusOr<Connection> Connection::Create(EventLoop& loop,
       Connector::Create(options);
   if (!connector.ok()) return connector.status();
   auto core = std::make_shared<internal::ConnectionCore>(
-      loop, std::move(options), std::move(async),
-      (*connector)->tls_context());
+      loop, std::move(options), std::move(async), (*connector)->tls_context());
   core->Start();
   return Connection(std::move(core));
 }

@@ -2,9 +2,9 @@
 // server, driven by an EventLoop.
 //
 //   auto loop = *EventLoopThread::Start();
-//   absl::StatusOr<Connection> conn = Connection::Create(loop->loop(), options);
-//   Future<Reply> pong = conn->Execute("PING");          // from any thread
-//   absl::StatusOr<Reply> r = pong.Get();                 // or co_await
+//   absl::StatusOr<Connection> conn = Connection::Create(loop->loop(),
+//   options); Future<Reply> pong = conn->Execute("PING");          // from any
+//   thread absl::StatusOr<Reply> r = pong.Get();                 // or co_await
 //
 // Multiplexing: any number of callers, on any threads, share the socket.
 // Replies are matched to commands in FIFO order. Commands issued during one
@@ -135,11 +135,11 @@ class ConnectionCore;
 class Connection {
  public:
   struct Stats {
-    uint64_t connects = 0;       // Successful handshakes.
+    uint64_t connects = 0;  // Successful handshakes.
     uint64_t failed_attempts = 0;
-    uint64_t writes = 0;         // write/send system calls for commands.
-    uint64_t commands = 0;       // Commands written.
-    int64_t in_flight = 0;       // Queued or awaiting a reply now.
+    uint64_t writes = 0;    // write/send system calls for commands.
+    uint64_t commands = 0;  // Commands written.
+    int64_t in_flight = 0;  // Queued or awaiting a reply now.
   };
 
   // Validates `options` (as the blocking Connector does) and starts

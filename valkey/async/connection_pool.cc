@@ -80,8 +80,7 @@ absl::StatusOr<std::shared_ptr<ConnectionPool>> ConnectionPool::Create(
     AsyncOptions async) {
   if (pool.max_connections < 1) {
     return InvalidArgumentError(absl::StrCat(
-        "pool.max_connections must be at least 1, got ",
-        pool.max_connections));
+        "pool.max_connections must be at least 1, got ", pool.max_connections));
   }
   if (pool.blocking && pool.wait_timeout <= absl::ZeroDuration()) {
     return InvalidArgumentError("pool.wait_timeout must be positive");
@@ -93,8 +92,8 @@ absl::StatusOr<std::shared_ptr<ConnectionPool>> ConnectionPool::Create(
       !connector.ok()) {
     return connector.status();
   }
-  return std::shared_ptr<ConnectionPool>(new ConnectionPool(
-      loop, std::move(options), pool, std::move(async)));
+  return std::shared_ptr<ConnectionPool>(
+      new ConnectionPool(loop, std::move(options), pool, std::move(async)));
 }
 
 ConnectionPool::ConnectionPool(EventLoop& loop, ConnectionOptions options,
@@ -166,10 +165,10 @@ void ConnectionPool::ExpireWaiter(uint64_t id) {
     }
   }
   if (expired.has_value()) {
-    expired->Set(TimeoutError(absl::StrCat(
-        "connection pool for ", options_.Address(),
-        ": no connection free within ",
-        absl::FormatDuration(pool_options_.wait_timeout))));
+    expired->Set(TimeoutError(
+        absl::StrCat("connection pool for ", options_.Address(),
+                     ": no connection free within ",
+                     absl::FormatDuration(pool_options_.wait_timeout))));
   }
 }
 

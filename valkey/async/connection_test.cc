@@ -80,9 +80,9 @@ ConnectionOptions TcpOptions(const ValkeyServer& server) {
 absl::StatusOr<Reply> Wait(Future<Reply>& f, absl::Duration timeout = kWait) {
   absl::StatusOr<Reply> r = f.Get(timeout);
   if (f.valid()) {
-    return absl::InternalError(absl::StrCat(
-        "hung: the future did not resolve within ",
-        absl::FormatDuration(timeout)));
+    return absl::InternalError(
+        absl::StrCat("hung: the future did not resolve within ",
+                     absl::FormatDuration(timeout)));
   }
   return r;
 }
@@ -115,7 +115,8 @@ struct DeadPort {
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     a.sin_port = 0;
-    if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0) {
+    if (fd >= 0 &&
+        ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0) {
       socklen_t len = sizeof(a);
       if (::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
         port = ntohs(a.sin_port);
@@ -137,8 +138,8 @@ TEST(AsyncConnectionTest, SetGetOverTcpAndUnixWithResp2AndResp3) {
   ASSERT_NE(loop, nullptr);
   for (const bool unix_socket : {false, true}) {
     for (const int protocol : {2, 3}) {
-      SCOPED_TRACE(absl::StrCat(unix_socket ? "unix" : "tcp", " RESP",
-                                protocol));
+      SCOPED_TRACE(
+          absl::StrCat(unix_socket ? "unix" : "tcp", " RESP", protocol));
       ConnectionOptions options = TcpOptions(*server);
       if (unix_socket) options.unix_path = server->unix_path();
       options.protocol = protocol;
@@ -199,7 +200,8 @@ Task<int> CoroutineCaller(Connection* conn, int id, int iterations) {
   co_return matched;
 }
 
-TEST(AsyncConnectionTest, TenThousandConcurrentCommandsFromThreadsAndCoroutines) {
+TEST(AsyncConnectionTest,
+     TenThousandConcurrentCommandsFromThreadsAndCoroutines) {
   auto server = StartServer();
   ASSERT_NE(server, nullptr);
   auto loop = StartLoop();
@@ -210,7 +212,7 @@ TEST(AsyncConnectionTest, TenThousandConcurrentCommandsFromThreadsAndCoroutines)
   const Connection::Stats before = conn->stats();
 
   constexpr int kThreads = 8;
-  constexpr int kPairsPerThread = 500;    // 8 * 500 * 2 = 8000 commands.
+  constexpr int kPairsPerThread = 500;  // 8 * 500 * 2 = 8000 commands.
   constexpr int kCoroutines = 20;
   constexpr int kPairsPerCoroutine = 50;  // 20 * 50 * 2 = 2000 commands.
 
@@ -239,14 +241,14 @@ TEST(AsyncConnectionTest, TenThousandConcurrentCommandsFromThreadsAndCoroutines)
       for (int i = 0; i < kPairsPerThread; ++i) {
         absl::StatusOr<Reply> s = Wait(sets[i], absl::Seconds(30));
         if (!s.ok()) {
-          note_error(absl::StrCat("t", t, ":i", i, " SET: ",
-                                  s.status().ToString()));
+          note_error(
+              absl::StrCat("t", t, ":i", i, " SET: ", s.status().ToString()));
           continue;
         }
         absl::StatusOr<Reply> g = Wait(gets[i], absl::Seconds(30));
         if (!g.ok()) {
-          note_error(absl::StrCat("t", t, ":i", i, " GET: ",
-                                  g.status().ToString()));
+          note_error(
+              absl::StrCat("t", t, ":i", i, " GET: ", g.status().ToString()));
         } else if (g->str() != values[i]) {
           note_error(absl::StrCat("t", t, ":i", i, " expected ", values[i],
                                   " got ", g->DebugString()));
@@ -282,8 +284,8 @@ TEST(AsyncConnectionTest, TenThousandConcurrentCommandsFromThreadsAndCoroutines)
   EXPECT_EQ(after.in_flight, 0);
   EXPECT_EQ(after.connects, 1u);
   // Auto-pipelining: commands issued together share a write.
-  EXPECT_LT(writes * 4, commands) << writes << " writes for " << commands
-                                  << " commands";
+  EXPECT_LT(writes * 4, commands)
+      << writes << " writes for " << commands << " commands";
 }
 
 // ---------------------------------------------------------------------------
@@ -344,7 +346,8 @@ TEST(AsyncConnectionTest, BlackholedServerMissesDeadlineThenRecovers) {
 // turn, finds the oldest in-flight command "late" and drops the brand-new
 // connection ("dropped: no reply within ..."), failing every command
 // written with it — here `fresh` — with UNAVAILABLE.
-TEST(AsyncConnectionTest, CommandExpiredWhileConnectingDoesNotKillTheConnection) {
+TEST(AsyncConnectionTest,
+     CommandExpiredWhileConnectingDoesNotKillTheConnection) {
   auto server = StartServer();
   ASSERT_NE(server, nullptr);
   auto proxy = FaultProxy::Start("127.0.0.1", server->port());
@@ -466,8 +469,8 @@ TEST(AsyncConnectionTest, TlsVerifiesTheServerAndRejectsAWrongCa) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable) << r.status();
   EXPECT_EQ(GetErrorKind(r.status()), ErrorKind::kTls) << r.status();
-  EXPECT_TRUE(absl::StrContains(r.status().message(),
-                                "certificate verify failed"))
+  EXPECT_TRUE(
+      absl::StrContains(r.status().message(), "certificate verify failed"))
       << r.status();
   EXPECT_EQ(conn->stats().connects, 0u);
   EXPECT_FALSE(conn->connected());
@@ -508,8 +511,8 @@ TEST(AsyncConnectionTest, PasswordAndAclUser) {
       ASSERT_FALSE(denied.ok());
       EXPECT_EQ(denied.status().code(), absl::StatusCode::kUnauthenticated)
           << denied.status();
-      EXPECT_FALSE(absl::StrContains(denied.status().ToString(),
-                                     "wrong-Pa55word"))
+      EXPECT_FALSE(
+          absl::StrContains(denied.status().ToString(), "wrong-Pa55word"))
           << denied.status();
     }
     EXPECT_EQ(bad->stats().connects, 0u);
@@ -674,8 +677,7 @@ TEST(AsyncConnectionTest, InvalidationPushesReachOnPushAndHooksRunPerConnect) {
   // again and the setup command turns tracking back on.
   auto id = Wait(tracking->Execute("CLIENT", "ID"));
   ASSERT_TRUE(id.ok()) << id.status();
-  auto killed =
-      Wait(writer->Execute("CLIENT", "KILL", "ID", id->integer()));
+  auto killed = Wait(writer->Execute("CLIENT", "KILL", "ID", id->integer()));
   ASSERT_TRUE(killed.ok()) << killed.status();
   const absl::Time deadline = absl::Now() + absl::Seconds(5);
   while (tracking->stats().connects < 2 && absl::Now() < deadline) {

@@ -34,8 +34,8 @@ int WaitMillis(absl::Duration d) {
   if (d <= absl::ZeroDuration()) return 0;
   // Finite waits are capped (epoll's -1 would ignore a far-off deadline).
   if (d >= absl::Hours(24)) return 24 * 3600 * 1000;
-  return static_cast<int>(absl::ToInt64Milliseconds(
-      absl::Ceil(d, absl::Milliseconds(1))));
+  return static_cast<int>(
+      absl::ToInt64Milliseconds(absl::Ceil(d, absl::Milliseconds(1))));
 }
 
 }  // namespace

@@ -103,8 +103,8 @@ TEST(EventLoopTest, CancelPreventsTimerFromRunning) {
 
   EXPECT_TRUE(loop->Cancel(cancelled));
   EXPECT_EQ(loop->timers(), 1u);
-  EXPECT_TRUE(loop->RunUntil([&] { return other_ran; },
-                             absl::Now() + kLongWait));
+  EXPECT_TRUE(
+      loop->RunUntil([&] { return other_ran; }, absl::Now() + kLongWait));
   EXPECT_FALSE(cancelled_ran);
   // Cancelling twice: no longer pending.
   EXPECT_FALSE(loop->Cancel(cancelled));
@@ -139,8 +139,8 @@ TEST(EventLoopTest, CancelInsideOwnTimerReturnsFalse) {
 TEST(EventLoopTest, RunAfterFiresNoEarlierThanRequested) {
   auto loop = NewLoop();
   for (absl::Duration delay :
-       {absl::Milliseconds(1), absl::Microseconds(1500),
-        absl::Milliseconds(20), absl::Milliseconds(50)}) {
+       {absl::Milliseconds(1), absl::Microseconds(1500), absl::Milliseconds(20),
+        absl::Milliseconds(50)}) {
     const absl::Time start = absl::Now();
     absl::Time fired = absl::InfinitePast();
     loop->RunAfter(delay, [&] { fired = absl::Now(); });
@@ -178,9 +178,9 @@ TEST(EventLoopTest, PostsFromManyThreadsRunOnLoopThreadInPerThreadOrder) {
       }
     });
   }
-  EXPECT_TRUE(loop->RunUntil(
-      [&] { return total == kThreads * kPostsPerThread; },
-      absl::Now() + absl::Seconds(30)));
+  EXPECT_TRUE(
+      loop->RunUntil([&] { return total == kThreads * kPostsPerThread; },
+                     absl::Now() + absl::Seconds(30)));
   for (std::thread& t : producers) t.join();
 
   EXPECT_EQ(total, kThreads * kPostsPerThread);
@@ -253,8 +253,8 @@ TEST(EventLoopTest, RunUntilReturnsTrueWhenPredicateBecomesTrue) {
     absl::SleepFor(absl::Milliseconds(5));
     loop->Post([&] { flag.store(true); });
   });
-  EXPECT_TRUE(loop->RunUntil([&] { return flag.load(); },
-                             absl::Now() + kLongWait));
+  EXPECT_TRUE(
+      loop->RunUntil([&] { return flag.load(); }, absl::Now() + kLongWait));
   poster.join();
 }
 
@@ -281,9 +281,9 @@ TEST(EventLoopTest, DeferRunsAfterHandlersPostsAndTimersOfSameTurn) {
   });
 
   loop->RunOnce(absl::ZeroDuration());  // One turn.
-  EXPECT_EQ(order, (std::vector<std::string>{"handler", "post1", "post2",
-                                             "timer", "defer-h", "defer-p",
-                                             "defer-t"}));
+  EXPECT_EQ(order,
+            (std::vector<std::string>{"handler", "post1", "post2", "timer",
+                                      "defer-h", "defer-p", "defer-t"}));
   loop->Unwatch(efd.fd());
 }
 
@@ -322,12 +322,13 @@ TEST(EventLoopTest, WatchCallsHandlerWithReadableWhenDataIsWritten) {
   ASSERT_EQ(::pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
   std::vector<uint32_t> events;
   std::string received;
-  ASSERT_TRUE(loop->Watch(fds[0], EventLoop::kReadable, [&](uint32_t ev) {
-                    events.push_back(ev);
-                    char buf[16];
-                    ssize_t n = ::read(fds[0], buf, sizeof(buf));
-                    if (n > 0) received.append(buf, n);
-                  })
+  ASSERT_TRUE(loop->Watch(fds[0], EventLoop::kReadable,
+                          [&](uint32_t ev) {
+                            events.push_back(ev);
+                            char buf[16];
+                            ssize_t n = ::read(fds[0], buf, sizeof(buf));
+                            if (n > 0) received.append(buf, n);
+                          })
                   .ok());
   EXPECT_EQ(loop->watched(), 1u);
 
@@ -336,8 +337,8 @@ TEST(EventLoopTest, WatchCallsHandlerWithReadableWhenDataIsWritten) {
   EXPECT_TRUE(events.empty());
 
   ASSERT_EQ(::write(fds[1], "hi", 2), 2);
-  EXPECT_TRUE(loop->RunUntil([&] { return !events.empty(); },
-                             absl::Now() + kLongWait));
+  EXPECT_TRUE(
+      loop->RunUntil([&] { return !events.empty(); }, absl::Now() + kLongWait));
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0], EventLoop::kReadable);
   EXPECT_EQ(received, "hi");
@@ -437,8 +438,8 @@ TEST(EventLoopTest, WatchTwiceOnSameFdIsInvalidArgument) {
                             efd.Drain();
                           })
                   .ok());
-  const absl::Status again = loop->Watch(
-      efd.fd(), EventLoop::kReadable, [&](uint32_t) { ++second_calls; });
+  const absl::Status again = loop->Watch(efd.fd(), EventLoop::kReadable,
+                                         [&](uint32_t) { ++second_calls; });
   EXPECT_EQ(again.code(), absl::StatusCode::kInvalidArgument) << again;
   EXPECT_EQ(loop->watched(), 1u);
 
@@ -450,7 +451,8 @@ TEST(EventLoopTest, WatchTwiceOnSameFdIsInvalidArgument) {
 
   // After Unwatch the descriptor can be watched again.
   loop->Unwatch(efd.fd());
-  EXPECT_TRUE(loop->Watch(efd.fd(), EventLoop::kReadable, [](uint32_t) {}).ok());
+  EXPECT_TRUE(
+      loop->Watch(efd.fd(), EventLoop::kReadable, [](uint32_t) {}).ok());
   loop->Unwatch(efd.fd());
 }
 
@@ -471,8 +473,8 @@ TEST(EventLoopTest, TimerRearmingItselfForNowDoesNotStarvePosts) {
   };
   loop->RunAt(absl::Now(), [&] { tick(); });
 
-  EXPECT_TRUE(loop->RunUntil([&] { return post_ran; },
-                             absl::Now() + kLongWait));
+  EXPECT_TRUE(
+      loop->RunUntil([&] { return post_ran; }, absl::Now() + kLongWait));
   // The re-armed timer runs next turn, so the post runs right after the
   // first tick instead of never.
   EXPECT_EQ(ticks_when_post_ran, 1);

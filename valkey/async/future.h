@@ -158,7 +158,7 @@ class State {
   ~State() = default;
 
   std::atomic<int> refs_{1};
-  std::atomic<bool> claimed_{false};   // A result is being (was) set.
+  std::atomic<bool> claimed_{false};  // A result is being (was) set.
   std::atomic<uint8_t> phase_{kEmpty};
   std::atomic<int> waiters_{0};
   // Written before phase_ becomes kReady (result_) or kCallback

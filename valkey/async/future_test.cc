@@ -66,8 +66,7 @@ Task<int64_t> Value(int64_t v) { co_return v; }
 
 // Waits for `prev`, then for `mine`, and returns their sum (also stored in
 // `*out`).
-Task<int64_t> SumStep(Task<int64_t> prev, Future<int64_t> mine,
-                      int64_t* out) {
+Task<int64_t> SumStep(Task<int64_t> prev, Future<int64_t> mine, int64_t* out) {
   absl::StatusOr<int64_t> a = co_await prev;
   if (!a.ok()) co_return a.status();
   absl::StatusOr<int64_t> b = co_await mine;
@@ -267,8 +266,7 @@ TEST(FutureTest, GetOnLoopThreadIsFailedPreconditionWhenNotReady) {
   EXPECT_LT(absl::Now() - start, kLongWait);  // Did not wait 30 s.
 
   EXPECT_EQ(on_loop.code(), absl::StatusCode::kFailedPrecondition) << on_loop;
-  EXPECT_EQ(on_loop_with_timeout.code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(on_loop_with_timeout.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(valid_after);
   ASSERT_TRUE(ready_on_loop.ok()) << ready_on_loop.status();
   EXPECT_EQ(*ready_on_loop, 9);
@@ -374,8 +372,8 @@ TEST(TaskTest, CoReturnOfErrorStatus) {
 
 TEST(TaskTest, TaskVoidCoReturnsOkStatus) {
   bool flag = false;
-  Task<void> ready = SetFlagAfter(Future<void>::Resolved(absl::OkStatus()),
-                                  &flag);
+  Task<void> ready =
+      SetFlagAfter(Future<void>::Resolved(absl::OkStatus()), &flag);
   EXPECT_TRUE(flag);
   EXPECT_TRUE(ready.Get().ok());
 

@@ -172,7 +172,8 @@ Future<void> PubSub::Change(absl::string_view command,
   for (const std::string& n : names) args.push_back(n);
   std::vector<Promise<void>> promises;
   promises.push_back(std::move(promise));
-  shared_->waiting.push_back(Shared::Waiting{names.size(), std::move(promises)});
+  shared_->waiting.push_back(
+      Shared::Waiting{names.size(), std::move(promises)});
   connection_->SendUnanswered(args.span());
   return future;
 }

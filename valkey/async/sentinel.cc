@@ -19,11 +19,10 @@ template <typename From, typename To, typename Fn>
 Future<To> Map(Future<From> from, const EventLoop* loop, Fn fn) {
   Promise<To> promise(loop);
   Future<To> to = promise.GetFuture();
-  std::move(from).Then(
-      [promise = std::move(promise),
-       fn = std::move(fn)](FutureResultT<From> value) mutable {
-        promise.Set(fn(std::move(value)));
-      });
+  std::move(from).Then([promise = std::move(promise),
+                        fn = std::move(fn)](FutureResultT<From> value) mutable {
+    promise.Set(fn(std::move(value)));
+  });
   return to;
 }
 
@@ -41,9 +40,9 @@ Task<Endpoint> ResolveReplica(std::shared_ptr<Sentinel> sentinel,
   absl::StatusOr<NodeAddress> master =
       co_await sentinel->DiscoverMaster(service);
   if (master.ok()) co_return Endpoint{master->host, master->port};
-  co_return ReplicaNotFoundError(absl::StrCat(
-      "No replica found for '", service, "' (and no master: ",
-      master.status().message(), ")"));
+  co_return ReplicaNotFoundError(
+      absl::StrCat("No replica found for '", service,
+                   "' (and no master: ", master.status().message(), ")"));
 }
 
 }  // namespace
@@ -65,8 +64,7 @@ absl::StatusOr<std::shared_ptr<Sentinel>> Sentinel::Create(
     connection.db = 0;  // Sentinels have no SELECT.
     absl::StatusOr<Connection> c = Connection::Create(loop, connection);
     if (!c.ok()) return c.status();
-    nodes.push_back(
-        Node{address, std::make_shared<Connection>(*std::move(c))});
+    nodes.push_back(Node{address, std::make_shared<Connection>(*std::move(c))});
   }
   return std::shared_ptr<Sentinel>(
       new Sentinel(loop, std::move(options), std::move(nodes)));
@@ -120,8 +118,7 @@ Future<std::vector<NodeAddress>> Sentinel::DiscoverReplicas(
     return Future<std::vector<NodeAddress>>::Resolved(
         InvalidArgumentError("sentinel: empty service name"));
   }
-  return DiscoverReplicasTask(shared_from_this(), std::move(service))
-      .future();
+  return DiscoverReplicasTask(shared_from_this(), std::move(service)).future();
 }
 
 Future<Reply> Sentinel::ExecuteArgs(std::vector<std::string> args) {
@@ -278,9 +275,9 @@ absl::StatusOr<std::unique_ptr<Client>> MasterFor(EventLoop& loop,
     }
     const ReplyView v = reply.view();
     if (v.size() < 1 || v.child(0).str() != "master") {
-      return ConnectionError(absl::StrCat(
-          "ROLE says '", v.size() > 0 ? v.child(0).str() : "?",
-          "', not master (a failover is in progress?)"));
+      return ConnectionError(
+          absl::StrCat("ROLE says '", v.size() > 0 ? v.child(0).str() : "?",
+                       "', not master (a failover is in progress?)"));
     }
     return absl::OkStatus();
   };
@@ -296,14 +293,14 @@ absl::StatusOr<std::unique_ptr<Client>> MasterFor(EventLoop& loop,
   // A failover announced by any sentinel: reconnect now (to the new
   // master) rather than at the next READONLY or dead socket.
   std::weak_ptr<internal::ClientShared> alive = (*client)->shared_;
-  s->OnSwitchMaster([alive, name](const std::string& svc,
-                                  const NodeAddress& to) {
-    std::shared_ptr<internal::ClientShared> shared = alive.lock();
-    if (svc != name || shared == nullptr) return;
-    internal::ReconnectAll(*shared,
-                           absl::StrCat("+switch-master: the master of '", svc,
-                                        "' is now ", to.ToString()));
-  });
+  s->OnSwitchMaster(
+      [alive, name](const std::string& svc, const NodeAddress& to) {
+        std::shared_ptr<internal::ClientShared> shared = alive.lock();
+        if (svc != name || shared == nullptr) return;
+        internal::ReconnectAll(
+            *shared, absl::StrCat("+switch-master: the master of '", svc,
+                                  "' is now ", to.ToString()));
+      });
   return client;
 }
 

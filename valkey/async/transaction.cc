@@ -37,17 +37,16 @@ void OnExec(void* ctx, void*, absl::StatusOr<Reply> outcome) {
   absl::Status failed;
   if (!outcome.ok()) {
     failed = outcome.status();
-    if (!state->queue_error.ok() && failed.message().find("EXECABORT") !=
-                                        absl::string_view::npos) {
+    if (!state->queue_error.ok() &&
+        failed.message().find("EXECABORT") != absl::string_view::npos) {
       failed = Annotate(failed, state->queue_error.message());
     }
   } else if (outcome->view().is_null()) {
     failed = WatchError("EXEC: a watched key changed; nothing was executed");
   } else if (outcome->view().size() != state->sinks.size()) {
     failed = ProtocolError(absl::StrCat("EXEC returned ",
-                                        outcome->view().size(),
-                                        " replies for ", state->sinks.size(),
-                                        " commands"));
+                                        outcome->view().size(), " replies for ",
+                                        state->sinks.size(), " commands"));
   }
   if (!failed.ok()) {
     FailSinks(state->sinks, failed);

@@ -142,9 +142,9 @@ absl::Status CachePolicy::Validate(const CacheOptions& options,
         connection.protocol));
   }
   if (options.max_entries < 1) {
-    return InvalidArgumentError(absl::StrCat("cache.max_entries: ",
-                                             options.max_entries,
-                                             " is not valid (must be >= 1)"));
+    return InvalidArgumentError(
+        absl::StrCat("cache.max_entries: ", options.max_entries,
+                     " is not valid (must be >= 1)"));
   }
   if (options.ttl <= absl::ZeroDuration()) {
     return InvalidArgumentError("cache.ttl: must be > 0");
