@@ -233,19 +233,26 @@ absl::Status CheckFollowOptions(absl::string_view service,
   return absl::OkStatus();
 }
 
+// The Sentinel a MasterFor/ReplicaFor client follows; takes the sentinel
+// block out of `options` (what is left is the data-node template).
+absl::StatusOr<std::shared_ptr<Sentinel>> SentinelToFollow(
+    EventLoop& loop, absl::string_view service, ClientOptions& options) {
+  if (absl::Status s = CheckFollowOptions(service, options); !s.ok()) return s;
+  SentinelOptions sentinel_options = *options.sentinel;
+  sentinel_options.service_name = std::string(service);
+  options.sentinel.reset();
+  return Sentinel::Create(loop, std::move(sentinel_options));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Client>> MasterFor(EventLoop& loop,
                                                   absl::string_view service,
                                                   ClientOptions options,
                                                   AsyncOptions async) {
-  if (absl::Status s = CheckFollowOptions(service, options); !s.ok()) return s;
-  SentinelOptions sentinel_options = *options.sentinel;
-  sentinel_options.service_name = std::string(service);
   absl::StatusOr<std::shared_ptr<Sentinel>> sentinel =
-      Sentinel::Create(loop, std::move(sentinel_options));
+      SentinelToFollow(loop, service, options);
   if (!sentinel.ok()) return sentinel.status();
-  options.sentinel.reset();
 
   std::shared_ptr<Sentinel> s = *sentinel;
   const std::string name(service);
@@ -308,13 +315,9 @@ absl::StatusOr<std::unique_ptr<Client>> ReplicaFor(EventLoop& loop,
                                                    absl::string_view service,
                                                    ClientOptions options,
                                                    AsyncOptions async) {
-  if (absl::Status s = CheckFollowOptions(service, options); !s.ok()) return s;
-  SentinelOptions sentinel_options = *options.sentinel;
-  sentinel_options.service_name = std::string(service);
   absl::StatusOr<std::shared_ptr<Sentinel>> sentinel =
-      Sentinel::Create(loop, std::move(sentinel_options));
+      SentinelToFollow(loop, service, options);
   if (!sentinel.ok()) return sentinel.status();
-  options.sentinel.reset();
   std::shared_ptr<Sentinel> s = *sentinel;
   const std::string name(service);
 

@@ -14,6 +14,17 @@ void FailSinks(absl::Span<const ReplySink> sinks, const absl::Status& status) {
   for (const ReplySink& sink : sinks) sink.fn(sink.ctx, sink.aux, status);
 }
 
+// Queues one command of a batch (Pipeline and Transaction alike).
+void Queue(absl::Span<const CommandArg> args, ReplySink sink,
+           std::string& packed, std::vector<ReplySink>& sinks) {
+  if (args.empty()) {
+    sink.fn(sink.ctx, sink.aux, InvalidArgumentError("empty command"));
+    return;
+  }
+  AppendCommandArgs(packed, args);
+  sinks.push_back(sink);
+}
+
 // What MULTI, the QUEUED replies and EXEC share: the callers' sinks, the
 // first queuing error, and the future of EXEC itself.
 struct ExecState {
@@ -75,12 +86,7 @@ Pipeline::~Pipeline() {
 
 void Pipeline::Dispatch(absl::Span<const CommandArg> args, ReplySink sink,
                         std::optional<absl::Duration>) {
-  if (args.empty()) {
-    sink.fn(sink.ctx, sink.aux, InvalidArgumentError("empty command"));
-    return;
-  }
-  AppendCommandArgs(packed_, args);
-  sinks_.push_back(sink);
+  Queue(args, sink, packed_, sinks_);
 }
 
 void Pipeline::Send() {
@@ -101,12 +107,7 @@ Transaction::~Transaction() {
 
 void Transaction::Dispatch(absl::Span<const CommandArg> args, ReplySink sink,
                            std::optional<absl::Duration>) {
-  if (args.empty()) {
-    sink.fn(sink.ctx, sink.aux, InvalidArgumentError("empty command"));
-    return;
-  }
-  AppendCommandArgs(packed_, args);
-  sinks_.push_back(sink);
+  Queue(args, sink, packed_, sinks_);
 }
 
 Future<Reply> Transaction::Exec() {
