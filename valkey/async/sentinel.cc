@@ -186,13 +186,17 @@ void Sentinel::OnSwitchMaster(
   for (const Node& node : nodes_) {
     PubSubHandlers handlers;
     // "+switch-master <service> <old-ip> <old-port> <new-ip> <new-port>".
-    handlers.on_message = [weak](absl::string_view, absl::string_view text) {
+    handlers.on_message = [weak, from = node.address](absl::string_view,
+                                                      absl::string_view text) {
       std::shared_ptr<Sentinel> self = weak.lock();
       if (self == nullptr) return;
       std::vector<std::string> parts = absl::StrSplit(text, ' ');
       NodeAddress to;
       if (parts.size() != 5 || !absl::SimpleAtoi(parts[4], &to.port)) return;
       to.host = parts[3];
+      // The announcing sentinel knows the new master first (the others may
+      // lag by a second): ask it first from now on.
+      self->MoveToFront(from);
       std::vector<std::function<void(const std::string&, const NodeAddress&)>>
           handlers;
       {
@@ -300,10 +304,14 @@ absl::StatusOr<std::unique_ptr<Client>> MasterFor(EventLoop& loop,
   // A failover announced by any sentinel: reconnect now (to the new
   // master) rather than at the next READONLY or dead socket.
   std::weak_ptr<internal::ClientShared> alive = (*client)->shared_;
+  // Every sentinel announces the same switch: reconnect once per new
+  // master, not once per sentinel.
+  auto last = std::make_shared<NodeAddress>();  // Loop thread only.
   s->OnSwitchMaster(
-      [alive, name](const std::string& svc, const NodeAddress& to) {
+      [alive, name, last](const std::string& svc, const NodeAddress& to) {
         std::shared_ptr<internal::ClientShared> shared = alive.lock();
-        if (svc != name || shared == nullptr) return;
+        if (svc != name || shared == nullptr || *last == to) return;
+        *last = to;
         internal::ReconnectAll(
             *shared, absl::StrCat("+switch-master: the master of '", svc,
                                   "' is now ", to.ToString()));

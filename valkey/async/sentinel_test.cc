@@ -453,11 +453,12 @@ TEST(AsyncSentinelTopologyTest, ReplicaClientFallsBackToMaster) {
   ASSERT_TRUE(role.ok()) << role.status();
   ASSERT_EQ(*role, "slave");
 
+  const absl::Time killed = absl::Now();
   ASSERT_TRUE(topo->KillReplica(0).ok());
   ASSERT_TRUE(topo->KillReplica(1).ok());
   // The connections notice, reconnect and re-resolve: once the sentinels
-  // no longer report the replicas as healthy, to the master.
-  const absl::Time killed = absl::Now();
+  // no longer report the replicas as healthy (their links to them are
+  // down), to the master.
   int failures = 0;
   absl::Status last;
   for (;;) {
@@ -483,8 +484,8 @@ TEST(AsyncSentinelTopologyTest, ReplicaClientFallsBackToMaster) {
 
   // With the master gone too: ReplicaNotFound (after the retries), once
   // the sentinels see it down.
-  ASSERT_TRUE(topo->KillMaster().ok());
   const absl::Time master_killed = absl::Now();
+  ASSERT_TRUE(topo->KillMaster().ok());
   absl::Status status;
   for (;;) {
     const absl::Time start = absl::Now();
@@ -621,6 +622,33 @@ TEST(AsyncSentinelTopologyTest, FailoverUnderTraffic) {
         << shared.slowest_error;
   }
 
+  // When the shared connection reconnects (no traffic of its own).
+  struct Reconnects {
+    absl::Mutex mu;
+    std::vector<absl::Time> at ABSL_GUARDED_BY(mu);
+  } reconnects;
+  std::atomic<bool> stop_monitor{false};
+  std::thread monitor([&] {
+    uint64_t seen = c.connection().stats().connects;
+    while (!stop_monitor.load()) {
+      const uint64_t now = c.connection().stats().connects;
+      if (now != seen) {
+        seen = now;
+        absl::MutexLock lock(&reconnects.mu);
+        reconnects.at.push_back(absl::Now());
+      }
+      absl::SleepFor(absl::Milliseconds(2));
+    }
+  });
+  struct StopMonitor {
+    std::atomic<bool>& stop;
+    std::thread& monitor;
+    ~StopMonitor() {
+      stop.store(true);
+      if (monitor.joinable()) monitor.join();
+    }
+  } stop_monitor_guard{stop_monitor, monitor};
+
   const NodeAddress old_master{"127.0.0.1", topo->master_port()};
   ASSERT_TRUE(control->Failover(service).ok());
   const absl::Time failover_start = absl::Now();
@@ -701,6 +729,15 @@ TEST(AsyncSentinelTopologyTest, FailoverUnderTraffic) {
   }
   stop.store(true);
   writer.join();
+  stop_monitor.store(true);
+  monitor.join();
+  std::vector<std::string> reconnected;
+  {
+    absl::MutexLock lock(&reconnects.mu);
+    for (absl::Time t : reconnects.at) {
+      reconnected.push_back(absl::FormatDuration(t - failover_start));
+    }
+  }
 
   std::optional<absl::Duration> announced_after;
   {
@@ -744,7 +781,9 @@ TEST(AsyncSentinelTopologyTest, FailoverUnderTraffic) {
             << shared.acked.size() << " acked writes, " << shared.set_failures
             << " failed SETs, " << next.load() << " attempts, slowest call "
             << shared.slowest << " (" << shared.slowest_error << "), "
-            << c.connection().stats().connects << " connects\n";
+            << c.connection().stats().connects
+            << " connects; the shared connection reconnected after "
+            << absl::StrJoin(reconnected, ", ") << "\n";
 }
 
 }  // namespace
