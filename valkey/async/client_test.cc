@@ -888,6 +888,14 @@ TEST_F(AsyncClientTest, LateBlockingCommandTimesOutAndDiscardsItsConnection) {
     return s.in_use == 0 && s.idle == 0;
   })) << "the late connection was not discarded";
   EXPECT_TRUE(Wait(stall).ok());
+  // The server may still run the abandoned BLPOP it read before noticing
+  // the close (that is why the connection had to go): wait until it has
+  // let go of it, or it would pop the value pushed next.
+  EXPECT_TRUE(WaitFor([&staller] {
+    absl::StatusOr<Reply> info = Wait(staller->Execute("INFO", "clients"));
+    return info.ok() &&
+           absl::StrContains(info->view().str(), "blocked_clients:0\r\n");
+  }));
 
   // The next blocking command gets a fresh connection and works.
   ASSERT_TRUE(Wait(c.RPush("bq", {"fresh"})).ok());
