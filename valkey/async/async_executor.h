@@ -9,9 +9,9 @@
 //   void Dispatch(absl::Span<const CommandArg> args, ReplySink sink,
 //                 std::optional<absl::Duration> server_timeout);
 //
-// A typed command costs one allocation (its future's state) beyond the
-// reply; the reply is converted on the loop's thread before the future
-// resolves, so continuations receive the typed value.
+// Beyond the reply, a typed command costs a future's state (taken from a
+// per-thread free list); the reply is converted on the loop's thread before the
+// future resolves, so continuations receive the typed value.
 
 #ifndef VALKEY_ASYNC_ASYNC_EXECUTOR_H_
 #define VALKEY_ASYNC_ASYNC_EXECUTOR_H_

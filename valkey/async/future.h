@@ -42,8 +42,10 @@
 // Thread-safety: a future and its promise may be used from different
 // threads; each object by one thread at a time.
 //
-// Cost: one heap allocation per future (the shared state); handing the
-// result over is lock-free (a mutex is taken only for a blocking Get()).
+// Cost: the shared state of a future comes from a small per-thread free
+// list (no heap allocation in a steady state where states are created and
+// released on the same threads); handing the result over is lock-free (a
+// mutex is taken only for a blocking Get()).
 
 #ifndef VALKEY_ASYNC_FUTURE_H_
 #define VALKEY_ASYNC_FUTURE_H_
@@ -82,6 +84,42 @@ class Promise;
 
 namespace future_internal {
 
+// A per-thread cache of freed blocks of one size: the states of futures are
+// created and released at the rate of commands, and a thread usually frees
+// about as many as it creates. Bounded; what does not fit goes back to the
+// heap, and the cache is emptied when its thread exits.
+template <size_t kSize>
+class BlockCache {
+ public:
+  static void* Get() {
+    Blocks& b = Local();
+    if (b.count == 0) return ::operator new(kSize);
+    return b.blocks[--b.count];
+  }
+  static void Put(void* p) {
+    Blocks& b = Local();
+    if (b.count == kCapacity) {
+      ::operator delete(p);
+      return;
+    }
+    b.blocks[b.count++] = p;
+  }
+
+ private:
+  static constexpr size_t kCapacity = 256;
+  struct Blocks {
+    ~Blocks() {
+      for (size_t i = 0; i < count; ++i) ::operator delete(blocks[i]);
+    }
+    void* blocks[kCapacity];
+    size_t count = 0;
+  };
+  static Blocks& Local() {
+    thread_local Blocks blocks;
+    return blocks;
+  }
+};
+
 // The state a future shares with its promise. Reference-counted by hand so
 // that the async connection can hold it as a plain pointer in its queue.
 template <typename T>
@@ -96,6 +134,18 @@ class State {
   void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
   void Unref() {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+  static void* operator new(size_t size) {
+    return size == sizeof(State) ? BlockCache<sizeof(State)>::Get()
+                                 : ::operator new(size);
+  }
+  static void operator delete(void* p, size_t size) {
+    if (size == sizeof(State)) {
+      BlockCache<sizeof(State)>::Put(p);
+    } else {
+      ::operator delete(p);
+    }
   }
 
   // Resolves the state; the first result wins, later ones are dropped.
