@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "valkey/client/command_args.h"
+#include "valkey/client/pubsub.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/resp_writer.h"
 
@@ -31,39 +32,38 @@ struct PubSub::Shared {
   std::vector<Promise<void>> after_connect ABSL_GUARDED_BY(mu);
   Connection* connection = nullptr;  // Set once, before traffic.
 
+  // Frames are classified by the blocking PubSub's parser (one reading of
+  // RESP2 arrays and RESP3 pushes for both).
   void OnMessage(const Reply& reply) {
-    ReplyView v = reply.view();
-    if (v.size() < 1) return;
-    const absl::string_view kind = v.child(0).str();
-    if ((kind == "message" || kind == "smessage") && v.size() >= 3) {
-      messages.fetch_add(1, std::memory_order_relaxed);
-      if (handlers.on_message) {
-        handlers.on_message(v.child(1).str(), v.child(2).str());
-      }
-      return;
-    }
-    if (kind == "pmessage" && v.size() >= 4) {
-      messages.fetch_add(1, std::memory_order_relaxed);
-      if (handlers.on_pmessage) {
-        handlers.on_pmessage(v.child(1).str(), v.child(2).str(),
-                             v.child(3).str());
-      }
-      return;
-    }
-    if (kind == "subscribe" || kind == "psubscribe" || kind == "unsubscribe" ||
-        kind == "punsubscribe" || kind == "ssubscribe" ||
-        kind == "sunsubscribe") {
-      std::vector<Promise<void>> done;
-      {
-        absl::MutexLock lock(&mu);
-        if (waiting.empty()) return;  // E.g. an unsubscribe-all's extras.
-        if (--waiting.front().remaining == 0) {
-          done = std::move(waiting.front().promises);
-          waiting.pop_front();
+    const pubsub_internal::Frame frame =
+        pubsub_internal::ParseFrame(reply.view());
+    if (frame.type != pubsub_internal::Frame::Type::kMessage) return;
+    const valkey::PubSub::Message& m = frame.message;
+    switch (m.kind) {
+      case valkey::PubSub::Kind::kMessage:
+      case valkey::PubSub::Kind::kSMessage:
+        messages.fetch_add(1, std::memory_order_relaxed);
+        if (handlers.on_message) handlers.on_message(m.channel, m.payload);
+        return;
+      case valkey::PubSub::Kind::kPMessage:
+        messages.fetch_add(1, std::memory_order_relaxed);
+        if (handlers.on_pmessage) {
+          handlers.on_pmessage(m.pattern, m.channel, m.payload);
         }
-      }
-      for (Promise<void>& p : done) p.Set(absl::OkStatus());
+        return;
+      default:  // A confirmation: one per name of a (un)subscribe command.
+        break;
     }
+    std::vector<Promise<void>> done;
+    {
+      absl::MutexLock lock(&mu);
+      if (waiting.empty()) return;  // E.g. an unsubscribe-all's extras.
+      if (--waiting.front().remaining == 0) {
+        done = std::move(waiting.front().promises);
+        waiting.pop_front();
+      }
+    }
+    for (Promise<void>& p : done) p.Set(absl::OkStatus());
   }
 
   // After every (re)connect: subscribe again to everything remembered.
