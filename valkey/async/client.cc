@@ -167,7 +167,21 @@ absl::StatusOr<std::unique_ptr<Client>> Client::CreateWith(
     // Default-mode tracking on the shared connection: the server tracks the
     // keys this connection reads, and its invalidations arrive in order
     // with the replies. The connection's loss is always seen (below).
+    // A server (or an ACL) that refuses tracking leaves the client working
+    // without the cache: commands then bypass it.
+    const size_t tracking_index = shared_async.setup_commands.size();
     shared_async.setup_commands.push_back({"CLIENT", "TRACKING", "ON"});
+    auto accepted = std::make_shared<std::atomic<bool>>(false);
+    auto user_check = async.check_setup_reply;
+    shared_async.check_setup_reply = [tracking_index, accepted, user_check](
+                                         size_t i,
+                                         const Reply& reply) -> absl::Status {
+      if (i == tracking_index) {
+        accepted->store(!reply.is_error());
+        return absl::OkStatus();
+      }
+      return user_check ? user_check(i, reply) : reply.ToStatus();
+    };
     std::shared_ptr<LocalCache> cache = shared->cache;
     std::shared_ptr<std::atomic<bool>> tracking = shared->tracking;
     auto user_push = async.on_push;
@@ -176,8 +190,8 @@ absl::StatusOr<std::unique_ptr<Client>> Client::CreateWith(
       if (user_push) user_push(std::move(push));
     };
     auto user_connected = async.on_connected;
-    shared_async.on_connected = [tracking, user_connected] {
-      tracking->store(true);
+    shared_async.on_connected = [tracking, accepted, user_connected] {
+      tracking->store(accepted->load());
       if (user_connected) user_connected();
     };
     auto user_disconnected = async.on_disconnected;

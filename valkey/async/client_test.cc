@@ -42,6 +42,7 @@
 #include "valkey/async/transaction.h"
 #include "valkey/common/backoff.h"
 #include "valkey/common/config.h"
+#include "valkey/common/credentials.h"
 #include "valkey/common/config.pb.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/reply.h"
@@ -1139,6 +1140,32 @@ TEST_F(AsyncClientTest, CacheHitsInvalidationFlushAndRestart) {
     absl::StatusOr<std::optional<std::string>> v = Wait(c.Get("ck"));
     return v.ok() && *v == std::optional<std::string>("v4");
   }));
+}
+
+// A user the ACL denies CLIENT TRACKING still gets a working client: the
+// cache is bypassed rather than the connection refused.
+TEST_F(AsyncClientTest, CacheRefusedByAclIsBypassedNotFatal) {
+  ValkeyServer::Options server_options;
+  server_options.acl_users = {
+      "user carol on >carol-pw ~* &* +@all -client|tracking"};
+  absl::StatusOr<std::unique_ptr<ValkeyServer>> server =
+      ValkeyServer::Start(server_options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  ClientOptions o = Options("127.0.0.1", (*server)->port());
+  o.connection.credentials =
+      std::make_shared<StaticCredentialProvider>("carol", "carol-pw");
+  o.cache.enabled = true;
+  std::unique_ptr<Client> client = MakeClient(o);
+  ASSERT_NE(client, nullptr);
+  ASSERT_TRUE(Wait(client->Set("acl:k", "v")).ok());
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<std::optional<std::string>> v =
+        Wait(client->Get("acl:k"));
+    ASSERT_TRUE(v.ok()) << v.status();
+    EXPECT_EQ(*v, "v");
+  }
+  EXPECT_EQ(client->cache_stats().hits, 0);
+  client.reset();
 }
 
 TEST_F(AsyncClientTest, CacheWithResp2IsInvalidArgument) {

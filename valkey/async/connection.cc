@@ -454,10 +454,9 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
       const size_t i = async_.setup_commands.size() - setup_remaining_;
       --setup_remaining_;
       if (handshake_error_.ok()) {
-        absl::Status checked = reply.ToStatus();
-        if (checked.ok() && async_.check_setup_reply) {
-          checked = async_.check_setup_reply(i, reply);
-        }
+        const absl::Status checked = async_.check_setup_reply
+                                         ? async_.check_setup_reply(i, reply)
+                                         : reply.ToStatus();
         if (!checked.ok()) {
           handshake_error_ = Annotate(
               checked,

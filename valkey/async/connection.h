@@ -93,8 +93,9 @@ struct AsyncOptions {
   // ("GET on <label>"); connect errors name the resolved address too.
   std::function<Future<Endpoint>()> resolve;
   std::string address_label;
-  // Judges the reply to setup_commands[i] (after error replies, which
-  // always fail); an error fails the attempt (e.g. ROLE is not "master").
+  // Judges the reply to setup_commands[i], error replies included; an error
+  // fails the attempt (e.g. ROLE is not "master"), OK accepts the reply
+  // (a setup step that may be refused). Unset: an error reply fails.
   std::function<absl::Status(size_t i, const Reply& reply)> check_setup_reply;
   // A READONLY error reply means the master was demoted: the command fails
   // with UNAVAILABLE (kConnection, so a retry policy re-runs it) and the

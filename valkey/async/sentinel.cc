@@ -282,8 +282,9 @@ absl::StatusOr<std::unique_ptr<Client>> MasterFor(EventLoop& loop,
   async.check_setup_reply = [role_index, user_check](
                                 size_t i, const Reply& reply) -> absl::Status {
     if (i != role_index) {
-      return user_check ? user_check(i, reply) : absl::OkStatus();
+      return user_check ? user_check(i, reply) : reply.ToStatus();
     }
+    if (reply.is_error()) return reply.ToStatus();
     const ReplyView v = reply.view();
     if (v.size() < 1 || v.child(0).str() != "master") {
       return ConnectionError(
