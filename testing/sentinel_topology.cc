@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "testing/raw_client.h"
 #include "testing/subprocess.h"
@@ -38,13 +39,32 @@ std::string FindSentinelBinary() {
 }
 
 // The first line of `args`' reply from 127.0.0.1:port, on a fresh
-// connection (the rest of a multi-line reply is left unread).
-std::string Probe(int port, const std::vector<std::string>& args) {
+// connection (the rest of a multi-line reply is left unread), after AUTH
+// `password` unless it is empty.
+std::string Probe(int port, const std::vector<std::string>& args,
+                  const std::string& password = "") {
   absl::StatusOr<RawConnection> conn =
       RawConnection::Tcp("127.0.0.1", port, absl::Seconds(1));
   if (!conn.ok()) return conn.status().ToString();
+  if (!password.empty()) {
+    absl::StatusOr<std::string> auth = conn->Command({"AUTH", password});
+    if (!auth.ok()) return auth.status().ToString();
+    if (*auth != "+OK") return absl::StrCat("AUTH: ", *auth);
+  }
   absl::StatusOr<std::string> line = conn->Command(args);
   return line.ok() ? *line : line.status().ToString();
+}
+
+absl::Status CheckPassword(const std::string& password,
+                           absl::string_view field) {
+  for (char c : password) {
+    if (c <= ' ' || c > '~' || c == '"' || c == '\\' || c == '\'') {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "SentinelTopology::Options.", field,
+          ": only printable ASCII without spaces, quotes or backslashes"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -57,16 +77,32 @@ absl::StatusOr<std::unique_ptr<SentinelTopology>> SentinelTopology::Start(
         "valkey-sentinel not found (", sentinel_binary,
         "); run tools/setup.sh or set VALKEY_SENTINEL_BIN"));
   }
+  for (const auto& [password, field] :
+       {std::pair(&options.sentinel_password, "sentinel_password"),
+        std::pair(&options.data_password, "data_password")}) {
+    if (absl::Status s = CheckPassword(*password, field); !s.ok()) return s;
+  }
   std::unique_ptr<SentinelTopology> topo(
       new SentinelTopology(std::move(options)));
   const Options& opts = topo->options_;
 
-  absl::StatusOr<std::unique_ptr<ValkeyServer>> master = ValkeyServer::Start();
+  // Data nodes: every one may become the master, so all carry both.
+  auto data_node = [&opts]() {
+    ValkeyServer::Options node;
+    if (!opts.data_password.empty()) {
+      node.requirepass = opts.data_password;
+      node.extra_config.push_back(
+          absl::StrCat("masterauth ", opts.data_password));
+    }
+    return node;
+  };
+  absl::StatusOr<std::unique_ptr<ValkeyServer>> master =
+      ValkeyServer::Start(data_node());
   if (!master.ok()) return master.status();
   topo->master_ = *std::move(master);
 
   for (int i = 0; i < opts.num_replicas; ++i) {
-    ValkeyServer::Options replica;
+    ValkeyServer::Options replica = data_node();
     replica.replicaof_port = topo->master_->port();
     absl::StatusOr<std::unique_ptr<ValkeyServer>> server =
         ValkeyServer::Start(std::move(replica));
@@ -88,6 +124,25 @@ absl::StatusOr<std::unique_ptr<SentinelTopology>> SentinelTopology::Start(
                      absl::ToInt64Milliseconds(opts.failover_timeout)),
         absl::StrCat("sentinel parallel-syncs ", name, " 1"),
     };
+    if (!opts.data_password.empty()) {
+      sentinel.extra_config.push_back(
+          absl::StrCat("sentinel auth-pass ", name, " ", opts.data_password));
+    }
+    sentinel.requirepass = opts.sentinel_password;
+    sentinel.acl_users = opts.sentinel_acl_users;
+    if (opts.sentinel_tls) {
+      sentinel.tls = true;
+      // One certificate for all (sentinel 0's), so one CA verifies them.
+      if (i > 0) {
+        const TlsCerts& certs = *topo->sentinels_[0]->certs();
+        sentinel.extra_config.push_back(
+            absl::StrCat("tls-cert-file ", certs.server_cert));
+        sentinel.extra_config.push_back(
+            absl::StrCat("tls-key-file ", certs.server_key));
+        sentinel.extra_config.push_back(
+            absl::StrCat("tls-ca-cert-file ", certs.ca_cert));
+      }
+    }
     absl::StatusOr<std::unique_ptr<ValkeyServer>> server =
         ValkeyServer::Start(std::move(sentinel));
     if (!server.ok()) return server.status();
@@ -113,18 +168,20 @@ absl::Status SentinelTopology::WaitUntilReady() {
   std::string last;
   for (;;) {
     bool ready = true;
-    const std::string acked = Probe(
-        master_->port(), {"WAIT", absl::StrCat(replicas_.size()), "100"});
+    const std::string acked =
+        Probe(master_->port(), {"WAIT", absl::StrCat(replicas_.size()), "100"},
+              options_.data_password);
     if (acked != synced) {
       ready = false;
       last = absl::StrCat("master WAIT: ", acked);
     }
     for (size_t i = 0; ready && i < sentinels_.size(); ++i) {
       const int port = sentinels_[i]->port();
+      const std::string& pw = options_.sentinel_password;
       const std::string r =
-          Probe(port, {"SENTINEL", "REPLICAS", options_.service_name});
+          Probe(port, {"SENTINEL", "REPLICAS", options_.service_name}, pw);
       const std::string s =
-          Probe(port, {"SENTINEL", "SENTINELS", options_.service_name});
+          Probe(port, {"SENTINEL", "SENTINELS", options_.service_name}, pw);
       if (r != replicas || s != others) {
         ready = false;
         last = absl::StrCat("sentinel ", i, " (port ", port, "): REPLICAS ",
@@ -153,6 +210,19 @@ SentinelTopology::sentinel_addresses() const {
   std::vector<std::pair<std::string, int>> out;
   for (const auto& s : sentinels_) out.emplace_back(s->host(), s->port());
   return out;
+}
+
+std::vector<std::pair<std::string, int>>
+SentinelTopology::sentinel_tls_addresses() const {
+  std::vector<std::pair<std::string, int>> out;
+  if (!options_.sentinel_tls) return out;
+  for (const auto& s : sentinels_) out.emplace_back(s->host(), s->tls_port());
+  return out;
+}
+
+std::string SentinelTopology::sentinel_ca_cert_path() const {
+  if (!options_.sentinel_tls || sentinels_.empty()) return "";
+  return sentinels_[0]->ca_cert_path();
 }
 
 std::string SentinelTopology::LogTails(int max_lines) const {

@@ -19,6 +19,13 @@
 // Roles change after a failover: master()/replica(i) are the processes
 // started in those roles, not the current ones (ask a sentinel for those).
 //
+// Security (all off by default): `sentinel_password` (+ `sentinel_acl_users`)
+// protects the sentinels, `data_password` the master and replicas (the
+// sentinels get `sentinel auth-pass`), and `sentinel_tls` makes the sentinels
+// also serve TLS, all with one certificate (sentinel_ca_cert_path() verifies
+// every one; SAN 127.0.0.1 and localhost). The fixture's own probes
+// authenticate as needed and always use the plain ports.
+//
 // Processes are stopped by PID in the destructor (each ValkeyServer's own).
 // Create and destroy from the test's main thread (PR_SET_PDEATHSIG, see
 // valkey_server.h). Thread-compatible.
@@ -49,12 +56,29 @@ class SentinelTopology {
     absl::Duration failover_timeout = absl::Seconds(3);
     // How long Start() waits for the sentinels to agree on the topology.
     absl::Duration ready_timeout = absl::Seconds(30);
+
+    // The sentinels' `requirepass` (their default user's password; they
+    // also use it with each other). Empty: none.
+    std::string sentinel_password;
+    // ACL users on every sentinel, as ValkeyServer::Options::acl_users
+    // ("user alice on >pw +@all").
+    std::vector<std::string> sentinel_acl_users;
+    // The data nodes' password: `requirepass` and `masterauth` on the master
+    // and every replica, `sentinel auth-pass` on the sentinels. Empty: none.
+    std::string data_password;
+    // The sentinels also serve TLS on sentinel_tls_addresses() (plain ports
+    // stay open; no client certificate required).
+    bool sentinel_tls = false;
+    // A password, when set, must be printable ASCII without spaces, quotes
+    // or backslashes (sentinels rewrite auth-pass unquoted), else Start()
+    // fails with INVALID_ARGUMENT.
   };
 
   // Errors: those of ValkeyServer::Start; FAILED_PRECONDITION without a
-  // sentinel binary; DEADLINE_EXCEEDED when the sentinels do not see the
-  // whole topology in time (the message holds what was seen last and the
-  // sentinels' log tails).
+  // sentinel binary; INVALID_ARGUMENT for a password the config files
+  // cannot hold (see Options); DEADLINE_EXCEEDED when the sentinels do not
+  // see the whole topology in time (the message holds what was seen last
+  // and the sentinels' log tails).
   static absl::StatusOr<std::unique_ptr<SentinelTopology>> Start(
       Options options);
 
@@ -75,6 +99,10 @@ class SentinelTopology {
   std::vector<int> sentinel_ports() const;
   // ("127.0.0.1", port) of each sentinel, in start order.
   std::vector<std::pair<std::string, int>> sentinel_addresses() const;
+  // ("127.0.0.1", tls_port) of each sentinel; empty without sentinel_tls.
+  std::vector<std::pair<std::string, int>> sentinel_tls_addresses() const;
+  // The CA that signed every sentinel's certificate; "" without sentinel_tls.
+  std::string sentinel_ca_cert_path() const;
   int num_replicas() const { return static_cast<int>(replicas_.size()); }
   int num_sentinels() const { return static_cast<int>(sentinels_.size()); }
 

@@ -37,6 +37,10 @@ constexpr absl::Duration kMinReconnectDelay = absl::Milliseconds(10);
 // One command awaiting its reply.
 struct Pending {
   ReplySink sink;
+  // How long the reply may take once the command is written, and the
+  // resulting deadline (set when it is written: a command waiting for the
+  // connection is bounded by the connect attempt instead).
+  absl::Duration timeout = absl::InfiniteDuration();
   absl::Time deadline = absl::InfiniteFuture();
   // Already answered with DEADLINE_EXCEEDED: its reply is dropped (or, if
   // not written yet, the command is never sent).
@@ -126,10 +130,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     Pending p;
     p.sink = sink;
     p.SetName(args[0].view());
-    if (options_.socket_timeout != absl::InfiniteDuration() &&
-        extra_wait != absl::InfiniteDuration()) {
-      p.deadline = absl::Now() + options_.socket_timeout + extra_wait;
-    }
+    p.timeout = ReplyTimeout(extra_wait);
     absl::Status refused;
     {
       absl::MutexLock lock(&mu_);
@@ -147,11 +148,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   void SubmitPacked(absl::string_view packed, absl::Span<const ReplySink> sinks,
                     std::optional<uint64_t> required_connects,
                     absl::Duration extra_wait) {
-    const absl::Time deadline =
-        options_.socket_timeout == absl::InfiniteDuration() ||
-                extra_wait == absl::InfiniteDuration()
-            ? absl::InfiniteFuture()
-            : absl::Now() + options_.socket_timeout + extra_wait;
+    const absl::Duration timeout = ReplyTimeout(extra_wait);
     absl::Status refused;
     {
       absl::MutexLock lock(&mu_);
@@ -173,7 +170,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
           const size_t start = offset;
           p.SetName(CommandNameAt(out_, offset));
           p.bytes = static_cast<uint32_t>(offset - start);
-          p.deadline = deadline;
+          p.timeout = timeout;
           EnqueueLocked(p);
         }
       }
@@ -238,6 +235,14 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
  private:
   // --- Submission helpers (mu_ held) -------------------------------------
 
+  absl::Duration ReplyTimeout(absl::Duration extra_wait) const {
+    if (options_.socket_timeout == absl::InfiniteDuration() ||
+        extra_wait == absl::InfiniteDuration()) {
+      return absl::InfiniteDuration();
+    }
+    return options_.socket_timeout + extra_wait;
+  }
+
   absl::Status AdmitLocked(size_t n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (closing_) {
       return ConnectionError(
@@ -289,13 +294,15 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     write_offset_ = 0;
     const uint64_t attempt = ++attempt_id_;
     target_ = address_;
-    connect_timer_ = loop_.RunAfter(options_.connect_timeout, [this] {
-      auto keep_alive = shared_from_this();
-      connect_timer_ = 0;
-      AttemptFailed(TimeoutError(
-          absl::StrCat("connect to ", target_, ": no answer within ",
-                       absl::FormatDuration(options_.connect_timeout))));
-    });
+    connect_timer_ = loop_.RunAfter(
+        options_.connect_timeout, [this, weak = weak_from_this()] {
+          auto keep_alive = weak.lock();
+          if (keep_alive == nullptr) return;
+          connect_timer_ = 0;
+          AttemptFailed(TimeoutError(
+              absl::StrCat("connect to ", target_, ": no answer within ",
+                           absl::FormatDuration(options_.connect_timeout))));
+        });
     if (options_.is_unix()) {
       absl::StatusOr<valkey::internal::SocketAddress> a =
           valkey::internal::UnixSocketAddress(options_.unix_path);
@@ -500,6 +507,8 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     failed_attempts_.fetch_add(1, std::memory_order_relaxed);
     ++failures_;
     FailAll(error, /*include_queued=*/true);
+    // A sink may have closed the connection (and dropped the last handle).
+    if (closed_on_loop_) return;
     ScheduleReconnect();
   }
 
@@ -509,7 +518,9 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     if (closed_on_loop_) return;
     CloseSocket();
     FailAll(error, /*include_queued=*/!async_.keep_unwritten_on_loss);
+    if (closed_on_loop_) return;  // Closed by a sink.
     if (async_.on_disconnected) async_.on_disconnected(error);
+    if (closed_on_loop_) return;
     ScheduleReconnect();
   }
 
@@ -521,8 +532,9 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
         return absl::Uniform(gen_, 0.0, 1.0);
       }));
     }
-    reconnect_timer_ = loop_.RunAfter(delay, [this] {
-      auto keep_alive = shared_from_this();
+    reconnect_timer_ = loop_.RunAfter(delay, [this, weak = weak_from_this()] {
+      auto keep_alive = weak.lock();
+      if (keep_alive == nullptr) return;
       reconnect_timer_ = 0;
       BeginAttempt();
     });
@@ -626,6 +638,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
         }
         min = absl::InfiniteFuture();
         uint64_t moved = 0;
+        const absl::Time now = absl::Now();
         for (Pending& p : queued_) {
           if (p.no_reply) continue;
           if (p.expired) {
@@ -633,6 +646,9 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
             continue;
           }
           ++moved;
+          if (p.timeout != absl::InfiniteDuration()) {
+            p.deadline = now + p.timeout;
+          }
           min = std::min(min, p.deadline);
           inflight_.push_back(p);
         }
@@ -839,8 +855,9 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     if (closed_on_loop_ || when >= armed_deadline_) return;
     if (deadline_timer_ != 0) loop_.Cancel(deadline_timer_);
     armed_deadline_ = when;
-    deadline_timer_ = loop_.RunAt(when, [this] {
-      auto keep_alive = shared_from_this();
+    deadline_timer_ = loop_.RunAt(when, [this, weak = weak_from_this()] {
+      auto keep_alive = weak.lock();
+      if (keep_alive == nullptr) return;
       deadline_timer_ = 0;
       armed_deadline_ = absl::InfiniteFuture();
       ExpireDue();

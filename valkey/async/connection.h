@@ -19,12 +19,16 @@
 // with its error.
 //
 // Deadlines: each command must be answered within options.socket_timeout
-// (infinite: no deadline) plus, for blocking commands, their own server-side
-// time-out. A late command fails with DEADLINE_EXCEEDED when its deadline
-// passes (a loop timer; no thread waits). Its reply, should it still come,
-// is consumed and dropped, so later replies still match. If the *oldest*
-// unanswered command is late, the server is deemed dead or stuck: the
-// connection is dropped and reconnects.
+// (infinite: no deadline) of being written, plus, for blocking commands,
+// their own server-side time-out. A late command fails with
+// DEADLINE_EXCEEDED when its deadline passes (a loop timer; no thread
+// waits). Its reply, should it still come, is consumed and dropped, so later
+// replies still match. If the *oldest* unanswered command is late, the
+// server is deemed dead or stuck: the connection is dropped and reconnects.
+// A command waiting for the connection is bounded by the connect attempt
+// instead (connect_timeout): it fails with the attempt's error, or goes out
+// once the connection is up — as with the blocking client, which connects
+// first and then waits socket_timeout for the reply.
 //
 // Failures: on connection loss (EOF, reset, malformed reply, late oldest
 // reply) every command already written fails with UNAVAILABLE (kConnection)

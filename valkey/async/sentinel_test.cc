@@ -14,16 +14,20 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
@@ -785,6 +789,421 @@ TEST(AsyncSentinelTopologyTest, FailoverUnderTraffic) {
             << " connects; the shared connection reconnected after "
             << absl::StrJoin(reconnected, ", ") << "\n";
 }
+
+}  // namespace
+}  // namespace valkey::async
+
+// --------------------------------------- Passwords and TLS on the sentinels
+// One topology whose sentinels want a password (or an ACL user) and also
+// serve TLS, and whose data nodes want another password: the async
+// Sentinel's connections, MasterFor/ReplicaFor and the +switch-master
+// subscriptions must all authenticate.
+
+namespace valkey::async {
+namespace {
+
+constexpr char kSentinelPassword[] = "Sentinel-Pw-7q2";
+constexpr char kWatcherPassword[] = "Watcher-Pw-3k8";
+constexpr char kDataPassword[] = "Data-Pw-9x4";
+constexpr char kWrongPassword[] = "Wrong-Pw-5m1";
+
+std::shared_ptr<CredentialProvider> Creds(const std::string& user,
+                                          const std::string& password) {
+  return std::make_shared<StaticCredentialProvider>(user, password);
+}
+
+// The default user with a password that can be changed later (as a
+// provider that re-reads a rotated secret would see it).
+class SwitchableCredentials final : public CredentialProvider {
+ public:
+  explicit SwitchableCredentials(std::string password)
+      : password_(std::move(password)) {}
+  void Set(std::string password) {
+    absl::MutexLock lock(&mu_);
+    password_ = std::move(password);
+  }
+  absl::StatusOr<Credentials> GetCredentials() override {
+    absl::MutexLock lock(&mu_);
+    return Credentials{"", password_};
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::string password_ ABSL_GUARDED_BY(mu_);
+};
+
+void ExpectNoSecrets(const absl::Status& status) {
+  for (const char* secret :
+       {kSentinelPassword, kWatcherPassword, kDataPassword, kWrongPassword}) {
+    EXPECT_EQ(status.ToString().find(secret), std::string::npos)
+        << secret << " leaked: " << status;
+  }
+}
+
+// What `status` says about the sentinel at `address`: from "address - " up
+// to the next sentinel's entry (or the end).
+std::string EntryFor(const absl::Status& status, const std::string& address,
+                     const std::vector<std::string>& all) {
+  const std::string message(status.message());
+  const size_t at = message.find(address + " - ");
+  if (at == std::string::npos) return "";
+  size_t end = message.size();
+  for (const std::string& other : all) {
+    if (other == address) continue;
+    const size_t next = message.find(other + " - ", at + 1);
+    if (next != std::string::npos && next < end) end = next;
+  }
+  return message.substr(at, end - at);
+}
+
+bool MentionsAuthFailure(absl::string_view text) {
+  return absl::StrContains(text, "authenticate") ||
+         absl::StrContains(text, "NOAUTH") ||
+         absl::StrContains(text, "WRONGPASS");
+}
+
+// A NOT_FOUND (kMasterNotFound) whose message has an entry for each of
+// `addresses` that mentions an authentication failure.
+void ExpectAuthFailureFromEach(const absl::Status& status,
+                               const std::vector<std::string>& addresses) {
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
+  EXPECT_EQ(GetErrorKind(status), ErrorKind::kMasterNotFound) << status;
+  for (const std::string& address : addresses) {
+    const std::string entry = EntryFor(status, address, addresses);
+    EXPECT_FALSE(entry.empty()) << address << " missing in " << status;
+    EXPECT_TRUE(MentionsAuthFailure(entry)) << address << ": " << entry;
+  }
+  ExpectNoSecrets(status);
+}
+
+std::vector<std::string> Addresses(
+    const std::vector<std::pair<std::string, int>>& host_ports) {
+  std::vector<std::string> out;
+  for (const auto& [host, port] : host_ports) {
+    out.push_back(absl::StrCat(host, ":", port));
+  }
+  return out;
+}
+
+class AsyncSentinelSecuredTest : public ::testing::TestWithParam<int> {
+ protected:
+  // On the main thread (the topology's processes die with it).
+  static void SetUpTestSuite() {
+    SentinelTopology::Options options;
+    options.sentinel_password = kSentinelPassword;
+    options.sentinel_acl_users = {
+        absl::StrCat("user watcher on >", kWatcherPassword, " ~* &* +@all")};
+    options.data_password = kDataPassword;
+    options.sentinel_tls = true;
+    absl::StatusOr<std::unique_ptr<SentinelTopology>> topo =
+        SentinelTopology::Start(options);
+    EXPECT_TRUE(topo.ok()) << topo.status();
+    topo_ = topo.ok() ? topo->release() : nullptr;
+  }
+  static void TearDownTestSuite() {
+    delete topo_;
+    topo_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(topo_, nullptr);
+    thread_ = StartLoop();
+    ASSERT_NE(thread_, nullptr);
+  }
+  EventLoop& loop() { return thread_->loop(); }
+
+  SentinelOptions PlainSentinel(
+      std::shared_ptr<CredentialProvider> credentials) const {
+    SentinelOptions options = MakeSentinelOptions(*topo_, GetParam());
+    options.connection.credentials = std::move(credentials);
+    return options;
+  }
+  SentinelOptions TlsSentinel(
+      std::shared_ptr<CredentialProvider> credentials) const {
+    SentinelOptions options = PlainSentinel(std::move(credentials));
+    options.sentinels.clear();
+    for (const auto& [host, port] : topo_->sentinel_tls_addresses()) {
+      options.sentinels.push_back(SentinelAddress{host, port});
+    }
+    options.connection.tls.enabled = true;
+    options.connection.tls.ca_file = topo_->sentinel_ca_cert_path();
+    options.connection.tls.use_system_trust_store = false;
+    return options;
+  }
+  ClientOptions SecuredClient(SentinelOptions sentinel,
+                              std::shared_ptr<CredentialProvider> data) const {
+    ClientOptions options = MakeClientOptions(*topo_, GetParam());
+    options.sentinel = std::move(sentinel);
+    options.connection.credentials = std::move(data);
+    return options;
+  }
+
+  static SentinelTopology* topo_;
+  std::unique_ptr<EventLoopThread> thread_;
+};
+
+SentinelTopology* AsyncSentinelSecuredTest::topo_ = nullptr;
+
+TEST_P(AsyncSentinelSecuredTest, SentinelPasswordIsUsedForDiscovery) {
+  for (auto credentials :
+       {Creds("", kSentinelPassword), Creds("watcher", kWatcherPassword)}) {
+    for (const SentinelOptions& options :
+         {PlainSentinel(credentials), TlsSentinel(credentials)}) {
+      std::shared_ptr<Sentinel> sentinel = MakeAsyncSentinel(loop(), options);
+      ASSERT_NE(sentinel, nullptr);
+      absl::StatusOr<NodeAddress> master =
+          sentinel->DiscoverMaster().Get(kWait);
+      ASSERT_TRUE(master.ok()) << master.status();
+      EXPECT_EQ(*master, (NodeAddress{"127.0.0.1", topo_->master_port()}));
+      EXPECT_EQ(Ports(sentinel->sentinels()), Ports(options.sentinels));
+      absl::StatusOr<std::vector<NodeAddress>> replicas =
+          sentinel->DiscoverReplicas().Get(kWait);
+      ASSERT_TRUE(replicas.ok()) << replicas.status();
+      EXPECT_EQ(replicas->size(), 2u);
+      absl::StatusOr<Reply> reply =
+          sentinel->ExecuteArgs({"SENTINEL", "MASTERS"}).Get(kWait);
+      ASSERT_TRUE(reply.ok()) << reply.status();
+    }
+  }
+}
+
+TEST_P(AsyncSentinelSecuredTest,
+       WrongOrMissingSentinelPasswordIsMasterNotFound) {
+  const std::vector<std::string> plain = Addresses(topo_->sentinel_addresses());
+  const std::vector<std::string> tls =
+      Addresses(topo_->sentinel_tls_addresses());
+  // Every Sentinel lives until the end of the test (this once worked
+  // around a use-after-free when the last reference was dropped inside a
+  // failed connection attempt: see ConnectionClosedByItsOwnFailedHandshake).
+  std::vector<std::shared_ptr<Sentinel>> keep;
+  for (auto credentials :
+       {std::shared_ptr<CredentialProvider>(), Creds("", kWrongPassword),
+        Creds("watcher", kWrongPassword), Creds("", kDataPassword)}) {
+    for (bool use_tls : {false, true}) {
+      std::shared_ptr<Sentinel> sentinel =
+          MakeAsyncSentinel(loop(), use_tls ? TlsSentinel(credentials)
+                                            : PlainSentinel(credentials));
+      ASSERT_NE(sentinel, nullptr);
+      keep.push_back(sentinel);
+      const absl::Time start = absl::Now();
+      absl::StatusOr<NodeAddress> master =
+          sentinel->DiscoverMaster().Get(kWait);
+      // A refused handshake is an answer: no waiting for time-outs.
+      EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+      ASSERT_FALSE(master.ok()) << master->ToString();
+      ExpectAuthFailureFromEach(master.status(), use_tls ? tls : plain);
+      EXPECT_EQ(sentinel->sentinels()[0].port,
+                use_tls ? topo_->sentinel_tls_addresses()[0].second
+                        : topo_->sentinel_port(0));
+
+      absl::StatusOr<std::vector<NodeAddress>> replicas =
+          sentinel->DiscoverReplicas().Get(kWait);
+      ASSERT_TRUE(replicas.ok()) << replicas.status();
+      EXPECT_TRUE(replicas->empty());
+      absl::Status reply =
+          sentinel->ExecuteArgs({"SENTINEL", "MASTERS"}).Get(kWait).status();
+      EXPECT_FALSE(reply.ok());
+      EXPECT_TRUE(MentionsAuthFailure(reply.message())) << reply;
+      ExpectNoSecrets(reply);
+    }
+  }
+}
+
+TEST_P(AsyncSentinelSecuredTest, MasterForAndReplicaForWithDataPassword) {
+  // The sentinels as the ACL user, so that its connections can be told
+  // apart in CLIENT LIST below.
+  const ClientOptions options =
+      SecuredClient(PlainSentinel(Creds("watcher", kWatcherPassword)),
+                    Creds("", kDataPassword));
+  absl::StatusOr<std::unique_ptr<Client>> master =
+      MasterFor(loop(), topo_->service_name(), options);
+  ASSERT_TRUE(master.ok()) << master.status();
+  const std::string key = absl::StrCat("async:secured:", GetParam());
+  absl::StatusOr<bool> set = (*master)->Set(key, "v").Get(kWait);
+  ASSERT_TRUE(set.ok()) << set.status();
+  absl::StatusOr<std::string> role = Role(**master);
+  ASSERT_TRUE(role.ok()) << role.status();
+  EXPECT_EQ(*role, "master");
+  absl::StatusOr<int> port = ServerPort(**master);
+  ASSERT_TRUE(port.ok()) << port.status();
+  EXPECT_EQ(*port, topo_->master_port());
+  absl::StatusOr<Reply> acked = (*master)->Execute("WAIT", 2, 5000).Get(kWait);
+  ASSERT_TRUE(acked.ok()) << acked.status();
+  EXPECT_EQ(acked->view().integer(), 2);
+
+  absl::StatusOr<std::unique_ptr<Client>> replica =
+      ReplicaFor(loop(), topo_->service_name(), options);
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  std::set<int> seen;
+  for (int i = 0; i < 4; ++i) {
+    role = Role(**replica);
+    ASSERT_TRUE(role.ok()) << role.status();
+    EXPECT_EQ(*role, "slave");
+    port = ServerPort(**replica);
+    ASSERT_TRUE(port.ok()) << port.status();
+    seen.insert(*port);
+    absl::StatusOr<std::optional<std::string>> got =
+        (*replica)->Get(key).Get(kWait);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(*got, "v");
+  }
+  EXPECT_EQ(seen,
+            (std::set<int>{topo_->replica_port(0), topo_->replica_port(1)}));
+
+  // MasterFor's +switch-master subscriptions authenticated too: every
+  // sentinel has a subscribed client logged in as "watcher".
+  SentinelOptions control_options = MakeSentinelOptions(*topo_);
+  control_options.connection.credentials = Creds("", kSentinelPassword);
+  std::shared_ptr<valkey::Sentinel> control =
+      MakeBlockingSentinel(control_options);
+  ASSERT_NE(control, nullptr);
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  for (;;) {
+    const CommandArg args[] = {"CLIENT", "LIST"};
+    absl::StatusOr<std::vector<Reply>> lists = control->ExecuteOnAllArgs(args);
+    ASSERT_TRUE(lists.ok()) << lists.status();
+    int subscribed = 0;
+    std::string all;
+    for (const Reply& list : *lists) {
+      const std::string text(list.view().str());
+      absl::StrAppend(&all, text, "\n");
+      for (absl::string_view line : absl::StrSplit(text, '\n')) {
+        if (absl::StrContains(line, " user=watcher") &&
+            absl::StrContains(line, " sub=1")) {
+          ++subscribed;
+          break;
+        }
+      }
+    }
+    if (subscribed == topo_->num_sentinels()) break;
+    ASSERT_LT(absl::Now(), deadline) << all;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+}
+
+TEST_P(AsyncSentinelSecuredTest, WrongPasswordsFailWithoutLeaking) {
+  // A wrong data password: the master refuses the handshake.
+  absl::StatusOr<std::unique_ptr<Client>> master =
+      MasterFor(loop(), topo_->service_name(),
+                SecuredClient(PlainSentinel(Creds("", kSentinelPassword)),
+                              Creds("", kWrongPassword)));
+  ASSERT_TRUE(master.ok()) << master.status();
+  absl::Status status = (*master)->Execute("PING").Get(kWait).status();
+  EXPECT_EQ(GetErrorKind(status), ErrorKind::kAuthentication) << status;
+  EXPECT_TRUE(MentionsAuthFailure(status.message())) << status;
+  EXPECT_TRUE(
+      absl::StrContains(status.message(), Loopback(topo_->master_port())))
+      << status;
+  ExpectNoSecrets(status);
+
+  // The replica client connects to the replica it picked and reports its
+  // refusal (unlike the blocking one, it does not skip to the next).
+  absl::StatusOr<std::unique_ptr<Client>> replica =
+      ReplicaFor(loop(), topo_->service_name(),
+                 SecuredClient(PlainSentinel(Creds("", kSentinelPassword)),
+                               Creds("", kSentinelPassword)));
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  status = (*replica)->Execute("PING").Get(kWait).status();
+  EXPECT_EQ(GetErrorKind(status), ErrorKind::kAuthentication) << status;
+  EXPECT_TRUE(MentionsAuthFailure(status.message())) << status;
+  EXPECT_TRUE(
+      absl::StrContains(status.message(), Loopback(topo_->replica_port(0))) ||
+      absl::StrContains(status.message(), Loopback(topo_->replica_port(1))))
+      << status;
+  ExpectNoSecrets(status);
+
+  // A wrong sentinel password: no master found. Then the password is
+  // corrected at the source: the next reconnects of the sentinel
+  // connections ask the provider again, and the same client recovers.
+  // (Also keeps the client from being destroyed while its discovery fails,
+  // see ConnectionClosedByItsOwnFailedHandshake.)
+  auto rotating = std::make_shared<SwitchableCredentials>(kDataPassword);
+  master = MasterFor(
+      loop(), topo_->service_name(),
+      SecuredClient(PlainSentinel(rotating), Creds("", kDataPassword)));
+  ASSERT_TRUE(master.ok()) << master.status();
+  status = (*master)->Execute("PING").Get(kWait).status();
+  ExpectAuthFailureFromEach(status, Addresses(topo_->sentinel_addresses()));
+
+  rotating->Set(kSentinelPassword);
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  for (;;) {
+    status = (*master)->Execute("PING").Get(kWait).status();
+    if (status.ok()) break;
+    ASSERT_LT(absl::Now(), deadline) << status;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  absl::StatusOr<int> port = ServerPort(**master);
+  ASSERT_TRUE(port.ok()) << port.status();
+  EXPECT_EQ(*port, topo_->master_port());
+}
+
+TEST_P(AsyncSentinelSecuredTest, TlsToSentinels) {
+  // TLS and the ACL user to the sentinels, plain TCP to the data nodes.
+  absl::StatusOr<std::unique_ptr<Client>> master =
+      MasterFor(loop(), topo_->service_name(),
+                SecuredClient(TlsSentinel(Creds("watcher", kWatcherPassword)),
+                              Creds("", kDataPassword)));
+  ASSERT_TRUE(master.ok()) << master.status();
+  absl::StatusOr<std::string> role = Role(**master);
+  ASSERT_TRUE(role.ok()) << role.status();
+  EXPECT_EQ(*role, "master");
+  absl::StatusOr<std::unique_ptr<Client>> replica =
+      ReplicaFor(loop(), topo_->service_name(),
+                 SecuredClient(TlsSentinel(Creds("", kSentinelPassword)),
+                               Creds("", kDataPassword)));
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  role = Role(**replica);
+  ASSERT_TRUE(role.ok()) << role.status();
+  EXPECT_EQ(*role, "slave");
+
+  // An untrusted certificate: every sentinel is named, nothing leaks.
+  SentinelOptions wrong_ca = TlsSentinel(Creds("", kSentinelPassword));
+  wrong_ca.connection.tls.ca_file = topo_->sentinel(0).certs()->other_ca_cert;
+  std::shared_ptr<Sentinel> sentinel = MakeAsyncSentinel(loop(), wrong_ca);
+  ASSERT_NE(sentinel, nullptr);
+  absl::StatusOr<NodeAddress> found = sentinel->DiscoverMaster().Get(kWait);
+  EXPECT_EQ(GetErrorKind(found.status()), ErrorKind::kMasterNotFound)
+      << found.status();
+  for (const std::string& address :
+       Addresses(topo_->sentinel_tls_addresses())) {
+    EXPECT_TRUE(absl::StrContains(found.status().message(), address))
+        << found.status();
+  }
+  ExpectNoSecrets(found.status());
+}
+
+// Regression (valkey/async/connection.cc, AttemptFailed and Lost): the
+// failed commands' continuations run synchronously, and one that closes the
+// connection (or drops the last reference to its owner, e.g. an
+// async::Sentinel held by a finishing coroutine) used to be followed by a
+// reconnect timer on the freed connection.
+TEST_P(AsyncSentinelSecuredTest,
+       ConnectionClosedByItsOwnFailedHandshake) {
+  ConnectionOptions options;
+  options.host = "127.0.0.1";
+  options.port = topo_->master_port();
+  options.protocol = GetParam();
+  options.credentials = Creds("", kWrongPassword);
+  absl::StatusOr<Connection> created = Connection::Create(loop(), options);
+  ASSERT_TRUE(created.ok()) << created.status();
+  auto holder = std::make_shared<std::unique_ptr<Connection>>(
+      std::make_unique<Connection>(*std::move(created)));
+  absl::Notification done;
+  (*holder)->Execute("PING").Then([holder, &done](absl::StatusOr<Reply> r) {
+    EXPECT_EQ(GetErrorKind(r.status()), ErrorKind::kAuthentication)
+        << r.status();
+    holder->reset();  // Closes the connection from within its failure.
+    done.Notify();
+  });
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(kWait));
+  absl::SleepFor(absl::Milliseconds(300));  // The reconnect timer fires.
+}
+
+INSTANTIATE_TEST_SUITE_P(Protocols, AsyncSentinelSecuredTest,
+                         ::testing::Values(2, 3),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return absl::StrCat("Resp", info.param);
+                         });
 
 }  // namespace
 }  // namespace valkey::async

@@ -9,10 +9,12 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -548,6 +550,363 @@ TEST(SentinelTopologyTest, FailoverUnderTraffic) {
             << ", " << shared.acked.size() << " acked writes, slowest call "
             << shared.slowest << "\n";
 }
+
+}  // namespace
+}  // namespace valkey
+
+// --------------------------------------- Passwords and TLS on the sentinels
+// One topology whose sentinels want a password (or an ACL user) and also
+// serve TLS, and whose data nodes want another password.
+
+namespace valkey {
+namespace {
+
+constexpr char kSentinelPassword[] = "Sentinel-Pw-7q2";
+constexpr char kWatcherPassword[] = "Watcher-Pw-3k8";
+constexpr char kDataPassword[] = "Data-Pw-9x4";
+constexpr char kWrongPassword[] = "Wrong-Pw-5m1";
+
+std::shared_ptr<CredentialProvider> Creds(const std::string& user,
+                                          const std::string& password) {
+  return std::make_shared<StaticCredentialProvider>(user, password);
+}
+
+// No secret of the topology (nor the wrong one) shows in `status`.
+void ExpectNoSecrets(const absl::Status& status) {
+  for (const char* secret :
+       {kSentinelPassword, kWatcherPassword, kDataPassword, kWrongPassword}) {
+    EXPECT_EQ(status.ToString().find(secret), std::string::npos)
+        << secret << " leaked: " << status;
+  }
+}
+
+// What `status` says about the sentinel at `address`: from "address - " up
+// to the next sentinel's entry (or the end).
+std::string EntryFor(const absl::Status& status, const std::string& address,
+                     const std::vector<std::string>& all) {
+  const std::string message(status.message());
+  const size_t at = message.find(address + " - ");
+  if (at == std::string::npos) return "";
+  size_t end = message.size();
+  for (const std::string& other : all) {
+    if (other == address) continue;
+    const size_t next = message.find(other + " - ", at + 1);
+    if (next != std::string::npos && next < end) end = next;
+  }
+  return message.substr(at, end - at);
+}
+
+// A NOT_FOUND (kMasterNotFound) whose message has an entry for each of
+// `addresses` that mentions an authentication failure.
+void ExpectAuthFailureFromEach(const absl::Status& status,
+                               const std::vector<std::string>& addresses) {
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
+  EXPECT_EQ(GetErrorKind(status), ErrorKind::kMasterNotFound) << status;
+  for (const std::string& address : addresses) {
+    const std::string entry = EntryFor(status, address, addresses);
+    EXPECT_FALSE(entry.empty()) << address << " missing in " << status;
+    EXPECT_TRUE(absl::StrContains(entry, "authenticate") ||
+                absl::StrContains(entry, "NOAUTH") ||
+                absl::StrContains(entry, "WRONGPASS"))
+        << address << ": " << entry;
+  }
+  ExpectNoSecrets(status);
+}
+
+std::vector<std::string> Addresses(
+    const std::vector<std::pair<std::string, int>>& host_ports) {
+  std::vector<std::string> out;
+  for (const auto& [host, port] : host_ports) {
+    out.push_back(absl::StrCat(host, ":", port));
+  }
+  return out;
+}
+
+class SentinelSecuredTest : public ::testing::TestWithParam<int> {
+ protected:
+  static void SetUpTestSuite() {
+    SentinelTopology::Options options;
+    options.sentinel_password = kSentinelPassword;
+    options.sentinel_acl_users = {
+        absl::StrCat("user watcher on >", kWatcherPassword, " ~* &* +@all")};
+    options.data_password = kDataPassword;
+    options.sentinel_tls = true;
+    absl::StatusOr<std::unique_ptr<SentinelTopology>> topo =
+        SentinelTopology::Start(options);
+    EXPECT_TRUE(topo.ok()) << topo.status();
+    topo_ = topo.ok() ? topo->release() : nullptr;
+  }
+  static void TearDownTestSuite() {
+    delete topo_;
+    topo_ = nullptr;
+  }
+  void SetUp() override { ASSERT_NE(topo_, nullptr); }
+
+  // Plain sentinel connections with the sentinels' credentials.
+  SentinelOptions PlainSentinel(
+      std::shared_ptr<CredentialProvider> credentials) const {
+    SentinelOptions options = MakeSentinelOptions(*topo_, GetParam());
+    options.connection.credentials = std::move(credentials);
+    return options;
+  }
+  // TLS sentinel connections, verified against the sentinels' CA.
+  SentinelOptions TlsSentinel(
+      std::shared_ptr<CredentialProvider> credentials) const {
+    SentinelOptions options = PlainSentinel(std::move(credentials));
+    options.sentinels.clear();
+    for (const auto& [host, port] : topo_->sentinel_tls_addresses()) {
+      options.sentinels.push_back(SentinelAddress{host, port});
+    }
+    options.connection.tls.enabled = true;
+    options.connection.tls.ca_file = topo_->sentinel_ca_cert_path();
+    options.connection.tls.use_system_trust_store = false;
+    return options;
+  }
+  // Data connections with the data password, sentinels as given.
+  ClientOptions SecuredClient(SentinelOptions sentinel,
+                              std::shared_ptr<CredentialProvider> data) const {
+    ClientOptions options = MakeClientOptions(*topo_, GetParam());
+    options.sentinel = std::move(sentinel);
+    options.connection.credentials = std::move(data);
+    return options;
+  }
+
+  static SentinelTopology* topo_;
+};
+
+SentinelTopology* SentinelSecuredTest::topo_ = nullptr;
+
+TEST_P(SentinelSecuredTest, SentinelPasswordIsUsedForDiscovery) {
+  for (auto credentials :
+       {Creds("", kSentinelPassword), Creds("default", kSentinelPassword),
+        Creds("watcher", kWatcherPassword)}) {
+    std::shared_ptr<Sentinel> sentinel =
+        MakeSentinel(PlainSentinel(credentials));
+    ASSERT_NE(sentinel, nullptr);
+    absl::StatusOr<NodeAddress> master = sentinel->DiscoverMaster();
+    ASSERT_TRUE(master.ok()) << master.status();
+    EXPECT_EQ(*master, (NodeAddress{"127.0.0.1", topo_->master_port()}));
+    absl::StatusOr<std::vector<NodeAddress>> replicas =
+        sentinel->DiscoverReplicas();
+    ASSERT_TRUE(replicas.ok()) << replicas.status();
+    EXPECT_EQ(replicas->size(), 2u);
+    absl::StatusOr<std::vector<SentinelNodeState>> masters =
+        sentinel->Masters();
+    ASSERT_TRUE(masters.ok()) << masters.status();
+    EXPECT_EQ(masters->size(), 1u);
+  }
+}
+
+TEST_P(SentinelSecuredTest, WrongOrMissingSentinelPasswordIsMasterNotFound) {
+  const std::vector<std::string> all = Addresses(topo_->sentinel_addresses());
+  for (auto credentials :
+       {std::shared_ptr<CredentialProvider>(), Creds("", kWrongPassword),
+        Creds("watcher", kWrongPassword), Creds("watcher", kSentinelPassword),
+        Creds("", kDataPassword)}) {
+    std::shared_ptr<Sentinel> sentinel =
+        MakeSentinel(PlainSentinel(credentials));
+    ASSERT_NE(sentinel, nullptr);
+    absl::StatusOr<NodeAddress> master = sentinel->DiscoverMaster();
+    ASSERT_FALSE(master.ok()) << master->ToString();
+    ExpectAuthFailureFromEach(master.status(), all);
+    // The order is unchanged: no sentinel answered.
+    EXPECT_EQ(sentinel->sentinels()[0].port, topo_->sentinel_port(0));
+
+    absl::StatusOr<std::vector<NodeAddress>> replicas =
+        sentinel->DiscoverReplicas();
+    ASSERT_TRUE(replicas.ok()) << replicas.status();
+    EXPECT_TRUE(replicas->empty());
+    absl::Status masters = sentinel->Masters().status();
+    EXPECT_FALSE(masters.ok());
+    ExpectNoSecrets(masters);
+  }
+}
+
+TEST_P(SentinelSecuredTest, MasterForAndReplicaForWithDataPassword) {
+  const ClientOptions options = SecuredClient(
+      PlainSentinel(Creds("", kSentinelPassword)), Creds("", kDataPassword));
+  absl::StatusOr<std::unique_ptr<valkey::Client>> master =
+      MasterFor(topo_->service_name(), options);
+  ASSERT_TRUE(master.ok()) << master.status();
+  const std::string key = absl::StrCat("secured:", GetParam());
+  absl::StatusOr<bool> set = (*master)->Set(key, "v");
+  ASSERT_TRUE(set.ok()) << set.status();
+  absl::StatusOr<Reply> role = (*master)->Execute("ROLE");
+  ASSERT_TRUE(role.ok()) << role.status();
+  EXPECT_EQ(role->child(0).str(), "master");
+  absl::StatusOr<PooledConnection> conn = (*master)->AcquireConnection();
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  EXPECT_EQ((*conn)->address(), Loopback(topo_->master_port()));
+  conn->Release();
+  // Both replicas have it before they are read.
+  absl::StatusOr<Reply> acked = (*master)->Execute("WAIT", 2, 5000);
+  ASSERT_TRUE(acked.ok()) << acked.status();
+  EXPECT_EQ(acked->integer(), 2);
+
+  absl::StatusOr<std::unique_ptr<valkey::Client>> replica =
+      ReplicaFor(topo_->service_name(), options);
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  for (int i = 0; i < 2; ++i) {
+    (*replica)->pool().Disconnect(true);  // Next replica, round-robin.
+    role = (*replica)->Execute("ROLE");
+    ASSERT_TRUE(role.ok()) << role.status();
+    EXPECT_EQ(role->child(0).str(), "slave");
+    absl::StatusOr<std::optional<std::string>> got = (*replica)->Get(key);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(*got, "v");
+  }
+
+  // The ACL user on the sentinels works for clients too.
+  absl::StatusOr<std::unique_ptr<valkey::Client>> as_watcher =
+      MasterFor(topo_->service_name(),
+                SecuredClient(PlainSentinel(Creds("watcher", kWatcherPassword)),
+                              Creds("", kDataPassword)));
+  ASSERT_TRUE(as_watcher.ok()) << as_watcher.status();
+  absl::StatusOr<std::optional<std::string>> got = (*as_watcher)->Get(key);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, "v");
+}
+
+TEST_P(SentinelSecuredTest, WrongPasswordsFailWithoutLeaking) {
+  const std::string master_address = Loopback(topo_->master_port());
+  // No (or the sentinels') password for the data nodes: the master refuses.
+  for (auto data :
+       {std::shared_ptr<CredentialProvider>(), Creds("", kSentinelPassword)}) {
+    const ClientOptions options =
+        SecuredClient(PlainSentinel(Creds("", kSentinelPassword)), data);
+    absl::StatusOr<std::unique_ptr<valkey::Client>> master =
+        MasterFor(topo_->service_name(), options);
+    ASSERT_TRUE(master.ok()) << master.status();
+    absl::Status status = (*master)->Execute("PING").status();
+    EXPECT_FALSE(status.ok());
+    EXPECT_TRUE(absl::StrContains(status.message(), master_address)) << status;
+    EXPECT_TRUE(absl::StrContains(status.message(), "authenticate") ||
+                absl::StrContains(status.message(), "NOAUTH"))
+        << status;
+    ExpectNoSecrets(status);
+
+    // Replicas refuse too. Without credentials in RESP2 the connection
+    // opens (nothing in the handshake needs auth) and the command gets
+    // NOAUTH; otherwise the handshake (HELLO 3 or AUTH) fails on each
+    // replica and on the master as a fallback.
+    absl::StatusOr<std::unique_ptr<valkey::Client>> replica =
+        ReplicaFor(topo_->service_name(), options);
+    ASSERT_TRUE(replica.ok()) << replica.status();
+    status = (*replica)->Execute("PING").status();
+    if (data == nullptr && GetParam() == 2) {
+      EXPECT_EQ(GetErrorKind(status), ErrorKind::kAuthentication) << status;
+      EXPECT_TRUE(absl::StrContains(status.message(), "NOAUTH")) << status;
+    } else {
+      EXPECT_EQ(GetErrorKind(status), ErrorKind::kReplicaNotFound) << status;
+      for (int i = 0; i < 2; ++i) {
+        EXPECT_TRUE(absl::StrContains(status.message(),
+                                      Loopback(topo_->replica_port(i))))
+            << status;
+      }
+      EXPECT_TRUE(absl::StrContains(status.message(), master_address))
+          << status;
+    }
+    ExpectNoSecrets(status);
+  }
+
+  // A wrong sentinel password: no master found, whatever the data password.
+  absl::StatusOr<std::unique_ptr<valkey::Client>> master =
+      MasterFor(topo_->service_name(),
+                SecuredClient(PlainSentinel(Creds("", kDataPassword)),
+                              Creds("", kDataPassword)));
+  ASSERT_TRUE(master.ok()) << master.status();
+  absl::Status status = (*master)->Execute("PING").status();
+  ExpectAuthFailureFromEach(status, Addresses(topo_->sentinel_addresses()));
+}
+
+// The passwords as a config file would give them (config.proto):
+// sentinel.connection.password for the sentinels, connection.password for
+// the data nodes; sentinels do not inherit the data password.
+TEST_P(SentinelSecuredTest, ConfigTextCarriesBothPasswords) {
+  std::string sentinels;
+  for (int port : topo_->sentinel_ports()) {
+    absl::StrAppend(&sentinels, "sentinels { host: \"127.0.0.1\" port: ", port,
+                    " } ");
+  }
+  const std::string data = absl::StrCat(
+      "connection { protocol: ", GetParam(), " password { value: \"",
+      kDataPassword, "\" } ",
+      "socket_timeout { seconds: 1 } connect_timeout { seconds: 1 } }");
+  const std::string with_sentinel_password = absl::StrCat(
+      data, " sentinel { ", sentinels, "service_name: \"",
+      topo_->service_name(), "\" connection { protocol: ", GetParam(),
+      " password { value: \"", kSentinelPassword, "\" } } }");
+  absl::StatusOr<ClientConfig> config = ParseConfigText(with_sentinel_password);
+  ASSERT_TRUE(config.ok()) << config.status();
+  absl::StatusOr<ClientOptions> options = ToClientOptions(*config);
+  ASSERT_TRUE(options.ok()) << options.status();
+  absl::StatusOr<std::unique_ptr<valkey::Client>> client =
+      valkey::Client::Create(*options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  absl::StatusOr<Reply> role = (*client)->Execute("ROLE");
+  ASSERT_TRUE(role.ok()) << role.status();
+  EXPECT_EQ(role->child(0).str(), "master");
+
+  // Without sentinel.connection the sentinels get no credentials.
+  config = ParseConfigText(absl::StrCat(data, " sentinel { ", sentinels,
+                                        "service_name: \"",
+                                        topo_->service_name(), "\" }"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  options = ToClientOptions(*config);
+  ASSERT_TRUE(options.ok()) << options.status();
+  client = valkey::Client::Create(*options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  ExpectAuthFailureFromEach((*client)->Execute("PING").status(),
+                            Addresses(topo_->sentinel_addresses()));
+}
+
+TEST_P(SentinelSecuredTest, TlsToSentinels) {
+  std::shared_ptr<Sentinel> sentinel =
+      MakeSentinel(TlsSentinel(Creds("", kSentinelPassword)));
+  ASSERT_NE(sentinel, nullptr);
+  absl::StatusOr<NodeAddress> master = sentinel->DiscoverMaster();
+  ASSERT_TRUE(master.ok()) << master.status();
+  EXPECT_EQ(master->port, topo_->master_port());
+
+  // A client: TLS to the sentinels, plain TCP to the data nodes.
+  absl::StatusOr<std::unique_ptr<valkey::Client>> client =
+      MasterFor(topo_->service_name(),
+                SecuredClient(TlsSentinel(Creds("watcher", kWatcherPassword)),
+                              Creds("", kDataPassword)));
+  ASSERT_TRUE(client.ok()) << client.status();
+  absl::StatusOr<Reply> role = (*client)->Execute("ROLE");
+  ASSERT_TRUE(role.ok()) << role.status();
+  EXPECT_EQ(role->child(0).str(), "master");
+
+  const std::vector<std::string> tls =
+      Addresses(topo_->sentinel_tls_addresses());
+  // Over TLS the password is still required.
+  sentinel = MakeSentinel(TlsSentinel(nullptr));
+  ASSERT_NE(sentinel, nullptr);
+  master = sentinel->DiscoverMaster();
+  ASSERT_FALSE(master.ok());
+  ExpectAuthFailureFromEach(master.status(), tls);
+
+  // An untrusted certificate: every sentinel is named, nothing leaks.
+  SentinelOptions wrong_ca = TlsSentinel(Creds("", kSentinelPassword));
+  wrong_ca.connection.tls.ca_file = topo_->sentinel(0).certs()->other_ca_cert;
+  sentinel = MakeSentinel(wrong_ca);
+  ASSERT_NE(sentinel, nullptr);
+  master = sentinel->DiscoverMaster();
+  EXPECT_EQ(GetErrorKind(master.status()), ErrorKind::kMasterNotFound)
+      << master.status();
+  for (const std::string& address : tls) {
+    EXPECT_TRUE(absl::StrContains(master.status().message(), address))
+        << master.status();
+  }
+  ExpectNoSecrets(master.status());
+}
+
+INSTANTIATE_TEST_SUITE_P(Protocols, SentinelSecuredTest,
+                         ::testing::Values(2, 3),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return absl::StrCat("Resp", info.param);
+                         });
 
 }  // namespace
 }  // namespace valkey
