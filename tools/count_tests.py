@@ -10,6 +10,7 @@ that failed without a readable test.xml, or failed although every case in its
 XML passed (a crash after the last case, a sanitizer report), counts as one
 failure.
 """
+import glob
 import os
 import re
 import sys
@@ -36,6 +37,19 @@ def cases(xml_path):
     return passed, failed
 
 
+def shard_cases(target_dir):
+    """Sums the cases of every shard_*/test.xml; None if there are none."""
+    total = None
+    for xml_path in sorted(glob.glob(os.path.join(target_dir, "shard_*",
+                                                  "test.xml"))):
+        counted = cases(xml_path)
+        if counted is None:
+            continue
+        total = counted if total is None else (total[0] + counted[0],
+                                               total[1] + counted[1])
+    return total
+
+
 def main():
     log, testlogs = sys.argv[1], sys.argv[2]
     passed = failed = 0
@@ -49,6 +63,9 @@ def main():
                 continue
             rel = label[2:].replace(":", "/")
             counted = cases(os.path.join(testlogs, rel, "test.xml"))
+            if counted is None:
+                # A sharded test keeps one test.xml per shard.
+                counted = shard_cases(os.path.join(testlogs, rel))
             ok = status in ("PASSED", "FLAKY")
             if counted is None or counted == (0, 0):
                 # No per-case detail (e.g. an sh_test): the target is one test.
