@@ -32,6 +32,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "testing/fault_proxy.h"
+#include "testing/sentinel_test_support.h"
 #include "testing/sentinel_topology.h"
 #include "valkey/async/client.h"
 #include "valkey/async/connection.h"
@@ -49,6 +50,21 @@ namespace {
 
 using ::valkey::testing::FaultProxy;
 using ::valkey::testing::SentinelTopology;
+using ::valkey::testing::Addresses;
+using ::valkey::testing::Creds;
+using ::valkey::testing::EntryFor;
+using ::valkey::testing::ExpectAuthFailureFromEach;
+using ::valkey::testing::ExpectNoSecrets;
+using ::valkey::testing::kDataPassword;
+using ::valkey::testing::kSentinelPassword;
+using ::valkey::testing::kWatcherPassword;
+using ::valkey::testing::kWrongPassword;
+using ::valkey::testing::Loopback;
+using ::valkey::testing::MakeClientOptions;
+using ::valkey::testing::MakeSentinelOptions;
+using ::valkey::testing::MentionsAuthFailure;
+using ::valkey::testing::SecuredTopologyOptions;
+using ::valkey::testing::StartTopology;
 
 // How long the test thread waits for any one future: far beyond every
 // time-out configured below, so a future that never resolves shows up as a
@@ -56,40 +72,6 @@ using ::valkey::testing::SentinelTopology;
 constexpr absl::Duration kWait = absl::Seconds(30);
 
 // ------------------------------------------------------------------ Helpers
-// (copied from the blocking tests, valkey/sentinel/sentinel_test.cc)
-
-std::unique_ptr<SentinelTopology> StartTopology() {
-  absl::StatusOr<std::unique_ptr<SentinelTopology>> topo =
-      SentinelTopology::Start({});
-  EXPECT_TRUE(topo.ok()) << topo.status();
-  return topo.ok() ? *std::move(topo) : nullptr;
-}
-
-SentinelOptions MakeSentinelOptions(const SentinelTopology& topo,
-                                    int protocol = 3) {
-  SentinelOptions options;
-  for (const auto& [host, port] : topo.sentinel_addresses()) {
-    options.sentinels.push_back(SentinelAddress{host, port});
-  }
-  options.service_name = topo.service_name();
-  options.connection.protocol = protocol;
-  options.connection.connect_timeout = absl::Seconds(1);
-  options.connection.socket_timeout = absl::Seconds(1);
-  return options;
-}
-
-ClientOptions MakeClientOptions(const SentinelTopology& topo,
-                                int protocol = 3) {
-  ClientOptions options;
-  options.sentinel = MakeSentinelOptions(topo, protocol);
-  options.connection.protocol = protocol;
-  options.connection.connect_timeout = absl::Seconds(1);
-  options.connection.socket_timeout = absl::Seconds(1);
-  options.connection.retry.retries = 3;
-  return options;
-}
-
-std::string Loopback(int port) { return absl::StrCat("127.0.0.1:", port); }
 
 std::unique_ptr<EventLoopThread> StartLoop() {
   absl::StatusOr<std::unique_ptr<EventLoopThread>> thread =
@@ -802,16 +784,6 @@ TEST(AsyncSentinelTopologyTest, FailoverUnderTraffic) {
 namespace valkey::async {
 namespace {
 
-constexpr char kSentinelPassword[] = "Sentinel-Pw-7q2";
-constexpr char kWatcherPassword[] = "Watcher-Pw-3k8";
-constexpr char kDataPassword[] = "Data-Pw-9x4";
-constexpr char kWrongPassword[] = "Wrong-Pw-5m1";
-
-std::shared_ptr<CredentialProvider> Creds(const std::string& user,
-                                          const std::string& password) {
-  return std::make_shared<StaticCredentialProvider>(user, password);
-}
-
 // The default user with a password that can be changed later (as a
 // provider that re-reads a rotated secret would see it).
 class SwitchableCredentials final : public CredentialProvider {
@@ -832,73 +804,11 @@ class SwitchableCredentials final : public CredentialProvider {
   std::string password_ ABSL_GUARDED_BY(mu_);
 };
 
-void ExpectNoSecrets(const absl::Status& status) {
-  for (const char* secret :
-       {kSentinelPassword, kWatcherPassword, kDataPassword, kWrongPassword}) {
-    EXPECT_EQ(status.ToString().find(secret), std::string::npos)
-        << secret << " leaked: " << status;
-  }
-}
-
-// What `status` says about the sentinel at `address`: from "address - " up
-// to the next sentinel's entry (or the end).
-std::string EntryFor(const absl::Status& status, const std::string& address,
-                     const std::vector<std::string>& all) {
-  const std::string message(status.message());
-  const size_t at = message.find(address + " - ");
-  if (at == std::string::npos) return "";
-  size_t end = message.size();
-  for (const std::string& other : all) {
-    if (other == address) continue;
-    const size_t next = message.find(other + " - ", at + 1);
-    if (next != std::string::npos && next < end) end = next;
-  }
-  return message.substr(at, end - at);
-}
-
-bool MentionsAuthFailure(absl::string_view text) {
-  return absl::StrContains(text, "authenticate") ||
-         absl::StrContains(text, "NOAUTH") ||
-         absl::StrContains(text, "WRONGPASS");
-}
-
-// A NOT_FOUND (kMasterNotFound) whose message has an entry for each of
-// `addresses` that mentions an authentication failure.
-void ExpectAuthFailureFromEach(const absl::Status& status,
-                               const std::vector<std::string>& addresses) {
-  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
-  EXPECT_EQ(GetErrorKind(status), ErrorKind::kMasterNotFound) << status;
-  for (const std::string& address : addresses) {
-    const std::string entry = EntryFor(status, address, addresses);
-    EXPECT_FALSE(entry.empty()) << address << " missing in " << status;
-    EXPECT_TRUE(MentionsAuthFailure(entry)) << address << ": " << entry;
-  }
-  ExpectNoSecrets(status);
-}
-
-std::vector<std::string> Addresses(
-    const std::vector<std::pair<std::string, int>>& host_ports) {
-  std::vector<std::string> out;
-  for (const auto& [host, port] : host_ports) {
-    out.push_back(absl::StrCat(host, ":", port));
-  }
-  return out;
-}
-
 class AsyncSentinelSecuredTest : public ::testing::TestWithParam<int> {
  protected:
   // On the main thread (the topology's processes die with it).
   static void SetUpTestSuite() {
-    SentinelTopology::Options options;
-    options.sentinel_password = kSentinelPassword;
-    options.sentinel_acl_users = {
-        absl::StrCat("user watcher on >", kWatcherPassword, " ~* &* +@all")};
-    options.data_password = kDataPassword;
-    options.sentinel_tls = true;
-    absl::StatusOr<std::unique_ptr<SentinelTopology>> topo =
-        SentinelTopology::Start(options);
-    EXPECT_TRUE(topo.ok()) << topo.status();
-    topo_ = topo.ok() ? topo->release() : nullptr;
+    topo_ = StartTopology(SecuredTopologyOptions()).release();
   }
   static void TearDownTestSuite() {
     delete topo_;
@@ -913,28 +823,16 @@ class AsyncSentinelSecuredTest : public ::testing::TestWithParam<int> {
 
   SentinelOptions PlainSentinel(
       std::shared_ptr<CredentialProvider> credentials) const {
-    SentinelOptions options = MakeSentinelOptions(*topo_, GetParam());
-    options.connection.credentials = std::move(credentials);
-    return options;
+    return testing::PlainSentinel(*topo_, GetParam(), std::move(credentials));
   }
   SentinelOptions TlsSentinel(
       std::shared_ptr<CredentialProvider> credentials) const {
-    SentinelOptions options = PlainSentinel(std::move(credentials));
-    options.sentinels.clear();
-    for (const auto& [host, port] : topo_->sentinel_tls_addresses()) {
-      options.sentinels.push_back(SentinelAddress{host, port});
-    }
-    options.connection.tls.enabled = true;
-    options.connection.tls.ca_file = topo_->sentinel_ca_cert_path();
-    options.connection.tls.use_system_trust_store = false;
-    return options;
+    return testing::TlsSentinel(*topo_, GetParam(), std::move(credentials));
   }
   ClientOptions SecuredClient(SentinelOptions sentinel,
                               std::shared_ptr<CredentialProvider> data) const {
-    ClientOptions options = MakeClientOptions(*topo_, GetParam());
-    options.sentinel = std::move(sentinel);
-    options.connection.credentials = std::move(data);
-    return options;
+    return testing::SecuredClient(*topo_, GetParam(), std::move(sentinel),
+                                  std::move(data));
   }
 
   static SentinelTopology* topo_;

@@ -20,6 +20,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "testing/sentinel_test_support.h"
 #include "testing/sentinel_topology.h"
 #include "valkey/client/client.h"
 #include "valkey/common/config.h"
@@ -31,37 +32,21 @@ namespace valkey {
 namespace {
 
 using ::valkey::testing::SentinelTopology;
-
-std::unique_ptr<SentinelTopology> StartTopology() {
-  absl::StatusOr<std::unique_ptr<SentinelTopology>> topo =
-      SentinelTopology::Start({});
-  EXPECT_TRUE(topo.ok()) << topo.status();
-  return topo.ok() ? *std::move(topo) : nullptr;
-}
-
-SentinelOptions MakeSentinelOptions(const SentinelTopology& topo,
-                                    int protocol = 3) {
-  SentinelOptions options;
-  for (const auto& [host, port] : topo.sentinel_addresses()) {
-    options.sentinels.push_back(SentinelAddress{host, port});
-  }
-  options.service_name = topo.service_name();
-  options.connection.protocol = protocol;
-  options.connection.connect_timeout = absl::Seconds(1);
-  options.connection.socket_timeout = absl::Seconds(1);
-  return options;
-}
-
-ClientOptions MakeClientOptions(const SentinelTopology& topo,
-                                int protocol = 3) {
-  ClientOptions options;
-  options.sentinel = MakeSentinelOptions(topo, protocol);
-  options.connection.protocol = protocol;
-  options.connection.connect_timeout = absl::Seconds(1);
-  options.connection.socket_timeout = absl::Seconds(1);
-  options.connection.retry.retries = 3;
-  return options;
-}
+using ::valkey::testing::Addresses;
+using ::valkey::testing::Creds;
+using ::valkey::testing::EntryFor;
+using ::valkey::testing::ExpectAuthFailureFromEach;
+using ::valkey::testing::ExpectNoSecrets;
+using ::valkey::testing::kDataPassword;
+using ::valkey::testing::kSentinelPassword;
+using ::valkey::testing::kWatcherPassword;
+using ::valkey::testing::kWrongPassword;
+using ::valkey::testing::Loopback;
+using ::valkey::testing::MakeClientOptions;
+using ::valkey::testing::MakeSentinelOptions;
+using ::valkey::testing::MentionsAuthFailure;
+using ::valkey::testing::SecuredTopologyOptions;
+using ::valkey::testing::StartTopology;
 
 std::shared_ptr<Sentinel> MakeSentinel(const SentinelOptions& options) {
   absl::StatusOr<std::shared_ptr<Sentinel>> sentinel =
@@ -69,8 +54,6 @@ std::shared_ptr<Sentinel> MakeSentinel(const SentinelOptions& options) {
   EXPECT_TRUE(sentinel.ok()) << sentinel.status();
   return sentinel.ok() ? *sentinel : nullptr;
 }
-
-std::string Loopback(int port) { return absl::StrCat("127.0.0.1:", port); }
 
 // ----------------------------------------------------------- No server needed
 
@@ -561,80 +544,10 @@ TEST(SentinelTopologyTest, FailoverUnderTraffic) {
 namespace valkey {
 namespace {
 
-constexpr char kSentinelPassword[] = "Sentinel-Pw-7q2";
-constexpr char kWatcherPassword[] = "Watcher-Pw-3k8";
-constexpr char kDataPassword[] = "Data-Pw-9x4";
-constexpr char kWrongPassword[] = "Wrong-Pw-5m1";
-
-std::shared_ptr<CredentialProvider> Creds(const std::string& user,
-                                          const std::string& password) {
-  return std::make_shared<StaticCredentialProvider>(user, password);
-}
-
-// No secret of the topology (nor the wrong one) shows in `status`.
-void ExpectNoSecrets(const absl::Status& status) {
-  for (const char* secret :
-       {kSentinelPassword, kWatcherPassword, kDataPassword, kWrongPassword}) {
-    EXPECT_EQ(status.ToString().find(secret), std::string::npos)
-        << secret << " leaked: " << status;
-  }
-}
-
-// What `status` says about the sentinel at `address`: from "address - " up
-// to the next sentinel's entry (or the end).
-std::string EntryFor(const absl::Status& status, const std::string& address,
-                     const std::vector<std::string>& all) {
-  const std::string message(status.message());
-  const size_t at = message.find(address + " - ");
-  if (at == std::string::npos) return "";
-  size_t end = message.size();
-  for (const std::string& other : all) {
-    if (other == address) continue;
-    const size_t next = message.find(other + " - ", at + 1);
-    if (next != std::string::npos && next < end) end = next;
-  }
-  return message.substr(at, end - at);
-}
-
-// A NOT_FOUND (kMasterNotFound) whose message has an entry for each of
-// `addresses` that mentions an authentication failure.
-void ExpectAuthFailureFromEach(const absl::Status& status,
-                               const std::vector<std::string>& addresses) {
-  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
-  EXPECT_EQ(GetErrorKind(status), ErrorKind::kMasterNotFound) << status;
-  for (const std::string& address : addresses) {
-    const std::string entry = EntryFor(status, address, addresses);
-    EXPECT_FALSE(entry.empty()) << address << " missing in " << status;
-    EXPECT_TRUE(absl::StrContains(entry, "authenticate") ||
-                absl::StrContains(entry, "NOAUTH") ||
-                absl::StrContains(entry, "WRONGPASS"))
-        << address << ": " << entry;
-  }
-  ExpectNoSecrets(status);
-}
-
-std::vector<std::string> Addresses(
-    const std::vector<std::pair<std::string, int>>& host_ports) {
-  std::vector<std::string> out;
-  for (const auto& [host, port] : host_ports) {
-    out.push_back(absl::StrCat(host, ":", port));
-  }
-  return out;
-}
-
 class SentinelSecuredTest : public ::testing::TestWithParam<int> {
  protected:
   static void SetUpTestSuite() {
-    SentinelTopology::Options options;
-    options.sentinel_password = kSentinelPassword;
-    options.sentinel_acl_users = {
-        absl::StrCat("user watcher on >", kWatcherPassword, " ~* &* +@all")};
-    options.data_password = kDataPassword;
-    options.sentinel_tls = true;
-    absl::StatusOr<std::unique_ptr<SentinelTopology>> topo =
-        SentinelTopology::Start(options);
-    EXPECT_TRUE(topo.ok()) << topo.status();
-    topo_ = topo.ok() ? topo->release() : nullptr;
+    topo_ = StartTopology(SecuredTopologyOptions()).release();
   }
   static void TearDownTestSuite() {
     delete topo_;
@@ -642,33 +555,18 @@ class SentinelSecuredTest : public ::testing::TestWithParam<int> {
   }
   void SetUp() override { ASSERT_NE(topo_, nullptr); }
 
-  // Plain sentinel connections with the sentinels' credentials.
   SentinelOptions PlainSentinel(
       std::shared_ptr<CredentialProvider> credentials) const {
-    SentinelOptions options = MakeSentinelOptions(*topo_, GetParam());
-    options.connection.credentials = std::move(credentials);
-    return options;
+    return testing::PlainSentinel(*topo_, GetParam(), std::move(credentials));
   }
-  // TLS sentinel connections, verified against the sentinels' CA.
   SentinelOptions TlsSentinel(
       std::shared_ptr<CredentialProvider> credentials) const {
-    SentinelOptions options = PlainSentinel(std::move(credentials));
-    options.sentinels.clear();
-    for (const auto& [host, port] : topo_->sentinel_tls_addresses()) {
-      options.sentinels.push_back(SentinelAddress{host, port});
-    }
-    options.connection.tls.enabled = true;
-    options.connection.tls.ca_file = topo_->sentinel_ca_cert_path();
-    options.connection.tls.use_system_trust_store = false;
-    return options;
+    return testing::TlsSentinel(*topo_, GetParam(), std::move(credentials));
   }
-  // Data connections with the data password, sentinels as given.
   ClientOptions SecuredClient(SentinelOptions sentinel,
                               std::shared_ptr<CredentialProvider> data) const {
-    ClientOptions options = MakeClientOptions(*topo_, GetParam());
-    options.sentinel = std::move(sentinel);
-    options.connection.credentials = std::move(data);
-    return options;
+    return testing::SecuredClient(*topo_, GetParam(), std::move(sentinel),
+                                  std::move(data));
   }
 
   static SentinelTopology* topo_;
