@@ -14,16 +14,13 @@
 namespace valkey::async {
 namespace {
 
-// A future's value handed to a promise of another type.
-template <typename From, typename To, typename Fn>
-Future<To> Map(Future<From> from, const EventLoop* loop, Fn fn) {
-  Promise<To> promise(loop);
-  Future<To> to = promise.GetFuture();
-  std::move(from).Then([promise = std::move(promise),
-                        fn = std::move(fn)](FutureResultT<From> value) mutable {
-    promise.Set(fn(std::move(value)));
-  });
-  return to;
+// The current master, as an address to connect to.
+Task<Endpoint> ResolveMaster(std::shared_ptr<Sentinel> sentinel,
+                             std::string service) {
+  absl::StatusOr<NodeAddress> master =
+      co_await sentinel->DiscoverMaster(service);
+  if (!master.ok()) co_return master.status();
+  co_return Endpoint{master->host, master->port};
 }
 
 // The next healthy replica (round-robin), else the master, else
@@ -43,6 +40,21 @@ Task<Endpoint> ResolveReplica(std::shared_ptr<Sentinel> sentinel,
   co_return ReplicaNotFoundError(
       absl::StrCat("No replica found for '", service,
                    "' (and no master: ", master.status().message(), ")"));
+}
+
+// A connection's resolver (AsyncOptions::resolve): `resolve(sentinel)`
+// while the client's Sentinel lives.
+template <typename Resolve>
+std::function<Future<Endpoint>()> Resolver(std::weak_ptr<Sentinel> weak,
+                                           Resolve resolve) {
+  return [weak = std::move(weak), resolve]() -> Future<Endpoint> {
+    std::shared_ptr<Sentinel> sentinel = weak.lock();
+    if (sentinel == nullptr) {
+      return Future<Endpoint>::Resolved(
+          ConnectionError("sentinel: the client was closed"));
+    }
+    return resolve(std::move(sentinel)).future();
+  };
 }
 
 }  // namespace
@@ -260,20 +272,9 @@ absl::StatusOr<std::unique_ptr<Client>> MasterFor(EventLoop& loop,
 
   std::shared_ptr<Sentinel> s = *sentinel;
   const std::string name(service);
-  async.resolve = [weak = std::weak_ptr<Sentinel>(s), name,
-                   &loop]() -> Future<Endpoint> {
-    std::shared_ptr<Sentinel> self = weak.lock();
-    if (self == nullptr) {
-      return Future<Endpoint>::Resolved(
-          ConnectionError("sentinel: the client was closed"));
-    }
-    return Map<NodeAddress, Endpoint>(
-        self->DiscoverMaster(name), &loop,
-        [](absl::StatusOr<NodeAddress> a) -> absl::StatusOr<Endpoint> {
-          if (!a.ok()) return a.status();
-          return Endpoint{a->host, a->port};
-        });
-  };
+  async.resolve = Resolver(s, [name](std::shared_ptr<Sentinel> sentinel) {
+    return ResolveMaster(std::move(sentinel), name);
+  });
   async.address_label = absl::StrCat("master of '", name, "'");
   // ROLE after the handshake: sentinels can lag behind a failover.
   const size_t role_index = async.setup_commands.size();
@@ -333,15 +334,10 @@ absl::StatusOr<std::unique_ptr<Client>> ReplicaFor(EventLoop& loop,
   // Round-robin over the healthy replicas, starting at a random one.
   auto cursor = std::make_shared<std::atomic<uint64_t>>(
       absl::Uniform<uint32_t>(absl::BitGen(), 0, 1u << 16));
-  async.resolve = [weak = std::weak_ptr<Sentinel>(s), name,
-                   cursor]() -> Future<Endpoint> {
-    std::shared_ptr<Sentinel> self = weak.lock();
-    if (self == nullptr) {
-      return Future<Endpoint>::Resolved(
-          ConnectionError("sentinel: the client was closed"));
-    }
-    return ResolveReplica(self, name, cursor).future();
-  };
+  async.resolve =
+      Resolver(s, [name, cursor](std::shared_ptr<Sentinel> sentinel) {
+        return ResolveReplica(std::move(sentinel), name, cursor);
+      });
   async.address_label = absl::StrCat("replica of '", name, "'");
   // Several connections, each on the next replica, so that reads rotate.
   if (async.shared_connections == 1) {
