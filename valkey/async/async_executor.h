@@ -46,21 +46,7 @@ void ConvertAndResolve(void* ctx, void* aux, absl::StatusOr<Reply> outcome) {
   state->Unref();
 }
 
-inline void Resolve(void* ctx, void*, absl::StatusOr<Reply> outcome) {
-  auto* state = static_cast<future_internal::State<Reply>*>(ctx);
-  state->Set(std::move(outcome));
-  state->Unref();
-}
-
 }  // namespace executor_internal
-
-// A sink that resolves `*future` with the reply itself (no conversion).
-inline ReplySink MakeReplySink(const EventLoop& loop, Future<Reply>* future) {
-  auto* state = new future_internal::State<Reply>(&loop);
-  state->Ref();
-  *future = AdoptFuture(state);
-  return ReplySink{&executor_internal::Resolve, state, nullptr};
-}
 
 // A sink that converts the reply with `convert` and resolves `*future`.
 template <typename T>

@@ -1031,11 +1031,17 @@ Connection::~Connection() {
   if (core_ != nullptr) core_->Close();
 }
 
-Future<Reply> Connection::ExecuteArgs(absl::Span<const CommandArg> args) {
-  auto* state = new future_internal::State<Reply>(&core_->loop());
+ReplySink MakeReplySink(const EventLoop& loop, Future<Reply>* future) {
+  auto* state = new future_internal::State<Reply>(&loop);
   state->Ref();  // One for the sink, one for the future.
-  Submit(args, ReplySink{&internal::ResolveFuture, state, nullptr});
-  return AdoptFuture(state);
+  *future = AdoptFuture(state);
+  return ReplySink{&internal::ResolveFuture, state, nullptr};
+}
+
+Future<Reply> Connection::ExecuteArgs(absl::Span<const CommandArg> args) {
+  Future<Reply> future;
+  Submit(args, MakeReplySink(core_->loop(), &future));
+  return future;
 }
 
 void Connection::Submit(absl::Span<const CommandArg> args, ReplySink sink,

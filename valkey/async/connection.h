@@ -133,6 +133,9 @@ struct ReplySink {
   void* aux = nullptr;
 };
 
+// A sink that resolves `*future` with the reply itself (no conversion).
+ReplySink MakeReplySink(const EventLoop& loop, Future<Reply>* future);
+
 namespace internal {
 class ConnectionCore;
 }  // namespace internal
