@@ -11,6 +11,7 @@
 #include "valkey/client/cache_policy.h"
 #include "valkey/client/command_retry.h"
 #include "valkey/common/errors.h"
+#include "valkey/common/one_reply_rule.h"
 #include "valkey/common/retry.h"
 #include "valkey/common/url.h"
 
@@ -256,6 +257,11 @@ void Client::Close() {
 
 void Client::Dispatch(absl::Span<const CommandArg> args, ReplySink sink,
                       std::optional<absl::Duration> server_timeout) {
+  // Checked before the cache, retry and blocking paths pack the command.
+  if (absl::Status refused = CheckOneReplyPerCommand(args); !refused.ok()) {
+    sink.fn(sink.ctx, sink.aux, std::move(refused));
+    return;
+  }
   if (server_timeout.has_value()) {
     return DispatchBlocking(args, sink, *server_timeout);
   }

@@ -22,8 +22,10 @@
 #include "valkey/common/credentials.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/handshake.h"
+#include "valkey/common/one_reply_rule.h"
 #include "valkey/common/resp_reader.h"
 #include "valkey/connection/connection.h"
+#include "valkey/connection/name_lookup.h"
 #include "valkey/connection/socket_transport.h"
 #include "valkey/connection/tls_session.h"
 
@@ -127,6 +129,10 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
       sink.fn(sink.ctx, sink.aux, InvalidArgumentError("empty command"));
       return;
     }
+    if (absl::Status refused = CheckOneReplyPerCommand(args); !refused.ok()) {
+      sink.fn(sink.ctx, sink.aux, std::move(refused));
+      return;
+    }
     Pending p;
     p.sink = sink;
     p.SetName(args[0].view());
@@ -195,12 +201,21 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
 
   void Reconnect(std::string reason) {
     auto self = shared_from_this();
-    RunOnLoop([self, reason = std::move(reason)] {
+    // Never inline, even on the loop's thread: Reconnect() may be called
+    // from inside this connection's own callbacks (a completion, the
+    // on_disconnected hook) or under a caller's lock, and the drop runs
+    // callbacks of its own. At the end of the turn nothing is on the stack.
+    auto drop = [self, reason = std::move(reason)] {
       if (self->phase_on_loop_ == Phase::kReady) {
         self->Lost(ConnectionError(absl::StrCat("connection to ", self->target_,
                                                 " dropped: ", reason)));
       }
-    });
+    };
+    if (loop_.InLoopThread()) {
+      loop_.Defer(std::move(drop));
+    } else {
+      loop_.Post(std::move(drop));
+    }
   }
 
   void Close() {
@@ -335,10 +350,35 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
       target_ = absl::StrCat(valkey::internal::FormatHostPort(host, port), " (",
                              address_, ")");
     }
-    absl::StatusOr<std::vector<valkey::internal::SocketAddress>> a =
-        valkey::internal::ResolveTcp(host, port);
-    if (!a.ok()) return AttemptFailed(a.status());
-    addresses_ = *std::move(a);
+    if (valkey::internal::IsNumericHost(host)) {
+      return OnAddresses(valkey::internal::ResolveTcp(host, port));
+    }
+    // A name: looked up on a helper thread, so the loop never blocks in
+    // getaddrinfo. The connect timer bounds the wait; a late answer finds
+    // another attempt (or a closed connection) and is dropped.
+    const uint64_t attempt = attempt_id_;
+    std::weak_ptr<ConnectionCore> weak = weak_from_this();
+    valkey::internal::LookUpTcpInBackground(
+        host, port, [weak, attempt](valkey::internal::LookupResult found) {
+          std::shared_ptr<ConnectionCore> self = weak.lock();
+          if (self == nullptr) return;
+          // Close() sets closing_ under mu_ before the loop may go away:
+          // after it, nothing is posted.
+          absl::MutexLock lock(&self->mu_);
+          if (self->closing_) return;
+          self->loop_.Post([self, attempt, found = std::move(found)]() mutable {
+            if (self->attempt_id_ != attempt || self->closed_on_loop_ ||
+                self->phase_on_loop_ != Phase::kConnecting) {
+              return;
+            }
+            self->OnAddresses(std::move(found));
+          });
+        });
+  }
+
+  void OnAddresses(valkey::internal::LookupResult found) {
+    if (!found.ok()) return AttemptFailed(found.status());
+    addresses_ = *std::move(found);
     ConnectFirstAddress();
   }
 
@@ -497,7 +537,12 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
 
   // A connect attempt failed: commands waiting for it fail with its error.
   void AttemptFailed(absl::Status error) {
-    if (closed_on_loop_) return;
+    // Only an attempt under way can fail (not a ready connection, nor one
+    // already waiting to reconnect).
+    if (closed_on_loop_ || phase_on_loop_ == Phase::kReady ||
+        phase_on_loop_ == Phase::kBackoff) {
+      return;
+    }
     if (connect_timer_ != 0) {
       loop_.Cancel(connect_timer_);
       connect_timer_ = 0;
@@ -517,6 +562,10 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   void Lost(absl::Status error) {
     if (closed_on_loop_) return;
     CloseSocket();
+    // Out of kReady before any callback runs: a sink or hook that calls
+    // Reconnect() (or hits an error) while the loss is being handled must
+    // not start a second loss, a second hook call or a second timer.
+    SetPhase(Phase::kBackoff);
     FailAll(error, /*include_queued=*/!async_.keep_unwritten_on_loss);
     if (closed_on_loop_) return;  // Closed by a sink.
     if (async_.on_disconnected) async_.on_disconnected(error);
@@ -526,6 +575,8 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
 
   void ScheduleReconnect() {
     SetPhase(Phase::kBackoff);
+    // One reconnect under way at a time, whoever asks.
+    if (reconnect_timer_ != 0) return;
     absl::Duration delay = absl::ZeroDuration();
     if (failures_ > 0) {
       delay = std::max(kMinReconnectDelay, backoff_.Compute(failures_, [this] {

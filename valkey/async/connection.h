@@ -199,11 +199,16 @@ class Connection {
   Stats stats() const;
 
   // Drops the connection if it is up (written commands fail UNAVAILABLE
-  // with `reason`) and reconnects — resolving again, with a resolver.
+  // with `reason`) and reconnects — resolving again, with a resolver. The
+  // drop happens on the loop at the end of its current turn (never inside
+  // this call), so it may be called from any callback of this connection
+  // and under any lock; calls while a reconnect is already under way add
+  // nothing (one reconnect at a time).
   void Reconnect(std::string reason);
 
   // Closes the connection: unanswered commands fail with CANCELLED, later
-  // ones with UNAVAILABLE. Idempotent.
+  // ones with UNAVAILABLE. Idempotent; safe from this connection's own
+  // callbacks (no reconnect follows).
   void Close();
 
  private:

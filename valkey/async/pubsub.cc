@@ -13,30 +13,91 @@
 
 namespace valkey::async {
 
+namespace {
+
+// The three subscription families; each has its own set of names, its own
+// commands and its own confirmation kinds.
+enum Family : int { kChannels = 0, kPatterns = 1, kShards = 2 };
+
+constexpr absl::string_view kSubscribeCommand[] = {"SUBSCRIBE", "PSUBSCRIBE",
+                                                   "SSUBSCRIBE"};
+constexpr absl::string_view kUnsubscribeCommand[] = {
+    "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"};
+constexpr valkey::PubSub::Kind kSubscribeKind[] = {
+    valkey::PubSub::Kind::kSubscribe, valkey::PubSub::Kind::kPSubscribe,
+    valkey::PubSub::Kind::kSSubscribe};
+constexpr valkey::PubSub::Kind kUnsubscribeKind[] = {
+    valkey::PubSub::Kind::kUnsubscribe, valkey::PubSub::Kind::kPUnsubscribe,
+    valkey::PubSub::Kind::kSUnsubscribe};
+
+}  // namespace
+
 // What the loop's hooks and the callers share.
 struct PubSub::Shared {
-  // One SUBSCRIBE-like command awaiting its confirmations (one per name).
+  // One (un)subscribe command awaiting its answer: one confirmation per
+  // name, or a single error reply for the whole command (NOPERM, ERR, ...).
   struct Waiting {
+    Family family;
+    bool subscribe;
     size_t remaining;
-    std::vector<Promise<void>> promises;  // Resolved when remaining == 0.
+    // Names this command added to the remembered set: an error takes them
+    // out again, so a refused name is never resubscribed.
+    std::vector<std::string> added;
+    std::vector<Promise<void>> promises;  // Resolved when answered.
   };
 
   PubSubHandlers handlers;
   std::atomic<uint64_t> messages{0};
 
+  // A command asked for while disconnected: sent, as its own command,
+  // after the next resubscription.
+  struct Deferred {
+    Family family;
+    bool subscribe;
+    std::vector<std::string> names;
+    Promise<void> promise;
+  };
+
   absl::Mutex mu;
-  absl::btree_set<std::string> channels ABSL_GUARDED_BY(mu);
-  absl::btree_set<std::string> patterns ABSL_GUARDED_BY(mu);
+  // What the server was asked to subscribe to (and did not refuse).
+  absl::btree_set<std::string> names[3] ABSL_GUARDED_BY(mu);
   std::deque<Waiting> waiting ABSL_GUARDED_BY(mu);
-  // Asked for while disconnected: resolved by the next resubscription.
-  std::vector<Promise<void>> after_connect ABSL_GUARDED_BY(mu);
+  std::vector<Deferred> deferred ABSL_GUARDED_BY(mu);
   Connection* connection = nullptr;  // Set once, before traffic.
 
+  // Updates the remembered names, sends the command and waits for its
+  // answer. `promise` may be empty (a resubscription nobody awaits).
+  void SendLocked(Family family, bool subscribe,
+                  absl::Span<const std::string> list,
+                  std::optional<Promise<void>> promise)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    absl::btree_set<std::string>& set = names[family];
+    Waiting w{family, subscribe, list.size(), {}, {}};
+    for (const std::string& n : list) {
+      if (subscribe) {
+        if (set.insert(n).second) w.added.push_back(n);
+      } else {
+        set.erase(n);
+      }
+    }
+    if (promise.has_value()) w.promises.push_back(*std::move(promise));
+    CommandArgs args{subscribe ? kSubscribeCommand[family]
+                               : kUnsubscribeCommand[family]};
+    for (const std::string& n : list) args.push_back(n);
+    waiting.push_back(std::move(w));
+    connection->SendUnanswered(args.span());
+  }
+
   // Frames are classified by the blocking PubSub's parser (one reading of
-  // RESP2 arrays and RESP3 pushes for both).
+  // RESP2 arrays and RESP3 pushes for both). Error replies reach this hook
+  // too: (un)subscribe commands are sent unanswered, so their error replies
+  // arrive as unmatched replies.
   void OnMessage(const Reply& reply) {
     const pubsub_internal::Frame frame =
         pubsub_internal::ParseFrame(reply.view());
+    if (frame.type == pubsub_internal::Frame::Type::kError) {
+      return OnError(frame.error);
+    }
     if (frame.type != pubsub_internal::Frame::Type::kMessage) return;
     const valkey::PubSub::Message& m = frame.message;
     switch (m.kind) {
@@ -57,39 +118,63 @@ struct PubSub::Shared {
     std::vector<Promise<void>> done;
     {
       absl::MutexLock lock(&mu);
-      if (waiting.empty()) return;  // E.g. an unsubscribe-all's extras.
-      if (--waiting.front().remaining == 0) {
-        done = std::move(waiting.front().promises);
+      // A confirmation of another kind than the oldest command expects is
+      // not an answer to it (e.g. the extras of an unsubscribe-all, or an
+      // unsubscription the server made on its own).
+      if (waiting.empty()) return;
+      Waiting& front = waiting.front();
+      const valkey::PubSub::Kind expected =
+          front.subscribe ? kSubscribeKind[front.family]
+                          : kUnsubscribeKind[front.family];
+      if (m.kind != expected) return;
+      if (--front.remaining == 0) {
+        done = std::move(front.promises);
         waiting.pop_front();
       }
     }
     for (Promise<void>& p : done) p.Set(absl::OkStatus());
   }
 
-  // After every (re)connect: subscribe again to everything remembered.
+  // One error reply answers the oldest command as a whole: nothing of it
+  // took effect.
+  void OnError(const absl::Status& error) {
+    std::vector<Promise<void>> failed;
+    absl::Status annotated = error;
+    {
+      absl::MutexLock lock(&mu);
+      if (waiting.empty()) return;
+      Waiting& front = waiting.front();
+      for (const std::string& n : front.added) names[front.family].erase(n);
+      annotated = Annotate(
+          error, absl::StrCat(front.subscribe ? kSubscribeCommand[front.family]
+                                              : kUnsubscribeCommand[front.family],
+                              " on ", connection != nullptr
+                                          ? connection->address()
+                                          : std::string("a closed connection")));
+      failed = std::move(front.promises);
+      waiting.pop_front();
+    }
+    for (Promise<void>& p : failed) p.Set(annotated);
+  }
+
+  // After every (re)connect: subscribe again to everything remembered (a
+  // name refused now, after an ACL change, is forgotten like a refused new
+  // one), then send what was asked for while disconnected, in order.
   void OnConnected() {
     absl::MutexLock lock(&mu);
     if (connection == nullptr) return;  // Closing.
-    std::vector<Promise<void>> promises = std::move(after_connect);
-    after_connect.clear();
-    size_t confirmations = 0;
-    if (!channels.empty()) {
-      CommandArgs args{"SUBSCRIBE"};
-      for (const std::string& c : channels) args.push_back(c);
-      connection->SendUnanswered(args.span());
-      confirmations += channels.size();
+    for (int f = 0; f < 3; ++f) {
+      if (names[f].empty()) continue;
+      std::vector<std::string> list(names[f].begin(), names[f].end());
+      names[f].clear();  // Re-added (and marked as added) by SendLocked.
+      SendLocked(static_cast<Family>(f), /*subscribe=*/true, list,
+                 std::nullopt);
     }
-    if (!patterns.empty()) {
-      CommandArgs args{"PSUBSCRIBE"};
-      for (const std::string& p : patterns) args.push_back(p);
-      connection->SendUnanswered(args.span());
-      confirmations += patterns.size();
+    std::vector<Deferred> asked = std::move(deferred);
+    deferred.clear();
+    for (Deferred& d : asked) {
+      SendLocked(d.family, d.subscribe, d.names, std::move(d.promise));
     }
-    if (confirmations == 0) {
-      for (Promise<void>& p : promises) p.Set(absl::OkStatus());
-      return;
-    }
-    waiting.push_back(Waiting{confirmations, std::move(promises)});
   }
 
   void OnDisconnected(const absl::Status& error) {
@@ -143,52 +228,47 @@ PubSub::~PubSub() {
   connection_->Close();
 }
 
-Future<void> PubSub::Change(absl::string_view command,
+Future<void> PubSub::Change(int family, bool subscribe,
                             absl::Span<const std::string> names) {
+  const absl::string_view command = subscribe ? kSubscribeCommand[family]
+                                              : kUnsubscribeCommand[family];
   if (names.empty()) {
     return Future<void>::Resolved(InvalidArgumentError(
         absl::StrCat(command, ": needs at least one name")));
   }
   Promise<void> promise(&connection_->loop());
   Future<void> future = promise.GetFuture();
-  const bool subscribe = command == "SUBSCRIBE" || command == "PSUBSCRIBE";
-  const bool pattern = command[0] == 'P';
   absl::MutexLock lock(&shared_->mu);
-  absl::btree_set<std::string>& set =
-      pattern ? shared_->patterns : shared_->channels;
-  for (const std::string& n : names) {
-    if (subscribe) {
-      set.insert(n);
-    } else {
-      set.erase(n);
-    }
-  }
   if (!connection_->connected()) {
-    // The next connect resubscribes to the set as it is now.
-    shared_->after_connect.push_back(std::move(promise));
+    // Sent as its own command once connected (and resubscribed).
+    shared_->deferred.push_back(Shared::Deferred{
+        static_cast<Family>(family), subscribe,
+        std::vector<std::string>(names.begin(), names.end()),
+        std::move(promise)});
     return future;
   }
-  CommandArgs args{command};
-  for (const std::string& n : names) args.push_back(n);
-  std::vector<Promise<void>> promises;
-  promises.push_back(std::move(promise));
-  shared_->waiting.push_back(
-      Shared::Waiting{names.size(), std::move(promises)});
-  connection_->SendUnanswered(args.span());
+  shared_->SendLocked(static_cast<Family>(family), subscribe, names,
+                      std::move(promise));
   return future;
 }
 
 Future<void> PubSub::Subscribe(absl::Span<const std::string> channels) {
-  return Change("SUBSCRIBE", channels);
+  return Change(kChannels, /*subscribe=*/true, channels);
 }
 Future<void> PubSub::PSubscribe(absl::Span<const std::string> patterns) {
-  return Change("PSUBSCRIBE", patterns);
+  return Change(kPatterns, /*subscribe=*/true, patterns);
+}
+Future<void> PubSub::SSubscribe(absl::Span<const std::string> channels) {
+  return Change(kShards, /*subscribe=*/true, channels);
 }
 Future<void> PubSub::Unsubscribe(absl::Span<const std::string> channels) {
-  return Change("UNSUBSCRIBE", channels);
+  return Change(kChannels, /*subscribe=*/false, channels);
 }
 Future<void> PubSub::PUnsubscribe(absl::Span<const std::string> patterns) {
-  return Change("PUNSUBSCRIBE", patterns);
+  return Change(kPatterns, /*subscribe=*/false, patterns);
+}
+Future<void> PubSub::SUnsubscribe(absl::Span<const std::string> channels) {
+  return Change(kShards, /*subscribe=*/false, channels);
 }
 
 uint64_t PubSub::messages() const {

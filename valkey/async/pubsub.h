@@ -9,10 +9,13 @@
 //   auto sub = *client.Subscribe(std::move(h));
 //   absl::Status ok = sub->Subscribe({"news"}).Get();   // confirmed
 //
-// Subscribe / PSubscribe / Unsubscribe / PUnsubscribe resolve once the server
-// has confirmed every channel or pattern named. The subscriber remembers its
-// channels and patterns and subscribes again after a reconnect (messages
-// published while it was disconnected are lost: pub/sub is at-most-once).
+// Subscribe / PSubscribe / SSubscribe and their Unsubscribe forms resolve
+// once the server has confirmed every channel or pattern named, or with the
+// error the server answered the command with (then nothing of it took
+// effect, and none of its names is resubscribed later). The subscriber
+// remembers its channels, patterns and shard channels and subscribes again
+// after a reconnect (messages published while it was disconnected are lost:
+// pub/sub is at-most-once).
 // Futures pending when the connection drops fail with UNAVAILABLE.
 // Works over RESP3 (push messages) and RESP2 (message arrays).
 //
@@ -60,10 +63,18 @@ class PubSub {
       PubSubHandlers handlers);
   ~PubSub();
 
+  // Each resolves once the server has confirmed every name, or with the
+  // server's error reply for the command (PERMISSION_DENIED for an ACL that
+  // refuses a channel, ...), in which case none of its names is subscribed
+  // or remembered.
   Future<void> Subscribe(absl::Span<const std::string> channels);
   Future<void> PSubscribe(absl::Span<const std::string> patterns);
+  // Shard channels (SSUBSCRIBE; messages sent with SPUBLISH arrive through
+  // on_message).
+  Future<void> SSubscribe(absl::Span<const std::string> channels);
   Future<void> Unsubscribe(absl::Span<const std::string> channels);
   Future<void> PUnsubscribe(absl::Span<const std::string> patterns);
+  Future<void> SUnsubscribe(absl::Span<const std::string> channels);
 
   // Messages delivered so far (for monitoring and tests).
   uint64_t messages() const;
@@ -72,7 +83,8 @@ class PubSub {
  private:
   struct Shared;
   PubSub(std::shared_ptr<Shared> shared, std::unique_ptr<Connection> conn);
-  Future<void> Change(absl::string_view command,
+  // family: 0 channels, 1 patterns, 2 shard channels.
+  Future<void> Change(int family, bool subscribe,
                       absl::Span<const std::string> names);
 
   std::shared_ptr<Shared> shared_;

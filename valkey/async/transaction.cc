@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "valkey/client/reply_convert.h"
 #include "valkey/common/errors.h"
+#include "valkey/common/one_reply_rule.h"
 #include "valkey/common/resp_writer.h"
 
 namespace valkey::async {
@@ -19,6 +20,10 @@ void Queue(absl::Span<const CommandArg> args, ReplySink sink,
            std::string& packed, std::vector<ReplySink>& sinks) {
   if (args.empty()) {
     sink.fn(sink.ctx, sink.aux, InvalidArgumentError("empty command"));
+    return;
+  }
+  if (absl::Status refused = CheckOneReplyPerCommand(args); !refused.ok()) {
+    sink.fn(sink.ctx, sink.aux, std::move(refused));
     return;
   }
   AppendCommandArgs(packed, args);

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "valkey/common/errors.h"
+#include "valkey/common/one_reply_rule.h"
 
 namespace valkey {
 
@@ -12,6 +13,9 @@ absl::StatusOr<Reply> ExchangeCommand(
     Connection& conn, absl::Span<const CommandArg> args,
     std::optional<absl::Duration> server_timeout) {
   if (args.empty()) return InvalidArgumentError("empty command");
+  if (absl::Status refused = CheckOneReplyPerCommand(args); !refused.ok()) {
+    return refused;
+  }
   absl::Status sent =
       conn.SendEncoded([&](std::string& out) { AppendCommandArgs(out, args); });
   if (!sent.ok()) return sent;

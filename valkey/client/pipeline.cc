@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "valkey/common/errors.h"
+#include "valkey/common/one_reply_rule.h"
 #include "valkey/connection/connection_pool.h"
 
 namespace valkey {
@@ -93,6 +94,9 @@ PipelineResults Pipeline::FinishEmpty() {
 uint32_t Pipeline::Enqueue(absl::Span<const CommandArg> args,
                            std::optional<absl::Duration> server_timeout) {
   if (args.empty()) return EnqueueFailure(InvalidArgumentError("empty command"));
+  if (absl::Status refused = CheckOneReplyPerCommand(args); !refused.ok()) {
+    return EnqueueFailure(std::move(refused));
+  }
   const size_t start = buffer_.size();
   AppendCommandArgs(buffer_, args);
   // "*<argc>\r\n$<len>\r\n<name>\r\n...": the name follows the second CRLF.

@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -18,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "valkey/common/errors.h"
+#include "valkey/connection/name_lookup.h"
 
 namespace valkey {
 namespace internal {
@@ -220,8 +222,9 @@ absl::StatusOr<std::unique_ptr<Transport>> ConnectTcp(
     const TcpEndpoint& endpoint, absl::Time deadline) {
   const std::string peer =
       internal::FormatHostPort(endpoint.host, endpoint.port);
+  // The connect deadline bounds the name lookup too.
   absl::StatusOr<std::vector<internal::SocketAddress>> addresses =
-      internal::ResolveTcp(endpoint.host, endpoint.port);
+      internal::LookUpTcpBefore(endpoint.host, endpoint.port, deadline);
   if (!addresses.ok()) return addresses.status();
   absl::Status last = ConnectionError(
       absl::StrCat("connect to ", peer, ": host has no addresses"));
@@ -279,8 +282,24 @@ absl::Status SetTcpOptions(int fd, const TcpEndpoint& endpoint,
   return SetTcpOptionsImpl(fd, endpoint, peer);
 }
 
+namespace {
+// The seam of ScopedNameLookupForTesting (null: getaddrinfo).
+std::atomic<ScopedNameLookupForTesting::Fn> g_lookup_for_testing{nullptr};
+}  // namespace
+
+ScopedNameLookupForTesting::ScopedNameLookupForTesting(Fn fn) {
+  g_lookup_for_testing.store(fn);
+}
+ScopedNameLookupForTesting::~ScopedNameLookupForTesting() {
+  g_lookup_for_testing.store(nullptr);
+}
+
 absl::StatusOr<std::vector<SocketAddress>> ResolveTcp(absl::string_view host,
                                                       int port) {
+  if (ScopedNameLookupForTesting::Fn fn = g_lookup_for_testing.load();
+      fn != nullptr && !IsNumericHost(host)) {
+    return fn(host, port);
+  }
   const std::string peer = FormatHostPort(host, port);
   if (port < 1 || port > 65535) {
     return InvalidArgumentError(
@@ -292,8 +311,8 @@ absl::StatusOr<std::vector<SocketAddress>> ResolveTcp(absl::string_view host,
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
   addrinfo* found = nullptr;
-  // Name resolution is the one wait no deadline can bound (getaddrinfo
-  // blocks); numeric addresses and /etc/hosts names resolve at once.
+  // getaddrinfo blocks and cannot be bounded: callers that need a bound
+  // go through name_lookup.h, which runs this on a helper thread.
   const std::string host_z(host);
   const std::string port_z = absl::StrCat(port);
   int rc = ::getaddrinfo(host_z.c_str(), port_z.c_str(), &hints, &found);

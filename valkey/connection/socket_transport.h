@@ -74,7 +74,8 @@ struct SocketAddress {
 };
 
 // The addresses of host:port, in resolver order (IPv4 and IPv6). Blocks
-// in getaddrinfo for names that are not numeric or in /etc/hosts.
+// in getaddrinfo for names that are not numeric, without bound: connects go
+// through name_lookup.h instead, which bounds it.
 // Errors: INVALID_ARGUMENT (port, empty host), UNAVAILABLE (no address).
 absl::StatusOr<std::vector<SocketAddress>> ResolveTcp(absl::string_view host,
                                                       int port);
