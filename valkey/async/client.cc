@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "valkey/async/cache_own_writes.h"
 #include "valkey/async/pubsub.h"
 #include "valkey/async/sentinel.h"
 #include "valkey/client/cache_policy.h"
@@ -185,6 +186,8 @@ absl::StatusOr<std::unique_ptr<Client>> Client::CreateWith(
     };
     std::shared_ptr<LocalCache> cache = shared->cache;
     std::shared_ptr<std::atomic<bool>> tracking = shared->tracking;
+    // Read-your-writes on every connection of the client (cache_own_writes.h).
+    shared_async.observer = std::make_shared<CacheOwnWrites>(cache);
     auto user_push = async.on_push;
     shared_async.on_push = [cache, user_push](Reply push) {
       if (CachePolicy::ApplyInvalidation(push.view(), *cache)) return;
@@ -219,6 +222,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::CreateWith(
   pool_async.address_label = async.address_label;
   pool_async.check_setup_reply = async.check_setup_reply;
   pool_async.drop_on_readonly = async.drop_on_readonly;
+  pool_async.observer = shared_async.observer;
   absl::StatusOr<std::shared_ptr<ConnectionPool>> pool = ConnectionPool::Create(
       loop, shared->options.connection, shared->options.pool, pool_async);
   if (!pool.ok()) return pool.status();

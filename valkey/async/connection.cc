@@ -63,27 +63,49 @@ struct Pending {
   }
 };
 
-// The name of the packed command at `*offset` of `packed` (a RESP array of
-// bulk strings, as AppendCommand writes it); advances *offset past it.
-absl::string_view CommandNameAt(absl::string_view packed, size_t& offset) {
-  auto line = [&]() -> int64_t {  // Reads "<c><digits>\r\n".
-    int64_t v = 0;
-    size_t i = offset + 1;
-    while (i < packed.size() && packed[i] != '\r') {
-      v = v * 10 + (packed[i++] - '0');
-    }
-    offset = i + 2;
-    return v;
-  };
-  if (offset >= packed.size() || packed[offset] != '*') return "";
-  const int64_t argc = line();
-  absl::string_view name;
+// Reads the "<c><digits>\r\n" header at `*offset` of a packed command and
+// advances past it.
+int64_t ReadHeader(absl::string_view packed, size_t& offset) {
+  int64_t v = 0;
+  size_t i = offset + 1;
+  while (i < packed.size() && packed[i] != '\r') {
+    v = v * 10 + (packed[i++] - '0');
+  }
+  offset = i + 2;
+  return v;
+}
+
+// Walks the packed command at `*offset` of `packed` (a RESP array of bulk
+// strings, as AppendCommand writes it), calling arg(view) for each
+// argument; advances *offset past it.
+template <typename F>
+void ForEachArgAt(absl::string_view packed, size_t& offset, F arg) {
+  if (offset >= packed.size() || packed[offset] != '*') return;
+  const int64_t argc = ReadHeader(packed, offset);
   for (int64_t a = 0; a < argc && offset < packed.size(); ++a) {
-    const int64_t len = line();
-    if (a == 0) name = packed.substr(offset, len);
+    const int64_t len = ReadHeader(packed, offset);
+    arg(packed.substr(offset, len));
     offset += len + 2;
   }
+}
+
+// The name of the packed command at `*offset`; advances past it.
+absl::string_view CommandNameAt(absl::string_view packed, size_t& offset) {
+  absl::string_view name;
+  bool first = true;
+  ForEachArgAt(packed, offset, [&](absl::string_view a) {
+    if (first) name = a;
+    first = false;
+  });
   return name;
+}
+
+// Appends the arguments of the packed command at `*offset` to `out` (views
+// into `packed`); advances past it.
+void ArgsAt(absl::string_view packed, size_t& offset,
+            std::vector<CommandArg>& out) {
+  ForEachArgAt(packed, offset,
+               [&](absl::string_view a) { out.emplace_back(a); });
 }
 
 void ResolveFuture(void* ctx, void*, absl::StatusOr<Reply> outcome) {
@@ -133,6 +155,10 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
       sink.fn(sink.ctx, sink.aux, std::move(refused));
       return;
     }
+    if (async_.observer != nullptr) {
+      async_.observer->OnSubmit(absl::MakeConstSpan(&args, 1),
+                                absl::MakeSpan(&sink, 1));
+    }
     Pending p;
     p.sink = sink;
     p.SetName(args[0].view());
@@ -155,6 +181,12 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
                     std::optional<uint64_t> required_connects,
                     absl::Duration extra_wait) {
     const absl::Duration timeout = ReplyTimeout(extra_wait);
+    std::vector<ReplySink> observed;
+    if (async_.observer != nullptr) {
+      observed.assign(sinks.begin(), sinks.end());
+      ObservePacked(packed, absl::MakeSpan(observed));
+      sinks = observed;
+    }
     absl::Status refused;
     {
       absl::MutexLock lock(&mu_);
@@ -184,6 +216,25 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     if (!refused.ok()) {
       for (const ReplySink& sink : sinks) sink.fn(sink.ctx, sink.aux, refused);
     }
+  }
+
+  // Shows the observer the commands of `packed` (as AppendCommand writes
+  // them), one span of arguments per command.
+  void ObservePacked(absl::string_view packed, absl::Span<ReplySink> sinks) {
+    std::vector<CommandArg> all;
+    std::vector<size_t> starts;
+    size_t offset = 0;
+    for (size_t c = 0; c < sinks.size(); ++c) {
+      starts.push_back(all.size());
+      ArgsAt(packed, offset, all);
+    }
+    std::vector<absl::Span<const CommandArg>> commands;
+    for (size_t c = 0; c < sinks.size(); ++c) {
+      const size_t end = c + 1 < starts.size() ? starts[c + 1] : all.size();
+      commands.push_back(
+          absl::MakeConstSpan(all.data() + starts[c], end - starts[c]));
+    }
+    async_.observer->OnSubmit(commands, sinks);
   }
 
   void SendUnanswered(absl::Span<const CommandArg> args) {

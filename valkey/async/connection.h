@@ -79,6 +79,31 @@ struct Endpoint {
   int port = 0;
 };
 
+// Where a command's outcome goes: fn(ctx, aux, outcome), called exactly
+// once. An error reply arrives as its status, annotated
+// "<COMMAND> on <address>: ...". `aux` is free for the sink's own use (the
+// async client passes the reply converter).
+struct ReplySink {
+  using Fn = void (*)(void* ctx, void* aux, absl::StatusOr<Reply> outcome);
+  Fn fn = nullptr;
+  void* ctx = nullptr;
+  void* aux = nullptr;
+};
+
+// Sees every command a connection queues (Submit and SubmitPacked alike)
+// before it is queued, on the submitting thread and under no lock of the
+// connection, and may replace each command's sink (to act when its reply
+// arrives). One call per Submit (one command) or SubmitPacked (the whole
+// unit, so that a MULTI ... EXEC block is seen whole). The async client's
+// cache uses it to invalidate the keys of its own writes.
+class SubmitObserver {
+ public:
+  virtual ~SubmitObserver() = default;
+  virtual void OnSubmit(
+      absl::Span<const absl::Span<const CommandArg>> commands,
+      absl::Span<ReplySink> sinks) = 0;
+};
+
 struct AsyncOptions {
   // Commands queued or awaiting a reply on one connection, at most.
   int max_in_flight = 1 << 16;
@@ -120,17 +145,8 @@ struct AsyncOptions {
   std::function<void()> on_connected;
   // When an established connection is lost (not when it is closed).
   std::function<void(const absl::Status&)> on_disconnected;
-};
-
-// Where a command's outcome goes: fn(ctx, aux, outcome), called exactly
-// once. An error reply arrives as its status, annotated
-// "<COMMAND> on <address>: ...". `aux` is free for the sink's own use (the
-// async client passes the reply converter).
-struct ReplySink {
-  using Fn = void (*)(void* ctx, void* aux, absl::StatusOr<Reply> outcome);
-  Fn fn = nullptr;
-  void* ctx = nullptr;
-  void* aux = nullptr;
+  // See SubmitObserver (null: none, no cost).
+  std::shared_ptr<SubmitObserver> observer;
 };
 
 // A sink that resolves `*future` with the reply itself (no conversion).

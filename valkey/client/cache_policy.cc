@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "valkey/common/command_keys.h"
 #include "valkey/common/errors.h"
 
 namespace valkey {
@@ -231,6 +232,25 @@ bool CachePolicy::Cacheable(absl::Span<const CommandArg> args,
   }
   *keys = *std::move(found);
   return true;
+}
+
+void CachePolicy::OwnWrite::InvalidateIn(LocalCache& cache) const {
+  if (all) {
+    cache.Flush();
+    return;
+  }
+  for (const std::string& key : keys) cache.InvalidateKey(key);
+}
+
+std::optional<CachePolicy::OwnWrite> CachePolicy::InvalidateOwnWrite(
+    absl::Span<const CommandArg> args, LocalCache& cache) {
+  const CommandKeys k = FindCommandKeys(args);
+  if (k.known && !k.writes) return std::nullopt;
+  OwnWrite w;
+  w.all = !k.known || k.all_keys;
+  if (!w.all) w.keys.assign(k.keys.begin(), k.keys.end());
+  w.InvalidateIn(cache);
+  return w;
 }
 
 bool CachePolicy::ApplyInvalidation(ReplyView push, LocalCache& cache) {

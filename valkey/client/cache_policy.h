@@ -45,6 +45,24 @@ class CachePolicy {
   static std::optional<std::vector<std::string>> KeysOf(
       absl::string_view upper_name, absl::Span<const CommandArg> args);
 
+  // Read-your-writes: the server's invalidation for the client's own write
+  // arrives after the write's reply (and, on another connection, after any
+  // read the client sends next), so the client invalidates locally. For a
+  // command that may write (command_keys.h), removes the entries of the
+  // keys it names and poisons their fills; for one that touches every key
+  // (FLUSHALL, ...) or that the table does not know (a module command:
+  // assume the worst), flushes the cache.
+  // Returns what it invalidated, for the caller to invalidate again when the
+  // reply arrives; nothing for reads and keyless commands, which change
+  // nothing (and cost no allocation).
+  struct OwnWrite {
+    bool all = false;               // Flushed (every key).
+    std::vector<std::string> keys;  // Otherwise: these keys.
+    void InvalidateIn(LocalCache& cache) const;
+  };
+  static std::optional<OwnWrite> InvalidateOwnWrite(
+      absl::Span<const CommandArg> args, LocalCache& cache);
+
   // Applies an ["invalidate", keys | nil] push to `cache` (nil: flush).
   // Returns false, changing nothing, for any other push.
   static bool ApplyInvalidation(ReplyView push, LocalCache& cache);
