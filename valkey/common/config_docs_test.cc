@@ -96,6 +96,8 @@ constexpr const char* kUrls[] = {
     "&socket_keepalive=on&tcp_nodelay=true",
     "valkey://localhost?cache_enabled=true&cache_max_size=5000"
     "&cache_ttl=60&cache_policy=lfu",
+    "valkey://localhost?max_bulk_length=1048576&max_reply_bytes=67108864"
+    "&max_reply_elements=4194304",
 };
 
 class ConfigDocsTest : public ::testing::Test {
