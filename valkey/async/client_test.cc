@@ -254,6 +254,32 @@ TEST_F(AsyncClientTest, TypedCommandsRawExecuteAndErrors) {
 
 // Replies too long to be kept inline, many of them parsed from one read:
 // each must arrive whole (the reader fills one Reply object after another).
+// Reader limits from a URL reach the shared connection: an oversize value
+// fails with DATA_LOSS naming the limit (not retried), and the next command
+// runs once the connection is back.
+TEST_F(AsyncClientTest, ReaderLimitFromUrlFailsOversizeReplyThenReconnects) {
+  std::unique_ptr<Client> plain = MakeClient();
+  ASSERT_NE(plain, nullptr);
+  ASSERT_TRUE(Wait(plain->Set("big", std::string(5000, 'x'))).ok());
+  ASSERT_TRUE(Wait(plain->Set("small", "fits")).ok());
+  absl::StatusOr<std::unique_ptr<Client>> limited = Client::FromUrl(
+      loop(), absl::StrCat("valkey://127.0.0.1:", server_->port(),
+                           "?max_bulk_length=4096&retry_on_timeout=yes"));
+  ASSERT_TRUE(limited.ok()) << limited.status();
+  for (int i = 0; i < 2; ++i) {
+    auto big = Wait((*limited)->Get("big"));
+    ASSERT_FALSE(big.ok());
+    EXPECT_EQ(big.status().code(), absl::StatusCode::kDataLoss)
+        << big.status();
+    EXPECT_TRUE(absl::StrContains(big.status().message(),
+                                  "exceeds max_bulk_length (4096)"))
+        << big.status();
+    auto small = Wait((*limited)->Get("small"));
+    ASSERT_TRUE(small.ok()) << small.status();
+    EXPECT_EQ(*small, std::optional<std::string>("fits"));
+  }
+}
+
 TEST_F(AsyncClientTest, ManyLongRepliesInOneReadArriveIntact) {
   std::unique_ptr<Client> client = MakeClient();
   ASSERT_NE(client, nullptr);

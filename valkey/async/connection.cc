@@ -289,7 +289,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   void BeginAttempt() {
     if (closed_on_loop_) return;
     SetPhase(Phase::kConnecting);
-    reader_ = RespReader();
+    reader_ = RespReader(options_.reader_limits);
     writing_.clear();
     write_offset_ = 0;
     const uint64_t attempt = ++attempt_id_;

@@ -32,10 +32,11 @@
 //
 // Failures: on connection loss (EOF, reset, malformed reply, late oldest
 // reply) every command already written fails with UNAVAILABLE (kConnection)
-// — whether the server ran it is unknown, so nothing is resent — and the
-// connection reconnects at once, then with options.retry.backoff between
-// failed attempts (at least 10 ms). Commands not yet written are kept for
-// the next connection.
+// — after a malformed reply, or one over options.reader_limits, with that
+// DATA_LOSS (kProtocol) status naming the limit instead. Whether the server
+// ran them is unknown, so nothing is resent. The connection reconnects at
+// once, then with options.retry.backoff between failed attempts (at least
+// 10 ms). Commands not yet written are kept for the next connection.
 //
 // Limits: at most `max_in_flight` commands queued or awaiting replies;
 // beyond that a command fails at once with RESOURCE_EXHAUSTED

@@ -575,6 +575,83 @@ TEST(AsyncConnectionTest, MaxInFlightRefusesExcessCommandsAtOnce) {
 }
 
 // ---------------------------------------------------------------------------
+// 7b. Reader limits.
+
+// A reply over options.reader_limits fails its command with DATA_LOSS naming
+// the limit; the connection is dropped (a reply cut mid-stream cannot be
+// skipped) and reconnects, and the next command works.
+TEST(AsyncConnectionTest, ReplyOverAReaderLimitDropsAndReconnects) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  auto loop = StartLoop();
+  ASSERT_NE(loop, nullptr);
+  {
+    auto setup = Connection::Create(loop->loop(), TcpOptions(*server));
+    ASSERT_TRUE(setup.ok()) << setup.status();
+    ASSERT_TRUE(
+        Wait(setup->Execute("SET", "big", std::string(2000, 'x'))).ok());
+    ASSERT_TRUE(Wait(setup->Execute("SET", "small", "fits")).ok());
+  }
+  for (int protocol : {2, 3}) {
+    ConnectionOptions options = TcpOptions(*server);
+    options.protocol = protocol;
+    options.reader_limits.max_bulk_length = 1024;
+    std::atomic<int> disconnects{0};
+    AsyncOptions async;
+    async.on_disconnected = [&](const absl::Status&) { disconnects++; };
+    auto conn = Connection::Create(loop->loop(), options, async);
+    ASSERT_TRUE(conn.ok()) << conn.status();
+    absl::StatusOr<Reply> small = Wait(conn->Execute("GET", "small"));
+    ASSERT_TRUE(small.ok()) << small.status();
+
+    Future<Reply> big_future = conn->Execute("GET", "big");
+    // If written behind it (usually: same flush), it fails with the same
+    // status, as whether the server ran it is unknown once the stream is
+    // abandoned; if not yet written, it runs after the reconnect. Never
+    // does it get another command's reply.
+    Future<Reply> behind = conn->Execute("INCR", "behind");
+    absl::StatusOr<Reply> big = Wait(big_future);
+    ASSERT_FALSE(big.ok());
+    absl::StatusOr<Reply> behind_reply = Wait(behind);
+    if (behind_reply.ok()) {
+      EXPECT_EQ(behind_reply->type(), ReplyType::kInteger);
+    } else {
+      EXPECT_EQ(behind_reply.status().code(), absl::StatusCode::kDataLoss)
+          << behind_reply.status();
+    }
+    EXPECT_EQ(big.status().code(), absl::StatusCode::kDataLoss) << big.status();
+    EXPECT_EQ(GetErrorKind(big.status()), ErrorKind::kProtocol);
+    EXPECT_TRUE(absl::StrContains(big.status().message(),
+                                  "bulk length 2000 exceeds max_bulk_length "
+                                  "(1024)"))
+        << big.status();
+    // The hook runs on the loop thread just after the sinks.
+    const absl::Time until = absl::Now() + kWait;
+    while (disconnects.load() == 0 && absl::Now() < until) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    EXPECT_EQ(disconnects.load(), 1);
+
+    small = Wait(conn->Execute("GET", "small"));
+    ASSERT_TRUE(small.ok()) << small.status();
+    EXPECT_EQ(small->str(), "fits");
+    EXPECT_EQ(conn->stats().connects, 2u);
+  }
+}
+
+TEST(AsyncConnectionTest, BadReaderLimitsAreRejectedNamingTheField) {
+  auto loop = StartLoop();
+  ASSERT_NE(loop, nullptr);
+  ConnectionOptions options = TcpOptions("127.0.0.1", 1);
+  options.reader_limits.max_elements = 0;
+  absl::Status s = Connection::Create(loop->loop(), options).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_TRUE(absl::StrContains(
+      s.message(), "connection.reader_limits.max_elements: 0 is not valid"))
+      << s;
+}
+
+// ---------------------------------------------------------------------------
 // 8. Error replies.
 
 TEST(AsyncConnectionTest, ErrorReplyIsAnnotatedAndKeepsTheConnection) {
