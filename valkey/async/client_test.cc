@@ -1430,6 +1430,51 @@ TEST_F(AsyncClientTest, MaxInFlightFromConfigIsHonoured) {
   EXPECT_TRUE(Wait(c.Get("flood")).ok());
 }
 
+TEST_F(AsyncClientTest, MaxQueuedBytesFromConfigIsHonoured) {
+  absl::StatusOr<ClientConfig> config = ParseConfigText(
+      absl::StrCat("connection { host: \"127.0.0.1\" port: ", server_->port(),
+                   " }\nasync { max_queued_bytes: 1000 }\n"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  absl::StatusOr<std::unique_ptr<Client>> created =
+      Client::Create(loop(), *config);
+  ASSERT_TRUE(created.ok()) << created.status();
+  Client& c = **created;
+  ASSERT_TRUE(Wait(c.Set("small", "fits")).ok());
+  // A command larger than the queue is refused at once, not sent.
+  Future<bool> big = c.Set("big", std::string(2000, 'x'));
+  ASSERT_TRUE(big.ready());
+  absl::StatusOr<bool> r = Wait(big);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted)
+      << r.status();
+  EXPECT_EQ(GetErrorKind(r.status()), ErrorKind::kPoolExhausted);
+  EXPECT_TRUE(absl::StrContains(r.status().message(), "max_queued_bytes"))
+      << r.status();
+  EXPECT_EQ(*Wait(c.Get("big")), std::nullopt);
+  // Exclusive (pool) connections honour it too.
+  absl::StatusOr<ConnectionPool::Lease> lease = Wait(c.Acquire());
+  ASSERT_TRUE(lease.ok()) << lease.status();
+  absl::StatusOr<bool> leased =
+      Wait(lease->Set("big", std::string(2000, 'x')));
+  EXPECT_EQ(leased.status().code(), absl::StatusCode::kResourceExhausted)
+      << leased.status();
+
+  // 0 is refused, by the parser and by Create.
+  ClientConfig zero = *config;
+  zero.mutable_async()->set_max_queued_bytes(0);
+  absl::StatusOr<std::unique_ptr<Client>> bad = Client::Create(loop(), zero);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(bad.status().message(),
+                                "async.max_queued_bytes"))
+      << bad.status();
+  AsyncOptions async;
+  async.max_queued_bytes = 0;
+  bad = Client::Create(loop(), Options(), async);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(bad.status().message(), "max_queued_bytes"))
+      << bad.status();
+}
+
 TEST_F(AsyncClientTest, InvalidMaxInFlightIsInvalidArgument) {
   absl::StatusOr<ClientConfig> parsed =
       ParseConfigText("async { max_in_flight: 0 }\n");

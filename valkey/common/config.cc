@@ -623,6 +623,11 @@ absl::Status ConvertClient(const ClientConfig& c, Mode mode,
                    absl::StrCat(c.async().max_in_flight(),
                                 " is not valid (must be >= 1)"));
   }
+  if (c.async().has_max_queued_bytes() && c.async().max_queued_bytes() < 1) {
+    return Invalid("async.max_queued_bytes",
+                   absl::StrCat(c.async().max_queued_bytes(),
+                                " is not valid (must be >= 1)"));
+  }
   if (c.has_sentinel()) {
     SentinelOptions sentinel;
     VALKEY_CONFIG_RETURN_IF_ERROR(

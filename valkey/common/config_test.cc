@@ -424,6 +424,8 @@ INSTANTIATE_TEST_SUITE_P(
                     "connection { reader_limits { max_depth: 0 } } }",
                     "sentinel.connection.reader_limits.max_depth: 0 is not "
                     "valid"},
+        InvalidCase{"async { max_queued_bytes: 0 }",
+                    "async.max_queued_bytes: 0 is not valid (must be >= 1)"},
         InvalidCase{"pool { max_connections: 0 }",
                     "pool.max_connections: 0 is not valid (must be >= 1)"},
         InvalidCase{"pool { wait_timeout { seconds: 0 } }",
