@@ -217,6 +217,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::CreateWith(
   // Exclusive connections: the same routing, none of the shared hooks.
   AsyncOptions pool_async;
   pool_async.max_in_flight = async.max_in_flight;
+  pool_async.max_queued_bytes = async.max_queued_bytes;
   pool_async.setup_commands = async.setup_commands;
   pool_async.resolve = async.resolve;
   pool_async.address_label = async.address_label;
@@ -237,6 +238,9 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(
   AsyncOptions async;
   if (config.async().has_max_in_flight()) {
     async.max_in_flight = config.async().max_in_flight();
+  }
+  if (config.async().has_max_queued_bytes()) {
+    async.max_queued_bytes = config.async().max_queued_bytes();
   }
   return Create(loop, *std::move(options), std::move(async));
 }

@@ -254,6 +254,32 @@ TEST_F(AsyncClientTest, TypedCommandsRawExecuteAndErrors) {
 
 // Replies too long to be kept inline, many of them parsed from one read:
 // each must arrive whole (the reader fills one Reply object after another).
+// Reader limits from a URL reach the shared connection: an oversize value
+// fails with DATA_LOSS naming the limit (not retried), and the next command
+// runs once the connection is back.
+TEST_F(AsyncClientTest, ReaderLimitFromUrlFailsOversizeReplyThenReconnects) {
+  std::unique_ptr<Client> plain = MakeClient();
+  ASSERT_NE(plain, nullptr);
+  ASSERT_TRUE(Wait(plain->Set("big", std::string(5000, 'x'))).ok());
+  ASSERT_TRUE(Wait(plain->Set("small", "fits")).ok());
+  absl::StatusOr<std::unique_ptr<Client>> limited = Client::FromUrl(
+      loop(), absl::StrCat("valkey://127.0.0.1:", server_->port(),
+                           "?max_bulk_length=4096&retry_on_timeout=yes"));
+  ASSERT_TRUE(limited.ok()) << limited.status();
+  for (int i = 0; i < 2; ++i) {
+    auto big = Wait((*limited)->Get("big"));
+    ASSERT_FALSE(big.ok());
+    EXPECT_EQ(big.status().code(), absl::StatusCode::kDataLoss)
+        << big.status();
+    EXPECT_TRUE(absl::StrContains(big.status().message(),
+                                  "exceeds max_bulk_length (4096)"))
+        << big.status();
+    auto small = Wait((*limited)->Get("small"));
+    ASSERT_TRUE(small.ok()) << small.status();
+    EXPECT_EQ(*small, std::optional<std::string>("fits"));
+  }
+}
+
 TEST_F(AsyncClientTest, ManyLongRepliesInOneReadArriveIntact) {
   std::unique_ptr<Client> client = MakeClient();
   ASSERT_NE(client, nullptr);
@@ -1402,6 +1428,51 @@ TEST_F(AsyncClientTest, MaxInFlightFromConfigIsHonoured) {
   EXPECT_EQ(answered, 1);
   // Below the limit again, commands flow.
   EXPECT_TRUE(Wait(c.Get("flood")).ok());
+}
+
+TEST_F(AsyncClientTest, MaxQueuedBytesFromConfigIsHonoured) {
+  absl::StatusOr<ClientConfig> config = ParseConfigText(
+      absl::StrCat("connection { host: \"127.0.0.1\" port: ", server_->port(),
+                   " }\nasync { max_queued_bytes: 1000 }\n"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  absl::StatusOr<std::unique_ptr<Client>> created =
+      Client::Create(loop(), *config);
+  ASSERT_TRUE(created.ok()) << created.status();
+  Client& c = **created;
+  ASSERT_TRUE(Wait(c.Set("small", "fits")).ok());
+  // A command larger than the queue is refused at once, not sent.
+  Future<bool> big = c.Set("big", std::string(2000, 'x'));
+  ASSERT_TRUE(big.ready());
+  absl::StatusOr<bool> r = Wait(big);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted)
+      << r.status();
+  EXPECT_EQ(GetErrorKind(r.status()), ErrorKind::kPoolExhausted);
+  EXPECT_TRUE(absl::StrContains(r.status().message(), "max_queued_bytes"))
+      << r.status();
+  EXPECT_EQ(*Wait(c.Get("big")), std::nullopt);
+  // Exclusive (pool) connections honour it too.
+  absl::StatusOr<ConnectionPool::Lease> lease = Wait(c.Acquire());
+  ASSERT_TRUE(lease.ok()) << lease.status();
+  absl::StatusOr<bool> leased =
+      Wait(lease->Set("big", std::string(2000, 'x')));
+  EXPECT_EQ(leased.status().code(), absl::StatusCode::kResourceExhausted)
+      << leased.status();
+
+  // 0 is refused, by the parser and by Create.
+  ClientConfig zero = *config;
+  zero.mutable_async()->set_max_queued_bytes(0);
+  absl::StatusOr<std::unique_ptr<Client>> bad = Client::Create(loop(), zero);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(bad.status().message(),
+                                "async.max_queued_bytes"))
+      << bad.status();
+  AsyncOptions async;
+  async.max_queued_bytes = 0;
+  bad = Client::Create(loop(), Options(), async);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(bad.status().message(), "max_queued_bytes"))
+      << bad.status();
 }
 
 TEST_F(AsyncClientTest, InvalidMaxInFlightIsInvalidArgument) {

@@ -163,10 +163,11 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     p.sink = sink;
     p.SetName(args[0].view());
     p.timeout = ReplyTimeout(extra_wait);
+    const size_t bytes = EncodedCommandSize(args);
     absl::Status refused;
     {
       absl::MutexLock lock(&mu_);
-      refused = AdmitLocked(1);
+      refused = AdmitLocked(1, bytes);
       if (refused.ok()) {
         const size_t before = out_.size();
         AppendCommandArgs(out_, args);
@@ -190,7 +191,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     absl::Status refused;
     {
       absl::MutexLock lock(&mu_);
-      refused = AdmitLocked(sinks.size());
+      refused = AdmitLocked(sinks.size(), packed.size());
       if (refused.ok() && required_connects.has_value() &&
           (*required_connects != connects_.load(std::memory_order_relaxed) ||
            phase_ != Phase::kReady)) {
@@ -309,7 +310,9 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     return options_.socket_timeout + extra_wait;
   }
 
-  absl::Status AdmitLocked(size_t n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  // Admits `n` commands of `bytes` packed bytes, or says why not.
+  absl::Status AdmitLocked(size_t n, size_t bytes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (closing_) {
       return ConnectionError(
           absl::StrCat("connection to ", address_, " is closed"));
@@ -321,6 +324,20 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
           absl::StrCat("connection to ", address_, ": ", async_.max_in_flight,
                        " commands in flight already "
                        "(max_in_flight)"));
+    }
+    // Unsent bytes: those not yet handed to the loop, plus those the loop
+    // holds because the socket has not taken them (a slow or stopped
+    // server would otherwise let them grow without bound).
+    const size_t queued =
+        out_.size() + unsent_bytes_.load(std::memory_order_relaxed);
+    if (bytes > async_.max_queued_bytes ||
+        queued > async_.max_queued_bytes - bytes) {
+      return MakeError(
+          absl::StatusCode::kResourceExhausted, ErrorKind::kPoolExhausted,
+          absl::StrCat("connection to ", address_, ": a command of ", bytes,
+                       " bytes would take the ", queued,
+                       " bytes not yet written past max_queued_bytes (",
+                       async_.max_queued_bytes, ")"));
     }
     return absl::OkStatus();
   }
@@ -355,7 +372,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   void BeginAttempt() {
     if (closed_on_loop_) return;
     SetPhase(Phase::kConnecting);
-    reader_ = RespReader();
+    reader_ = RespReader(options_.reader_limits);
     writing_.clear();
     write_offset_ = 0;
     const uint64_t attempt = ++attempt_id_;
@@ -659,6 +676,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     }
     writing_.clear();
     write_offset_ = 0;
+    NoteUnsent();
     for (Pending& p : failed) {
       if (p.no_reply) continue;
       in_flight_.fetch_sub(1, std::memory_order_relaxed);
@@ -758,6 +776,9 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
         queued_.clear();
         queued_min_deadline_ = absl::InfiniteFuture();
         have_data = write_offset_ < writing_.size();
+        // Under mu_, so that no submitter sees out_ emptied without the
+        // bytes showing up here.
+        NoteUnsent();
       }
     }
     ArmDeadline(min);
@@ -782,6 +803,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
       const bool more = write_offset_ < writing_.size() ||
                         !tls_session_->PendingOutput().empty();
       SetInterest(EventLoop::kReadable | (more ? EventLoop::kWritable : 0));
+      NoteUnsent();
       return absl::OkStatus();
     }
     while (write_offset_ < writing_.size()) {
@@ -801,6 +823,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
       write_offset_ = 0;
     }
     SetInterest(EventLoop::kReadable | (more ? EventLoop::kWritable : 0));
+    NoteUnsent();
     return absl::OkStatus();
   }
 
@@ -1011,6 +1034,17 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
 
   // --- Loop thread: plumbing --------------------------------------------
 
+  // Publishes how much of writing_ the socket has not taken, for
+  // AdmitLocked. Only command bytes count: the handshake's are not the
+  // callers'. It grows only in Flush, under mu_; elsewhere it shrinks, so a
+  // submitter reading a stale value refuses early, never late.
+  void NoteUnsent() {
+    unsent_bytes_.store(phase_on_loop_ == Phase::kReady
+                            ? writing_.size() - write_offset_
+                            : 0,
+                        std::memory_order_relaxed);
+  }
+
   void SetInterest(uint32_t events) {
     if (fd_ < 0 || events == interest_) return;
     interest_ = events;
@@ -1064,6 +1098,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   Phase phase_ ABSL_GUARDED_BY(mu_) = Phase::kIdle;
 
   std::atomic<int64_t> in_flight_{0};
+  std::atomic<size_t> unsent_bytes_{0};  // See NoteUnsent().
   std::atomic<int> protocol_{0};
   std::atomic<uint64_t> connects_{0};
   std::atomic<uint64_t> failed_attempts_{0};
@@ -1108,6 +1143,9 @@ absl::StatusOr<Connection> Connection::Create(EventLoop& loop,
                                               AsyncOptions async) {
   if (async.max_in_flight < 1) {
     return InvalidArgumentError("max_in_flight must be at least 1");
+  }
+  if (async.max_queued_bytes < 1) {
+    return InvalidArgumentError("max_queued_bytes must be at least 1");
   }
   // The blocking Connector validates options and loads TLS files; share it.
   absl::StatusOr<std::shared_ptr<const Connector>> connector =

@@ -32,13 +32,15 @@
 //
 // Failures: on connection loss (EOF, reset, malformed reply, late oldest
 // reply) every command already written fails with UNAVAILABLE (kConnection)
-// — whether the server ran it is unknown, so nothing is resent — and the
-// connection reconnects at once, then with options.retry.backoff between
-// failed attempts (at least 10 ms). Commands not yet written are kept for
-// the next connection.
+// — after a malformed reply, or one over options.reader_limits, with that
+// DATA_LOSS (kProtocol) status naming the limit instead. Whether the server
+// ran them is unknown, so nothing is resent. The connection reconnects at
+// once, then with options.retry.backoff between failed attempts (at least
+// 10 ms). Commands not yet written are kept for the next connection.
 //
-// Limits: at most `max_in_flight` commands queued or awaiting replies;
-// beyond that a command fails at once with RESOURCE_EXHAUSTED
+// Limits: at most `max_in_flight` commands queued or awaiting replies, and
+// at most `max_queued_bytes` bytes of commands not yet written to the
+// socket; a command beyond either fails at once with RESOURCE_EXHAUSTED
 // (kPoolExhausted) without being sent.
 //
 // Pushes: RESP3 push messages (invalidations, pub/sub) go to the push
@@ -107,6 +109,16 @@ class SubmitObserver {
 struct AsyncOptions {
   // Commands queued or awaiting a reply on one connection, at most.
   int max_in_flight = 1 << 16;
+  // Bytes of packed commands accepted but not yet written to the socket
+  // (waiting for the connection, or for a server that reads slowly), at
+  // most; >= 1. A command that would take them past this fails at once
+  // with RESOURCE_EXHAUSTED (kPoolExhausted) without being sent — so a
+  // single command larger than this can never be sent. Default: 256 MiB,
+  // i.e. max_in_flight commands of 4 KiB each: ordinary traffic meets the
+  // command count first, single values up to ~256 MiB still go through
+  // (raise it for larger ones; the server accepts up to its
+  // proto-max-bulk-len, 512 MiB by default).
+  size_t max_queued_bytes = size_t{256} << 20;
   // Sent after the handshake on every (re)connect, each as one command
   // (e.g. {"CLIENT", "TRACKING", "ON"}); an error reply fails the attempt.
   std::vector<std::vector<std::string>> setup_commands;

@@ -10,6 +10,7 @@
 #include "valkey/async/connection.h"
 
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -572,6 +573,193 @@ TEST(AsyncConnectionTest, MaxInFlightRefusesExcessCommandsAtOnce) {
     ASSERT_TRUE(r.ok()) << r.status();
     EXPECT_EQ(r->integer(), 4 + i);
   }
+}
+
+// ---------------------------------------------------------------------------
+// 7a. max_queued_bytes.
+
+void ExpectQueueFull(Future<Reply>& f) {
+  // Refused before Execute returned.
+  ASSERT_TRUE(f.ready());
+  absl::StatusOr<Reply> r = Wait(f, absl::ZeroDuration());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted)
+      << r.status();
+  EXPECT_EQ(GetErrorKind(r.status()), ErrorKind::kPoolExhausted);
+  EXPECT_TRUE(absl::StrContains(r.status().message(), "max_queued_bytes"))
+      << r.status();
+}
+
+// Commands submitted while the connection is not up wait in the queue; one
+// that would take it past max_queued_bytes is refused at once and never
+// sent, and once the queue drains commands flow again.
+TEST(AsyncConnectionTest, MaxQueuedBytesRefusesWhatWouldOverflowTheQueue) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  auto loop = StartLoop();
+  ASSERT_NE(loop, nullptr);
+  auto proxy = FaultProxy::Start("127.0.0.1", server->port());
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  (*proxy)->Blackhole();  // The handshake waits: commands stay queued.
+  AsyncOptions async;
+  async.max_queued_bytes = 1000;
+  auto conn = Connection::Create(
+      loop->loop(), TcpOptions((*proxy)->host(), (*proxy)->port()), async);
+  ASSERT_TRUE(conn.ok()) << conn.status();
+
+  const std::string value(600, 'v');  // SET a <600>: 631 bytes packed.
+  Future<Reply> first = conn->Execute("SET", "a", value);
+  Future<Reply> second = conn->Execute("SET", "b", value);
+  ExpectQueueFull(second);
+  Future<Reply> small = conn->Execute("INCR", "n");  // 25 bytes: fits.
+  EXPECT_FALSE(small.ready());
+  // Larger than the whole queue: never sendable.
+  Future<Reply> huge = conn->Execute("SET", "c", std::string(2000, 'x'));
+  ExpectQueueFull(huge);
+
+  ASSERT_TRUE((*proxy)->Resume().ok());
+  ASSERT_TRUE(Wait(first).ok());
+  absl::StatusOr<Reply> n = Wait(small);
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(n->integer(), 1);
+  // The refused commands were never sent.
+  absl::StatusOr<Reply> exists = Wait(conn->Execute("EXISTS", "b", "c"));
+  ASSERT_TRUE(exists.ok()) << exists.status();
+  EXPECT_EQ(exists->integer(), 0);
+  // The queue drained: the same command goes through now.
+  ASSERT_TRUE(Wait(conn->Execute("SET", "b", value)).ok());
+  EXPECT_EQ(conn->stats().in_flight, 0);
+}
+
+// Bytes the socket has not taken yet count too: with the server stopped,
+// the kernel's buffers fill, the rest waits in the connection, and the
+// limit is reached; once the server reads again everything accepted is
+// answered and commands flow.
+TEST(AsyncConnectionTest, MaxQueuedBytesCountsBytesTheSocketHasNotTaken) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  auto loop = StartLoop();
+  ASSERT_NE(loop, nullptr);
+  AsyncOptions async;
+  async.max_queued_bytes = size_t{8} << 20;
+  ConnectionOptions options = TcpOptions(*server);
+  options.socket_timeout = absl::Seconds(30);
+  auto conn = Connection::Create(loop->loop(), options, async);
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  ASSERT_TRUE(Wait(conn->Execute("PING")).ok());
+
+  // SIGSTOP by PID (the test's own child); always continued.
+  const pid_t pid = server->pid();
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(pid, SIGSTOP), 0);
+  struct Continue {
+    pid_t pid;
+    ~Continue() { ::kill(pid, SIGCONT); }
+  } continue_server{pid};
+
+  const std::string value(512 << 10, 'q');
+  std::vector<Future<Reply>> accepted;
+  std::optional<Future<Reply>> refused;
+  // 128 x 512 KiB = 64 MiB: far more than the kernel buffers plus the
+  // limit, so without a bound on unsent bytes nothing would be refused.
+  for (int i = 0; i < 128 && !refused.has_value(); ++i) {
+    Future<Reply> f = conn->Execute("SET", absl::StrCat("k", i), value);
+    if (f.ready()) {
+      refused = std::move(f);
+    } else {
+      accepted.push_back(std::move(f));
+    }
+    // Let the loop hand what it can to the socket.
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  ASSERT_TRUE(refused.has_value())
+      << accepted.size() << " commands of 512 KiB accepted";
+  ExpectQueueFull(*refused);
+  EXPECT_GE(accepted.size(), 15u);  // At least the limit's worth.
+
+  ASSERT_EQ(::kill(pid, SIGCONT), 0);
+  for (size_t i = 0; i < accepted.size(); ++i) {
+    absl::StatusOr<Reply> r = Wait(accepted[i], absl::Seconds(30));
+    ASSERT_TRUE(r.ok()) << i << ": " << r.status();
+  }
+  ASSERT_TRUE(Wait(conn->Execute("SET", "after", value)).ok());
+}
+
+// ---------------------------------------------------------------------------
+// 7b. Reader limits.
+
+// A reply over options.reader_limits fails its command with DATA_LOSS naming
+// the limit; the connection is dropped (a reply cut mid-stream cannot be
+// skipped) and reconnects, and the next command works.
+TEST(AsyncConnectionTest, ReplyOverAReaderLimitDropsAndReconnects) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  auto loop = StartLoop();
+  ASSERT_NE(loop, nullptr);
+  {
+    auto setup = Connection::Create(loop->loop(), TcpOptions(*server));
+    ASSERT_TRUE(setup.ok()) << setup.status();
+    ASSERT_TRUE(
+        Wait(setup->Execute("SET", "big", std::string(2000, 'x'))).ok());
+    ASSERT_TRUE(Wait(setup->Execute("SET", "small", "fits")).ok());
+  }
+  for (int protocol : {2, 3}) {
+    ConnectionOptions options = TcpOptions(*server);
+    options.protocol = protocol;
+    options.reader_limits.max_bulk_length = 1024;
+    std::atomic<int> disconnects{0};
+    AsyncOptions async;
+    async.on_disconnected = [&](const absl::Status&) { disconnects++; };
+    auto conn = Connection::Create(loop->loop(), options, async);
+    ASSERT_TRUE(conn.ok()) << conn.status();
+    absl::StatusOr<Reply> small = Wait(conn->Execute("GET", "small"));
+    ASSERT_TRUE(small.ok()) << small.status();
+
+    Future<Reply> big_future = conn->Execute("GET", "big");
+    // If written behind it (usually: same flush), it fails with the same
+    // status, as whether the server ran it is unknown once the stream is
+    // abandoned; if not yet written, it runs after the reconnect. Never
+    // does it get another command's reply.
+    Future<Reply> behind = conn->Execute("INCR", "behind");
+    absl::StatusOr<Reply> big = Wait(big_future);
+    ASSERT_FALSE(big.ok());
+    absl::StatusOr<Reply> behind_reply = Wait(behind);
+    if (behind_reply.ok()) {
+      EXPECT_EQ(behind_reply->type(), ReplyType::kInteger);
+    } else {
+      EXPECT_EQ(behind_reply.status().code(), absl::StatusCode::kDataLoss)
+          << behind_reply.status();
+    }
+    EXPECT_EQ(big.status().code(), absl::StatusCode::kDataLoss) << big.status();
+    EXPECT_EQ(GetErrorKind(big.status()), ErrorKind::kProtocol);
+    EXPECT_TRUE(absl::StrContains(big.status().message(),
+                                  "bulk length 2000 exceeds max_bulk_length "
+                                  "(1024)"))
+        << big.status();
+    // The hook runs on the loop thread just after the sinks.
+    const absl::Time until = absl::Now() + kWait;
+    while (disconnects.load() == 0 && absl::Now() < until) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    EXPECT_EQ(disconnects.load(), 1);
+
+    small = Wait(conn->Execute("GET", "small"));
+    ASSERT_TRUE(small.ok()) << small.status();
+    EXPECT_EQ(small->str(), "fits");
+    EXPECT_EQ(conn->stats().connects, 2u);
+  }
+}
+
+TEST(AsyncConnectionTest, BadReaderLimitsAreRejectedNamingTheField) {
+  auto loop = StartLoop();
+  ASSERT_NE(loop, nullptr);
+  ConnectionOptions options = TcpOptions("127.0.0.1", 1);
+  options.reader_limits.max_elements = 0;
+  absl::Status s = Connection::Create(loop->loop(), options).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_TRUE(absl::StrContains(
+      s.message(), "connection.reader_limits.max_elements: 0 is not valid"))
+      << s;
 }
 
 // ---------------------------------------------------------------------------

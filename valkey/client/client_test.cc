@@ -45,6 +45,30 @@ TEST_P(ClientTest, FromUrlAndConfig) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// Reader limits from a URL reach the pool's connections: an oversize value
+// fails with DATA_LOSS naming the limit (not retried: it would fail again),
+// and the next command runs on a new connection.
+TEST_P(ClientTest, ReaderLimitFromUrlFailsOversizeReplyThenReconnects) {
+  ASSERT_TRUE(client_->Set("big", std::string(5000, 'x')).ok());
+  ASSERT_TRUE(client_->Set("small", "fits").ok());
+  auto limited = Client::FromUrl(
+      absl::StrCat("valkey://127.0.0.1:", server_->port(),
+                   "?max_bulk_length=4096&protocol=", GetParam()));
+  ASSERT_TRUE(limited.ok()) << limited.status();
+  for (int i = 0; i < 2; ++i) {
+    auto big = (*limited)->Get("big");
+    ASSERT_FALSE(big.ok());
+    EXPECT_EQ(big.status().code(), absl::StatusCode::kDataLoss)
+        << big.status();
+    EXPECT_TRUE(absl::StrContains(big.status().message(),
+                                  "exceeds max_bulk_length (4096)"))
+        << big.status();
+    auto small = (*limited)->Get("small");
+    ASSERT_TRUE(small.ok()) << small.status();
+    EXPECT_EQ(small->value_or(""), "fits");
+  }
+}
+
 TEST_P(ClientTest, ExecuteTakesMixedArguments) {
   auto set = client_->Execute("SET", "n", 41);
   ASSERT_TRUE(set.ok()) << set.status();

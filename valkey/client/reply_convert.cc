@@ -1,6 +1,7 @@
 #include "valkey/client/reply_convert.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <limits>
 #include <string>
@@ -40,7 +41,15 @@ absl::StatusOr<Reply> Raw(const ReplyView& reply) {
   // re-encoding it: the raw path is not a hot one.
   std::string bytes;
   resp::AppendReply(bytes, reply);
-  RespReader reader;
+  // The reply already passed its connection's limits, which may be wider
+  // than the defaults; the copy, no larger, must not be judged again.
+  ReaderLimits unbounded;
+  unbounded.max_bulk_length = std::numeric_limits<uint64_t>::max();
+  unbounded.max_elements = std::numeric_limits<uint64_t>::max();
+  unbounded.max_depth = std::numeric_limits<size_t>::max();
+  unbounded.max_reply_bytes = std::numeric_limits<uint64_t>::max();
+  unbounded.max_reply_elements = std::numeric_limits<uint64_t>::max();
+  RespReader reader(unbounded);
   reader.Feed(bytes);
   Reply copy;
   if (reader.Read(&copy) != RespReader::Result::kReply) {

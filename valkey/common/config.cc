@@ -256,6 +256,19 @@ absl::Status ConvertTls(const TlsConfig& c, absl::string_view p, Mode mode,
   return absl::OkStatus();
 }
 
+absl::Status ConvertReaderLimits(const ReaderLimitsConfig& c,
+                                 absl::string_view p, ReaderLimits* out) {
+  if (c.has_max_bulk_length()) out->max_bulk_length = c.max_bulk_length();
+  if (c.has_max_elements()) out->max_elements = c.max_elements();
+  if (c.has_max_depth()) out->max_depth = c.max_depth();
+  if (c.has_max_reply_bytes()) out->max_reply_bytes = c.max_reply_bytes();
+  if (c.has_max_reply_elements()) {
+    out->max_reply_elements = c.max_reply_elements();
+  }
+  if (c.has_max_idle_buffer()) out->max_idle_buffer = c.max_idle_buffer();
+  return ValidateReaderLimits(*out, p);
+}
+
 absl::Status ConvertRetry(const RetryConfig& c, absl::string_view p,
                           RetryOptions* out) {
   int retries = 0;
@@ -431,6 +444,10 @@ absl::Status ConvertConnection(const ConnectionConfig& c, absl::string_view p,
     }
     out->health_check_interval = *v;
   }
+  if (c.has_reader_limits()) {
+    VALKEY_CONFIG_RETURN_IF_ERROR(ConvertReaderLimits(
+        c.reader_limits(), Sub(p, "reader_limits"), &out->reader_limits));
+  }
   return absl::OkStatus();
 }
 
@@ -604,6 +621,11 @@ absl::Status ConvertClient(const ClientConfig& c, Mode mode,
   if (c.async().has_max_in_flight() && c.async().max_in_flight() < 1) {
     return Invalid("async.max_in_flight",
                    absl::StrCat(c.async().max_in_flight(),
+                                " is not valid (must be >= 1)"));
+  }
+  if (c.async().has_max_queued_bytes() && c.async().max_queued_bytes() < 1) {
+    return Invalid("async.max_queued_bytes",
+                   absl::StrCat(c.async().max_queued_bytes(),
                                 " is not valid (must be >= 1)"));
   }
   if (c.has_sentinel()) {
@@ -973,6 +995,24 @@ absl::StatusOr<ClientOptions> ToClientOptions(const ClientConfig& config) {
   VALKEY_CONFIG_RETURN_IF_ERROR(
       ConvertClient(config, Mode::kConvert, &options));
   return options;
+}
+
+absl::Status ValidateReaderLimits(const ReaderLimits& limits,
+                                  absl::string_view field) {
+  const std::pair<absl::string_view, uint64_t> bounds[] = {
+      {"max_bulk_length", limits.max_bulk_length},
+      {"max_elements", limits.max_elements},
+      {"max_depth", limits.max_depth},
+      {"max_reply_bytes", limits.max_reply_bytes},
+      {"max_reply_elements", limits.max_reply_elements},
+  };
+  for (const auto& [name, value] : bounds) {
+    if (value < 1) {
+      return Invalid(Sub(field, name),
+                     absl::StrCat(value, " is not valid (must be >= 1)"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 std::string RedactedDebugString(const ClientConfig& config) {

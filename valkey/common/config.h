@@ -37,6 +37,7 @@
 #include "valkey/common/backoff.h"
 #include "valkey/common/config.pb.h"
 #include "valkey/common/credentials.h"
+#include "valkey/common/resp_reader.h"
 
 namespace valkey {
 
@@ -125,6 +126,11 @@ struct ConnectionOptions {
   RetryOptions retry;
   // PING a connection idle longer than this before use; zero = never.
   absl::Duration health_check_interval = absl::ZeroDuration();
+
+  // Bounds on each reply read (resp_reader.h). A reply over one fails with
+  // DATA_LOSS and drops the connection. Every bound but max_idle_buffer
+  // must be >= 1 (see ValidateReaderLimits).
+  ReaderLimits reader_limits;
 
   bool is_unix() const { return !unix_path.empty(); }
   // For messages: "host:port", "[v6::addr]:port" or the socket path.
@@ -215,6 +221,13 @@ absl::StatusOr<CacheOptions> ToCacheOptions(const CacheConfig& config,
 absl::StatusOr<SentinelOptions> ToSentinelOptions(
     const SentinelConfig& config, const ConnectionConfig& data_connection);
 absl::StatusOr<ClientOptions> ToClientOptions(const ClientConfig& config);
+
+// Checks `limits` as a connection uses them: every bound except
+// max_idle_buffer must be >= 1 (0 would refuse every reply, the
+// handshake's included). `field` names the limits in messages.
+// Errors: INVALID_ARGUMENT "<field>.<bound>: 0 is not valid (must be >= 1)".
+absl::Status ValidateReaderLimits(const ReaderLimits& limits,
+                                  absl::string_view field);
 
 // Debugging.
 

@@ -74,6 +74,28 @@ connection {
 }
 )pb";
 
+// docs/configuration.md, "Example: tighter limits for an untrusted server".
+constexpr char kUntrustedLimits[] = R"pb(
+connection {
+  host: "cache.partner.example"
+  tls {}
+  reader_limits {
+    max_bulk_length: 1048576      # 1 MiB per string
+    max_reply_bytes: 67108864     # 64 MiB per reply
+    max_reply_elements: 4194304   # 64 MiB of nodes (max_reply_bytes / 16)
+    max_depth: 16
+  }
+}
+async {
+  max_queued_bytes: 16777216      # 16 MiB waiting to be written
+}
+)pb";
+
+// The same example's URL.
+constexpr char kUntrustedLimitsUrl[] =
+    "valkeys://cache.partner.example?max_bulk_length=1048576"
+    "&max_reply_bytes=67108864&max_reply_elements=4194304&max_depth=16";
+
 // docs/configuration.md, "URL syntax" examples.
 constexpr const char* kUrls[] = {
     "valkey://localhost",
@@ -96,6 +118,8 @@ constexpr const char* kUrls[] = {
     "&socket_keepalive=on&tcp_nodelay=true",
     "valkey://localhost?cache_enabled=true&cache_max_size=5000"
     "&cache_ttl=60&cache_policy=lfu",
+    "valkey://localhost?max_bulk_length=1048576&max_reply_bytes=67108864"
+    "&max_reply_elements=4194304",
 };
 
 class ConfigDocsTest : public ::testing::Test {
@@ -112,12 +136,32 @@ class ConfigDocsTest : public ::testing::Test {
 
 TEST_F(ConfigDocsTest, EveryTextProtoExampleParsesAndConverts) {
   for (const char* text :
-       {kStandalone, kTlsClientCert, kUnixSocket, kAclUserFromEnv}) {
+       {kStandalone, kTlsClientCert, kUnixSocket, kAclUserFromEnv,
+        kUntrustedLimits}) {
     absl::StatusOr<ClientConfig> config = ParseConfigText(text, "docs");
     ASSERT_TRUE(config.ok()) << config.status() << "\n" << text;
     absl::StatusOr<ClientOptions> options = ToClientOptions(*config);
     EXPECT_TRUE(options.ok()) << options.status() << "\n" << text;
   }
+}
+
+TEST_F(ConfigDocsTest, UntrustedLimitsExampleAndItsUrlAgree) {
+  absl::StatusOr<ClientConfig> config = ParseConfigText(kUntrustedLimits);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->async().max_queued_bytes(), uint64_t{16} << 20);
+  absl::StatusOr<ClientOptions> options = ToClientOptions(*config);
+  ASSERT_TRUE(options.ok()) << options.status();
+  const ReaderLimits& l = options->connection.reader_limits;
+  EXPECT_EQ(l.max_bulk_length, uint64_t{1} << 20);
+  EXPECT_EQ(l.max_reply_bytes, uint64_t{64} << 20);
+  EXPECT_EQ(l.max_reply_elements * 16, l.max_reply_bytes);
+  EXPECT_EQ(l.max_depth, 16u);
+  EXPECT_EQ(l.max_elements, ReaderLimits().max_elements);
+
+  absl::StatusOr<ClientConfig> url = ParseUrl(kUntrustedLimitsUrl);
+  ASSERT_TRUE(url.ok()) << url.status();
+  EXPECT_EQ(url->connection().reader_limits().SerializeAsString(),
+            config->connection().reader_limits().SerializeAsString());
 }
 
 TEST_F(ConfigDocsTest, StandaloneConvertsDurationsAndPool) {

@@ -66,6 +66,13 @@ TEST(ConfigTest, EmptyConfigGivesDefaults) {
   EXPECT_EQ(c.retry.backoff, Backoff::EqualJitter());
   EXPECT_FALSE(c.retry.retry_on_timeout);
   EXPECT_EQ(c.health_check_interval, absl::ZeroDuration());
+  const ReaderLimits defaults;
+  EXPECT_EQ(c.reader_limits.max_bulk_length, defaults.max_bulk_length);
+  EXPECT_EQ(c.reader_limits.max_elements, defaults.max_elements);
+  EXPECT_EQ(c.reader_limits.max_depth, defaults.max_depth);
+  EXPECT_EQ(c.reader_limits.max_reply_bytes, defaults.max_reply_bytes);
+  EXPECT_EQ(c.reader_limits.max_reply_elements, defaults.max_reply_elements);
+  EXPECT_EQ(c.reader_limits.max_idle_buffer, defaults.max_idle_buffer);
   EXPECT_EQ(c.Address(), "localhost:6379");
   EXPECT_EQ(options->pool.max_connections, 50);
   EXPECT_TRUE(options->pool.blocking);
@@ -400,6 +407,25 @@ INSTANTIATE_TEST_SUITE_P(
                     "backoff_base (2s)"},
         InvalidCase{"connection { health_check_interval { seconds: -3 } }",
                     "connection.health_check_interval: -3s is not valid"},
+        InvalidCase{"connection { reader_limits { max_bulk_length: 0 } }",
+                    "connection.reader_limits.max_bulk_length: 0 is not valid "
+                    "(must be >= 1)"},
+        InvalidCase{"connection { reader_limits { max_elements: 0 } }",
+                    "connection.reader_limits.max_elements: 0 is not valid"},
+        InvalidCase{"connection { reader_limits { max_depth: 0 } }",
+                    "connection.reader_limits.max_depth: 0 is not valid"},
+        InvalidCase{"connection { reader_limits { max_reply_bytes: 0 } }",
+                    "connection.reader_limits.max_reply_bytes: 0 is not "
+                    "valid"},
+        InvalidCase{"connection { reader_limits { max_reply_elements: 0 } }",
+                    "connection.reader_limits.max_reply_elements: 0 is not "
+                    "valid"},
+        InvalidCase{"sentinel { sentinels { host: \"a\" } service_name: \"m\" "
+                    "connection { reader_limits { max_depth: 0 } } }",
+                    "sentinel.connection.reader_limits.max_depth: 0 is not "
+                    "valid"},
+        InvalidCase{"async { max_queued_bytes: 0 }",
+                    "async.max_queued_bytes: 0 is not valid (must be >= 1)"},
         InvalidCase{"pool { max_connections: 0 }",
                     "pool.max_connections: 0 is not valid (must be >= 1)"},
         InvalidCase{"pool { wait_timeout { seconds: 0 } }",
@@ -520,6 +546,94 @@ TEST(ConfigTest, SentinelOptions) {
   const ConnectionOptions& sc = options->sentinel->connection;
   EXPECT_EQ(sc.credentials->GetCredentials()->username, "sentinel");
   EXPECT_EQ(sc.connect_timeout, absl::Seconds(5));  // Not inherited.
+}
+
+TEST(ConfigTest, ReaderLimitsConvert) {
+  absl::StatusOr<ClientConfig> config = ParseConfigText(R"pb(
+    connection {
+      reader_limits {
+        max_bulk_length: 1024
+        max_elements: 1000
+        max_depth: 8
+        max_reply_bytes: 1048576
+        max_reply_elements: 65536
+        max_idle_buffer: 0
+      }
+    }
+  )pb");
+  ASSERT_TRUE(config.ok()) << config.status();
+  absl::StatusOr<ClientOptions> options = ToClientOptions(*config);
+  ASSERT_TRUE(options.ok()) << options.status();
+  const ReaderLimits& l = options->connection.reader_limits;
+  EXPECT_EQ(l.max_bulk_length, 1024u);
+  EXPECT_EQ(l.max_elements, 1000u);
+  EXPECT_EQ(l.max_depth, 8u);
+  EXPECT_EQ(l.max_reply_bytes, 1048576u);
+  EXPECT_EQ(l.max_reply_elements, 65536u);
+  EXPECT_EQ(l.max_idle_buffer, 0u);
+
+  // Fields left out keep their defaults.
+  config = ParseConfigText("connection { reader_limits { max_depth: 3 } }");
+  ASSERT_TRUE(config.ok()) << config.status();
+  absl::StatusOr<ConnectionOptions> one =
+      ToConnectionOptions(config->connection());
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ(one->reader_limits.max_depth, 3u);
+  EXPECT_EQ(one->reader_limits.max_bulk_length,
+            ReaderLimits().max_bulk_length);
+  EXPECT_EQ(one->reader_limits.max_reply_elements,
+            ReaderLimits().max_reply_elements);
+}
+
+TEST(ConfigTest, SentinelsHaveTheirOwnReaderLimits) {
+  constexpr absl::string_view kSentinel =
+      "sentinel { sentinels { host: \"s1\" } service_name: \"m\" ";
+  absl::StatusOr<ClientConfig> config = ParseConfigText(absl::StrCat(
+      "connection { reader_limits { max_bulk_length: 100 } } ", kSentinel,
+      "}"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  absl::StatusOr<ClientOptions> options = ToClientOptions(*config);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->connection.reader_limits.max_bulk_length, 100u);
+  // Not inherited: a sentinel's replies are not data.
+  EXPECT_EQ(options->sentinel->connection.reader_limits.max_bulk_length,
+            ReaderLimits().max_bulk_length);
+
+  config = ParseConfigText(absl::StrCat(
+      kSentinel, "connection { reader_limits { max_bulk_length: 200 } } }"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  options = ToClientOptions(*config);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->sentinel->connection.reader_limits.max_bulk_length, 200u);
+  EXPECT_EQ(options->connection.reader_limits.max_bulk_length,
+            ReaderLimits().max_bulk_length);
+}
+
+TEST(ConfigTest, ValidateReaderLimitsNamesTheBound) {
+  EXPECT_TRUE(ValidateReaderLimits(ReaderLimits(), "x").ok());
+  ReaderLimits idle;
+  idle.max_idle_buffer = 0;  // Not a bound on replies: 0 is fine.
+  EXPECT_TRUE(ValidateReaderLimits(idle, "x").ok());
+  const struct {
+    uint64_t ReaderLimits::*field;
+    const char* name;
+  } kBounds[] = {
+      {&ReaderLimits::max_bulk_length, "max_bulk_length"},
+      {&ReaderLimits::max_elements, "max_elements"},
+      {&ReaderLimits::max_reply_bytes, "max_reply_bytes"},
+      {&ReaderLimits::max_reply_elements, "max_reply_elements"},
+  };
+  for (const auto& bound : kBounds) {
+    ReaderLimits limits;
+    limits.*bound.field = 0;
+    ExpectInvalid(ValidateReaderLimits(limits, "connection.reader_limits"),
+                  absl::StrCat("connection.reader_limits.", bound.name,
+                               ": 0 is not valid (must be >= 1)"));
+  }
+  ReaderLimits depth;
+  depth.max_depth = 0;
+  ExpectInvalid(ValidateReaderLimits(depth, "conn"),
+                "conn.max_depth: 0 is not valid (must be >= 1)");
 }
 
 TEST(ConfigTest, CacheCommandsUpperCased) {

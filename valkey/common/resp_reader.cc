@@ -52,6 +52,9 @@ std::string DescribeByte(char c) {
 RespReader::RespReader(const ReaderLimits& limits) : limits_(limits) {
   limits_.max_reply_bytes = std::min(limits_.max_reply_bytes, kMaxReplyBytes);
   limits_.max_elements = std::min(limits_.max_elements, kMaxElements);
+  // A reply counts its nodes in 32 bits, and the root always fits.
+  limits_.max_reply_elements =
+      std::clamp<uint64_t>(limits_.max_reply_elements, 1, kMaxElements);
 }
 
 RespReader::RespReader(RespReader&&) noexcept = default;
@@ -244,6 +247,12 @@ RespReader::Step RespReader::FailLimit(size_t at, const char* what,
                                        uint64_t limit) {
   return Fail(at, absl::StrCat(what, " ", value, " exceeds ", limit_name, " (",
                                limit, ")"));
+}
+
+RespReader::Result RespReader::FailElementCount() {
+  FailLimit(pos_, "reply element count", nodes_.size() + 1,
+            "max_reply_elements", limits_.max_reply_elements);
+  return Result::kError;
 }
 
 RespReader::Step RespReader::FailDouble(size_t from, size_t cr) {
@@ -560,6 +569,9 @@ RespReader::Result RespReader::Parse(Reply* reply) {
       case Step::kAggregate:
       case Step::kAttribute:
         if (count > 0) {
+          if (nodes_.size() >= limits_.max_reply_elements) {
+            return FailElementCount();
+          }
           pos_ = next;
           line_scanned_ = 0;
           stack_.push_back(Frame{static_cast<uint32_t>(nodes_.size()),
@@ -578,6 +590,9 @@ RespReader::Result RespReader::Parse(Reply* reply) {
       FailLimit(pos_, "reply length", next - start_, "max_reply_bytes",
                 limits_.max_reply_bytes);
       return Result::kError;
+    }
+    if (!stack_.empty() && nodes_.size() >= limits_.max_reply_elements) {
+      return FailElementCount();
     }
     pos_ = next;
     line_scanned_ = 0;

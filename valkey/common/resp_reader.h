@@ -27,7 +27,8 @@
 // buffer that grows geometrically; consumed bytes are dropped lazily (when
 // room is needed), so a reply of n bytes costs O(n) copying however it is
 // split. Everything a hostile server can make the reader hold is bounded by
-// ReaderLimits; no input makes it recurse.
+// ReaderLimits — the bytes of a reply by max_reply_bytes, its 16-byte nodes
+// by max_reply_elements — and no input makes it recurse.
 //
 // Thread-safety: a RespReader is not thread-safe; use one per connection from
 // one thread at a time.
@@ -70,6 +71,18 @@ struct ReaderLimits {
   // reply before returning it. Values above 4 GiB - 1 are treated as
   // 4 GiB - 1. Default: 2 GiB.
   uint64_t max_reply_bytes = uint64_t{2} << 30;
+
+  // Most values one reply may hold: the reply itself and every value nested
+  // in it, at any depth (a map entry is two values; attribute values count
+  // while they are parsed). Each value is a 16-byte node whatever its wire
+  // size, and a value can be as short as 3 bytes ("_\r\n"), so without this
+  // bound a reply's nodes could take over 5x its wire size. They take at
+  // most 16 x max_reply_elements bytes in the Reply (up to twice that while
+  // the reply is parsed). Values above 2^32 - 1 are treated as 2^32 - 1,
+  // and 0 as 1. Default: 2^27 (128 Mi values), whose nodes take 2 GiB: no
+  // more than the default max_reply_bytes. When lowering max_reply_bytes,
+  // lower this too (to max_reply_bytes / 16 to keep that relation).
+  uint64_t max_reply_elements = uint64_t{1} << 27;
 
   // When the buffer empties and its capacity exceeds this, it is freed, so a
   // single huge reply does not pin memory. Default: 1 MiB.
@@ -154,6 +167,8 @@ class RespReader {
                                               const char* limit_name,
                                               uint64_t limit);
   [[gnu::cold, gnu::noinline]] Step FailDouble(size_t from, size_t cr);
+  // The value at pos_ would take the reply past max_reply_elements.
+  [[gnu::cold, gnu::noinline]] Result FailElementCount();
   void BuildScalar(const Node& node, Reply* reply);
   void BuildTree(Reply* reply);
   void FinishReply();

@@ -565,6 +565,112 @@ TEST(RespReaderTest, ReplyBytesLimit) {
                   .ok());
 }
 
+// Every value costs a 16-byte node however short it is on the wire, so the
+// count of values in one reply is bounded on its own (max_reply_elements).
+TEST(RespReaderTest, ReplyElementLimit) {
+  ReaderLimits limits;
+  limits.max_reply_elements = 4;
+  // The root counts, and so does every nested value.
+  EXPECT_TRUE(ParseError("*3\r\n:1\r\n:2\r\n:3\r\n", limits).ok());
+  absl::Status s = ParseError("*4\r\n:1\r\n:2\r\n:3\r\n:4\r\n", limits);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(GetErrorKind(s), ErrorKind::kProtocol);
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("reply element count 5 exceeds max_reply_elements (4)"));
+  // Nested empty aggregates are values too.
+  EXPECT_TRUE(ParseError("*2\r\n*1\r\n*0\r\n*0\r\n", limits).ok());
+  EXPECT_EQ(ParseError("*1\r\n*1\r\n*1\r\n*1\r\n*0\r\n", limits).code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(ParseError("*1\r\n*1\r\n*1\r\n*1\r\n_\r\n", limits).code(),
+            absl::StatusCode::kDataLoss);
+  // A map entry is two values: 1 + 2 * 2 = 5.
+  EXPECT_EQ(ParseError("%2\r\n+a\r\n:1\r\n+b\r\n:2\r\n", limits).code(),
+            absl::StatusCode::kDataLoss);
+  // Attribute values count while they are parsed, not after.
+  EXPECT_TRUE(
+      ParseError("*2\r\n|1\r\n+k\r\n+v\r\n:1\r\n:2\r\n", limits).ok());
+  EXPECT_EQ(ParseError("*1\r\n|2\r\n+k\r\n+v\r\n+k\r\n+v\r\n:1\r\n",
+                       limits)
+                .code(),
+            absl::StatusCode::kDataLoss);
+  // Each reply is counted on its own, and a scalar reply is one value.
+  limits.max_reply_elements = 1;
+  EXPECT_TRUE(ParseError(":1\r\n$1\r\na\r\n+OK\r\n*0\r\n", limits).ok());
+  EXPECT_EQ(ParseError("*1\r\n:1\r\n", limits).code(),
+            absl::StatusCode::kDataLoss);
+}
+
+TEST(RespReaderTest, ReplyElementLimitSplitAnywhere) {
+  ReaderLimits limits;
+  limits.max_reply_elements = 3;
+  const std::string ok = "*2\r\n$3\r\nabc\r\n:12\r\n";
+  const std::string bad = "*3\r\n$3\r\nabc\r\n:12\r\n#t\r\n";
+  for (size_t cut = 1; cut < ok.size(); ++cut) {
+    std::vector<std::string> out;
+    EXPECT_TRUE(FeedInPieces(ok, {cut}, out, limits).ok()) << cut;
+  }
+  for (size_t cut = 1; cut < bad.size(); ++cut) {
+    std::vector<std::string> out;
+    EXPECT_EQ(FeedInPieces(bad, {cut}, out, limits).code(),
+              absl::StatusCode::kDataLoss)
+        << cut;
+  }
+}
+
+// A million 4-byte values would cost 16 MB of nodes (and as much again in
+// the Reply) for 4 MB on the wire. The limit stops the reply at the first
+// value past it, before the rest is even fed.
+TEST(RespReaderTest, HostileFlatAndNestedRepliesStopAtTheElementLimit) {
+  ReaderLimits limits;
+  limits.max_reply_elements = 1000;
+  for (const char* element : {":1\r\n", "*0\r\n", "_\r\n"}) {
+    RespReader reader(limits);
+    reader.Feed("*1000000\r\n");
+    Reply r;
+    size_t fed = 0;
+    RespReader::Result result = RespReader::Result::kNeedMore;
+    for (int i = 0; i < 1000000 && result == RespReader::Result::kNeedMore;
+         ++i) {
+      reader.Feed(element);
+      ++fed;
+      result = reader.Read(&r);
+    }
+    ASSERT_EQ(result, RespReader::Result::kError) << element;
+    EXPECT_EQ(fed, 1000u) << element;  // The root plus 999 fit.
+    EXPECT_EQ(reader.status().code(), absl::StatusCode::kDataLoss);
+    EXPECT_THAT(std::string(reader.status().message()),
+                HasSubstr("exceeds max_reply_elements (1000)"));
+  }
+  // Nested: "*1\r\n" a thousand deep (depth lifted), then a value.
+  std::string nested;
+  for (int i = 0; i < 1000; ++i) nested += "*1\r\n";
+  nested += ":1\r\n";
+  limits.max_depth = 2000;
+  EXPECT_EQ(ParseError(nested, limits).code(), absl::StatusCode::kDataLoss);
+  limits.max_reply_elements = 1001;
+  EXPECT_TRUE(ParseError(nested, limits).ok());
+}
+
+// The default bounds node memory by the default max_reply_bytes, so a
+// hostile reply of tiny values costs at most about as much in nodes as the
+// largest reply allowed on the wire.
+TEST(RespReaderTest, DefaultElementLimitKeepsNodesWithinMaxReplyBytes) {
+  const ReaderLimits defaults;
+  EXPECT_EQ(defaults.max_reply_elements, uint64_t{1} << 27);
+  EXPECT_LE(defaults.max_reply_elements * sizeof(reply_internal::Node),
+            defaults.max_reply_bytes);
+  EXPECT_EQ(RespReader().limits().max_reply_elements, uint64_t{1} << 27);
+  // Clamped to what a Reply can count.
+  ReaderLimits huge;
+  huge.max_reply_elements = ~uint64_t{0};
+  EXPECT_EQ(RespReader(huge).limits().max_reply_elements,
+            uint64_t{0xffffffff});
+  // And the root always fits.
+  ReaderLimits zero;
+  zero.max_reply_elements = 0;
+  EXPECT_EQ(RespReader(zero).limits().max_reply_elements, 1u);
+}
+
 TEST(RespReaderTest, LargeBulkInChunksIsLinear) {
   const size_t kSize = size_t{64} << 20;
   std::string payload(kSize, '\0');

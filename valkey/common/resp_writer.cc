@@ -103,6 +103,12 @@ size_t EncodedCommandSize(absl::Span<const absl::string_view> argv) {
   return total;
 }
 
+size_t EncodedCommandSize(absl::Span<const CommandArg> args) {
+  size_t total = 1 + DecimalDigits(args.size()) + 2;
+  for (const CommandArg& a : args) total += BulkSize(a.view().size());
+  return total;
+}
+
 namespace resp {
 namespace {
 

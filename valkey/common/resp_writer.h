@@ -129,8 +129,10 @@ void AppendCommandArgv(std::string& out,
                        absl::Span<const absl::string_view> argv);
 void AppendCommandArgv(std::string& out, absl::Span<const std::string> argv);
 
-// Number of bytes AppendCommandArgv would append for `argv`.
+// Number of bytes AppendCommandArgv would append for `argv`, and
+// AppendCommandArgs for `args`.
 size_t EncodedCommandSize(absl::Span<const absl::string_view> argv);
+size_t EncodedCommandSize(absl::Span<const CommandArg> args);
 
 namespace resp {
 

@@ -153,6 +153,18 @@ TEST(AppendCommandTest, ArgvForms) {
   EXPECT_EQ(EncodedCommandSize(views), a.size());
 }
 
+TEST(AppendCommandTest, EncodedSizeOfMixedArguments) {
+  const std::string twelve(12, 'v');
+  const CommandArg args[] = {CommandArg("SET"), CommandArg(twelve),
+                             CommandArg(-1234567), CommandArg(2.5)};
+  std::string out;
+  AppendCommandArgs(out, args);
+  EXPECT_EQ(EncodedCommandSize(absl::Span<const CommandArg>(args)),
+            out.size());
+  EXPECT_EQ(EncodedCommandSize(absl::Span<const CommandArg>()),
+            std::string("*0\r\n").size());
+}
+
 TEST(AppendCommandTest, LargeArgumentAndManyArguments) {
   const std::string big(100000, 'x');
   std::vector<absl::string_view> argv = {"MSET"};

@@ -1,7 +1,9 @@
 #include "valkey/common/url.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -100,6 +102,28 @@ absl::StatusOr<int> ParseInt(absl::string_view name, absl::string_view value,
   if (v < min) {
     return Invalid(
         absl::StrCat(name, ": ", v, " is not valid (must be >= ", min, ")"));
+  }
+  return v;
+}
+
+// An unsigned decimal in [min, max] (digits only: no sign, no spaces).
+absl::StatusOr<uint64_t> ParseUint64(absl::string_view name,
+                                     absl::string_view value, uint64_t min,
+                                     uint64_t max) {
+  uint64_t v = 0;
+  const bool digits = !value.empty() &&
+                      std::all_of(value.begin(), value.end(),
+                                  [](char c) { return absl::ascii_isdigit(c); });
+  if (!digits || !absl::SimpleAtoi(value, &v)) {
+    return Invalid(absl::StrCat(name, ": '", value, "' is not an integer"));
+  }
+  if (v < min) {
+    return Invalid(
+        absl::StrCat(name, ": ", v, " is not valid (must be >= ", min, ")"));
+  }
+  if (v > max) {
+    return Invalid(absl::StrCat(name, ": ", v,
+                                " is not valid (must be at most ", max, ")"));
   }
   return v;
 }
@@ -227,6 +251,26 @@ absl::Status ApplyOption(absl::string_view key, const std::string& value,
     absl::StatusOr<bool> v = ParseBool(key, value);
     if (!v.ok()) return v.status();
     conn.set_client_capa_redirect(*v);
+  } else if (key == "max_bulk_length" || key == "max_elements" ||
+             key == "max_depth" || key == "max_reply_bytes" ||
+             key == "max_reply_elements") {
+    const uint64_t max = key == "max_depth"
+                             ? std::numeric_limits<uint32_t>::max()
+                             : std::numeric_limits<uint64_t>::max();
+    absl::StatusOr<uint64_t> v = ParseUint64(key, value, 1, max);
+    if (!v.ok()) return v.status();
+    ReaderLimitsConfig& limits = *conn.mutable_reader_limits();
+    if (key == "max_bulk_length") {
+      limits.set_max_bulk_length(*v);
+    } else if (key == "max_elements") {
+      limits.set_max_elements(*v);
+    } else if (key == "max_depth") {
+      limits.set_max_depth(static_cast<uint32_t>(*v));
+    } else if (key == "max_reply_bytes") {
+      limits.set_max_reply_bytes(*v);
+    } else {
+      limits.set_max_reply_elements(*v);
+    }
   } else if (key == "max_connections") {
     absl::StatusOr<int> v = ParseInt(key, value, 1);
     if (!v.ok()) return v.status();

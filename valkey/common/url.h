@@ -50,6 +50,8 @@
 //   retry_on_timeout        bool               connection.retry
 //   health_check_interval   seconds >= 0 (0 = off)
 //   client_capa_redirect    bool
+//   max_bulk_length, max_elements, max_depth, max_reply_bytes,
+//   max_reply_elements      int >= 1           connection.reader_limits.*
 //   max_connections         int >= 1           pool.max_connections
 //   timeout                 seconds > 0        pool.wait_timeout
 //   blocking                bool               pool.blocking

@@ -167,6 +167,32 @@ TEST(ParseUrlTest, PoolAndCacheOptions) {
             CacheOptions::Eviction::kRandom);
 }
 
+TEST(ParseUrlTest, ReaderLimitOptions) {
+  ClientOptions o = MustParse(
+      "valkey://h?max_bulk_length=1024&max_elements=100&max_depth=4"
+      "&max_reply_bytes=65536&max_reply_elements=4096");
+  const ReaderLimits& l = o.connection.reader_limits;
+  EXPECT_EQ(l.max_bulk_length, 1024u);
+  EXPECT_EQ(l.max_elements, 100u);
+  EXPECT_EQ(l.max_depth, 4u);
+  EXPECT_EQ(l.max_reply_bytes, 65536u);
+  EXPECT_EQ(l.max_reply_elements, 4096u);
+  // Up to 64 bits where the field is 64 bits.
+  EXPECT_EQ(MustParse("valkey://h?max_reply_bytes=18446744073709551615")
+                .connection.reader_limits.max_reply_bytes,
+            ~uint64_t{0});
+  // Unset ones keep their defaults; unix: and sentinel URLs take them too.
+  o = MustParse("unix:/tmp/s?max_depth=9");
+  EXPECT_EQ(o.connection.reader_limits.max_depth, 9u);
+  EXPECT_EQ(o.connection.reader_limits.max_bulk_length,
+            ReaderLimits().max_bulk_length);
+  o = MustParse("valkey+sentinel://s1/m?max_bulk_length=77");
+  EXPECT_EQ(o.connection.reader_limits.max_bulk_length, 77u);
+  // They bound the data nodes' replies, not the sentinels'.
+  EXPECT_EQ(o.sentinel->connection.reader_limits.max_bulk_length,
+            ReaderLimits().max_bulk_length);
+}
+
 TEST(ParseUrlTest, TlsOptions) {
   ClientOptions o = MustParse(
       "rediss://h:6380?ssl_ca_certs=/ca.pem&ssl_ca_path=/cas"
@@ -429,6 +455,23 @@ INSTANTIATE_TEST_SUITE_P(
                "max_connections: 0 is not valid (must be >= 1)"},
         BadUrl{"valkey://h?max_connections=1.5", "max_connections: '1.5'"},
         BadUrl{"valkey://h?timeout=x", "timeout: 'x'"},
+        BadUrl{"valkey://h?max_bulk_length=0",
+               "max_bulk_length: 0 is not valid (must be >= 1)"},
+        BadUrl{"valkey://h?max_bulk_length=-5",
+               "max_bulk_length: '-5' is not an integer"},
+        BadUrl{"valkey://h?max_bulk_length=1k",
+               "max_bulk_length: '1k' is not an integer"},
+        BadUrl{"valkey://h?max_reply_bytes=18446744073709551616",
+               "max_reply_bytes: '18446744073709551616' is not an integer"},
+        BadUrl{"valkey://h?max_elements=0", "max_elements: 0 is not valid"},
+        BadUrl{"valkey://h?max_depth=0", "max_depth: 0 is not valid"},
+        BadUrl{"valkey://h?max_depth=4294967296",
+               "max_depth: 4294967296 is not valid (must be at most "
+               "4294967295)"},
+        BadUrl{"valkey://h?max_reply_bytes=0",
+               "max_reply_bytes: 0 is not valid"},
+        BadUrl{"valkey://h?max_reply_elements=0",
+               "max_reply_elements: 0 is not valid"},
         BadUrl{"valkey://h?cache_policy=fifo", "cache_policy: 'fifo'"},
         BadUrl{"valkey://h?cache_max_size=0", "cache_max_size: 0"},
         BadUrl{"valkey://h?protocol=2&cache_enabled=true",
@@ -579,6 +622,15 @@ TEST(ApplyUrlTest, UrlWinsOverConfig) {
   ASSERT_TRUE(ApplyUrl("unix:///tmp/s", &unix_config).ok());
   EXPECT_EQ(unix_config.connection().unix_path(), "/tmp/s");
   EXPECT_EQ(unix_config.connection().host(), "");
+
+  // A limit option replaces that one field and keeps the others.
+  ClientConfig limited = config;
+  limited.mutable_connection()->mutable_reader_limits()->set_max_depth(7);
+  limited.mutable_connection()->mutable_reader_limits()->set_max_bulk_length(
+      10);
+  ASSERT_TRUE(ApplyUrl("valkey://h?max_bulk_length=20", &limited).ok());
+  EXPECT_EQ(limited.connection().reader_limits().max_bulk_length(), 20u);
+  EXPECT_EQ(limited.connection().reader_limits().max_depth(), 7u);
 
   ClientConfig unchanged = config;
   EXPECT_FALSE(ApplyUrl("valkey://h:0", &unchanged).ok());

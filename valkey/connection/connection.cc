@@ -64,6 +64,11 @@ absl::StatusOr<std::shared_ptr<const Connector>> Connector::Create(
   if (options.socket_timeout <= absl::ZeroDuration()) {
     return InvalidArgumentError("connection.socket_timeout: must be positive");
   }
+  if (absl::Status s = ValidateReaderLimits(options.reader_limits,
+                                            "connection.reader_limits");
+      !s.ok()) {
+    return s;
+  }
   std::shared_ptr<const TlsContext> tls;
   if (options.tls.enabled) {
     absl::StatusOr<std::shared_ptr<const TlsContext>> context =
@@ -111,6 +116,7 @@ Connection::Connection(std::shared_ptr<const Connector> connector,
     : connector_(std::move(connector)),
       transport_(std::move(transport)),
       address_(std::move(address)),
+      reader_(connector_->options().reader_limits),
       last_used_(absl::Now()),
       pid_(::getpid()) {}
 

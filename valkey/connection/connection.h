@@ -53,7 +53,8 @@ class Connector : public std::enable_shared_from_this<Connector> {
  public:
   // Validates `options` and loads the TLS context once.
   // Errors: INVALID_ARGUMENT for bad options (protocol, port, non-positive
-  // time-outs, TLS over a Unix socket) or unreadable TLS files.
+  // time-outs, TLS over a Unix socket, a reader limit of 0) or unreadable
+  // TLS files.
   static absl::StatusOr<std::shared_ptr<const Connector>> Create(
       ConnectionOptions options);
 
@@ -121,7 +122,8 @@ class Connection {
   // or until `deadline`. A server error reply is returned as a Reply of an
   // error type, not as a failed status.
   // Errors: DEADLINE_EXCEEDED, UNAVAILABLE (EOF, reset), DATA_LOSS
-  // (malformed reply) — each marks the connection broken.
+  // (malformed reply, or one over options().reader_limits, naming the
+  // limit) — each marks the connection broken.
   absl::StatusOr<Reply> ReadReply();
   absl::StatusOr<Reply> ReadReply(absl::Time deadline);
 

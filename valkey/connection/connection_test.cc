@@ -323,6 +323,83 @@ TEST(ConnectionTest, NopassAclUserWithoutPassword) {
   }
 }
 
+// A reply over a configured ReaderLimits bound fails with DATA_LOSS naming
+// the bound and breaks the connection (its stream position is lost); a new
+// connection from the same connector works.
+TEST(ConnectionTest, ReplyOverAReaderLimitDropsTheConnection) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  {
+    auto setup = Open(TcpOptions(*server));
+    ASSERT_TRUE(setup.ok()) << setup.status();
+    ASSERT_TRUE((*setup)->Execute("SET", "big", std::string(2000, 'x')).ok());
+    ASSERT_TRUE((*setup)->Execute("SET", "small", "fits").ok());
+  }
+  for (int protocol : {2, 3}) {
+    ConnectionOptions options = TcpOptions(*server);
+    options.protocol = protocol;
+    options.reader_limits.max_bulk_length = 1024;
+    auto connector = Connector::Create(options);
+    ASSERT_TRUE(connector.ok()) << connector.status();
+    auto conn = (*connector)->Connect();
+    ASSERT_TRUE(conn.ok()) << conn.status();
+    auto small = (*conn)->Execute("GET", "small");
+    ASSERT_TRUE(small.ok()) << small.status();
+    EXPECT_EQ(small->str(), "fits");
+
+    auto big = (*conn)->Execute("GET", "big");
+    ASSERT_FALSE(big.ok());
+    EXPECT_EQ(big.status().code(), absl::StatusCode::kDataLoss) << big.status();
+    EXPECT_EQ(GetErrorKind(big.status()), ErrorKind::kProtocol);
+    EXPECT_TRUE(absl::StrContains(big.status().message(),
+                                  "bulk length 2000 exceeds max_bulk_length "
+                                  "(1024)"))
+        << big.status();
+    EXPECT_TRUE(absl::StrContains(big.status().message(),
+                                  absl::StrCat("127.0.0.1:", server->port())))
+        << big.status();
+    EXPECT_TRUE((*conn)->broken());
+    EXPECT_EQ((*conn)->Execute("GET", "small").status().code(),
+              absl::StatusCode::kUnavailable);
+
+    auto again = (*connector)->Connect();
+    ASSERT_TRUE(again.ok()) << again.status();
+    small = (*again)->Execute("GET", "small");
+    ASSERT_TRUE(small.ok()) << small.status();
+    EXPECT_EQ(small->str(), "fits");
+  }
+}
+
+TEST(ConnectionTest, ReaderLimitsBoundTheHandshakeToo) {
+  auto server = StartServer();
+  ASSERT_NE(server, nullptr);
+  ConnectionOptions options = TcpOptions(*server);
+  // HELLO 3 answers a map of 7 entries: 15 values.
+  options.reader_limits.max_reply_elements = 8;
+  auto conn = Open(options);
+  ASSERT_FALSE(conn.ok());
+  EXPECT_EQ(conn.status().code(), absl::StatusCode::kDataLoss) << conn.status();
+  EXPECT_TRUE(absl::StrContains(conn.status().message(),
+                                "max_reply_elements (8)"))
+      << conn.status();
+}
+
+TEST(ConnectionTest, BadReaderLimitsAreRejectedNamingTheField) {
+  ConnectionOptions options;
+  options.reader_limits.max_depth = 0;
+  absl::Status s = Connector::Create(options).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_TRUE(absl::StrContains(
+      s.message(), "connection.reader_limits.max_depth: 0 is not valid"))
+      << s;
+  options.reader_limits = ReaderLimits();
+  options.reader_limits.max_reply_bytes = 0;
+  s = Connector::Create(options).status();
+  EXPECT_TRUE(absl::StrContains(s.message(),
+                                "connection.reader_limits.max_reply_bytes"))
+      << s;
+}
+
 TEST(ConnectionTest, BadOptions) {
   ConnectionOptions options;
   options.protocol = 4;
