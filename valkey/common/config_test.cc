@@ -519,7 +519,20 @@ TEST(ConfigTest, SentinelOptions) {
   ASSERT_TRUE(options.ok()) << options.status();
   const ConnectionOptions& sc = options->sentinel->connection;
   EXPECT_EQ(sc.credentials->GetCredentials()->username, "sentinel");
-  EXPECT_EQ(sc.connect_timeout, absl::Seconds(5));  // Not inherited.
+  // Not inherited: the sentinel defaults, never "no time-out".
+  EXPECT_EQ(sc.connect_timeout, kDefaultSentinelConnectTimeout);
+  EXPECT_EQ(sc.socket_timeout, kDefaultSentinelSocketTimeout);
+
+  // Nothing set anywhere: the sentinel defaults too.
+  config->mutable_sentinel()->clear_connection();
+  config->mutable_connection()->clear_connect_timeout();
+  config->mutable_connection()->clear_socket_timeout();
+  options = ToClientOptions(*config);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->sentinel->connection.connect_timeout,
+            absl::Seconds(1));
+  EXPECT_EQ(options->sentinel->connection.socket_timeout, absl::Seconds(1));
+  EXPECT_EQ(options->connection.socket_timeout, absl::InfiniteDuration());
 }
 
 TEST(ConfigTest, CacheCommandsUpperCased) {

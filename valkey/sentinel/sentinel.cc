@@ -158,13 +158,9 @@ absl::StatusOr<std::shared_ptr<Sentinel>> Sentinel::Create(
           absl::StrCat("sentinel.sentinels[", i, "].port: ", address.port,
                        " is not a valid port (1-65535)"));
     }
-    ConnectionOptions connection = options.connection;
-    connection.host = address.host;
-    connection.port = address.port;
-    connection.unix_path.clear();
-    connection.db = 0;  // Sentinels have no SELECT.
     absl::StatusOr<std::unique_ptr<ConnectionPool>> pool =
-        ConnectionPool::Create(std::move(connection), pool_options);
+        ConnectionPool::Create(sentinel_rules::ConnectionFor(options, address),
+                               pool_options);
     if (!pool.ok()) return pool.status();
     nodes.push_back(
         Node{address, std::shared_ptr<ConnectionPool>(*std::move(pool))});
@@ -616,6 +612,19 @@ absl::Status NoMasterFound(absl::string_view service,
     absl::StrAppend(&message, " : ", absl::StrJoin(errors, ", "));
   }
   return MasterNotFoundError(message);
+}
+
+ConnectionOptions ConnectionFor(const SentinelOptions& options,
+                                const SentinelAddress& address) {
+  ConnectionOptions connection = options.connection;
+  connection.host = address.host;
+  connection.port = address.port;
+  connection.unix_path.clear();
+  connection.db = 0;
+  if (connection.socket_timeout == absl::InfiniteDuration()) {
+    connection.socket_timeout = kDefaultSentinelSocketTimeout;
+  }
+  return connection;
 }
 
 }  // namespace sentinel_rules
