@@ -151,6 +151,10 @@ inline constexpr absl::Duration kDefaultSentinelConnectTimeout =
 inline constexpr absl::Duration kDefaultSentinelSocketTimeout =
     absl::Seconds(1);
 
+// Connections the blocking Sentinel keeps per sentinel when none is set:
+// discovery is short and rare, so a few serve many threads.
+inline constexpr int kDefaultMaxConnectionsPerSentinel = 4;
+
 // The ConnectionOptions defaults, except the sentinel time-outs above: what
 // SentinelOptions::connection starts as.
 inline ConnectionOptions DefaultSentinelConnectionOptions() {
@@ -165,6 +169,11 @@ struct SentinelOptions {
   std::vector<SentinelAddress> sentinels;  // Non-empty, in config order.
   std::string service_name;                // Non-empty.
   int min_other_sentinels = 0;
+  // Most connections the blocking Sentinel opens to each sentinel (a
+  // blocking pool: more concurrent lookups wait up to connect_timeout for
+  // one). >= 1. The async Sentinel multiplexes one connection per sentinel
+  // and ignores it.
+  int max_connections_per_sentinel = kDefaultMaxConnectionsPerSentinel;
   // Template for connections to sentinels: host/port are left at their
   // defaults and unix_path empty; take each address from `sentinels`.
   // Starts with the sentinel time-outs (kDefaultSentinelConnectTimeout,

@@ -22,9 +22,6 @@
 namespace valkey {
 namespace {
 
-// Connections per sentinel: discovery is short and rare.
-constexpr int kSentinelPoolSize = 4;
-
 std::string HostPort(absl::string_view host, int port) {
   if (absl::StrContains(host, ':')) return absl::StrCat("[", host, "]:", port);
   return absl::StrCat(host, ":", port);
@@ -142,8 +139,13 @@ absl::StatusOr<std::shared_ptr<Sentinel>> Sentinel::Create(
     return InvalidArgumentError(
         "sentinel.min_other_sentinels: must not be negative");
   }
+  if (options.max_connections_per_sentinel < 1) {
+    return InvalidArgumentError(absl::StrCat(
+        "sentinel.max_connections_per_sentinel: ",
+        options.max_connections_per_sentinel, " is not valid (must be >= 1)"));
+  }
   PoolOptions pool_options;
-  pool_options.max_connections = kSentinelPoolSize;
+  pool_options.max_connections = options.max_connections_per_sentinel;
   pool_options.blocking = true;
   pool_options.wait_timeout = options.connection.connect_timeout;
   std::vector<Node> nodes;

@@ -30,7 +30,10 @@
 // of all of them.
 //
 // Thread-safety: a Sentinel is thread-safe. Each sentinel address has a
-// small pool of connections (up to 4), opened lazily.
+// small blocking pool of connections (up to
+// SentinelOptions::max_connections_per_sentinel, default 4), opened lazily;
+// concurrent lookups beyond that wait for a free one, up to the sentinel
+// connect_timeout.
 
 #ifndef VALKEY_SENTINEL_SENTINEL_H_
 #define VALKEY_SENTINEL_SENTINEL_H_
@@ -107,8 +110,8 @@ absl::StatusOr<std::vector<SentinelNodeState>> ParseSentinelNodeStates(
 class Sentinel {
  public:
   // Validates the options (at least one sentinel, each with a host and a
-  // port in 1..65535, a valid connection template) and prepares one
-  // connection pool per sentinel. No connection is opened here.
+  // port in 1..65535, max_connections_per_sentinel >= 1, a valid connection
+  // template) and prepares one connection pool per sentinel. No connection is opened here.
   // `options.connection` is the template for connections to the sentinels
   // (credentials, TLS, time-outs, protocol); its host, port, unix_path and
   // db are ignored, and an infinite socket_timeout is replaced by
