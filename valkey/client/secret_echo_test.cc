@@ -254,6 +254,24 @@ TEST(SecretEchoTest, AsyncHandshake) {
   }
 }
 
+// A setup command (AsyncOptions::setup_commands) is quoted in the failed
+// attempt's message, and the server's echo of it too.
+TEST(SecretEchoTest, AsyncSetupCommand) {
+  std::unique_ptr<EchoServer> server = StartEcho();
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<async::EventLoopThread> loop = StartLoop();
+  ASSERT_NE(loop, nullptr);
+  async::AsyncOptions setup;
+  setup.setup_commands = {{"CONFIG", "SET", "masterauth", kConfigPassword}};
+  absl::StatusOr<async::Connection> conn =
+      async::Connection::Create(loop->loop(), Options(*server, 2), setup);
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  const absl::Status s = Wait(conn->Execute("PING")).status();
+  ExpectScrubbed(s, "set up", *server);
+  EXPECT_TRUE(absl::StrContains(s.message(), "CONFIG SET masterauth"))
+      << s;
+}
+
 TEST(SecretEchoTest, AsyncConnectionExecute) {
   std::unique_ptr<EchoServer> server = StartEcho();
   ASSERT_NE(server, nullptr);
