@@ -162,6 +162,9 @@ void EchoServer::Serve() {
     for (const Client& c : clients) fds.push_back({c.fd, POLLIN, 0});
     if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) break;
     if (fds[0].revents != 0) break;  // Stop.
+    // Only the clients polled this turn have an entry in `fds`; those
+    // accepted below are read from on the next turn.
+    const size_t polled = clients.size();
     if (fds[1].revents & POLLIN) {
       for (;;) {
         const int fd = ::accept4(listen_fd_, nullptr, nullptr,
@@ -171,7 +174,7 @@ void EchoServer::Serve() {
       }
     }
     // Client i sits at fds[i + 2]; walk backwards so erasing is safe.
-    for (size_t i = clients.size(); i-- > 0;) {
+    for (size_t i = polled; i-- > 0;) {
       if (fds[i + 2].revents == 0) continue;
       Client& c = clients[i];
       bool keep = true;
