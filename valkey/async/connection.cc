@@ -19,6 +19,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "valkey/common/backoff.h"
+#include "valkey/common/command_secrets.h"
 #include "valkey/common/credentials.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/handshake.h"
@@ -52,12 +53,20 @@ struct Pending {
   uint32_t bytes = 0;  // Length of the packed command in the out buffer.
   uint8_t name_len = 0;
   char name[14];  // The command name, for messages (truncated).
+  // Set only for commands that carry a secret (AUTH, CONFIG SET
+  // requirepass, ...): what to scrub from the server's error text. Null,
+  // and never touched, for everything else.
+  std::shared_ptr<const CommandSecrets> secrets;
 
   void SetName(absl::string_view n) {
     name_len = static_cast<uint8_t>(std::min(n.size(), sizeof(name)));
     std::memcpy(name, n.data(), name_len);
   }
   absl::string_view Name() const { return absl::string_view(name, name_len); }
+  const CommandSecrets& Secrets() const {
+    static const CommandSecrets* const kNone = new CommandSecrets();
+    return secrets != nullptr ? *secrets : *kNone;
+  }
   void Complete(absl::StatusOr<Reply> outcome) {
     sink.fn(sink.ctx, sink.aux, std::move(outcome));
   }
@@ -162,6 +171,10 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     Pending p;
     p.sink = sink;
     p.SetName(args[0].view());
+    if (CommandSecrets::MayCarrySecrets(args[0].view())) {
+      p.secrets =
+          std::make_shared<const CommandSecrets>(CommandSecrets::Find(args));
+    }
     p.timeout = ReplyTimeout(extra_wait);
     const size_t bytes = EncodedCommandSize(args);
     absl::Status refused;
@@ -207,8 +220,14 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
           Pending p;
           p.sink = sink;
           const size_t start = offset;
-          p.SetName(CommandNameAt(out_, offset));
+          const absl::string_view name = CommandNameAt(out_, offset);
+          p.SetName(name);
           p.bytes = static_cast<uint32_t>(offset - start);
+          if (CommandSecrets::MayCarrySecrets(name)) {
+            p.secrets = std::make_shared<const CommandSecrets>(
+                CommandSecrets::FromPacked(
+                    absl::string_view(out_).substr(start, p.bytes)));
+          }
           p.timeout = timeout;
           EnqueueLocked(p);
         }
@@ -573,10 +592,15 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
                                          ? async_.check_setup_reply(i, reply)
                                          : reply.ToStatus();
         if (!checked.ok()) {
-          handshake_error_ = Annotate(
-              checked,
-              absl::StrCat("set up ", target_, " with ",
-                           absl::StrJoin(async_.setup_commands[i], " ")));
+          // The command is quoted in the message: scrub it and whatever
+          // the server (or the caller's check) said about it.
+          const std::vector<std::string>& cmd = async_.setup_commands[i];
+          const CommandSecrets secrets = CommandSecrets::Find(
+              std::vector<absl::string_view>(cmd.begin(), cmd.end()));
+          handshake_error_ = ScrubStatus(
+              Annotate(checked, absl::StrCat("set up ", target_, " with ",
+                                             absl::StrJoin(cmd, " "))),
+              secrets);
         }
       }
     }
@@ -949,14 +973,15 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
         // and reconnect, which asks where the master is now.
         const absl::Status demoted = ConnectionError(absl::StrCat(
             absl::AsciiStrToUpper(p.Name()), " on ", target_,
-            ": the server is no longer a master (", reply.view().str(), ")"));
+            ": the server is no longer a master (",
+            p.Secrets().Scrub(reply.view().str()), ")"));
         p.Complete(demoted);
         if (phase_on_loop_ == Phase::kReady) Lost(demoted);
         return false;
       }
       if (reply.is_error()) {
-        p.Complete(Annotate(
-            reply.ToStatus(),
+        p.Complete(CommandErrorStatus(
+            reply.view(), p.Secrets(),
             absl::StrCat(absl::AsciiStrToUpper(p.Name()), " on ", address_)));
       } else {
         p.Complete(std::move(reply));

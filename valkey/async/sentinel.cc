@@ -69,12 +69,8 @@ absl::StatusOr<std::shared_ptr<Sentinel>> Sentinel::Create(
   }
   std::vector<Node> nodes;
   for (const SentinelAddress& address : options.sentinels) {
-    ConnectionOptions connection = options.connection;
-    connection.host = address.host;
-    connection.port = address.port;
-    connection.unix_path.clear();
-    connection.db = 0;  // Sentinels have no SELECT.
-    absl::StatusOr<Connection> c = Connection::Create(loop, connection);
+    absl::StatusOr<Connection> c = Connection::Create(
+        loop, sentinel_rules::ConnectionFor(options, address));
     if (!c.ok()) return c.status();
     nodes.push_back(Node{address, std::make_shared<Connection>(*std::move(c))});
   }
@@ -217,13 +213,9 @@ void Sentinel::OnSwitchMaster(
       }
       for (auto& h : handlers) h(parts[0], to);
     };
-    ConnectionOptions connection = options_.connection;
-    connection.host = node.address.host;
-    connection.port = node.address.port;
-    connection.unix_path.clear();
-    connection.db = 0;
-    absl::StatusOr<std::unique_ptr<PubSub>> sub =
-        PubSub::Create(loop_, connection, std::move(handlers));
+    absl::StatusOr<std::unique_ptr<PubSub>> sub = PubSub::Create(
+        loop_, sentinel_rules::ConnectionFor(options_, node.address),
+        std::move(handlers));
     if (!sub.ok()) continue;  // Validated at Create; cannot fail here.
     const std::string channel = "+switch-master";
     (void)(*sub)->Subscribe(absl::MakeConstSpan(&channel, 1));

@@ -15,7 +15,11 @@
 // Discovery asks each sentinel in the current order (one multiplexed async
 // connection per sentinel, opened at once and kept) and accepts the first
 // usable answer; that sentinel moves to the front. Nothing blocks the loop:
-// each question is a command future.
+// each question is a command future. Sentinel connections are opened with
+// sentinel_rules::ConnectionFor (valkey/sentinel/sentinel.h): never an
+// infinite socket time-out, so a sentinel that accepts and never answers
+// costs a question kDefaultSentinelSocketTimeout (by default) and the next
+// sentinel is asked.
 //
 // Master client: its connections resolve the master through DiscoverMaster
 // at every (re)connect, check ROLE = master as a setup command, and treat a

@@ -34,6 +34,7 @@ void Queue(absl::Span<const CommandArg> args, ReplySink sink,
 // first queuing error, and the future of EXEC itself.
 struct ExecState {
   std::vector<ReplySink> sinks;
+  std::vector<std::shared_ptr<const CommandSecrets>> secrets;  // See .h.
   absl::Status queue_error;
   Future<Reply> exec_future;
   ReplySink exec_sink;
@@ -74,7 +75,12 @@ void OnExec(void* ctx, void*, absl::StatusOr<Reply> outcome) {
     const ReplyView element = all[i];
     const ReplySink& sink = state->sinks[i];
     if (element.is_error()) {
-      sink.fn(sink.ctx, sink.aux, element.ToStatus());
+      const CommandSecrets none;
+      const CommandSecrets& secrets =
+          i < state->secrets.size() && state->secrets[i] != nullptr
+              ? *state->secrets[i]
+              : none;
+      sink.fn(sink.ctx, sink.aux, CommandErrorStatus(element, secrets, ""));
     } else {
       sink.fn(sink.ctx, sink.aux, convert::Raw(element));
     }
@@ -112,6 +118,13 @@ Transaction::~Transaction() {
 
 void Transaction::Dispatch(absl::Span<const CommandArg> args, ReplySink sink,
                            std::optional<absl::Duration>) {
+  // Errors while queuing are scrubbed by the connection; an error inside
+  // EXEC's reply is judged here, so remember this command's secrets.
+  if (!args.empty() && CommandSecrets::MayCarrySecrets(args[0].view())) {
+    secrets_.resize(sinks_.size());
+    secrets_.push_back(
+        std::make_shared<const CommandSecrets>(CommandSecrets::Find(args)));
+  }
   Queue(args, sink, packed_, sinks_);
 }
 
@@ -121,6 +134,8 @@ Future<Reply> Transaction::Exec() {
   Future<Reply> result = std::move(state->exec_future);
   state->sinks = std::move(sinks_);
   sinks_.clear();
+  state->secrets = std::move(secrets_);
+  secrets_.clear();
 
   std::string packed;
   packed.reserve(packed_.size() + 32);

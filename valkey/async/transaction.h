@@ -42,6 +42,7 @@
 #include "valkey/async/async_executor.h"
 #include "valkey/async/connection.h"
 #include "valkey/async/future.h"
+#include "valkey/common/command_secrets.h"
 #include "valkey/common/reply.h"
 
 namespace valkey::async {
@@ -105,6 +106,10 @@ class Transaction : public AsyncExecutor<Transaction> {
   std::optional<uint64_t> required_connects_;
   std::string packed_;
   std::vector<ReplySink> sinks_;
+  // secrets_[i]: what to scrub from command i's EXEC element when it
+  // carries a secret (CONFIG SET requirepass, ...). Grown only up to the
+  // last such command; empty for ordinary transactions.
+  std::vector<std::shared_ptr<const CommandSecrets>> secrets_;
 };
 
 }  // namespace valkey::async

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "valkey/common/command_secrets.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/one_reply_rule.h"
 
@@ -30,9 +31,10 @@ absl::StatusOr<Reply> ExchangeCommand(
     reply = conn.ReadReply();
   }
   if (reply.ok() && reply->is_error()) {
-    return Annotate(reply->ToStatus(),
-                    absl::StrCat(absl::AsciiStrToUpper(args[0].view()), " on ",
-                                 conn.address()));
+    return CommandErrorStatus(
+        reply->view(), CommandSecrets::Find(args),
+        absl::StrCat(absl::AsciiStrToUpper(args[0].view()), " on ",
+                     conn.address()));
   }
   return reply;
 }

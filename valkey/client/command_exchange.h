@@ -20,7 +20,8 @@ namespace valkey {
 // Sends `args` (non-empty) on `conn` and reads the reply within the socket
 // time-out; a blocking command passes `server_timeout`, which is added to
 // that wait (zero, or an unlimited socket time-out: wait forever). A server
-// error reply comes back as its status annotated "<COMMAND> on <address>";
+// error reply comes back as its status annotated "<COMMAND> on <address>",
+// scrubbed of the command's secrets (CommandErrorStatus, command_secrets.h);
 // I/O errors as Connection reports them (the connection is then broken).
 absl::StatusOr<Reply> ExchangeCommand(
     Connection& conn, absl::Span<const CommandArg> args,

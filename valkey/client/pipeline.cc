@@ -7,6 +7,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "valkey/common/command_secrets.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/one_reply_rule.h"
 #include "valkey/connection/connection_pool.h"
@@ -103,6 +104,7 @@ uint32_t Pipeline::Enqueue(absl::Span<const CommandArg> args,
   const size_t first_crlf = buffer_.find("\r\n", start);
   const size_t name_offset = buffer_.find("\r\n", first_crlf + 2) + 2;
   Queued& q = queued_.emplace_back();
+  q.start = start;
   q.name_offset = name_offset;
   q.name_size = static_cast<uint32_t>(args[0].view().size());
   if (server_timeout.has_value()) {
@@ -133,6 +135,16 @@ std::string Pipeline::CommandContext(size_t index,
   return absl::StrCat("command ", index, " (",
                       absl::AsciiStrToUpper(CommandName(index)), ") on ",
                       conn.address());
+}
+
+absl::Status Pipeline::CommandError(size_t index, const ReplyView& reply,
+                                    const Connection& conn) const {
+  CommandSecrets secrets;
+  if (CommandSecrets::MayCarrySecrets(CommandName(index))) {
+    secrets = CommandSecrets::FromPacked(
+        absl::string_view(buffer_).substr(queued_[index].start));
+  }
+  return CommandErrorStatus(reply, secrets, CommandContext(index, conn));
 }
 
 absl::Status Pipeline::BatchFailure(const absl::Status& status,
@@ -214,7 +226,7 @@ absl::Status Pipeline::ExecutePlain(Connection& conn,
           conn);
     }
     if (reply->is_error()) {
-      entry.status = Annotate(reply->ToStatus(), CommandContext(i, conn));
+      entry.status = CommandError(i, reply->view(), conn);
     } else {
       entry.reply = *std::move(reply);
     }
@@ -247,8 +259,7 @@ absl::Status Pipeline::ExecuteTransaction(Connection& conn,
           conn);
     }
     if (queued->is_error()) {
-      results.entries_[i].status =
-          Annotate(queued->ToStatus(), CommandContext(i, conn));
+      results.entries_[i].status = CommandError(i, queued->view(), conn);
       if (first_refused == kNone) first_refused = i;
     } else {
       ++accepted;
@@ -293,7 +304,7 @@ absl::Status Pipeline::ExecuteTransaction(Connection& conn,
     const ReplyView view = *element;
     ++element;
     if (view.is_error()) {
-      entry.status = Annotate(view.ToStatus(), CommandContext(i, conn));
+      entry.status = CommandError(i, view, conn);
     } else {
       results.exec_views_[i] = view;
     }

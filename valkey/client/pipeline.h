@@ -268,6 +268,7 @@ class Pipeline : public Commands<Pipeline> {
 
   // One queued command. `name_size` == 0 for a client-side rejection.
   struct Queued {
+    size_t start = 0;        // The packed command's first byte in buffer_.
     size_t name_offset = 0;  // The command name's bytes in buffer_.
     uint32_t name_size = 0;
     bool blocking = false;
@@ -291,6 +292,10 @@ class Pipeline : public Commands<Pipeline> {
   absl::Status ExecuteTransaction(Connection& conn, PipelineResults& results);
   // "command 3 (INCR) on 127.0.0.1:6379".
   std::string CommandContext(size_t index, const Connection& conn) const;
+  // The status for command `index`'s error reply: annotated with
+  // CommandContext and scrubbed of the command's secrets.
+  absl::Status CommandError(size_t index, const ReplyView& reply,
+                            const Connection& conn) const;
   absl::string_view CommandName(size_t index) const;
   // Annotates a failure of the batch's I/O: `what` was being done.
   absl::Status BatchFailure(const absl::Status& status, absl::string_view what,

@@ -577,6 +577,14 @@ absl::Status ConvertSentinel(const SentinelConfig& c,
     }
     out->min_other_sentinels = c.min_other_sentinels();
   }
+  if (c.has_max_connections_per_sentinel()) {
+    if (c.max_connections_per_sentinel() < 1) {
+      return Invalid("sentinel.max_connections_per_sentinel",
+                     absl::StrCat(c.max_connections_per_sentinel(),
+                                  " is not valid (must be >= 1)"));
+    }
+    out->max_connections_per_sentinel = c.max_connections_per_sentinel();
+  }
   if (c.has_connection()) {
     return ConvertConnection(c.connection(), "sentinel.connection", mode,
                              /*sentinel_side=*/true, &out->connection);

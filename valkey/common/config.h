@@ -148,13 +148,47 @@ struct SentinelAddress {
   int port = kDefaultSentinelPort;
 };
 
+// Time-outs of connections to sentinels when none is set. A sentinel that
+// accepts connections and never answers (a partition, a stopped process)
+// must cost a discovery about this long, after which the next sentinel is
+// asked; sentinel commands are small and quick, so a second is generous.
+inline constexpr absl::Duration kDefaultSentinelConnectTimeout =
+    absl::Seconds(1);
+inline constexpr absl::Duration kDefaultSentinelSocketTimeout =
+    absl::Seconds(1);
+
+// Connections the blocking Sentinel keeps per sentinel when none is set:
+// discovery is short and rare, so a few serve many threads.
+inline constexpr int kDefaultMaxConnectionsPerSentinel = 4;
+
+// The ConnectionOptions defaults, except the sentinel time-outs above: what
+// SentinelOptions::connection starts as.
+inline ConnectionOptions DefaultSentinelConnectionOptions() {
+  ConnectionOptions options;
+  options.port = kDefaultSentinelPort;
+  options.connect_timeout = kDefaultSentinelConnectTimeout;
+  options.socket_timeout = kDefaultSentinelSocketTimeout;
+  return options;
+}
+
 struct SentinelOptions {
   std::vector<SentinelAddress> sentinels;  // Non-empty, in config order.
   std::string service_name;                // Non-empty.
   int min_other_sentinels = 0;
+  // Most connections the blocking Sentinel opens to each sentinel (a
+  // blocking pool: more concurrent lookups wait up to connect_timeout for
+  // one). >= 1. The async Sentinel multiplexes one connection per sentinel
+  // and ignores it.
+  int max_connections_per_sentinel = kDefaultMaxConnectionsPerSentinel;
   // Template for connections to sentinels: host/port are left at their
   // defaults and unix_path empty; take each address from `sentinels`.
-  ConnectionOptions connection;
+  // Starts with the sentinel time-outs (kDefaultSentinelConnectTimeout,
+  // kDefaultSentinelSocketTimeout), not ConnectionOptions' 5 s / none.
+  // Sentinel connections never wait forever: an infinite socket_timeout
+  // here (e.g. a data-node template copied in) is replaced by
+  // kDefaultSentinelSocketTimeout when they are opened
+  // (sentinel_rules::ConnectionFor, valkey/sentinel/sentinel.h).
+  ConnectionOptions connection = DefaultSentinelConnectionOptions();
 };
 
 struct CacheOptions {

@@ -444,6 +444,10 @@ INSTANTIATE_TEST_SUITE_P(
                     "min_other_sentinels: -1 }",
                     "sentinel.min_other_sentinels: -1 is not valid"},
         InvalidCase{"sentinel { sentinels { host: \"a\" } service_name: \"m\" "
+                    "max_connections_per_sentinel: 0 }",
+                    "sentinel.max_connections_per_sentinel: 0 is not valid "
+                    "(must be >= 1)"},
+        InvalidCase{"sentinel { sentinels { host: \"a\" } service_name: \"m\" "
                     "connection { host: \"b\" } }",
                     "sentinel.connection.host: must not be set"},
         InvalidCase{"sentinel { sentinels { host: \"a\" } service_name: \"m\" "
@@ -528,6 +532,8 @@ TEST(ConfigTest, SentinelOptions) {
   EXPECT_EQ(s.sentinels[1].port, 26380);
   EXPECT_EQ(s.service_name, "mymaster");
   EXPECT_EQ(s.min_other_sentinels, 1);
+  EXPECT_EQ(s.max_connections_per_sentinel, kDefaultMaxConnectionsPerSentinel);
+  EXPECT_EQ(kDefaultMaxConnectionsPerSentinel, 4);
   // Inherited: socket settings only.
   EXPECT_EQ(s.connection.connect_timeout, absl::Seconds(1));
   EXPECT_EQ(s.connection.socket_timeout, absl::Seconds(2));
@@ -545,7 +551,25 @@ TEST(ConfigTest, SentinelOptions) {
   ASSERT_TRUE(options.ok()) << options.status();
   const ConnectionOptions& sc = options->sentinel->connection;
   EXPECT_EQ(sc.credentials->GetCredentials()->username, "sentinel");
-  EXPECT_EQ(sc.connect_timeout, absl::Seconds(5));  // Not inherited.
+  // Not inherited: the sentinel defaults, never "no time-out".
+  EXPECT_EQ(sc.connect_timeout, kDefaultSentinelConnectTimeout);
+  EXPECT_EQ(sc.socket_timeout, kDefaultSentinelSocketTimeout);
+
+  config->mutable_sentinel()->set_max_connections_per_sentinel(2);
+  options = ToClientOptions(*config);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->sentinel->max_connections_per_sentinel, 2);
+
+  // Nothing set anywhere: the sentinel defaults too.
+  config->mutable_sentinel()->clear_connection();
+  config->mutable_connection()->clear_connect_timeout();
+  config->mutable_connection()->clear_socket_timeout();
+  options = ToClientOptions(*config);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->sentinel->connection.connect_timeout,
+            absl::Seconds(1));
+  EXPECT_EQ(options->sentinel->connection.socket_timeout, absl::Seconds(1));
+  EXPECT_EQ(options->connection.socket_timeout, absl::InfiniteDuration());
 }
 
 TEST(ConfigTest, ReaderLimitsConvert) {

@@ -254,6 +254,17 @@ absl::Status Annotate(const absl::Status& status, absl::string_view context) {
   return annotated;
 }
 
+absl::Status WithMessage(const absl::Status& status,
+                         absl::string_view message) {
+  if (status.ok()) return status;
+  absl::Status rewritten(status.code(), message);
+  status.ForEachPayload(
+      [&rewritten](absl::string_view url, const absl::Cord& payload) {
+        rewritten.SetPayload(url, payload);
+      });
+  return rewritten;
+}
+
 ErrorKind GetErrorKind(const absl::Status& status) {
   if (status.ok()) return ErrorKind::kNone;
   std::optional<absl::Cord> payload = status.GetPayload(kKindUrl);

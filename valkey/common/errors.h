@@ -139,6 +139,12 @@ absl::Status ErrnoError(int err, absl::string_view context);
 // ("GET user:1: WRONGTYPE ..."). OK stays OK.
 absl::Status Annotate(const absl::Status& status, absl::string_view context);
 
+// `status` with `message` in place of its message, keeping the code and
+// every payload (kind, prefix). For the rare caller that must rewrite a
+// message rather than add to it (secret scrubbing, command_secrets.h).
+// OK stays OK.
+absl::Status WithMessage(const absl::Status& status, absl::string_view message);
+
 // The kind attached to `status`, or kNone.
 ErrorKind GetErrorKind(const absl::Status& status);
 

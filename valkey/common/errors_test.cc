@@ -184,6 +184,15 @@ TEST(ErrorsTest, AnnotateKeepsCodeKindAndPrefix) {
   EXPECT_TRUE(Annotate(absl::OkStatus(), "ctx").ok());
 }
 
+TEST(ErrorsTest, WithMessageKeepsCodeKindAndPrefix) {
+  absl::Status s = WithMessage(ServerError("WRONGPASS sekret"), "WRONGPASS x");
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(s.message(), "WRONGPASS x");
+  EXPECT_EQ(GetErrorKind(s), ErrorKind::kAuthentication);
+  EXPECT_EQ(ServerErrorPrefix(s), "WRONGPASS");
+  EXPECT_TRUE(WithMessage(absl::OkStatus(), "x").ok());
+}
+
 TEST(ErrorsTest, ErrnoErrorMapping) {
   absl::Status refused = ErrnoError(ECONNREFUSED, "connect to 127.0.0.1:1");
   EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);

@@ -39,13 +39,18 @@ absl::StatusOr<HandshakePlan> HandshakePlan::Create(
       hello.insert(hello.end(), {"SETNAME", options.client_name});
     }
     AppendCommandArgv(out, hello);
+    plan.auth_secrets_ = CommandSecrets::Find(hello);
     plan.steps_.push_back(Step::kHello);
   } else {
     if (auth) {
       if (user.empty()) {
-        AppendCommand(out, "AUTH", password);
+        const absl::string_view argv[] = {"AUTH", password};
+        AppendCommandArgv(out, argv);
+        plan.auth_secrets_ = CommandSecrets::Find(argv);
       } else {
-        AppendCommand(out, "AUTH", user, password);
+        const absl::string_view argv[] = {"AUTH", user, password};
+        AppendCommandArgv(out, argv);
+        plan.auth_secrets_ = CommandSecrets::Find(argv);
       }
       plan.steps_.push_back(Step::kAuth);
     }
@@ -78,16 +83,20 @@ absl::StatusOr<HandshakePlan> HandshakePlan::Create(
 absl::Status HandshakePlan::Check(size_t i, const ReplyView& reply,
                                   absl::string_view address) const {
   const Step step = steps_[i];
+  // Only HELLO and AUTH carry the password; a server may echo it back.
+  const bool carries_password = step == Step::kHello || step == Step::kAuth;
+  const CommandSecrets none;
+  const CommandSecrets& secrets = carries_password ? auth_secrets_ : none;
   if (!reply.is_error()) {
     if (step == Step::kHello && !(reply.type() == ReplyType::kMap ||
                                   reply.type() == ReplyType::kArray)) {
       return ProtocolError(absl::StrCat("HELLO 3 to ", address,
                                         ": unexpected reply ",
-                                        reply.DebugString()));
+                                        secrets.Scrub(reply.DebugString())));
     }
     return absl::OkStatus();
   }
-  const absl::Status error = reply.ToStatus();
+  const absl::Status error = CommandErrorStatus(reply, secrets, "");
   const std::string who =
       username_.empty() ? std::string() : absl::StrCat(" as '", username_, "'");
   switch (step) {
@@ -97,8 +106,9 @@ absl::Status HandshakePlan::Check(size_t i, const ReplyView& reply,
         return Annotate(error,
                         absl::StrCat("authenticate to ", address, who));
       }
+      // Judged on the server's own text: scrubbing may have touched it.
       if (ServerErrorPrefix(error) == "NOPROTO" ||
-          absl::StrContains(error.message(), "unknown command")) {
+          absl::StrContains(reply.str(), "unknown command")) {
         return MakeError(absl::StatusCode::kFailedPrecondition,
                          ErrorKind::kResponse,
                          absl::StrCat("server ", address,

@@ -28,6 +28,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "valkey/common/command_secrets.h"
 #include "valkey/common/config.h"
 #include "valkey/common/credentials.h"
 #include "valkey/common/reply.h"
@@ -66,7 +67,9 @@ class HandshakePlan {
   // the server's error with context, e.g. UNAUTHENTICATED "authenticate to
   // 127.0.0.1:6379 as 'alice': WRONGPASS invalid username-password pair ...",
   // or FAILED_PRECONDITION when the server refuses RESP3. `address` names
-  // the server. No message contains the password.
+  // the server. No message contains the password, even when the server
+  // echoes the HELLO or AUTH arguments back (CommandErrorStatus,
+  // command_secrets.h).
   absl::Status Check(size_t i, const ReplyView& reply,
                      absl::string_view address) const;
 
@@ -76,6 +79,8 @@ class HandshakePlan {
   std::string bytes_;
   std::vector<Step> steps_;
   std::string username_;  // For messages only.
+  // The password, to scrub from what the server says to HELLO/AUTH.
+  CommandSecrets auth_secrets_;
   int db_ = 0;
   int protocol_ = 3;
 };

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
+#include "valkey/common/errors.h"
 #include "valkey/common/resp_reader.h"
 #include "valkey/common/resp_writer.h"
 
@@ -128,6 +129,52 @@ TEST(HandshakeTest, CheckJudgesReplies) {
   EXPECT_FALSE(select.ok());
   EXPECT_TRUE(absl::StrContains(select.message(), "SELECT 2 on 127.0.0.1:6379"))
       << select;
+}
+
+// A server without HELLO (or one that echoes arguments) quotes the whole
+// command back, password included: the status must not carry it, in its
+// message nor in a payload, yet still say what failed and where.
+TEST(HandshakeTest, CheckScrubsEchoedPassword) {
+  const std::string addr = "127.0.0.1:6379";
+  {
+    auto plan =
+        HandshakePlan::Create(Bare(), Credentials{"bob", "Echoed-Pw-1"});
+    ASSERT_TRUE(plan.ok());
+    const absl::Status s = plan->Check(
+        0,
+        Parse("-ERR unknown command 'HELLO', with args beginning with: '3' "
+              "'AUTH' 'bob' 'Echoed-Pw-1' \r\n")
+            .view(),
+        addr);
+    EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+    EXPECT_FALSE(absl::StrContains(s.ToString(), "Echoed-Pw-1")) << s;
+    EXPECT_TRUE(absl::StrContains(s.message(), "HELLO")) << s;
+    EXPECT_TRUE(absl::StrContains(s.message(), addr)) << s;
+    EXPECT_TRUE(absl::StrContains(s.message(), "protocol to 2")) << s;
+
+    // A non-error answer that echoes the command is no better.
+    const absl::Status odd =
+        plan->Check(0, Parse("+3 AUTH bob Echoed-Pw-1\r\n").view(), addr);
+    EXPECT_EQ(odd.code(), absl::StatusCode::kDataLoss) << odd;
+    EXPECT_FALSE(absl::StrContains(odd.ToString(), "Echoed-Pw-1")) << odd;
+  }
+  {
+    ConnectionOptions options = Bare();
+    options.protocol = 2;
+    auto plan =
+        HandshakePlan::Create(options, Credentials{"bob", "Echoed-Pw-2"});
+    ASSERT_TRUE(plan.ok());
+    const absl::Status s = plan->Check(
+        0,
+        Parse("-ERR unknown command 'AUTH', with args beginning with: 'bob' "
+              "'Echoed-Pw-2' \r\n")
+            .view(),
+        addr);
+    EXPECT_FALSE(absl::StrContains(s.ToString(), "Echoed-Pw-2")) << s;
+    EXPECT_TRUE(absl::StrContains(s.message(), "authenticate to " + addr))
+        << s;
+    EXPECT_EQ(ServerErrorPrefix(s), "ERR") << s;
+  }
 }
 
 }  // namespace

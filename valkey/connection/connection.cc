@@ -11,6 +11,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "valkey/common/command_secrets.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/handshake.h"
 #include "valkey/connection/socket_transport.h"
@@ -238,12 +239,18 @@ absl::StatusOr<Reply> Connection::ReadReply() {
 
 absl::StatusOr<Reply> Connection::ExecutePacked(absl::string_view packed,
                                                 absl::string_view command) {
+  // Looked for before sending: `packed` is out_, which a push handler may
+  // reuse while the reply is awaited. Ordinary commands skip it by name.
+  CommandSecrets secrets;
+  if (CommandSecrets::MayCarrySecrets(command)) {
+    secrets = CommandSecrets::FromPacked(packed);
+  }
   if (absl::Status s = Send(packed); !s.ok()) return s;
   absl::StatusOr<Reply> reply = ReadReply();
   if (reply.ok() && reply->is_error()) {
-    return Annotate(reply->ToStatus(),
-                    absl::StrCat(absl::AsciiStrToUpper(command), " on ",
-                                 address_));
+    return CommandErrorStatus(
+        reply->view(), secrets,
+        absl::StrCat(absl::AsciiStrToUpper(command), " on ", address_));
   }
   return reply;
 }

@@ -132,7 +132,9 @@ class Connection {
 
   // Sends one command and reads its reply; an error reply becomes its
   // status (see errors.h), annotated with the command name and the server
-  // ("GET on 127.0.0.1:6379: WRONGTYPE ...").
+  // ("GET on 127.0.0.1:6379: WRONGTYPE ..."). For a command that carries a
+  // secret (AUTH, CONFIG SET requirepass, ...) the server's text is
+  // scrubbed of it first (command_secrets.h).
   template <typename... Args>
   absl::StatusOr<Reply> Execute(const Args&... args) {
     out_.clear();

@@ -22,9 +22,6 @@
 namespace valkey {
 namespace {
 
-// Connections per sentinel: discovery is short and rare.
-constexpr int kSentinelPoolSize = 4;
-
 std::string HostPort(absl::string_view host, int port) {
   if (absl::StrContains(host, ':')) return absl::StrCat("[", host, "]:", port);
   return absl::StrCat(host, ":", port);
@@ -142,8 +139,13 @@ absl::StatusOr<std::shared_ptr<Sentinel>> Sentinel::Create(
     return InvalidArgumentError(
         "sentinel.min_other_sentinels: must not be negative");
   }
+  if (options.max_connections_per_sentinel < 1) {
+    return InvalidArgumentError(absl::StrCat(
+        "sentinel.max_connections_per_sentinel: ",
+        options.max_connections_per_sentinel, " is not valid (must be >= 1)"));
+  }
   PoolOptions pool_options;
-  pool_options.max_connections = kSentinelPoolSize;
+  pool_options.max_connections = options.max_connections_per_sentinel;
   pool_options.blocking = true;
   pool_options.wait_timeout = options.connection.connect_timeout;
   std::vector<Node> nodes;
@@ -158,13 +160,9 @@ absl::StatusOr<std::shared_ptr<Sentinel>> Sentinel::Create(
           absl::StrCat("sentinel.sentinels[", i, "].port: ", address.port,
                        " is not a valid port (1-65535)"));
     }
-    ConnectionOptions connection = options.connection;
-    connection.host = address.host;
-    connection.port = address.port;
-    connection.unix_path.clear();
-    connection.db = 0;  // Sentinels have no SELECT.
     absl::StatusOr<std::unique_ptr<ConnectionPool>> pool =
-        ConnectionPool::Create(std::move(connection), pool_options);
+        ConnectionPool::Create(sentinel_rules::ConnectionFor(options, address),
+                               pool_options);
     if (!pool.ok()) return pool.status();
     nodes.push_back(
         Node{address, std::shared_ptr<ConnectionPool>(*std::move(pool))});
@@ -616,6 +614,19 @@ absl::Status NoMasterFound(absl::string_view service,
     absl::StrAppend(&message, " : ", absl::StrJoin(errors, ", "));
   }
   return MasterNotFoundError(message);
+}
+
+ConnectionOptions ConnectionFor(const SentinelOptions& options,
+                                const SentinelAddress& address) {
+  ConnectionOptions connection = options.connection;
+  connection.host = address.host;
+  connection.port = address.port;
+  connection.unix_path.clear();
+  connection.db = 0;
+  if (connection.socket_timeout == absl::InfiniteDuration()) {
+    connection.socket_timeout = kDefaultSentinelSocketTimeout;
+  }
+  return connection;
 }
 
 }  // namespace sentinel_rules

@@ -30,7 +30,10 @@
 // of all of them.
 //
 // Thread-safety: a Sentinel is thread-safe. Each sentinel address has a
-// small pool of connections (up to 4), opened lazily.
+// small blocking pool of connections (up to
+// SentinelOptions::max_connections_per_sentinel, default 4), opened lazily;
+// concurrent lookups beyond that wait for a free one, up to the sentinel
+// connect_timeout.
 
 #ifndef VALKEY_SENTINEL_SENTINEL_H_
 #define VALKEY_SENTINEL_SENTINEL_H_
@@ -107,11 +110,13 @@ absl::StatusOr<std::vector<SentinelNodeState>> ParseSentinelNodeStates(
 class Sentinel {
  public:
   // Validates the options (at least one sentinel, each with a host and a
-  // port in 1..65535, a valid connection template) and prepares one
-  // connection pool per sentinel. No connection is opened here.
+  // port in 1..65535, max_connections_per_sentinel >= 1, a valid connection
+  // template) and prepares one connection pool per sentinel. No connection is opened here.
   // `options.connection` is the template for connections to the sentinels
   // (credentials, TLS, time-outs, protocol); its host, port, unix_path and
-  // db are ignored. `options.service_name` is the default service of the
+  // db are ignored, and an infinite socket_timeout is replaced by
+  // kDefaultSentinelSocketTimeout (sentinel_rules::ConnectionFor), so a
+  // sentinel that never answers is skipped, never waited on forever. `options.service_name` is the default service of the
   // calls that take none. Errors: INVALID_ARGUMENT.
   static absl::StatusOr<std::shared_ptr<Sentinel>> Create(
       SentinelOptions options);
@@ -121,8 +126,10 @@ class Sentinel {
   ~Sentinel();
 
   // The master of `service` (see the file comment). A sentinel that cannot
-  // be reached, answers with an error, or reports an unusable master is
-  // skipped, and what it said goes into the error message.
+  // be reached, does not answer within the sentinel time-outs, answers with
+  // an error, or reports an unusable master is skipped, and what it said
+  // goes into the error message. Blocks for at most about the sentinel
+  // connect + socket time-outs per sentinel asked.
   // Errors: NOT_FOUND (kMasterNotFound) when no sentinel gives a usable
   // master; INVALID_ARGUMENT for an empty service name.
   absl::StatusOr<NodeAddress> DiscoverMaster(absl::string_view service);
@@ -233,6 +240,15 @@ absl::StatusOr<std::vector<NodeAddress>> ReplicasFromReply(ReplyView reply);
 // NOT_FOUND (kMasterNotFound): "No master found for 'svc' : <errors>".
 absl::Status NoMasterFound(absl::string_view service,
                            absl::Span<const std::string> errors);
+
+// The options of a connection to the sentinel at `address`:
+// options.connection with that address, no Unix path, db 0 (sentinels
+// have no SELECT), and kDefaultSentinelSocketTimeout in place of an
+// infinite socket time-out, so that a silent sentinel is given up on and
+// the next one asked (config.h). Every sentinel connection, blocking or
+// async, discovery or +switch-master subscription, is opened with these.
+ConnectionOptions ConnectionFor(const SentinelOptions& options,
+                                const SentinelAddress& address);
 
 }  // namespace sentinel_rules
 

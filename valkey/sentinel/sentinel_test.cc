@@ -17,9 +17,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "testing/fault_proxy.h"
 #include "testing/sentinel_test_support.h"
 #include "testing/sentinel_topology.h"
 #include "valkey/client/client.h"
@@ -31,6 +33,7 @@
 namespace valkey {
 namespace {
 
+using ::valkey::testing::FaultProxy;
 using ::valkey::testing::SentinelTopology;
 using ::valkey::testing::Addresses;
 using ::valkey::testing::Creds;
@@ -108,6 +111,16 @@ TEST(SentinelCreateTest, RejectsBadOptions) {
   options.sentinels = {{"127.0.0.1", 0}};
   EXPECT_EQ(GetErrorKind(Sentinel::Create(options).status()),
             ErrorKind::kInvalidArgument);
+  options.sentinels = {{"127.0.0.1", 26379}};
+  EXPECT_TRUE(Sentinel::Create(options).ok());
+  for (const int bad : {0, -1}) {
+    options.max_connections_per_sentinel = bad;
+    const absl::Status s = Sentinel::Create(options).status();
+    EXPECT_EQ(GetErrorKind(s), ErrorKind::kInvalidArgument) << s;
+    EXPECT_TRUE(absl::StrContains(
+        s.message(), "sentinel.max_connections_per_sentinel: "))
+        << s;
+  }
 }
 
 TEST(SentinelCreateTest, NothingReachableIsMasterNotFound) {
@@ -299,6 +312,47 @@ TEST_P(SentinelSharedTest, ReplicaClientRoundRobin) {
       << seen[0] << " " << seen[1];
   EXPECT_EQ(seen[2], seen[0]);
   EXPECT_EQ(seen[3], seen[1]);
+}
+
+// Concurrent lookups share at most max_connections_per_sentinel
+// connections to one sentinel; the others wait for a free one. Slow replies
+// (a proxy delaying them) keep every lookup in flight at once.
+TEST_P(SentinelSharedTest, MaxConnectionsPerSentinelBoundsThePool) {
+  for (const int limit : {1, 2}) {
+    SCOPED_TRACE(limit);
+    absl::StatusOr<std::unique_ptr<FaultProxy>> proxy =
+        FaultProxy::Start("127.0.0.1", topo_->sentinel_port(0));
+    ASSERT_TRUE(proxy.ok()) << proxy.status();
+    (*proxy)->SetDelay(absl::Milliseconds(200),
+                       FaultProxy::Direction::kServerToClient);
+    SentinelOptions options = MakeSentinelOptions(*topo_, GetParam());
+    options.sentinels = {{(*proxy)->host(), (*proxy)->port()}};
+    // The pool's wait for a free connection is the connect time-out.
+    options.connection.connect_timeout = absl::Seconds(10);
+    options.connection.socket_timeout = absl::Seconds(5);
+    options.max_connections_per_sentinel = limit;
+    std::shared_ptr<Sentinel> sentinel = MakeSentinel(options);
+    ASSERT_NE(sentinel, nullptr);
+
+    constexpr int kLookups = 6;
+    std::atomic<int> found{0};
+    absl::Notification go;
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kLookups; ++i) {
+      threads.emplace_back([&] {
+        go.WaitForNotification();
+        absl::StatusOr<NodeAddress> master = sentinel->DiscoverMaster();
+        EXPECT_TRUE(master.ok()) << master.status();
+        if (master.ok()) found.fetch_add(1);
+      });
+    }
+    go.Notify();
+    for (std::thread& t : threads) t.join();
+    EXPECT_EQ(found.load(), kLookups);
+    const FaultProxy::Stats stats = (*proxy)->GetStats();
+    EXPECT_GE(stats.connections_accepted, 1);
+    EXPECT_LE(stats.connections_accepted, limit);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Protocols, SentinelSharedTest, ::testing::Values(2, 3),
