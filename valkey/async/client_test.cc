@@ -30,6 +30,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
@@ -452,7 +453,17 @@ TEST_F(AsyncClientTest, CoroutineChainAndThenRunOnLoopThread) {
   Client& c = *client;
 
   std::atomic<bool> on_loop{true};
-  absl::StatusOr<int64_t> sum = Wait(Outer(c, &on_loop));
+  // Started on the loop's thread: a reply that arrives before the first
+  // co_await suspends would otherwise resume the chain inline on this
+  // thread (the future is already resolved), which is not what is tested.
+  std::optional<Task<int64_t>> chain;
+  absl::Notification started;
+  loop().Post([&] {
+    chain.emplace(Outer(c, &on_loop));
+    started.Notify();
+  });
+  started.WaitForNotification();
+  absl::StatusOr<int64_t> sum = Wait(*std::move(chain));
   ASSERT_TRUE(sum.ok()) << sum.status();
   EXPECT_EQ(*sum, 30);
   EXPECT_TRUE(on_loop.load());
