@@ -249,6 +249,34 @@ TEST_F(CacheTest, EvictsAtMaxEntries) {
   EXPECT_EQ(Calls("get"), before + 4);
 }
 
+TEST_F(CacheTest, MaxBytesBoundsWhatTheClientKeeps) {
+  ClientOptions options = Options();
+  options.cache.max_bytes = 16 * 1024;
+  auto client = MakeClient(options);
+  const std::string big(4000, 'x');
+  for (int i = 0; i < 20; ++i) Set(absl::StrCat("big", i), big);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(Get(*client, absl::StrCat("big", i)), big);
+    const CacheStats s = client->cache_stats();
+    ASSERT_LE(s.bytes, options.cache.max_bytes) << "after " << i;
+    ASSERT_GT(s.entries, 0);
+  }
+  const CacheStats s = client->cache_stats();
+  EXPECT_GE(s.evictions, 16);
+  EXPECT_LE(s.entries, 4);
+  // The newest entry is still a hit.
+  const int64_t before = Calls("get");
+  EXPECT_EQ(Get(*client, "big19"), big);
+  EXPECT_EQ(Calls("get"), before);
+  // Invalid limits are refused up front.
+  options.cache.max_bytes = 0;
+  auto refused = Client::Create(options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(refused.status().message(), "max_bytes"))
+      << refused.status();
+}
+
 TEST_F(CacheTest, TtlExpiresWithInjectedClock) {
   FakeClock clock;
   ClientOptions options = Options();

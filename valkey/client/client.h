@@ -69,8 +69,8 @@ class Client : public ImmediateExecutor<Client> {
   // Builds the pool (and the client) from options, a config message or a
   // URL. Errors: INVALID_ARGUMENT naming the bad field (with the cache
   // enabled: "cache.enabled: ... needs connection.protocol 3 ..." under
-  // RESP2, bad cache.max_entries / cache.ttl). No connection is opened until
-  // the first command.
+  // RESP2, bad cache.max_entries / max_bytes / ttl). No connection is
+  // opened until the first command.
   static absl::StatusOr<std::unique_ptr<Client>> Create(ClientOptions options);
   // Same, with `cache_clock` as the time source of the cache's TTL (tests
   // pass a fake clock; null = absl::Now).

@@ -49,6 +49,8 @@ ClientCache::ClientCache(const CacheOptions& options,
       connector_(std::move(connector)),
       policy_(options),
       cache_(LocalCache::Options{.max_entries = options.max_entries,
+                                 .max_bytes =
+                                     static_cast<size_t>(options.max_bytes),
                                  .ttl = options.ttl,
                                  .eviction = options.eviction,
                                  .clock = std::move(clock)}) {}

@@ -130,7 +130,8 @@ class ClientCache {
   // Checks `options` (the caller has seen options.enabled) and `connection`
   // (used for the sink). Opens nothing yet.
   // Errors: INVALID_ARGUMENT when connection.protocol is not 3, when
-  // max_entries < 1 or ttl <= 0, or for bad connection options.
+  // max_entries < 1, max_bytes < 1 or ttl <= 0, or for bad connection
+  // options.
   // `clock` drives entry ages (null = absl::Now); tests inject a fake.
   static absl::StatusOr<std::unique_ptr<ClientCache>> Create(
       const CacheOptions& options, const ConnectionOptions& connection,
