@@ -32,6 +32,13 @@
 // Thread-safety: thread-safe. Each call checks a connection out of the pool
 // for its duration, so N threads use up to max_connections connections.
 // In single-connection mode calls are serialized on one connection.
+//
+// Fork: a Client may be used in a fork()ed child (fork while no other
+// thread is inside a call). The child never touches the parent's sockets:
+// the pool forgets inherited connections at the first checkout, a
+// single-connection client opens its own connection at its first command,
+// and the cache starts over (client_cache.h). The parent's connections keep
+// working.
 
 #ifndef VALKEY_CLIENT_CLIENT_H_
 #define VALKEY_CLIENT_CLIENT_H_
