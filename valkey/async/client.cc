@@ -256,6 +256,11 @@ void Client::Close() {
 
 void Client::Dispatch(absl::Span<const CommandArg> args, ReplySink sink,
                       std::optional<absl::Duration> server_timeout) {
+  // fork()ed child: no cache hit either (no invalidation reaches it there).
+  if (!loop_.InOwnerProcess()) {
+    sink.fn(sink.ctx, sink.aux, loop_.CheckOwnerProcess());
+    return;
+  }
   if (server_timeout.has_value()) {
     return DispatchBlocking(args, sink, *server_timeout);
   }
