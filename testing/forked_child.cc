@@ -18,8 +18,7 @@ absl::StatusOr<int> RunInForkedChild(absl::FunctionRef<int()> body,
                                      absl::Duration timeout) {
   const pid_t child = ::fork();
   if (child < 0) {
-    return absl::InternalError(
-        absl::StrCat("fork: ", std::strerror(errno)));
+    return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
   }
   if (child == 0) ::_exit(body() & 0xff);
   const absl::Time deadline = absl::Now() + timeout;
@@ -41,9 +40,9 @@ absl::StatusOr<int> RunInForkedChild(absl::FunctionRef<int()> body,
     absl::SleepFor(absl::Milliseconds(5));
   }
   if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return absl::InternalError(absl::StrCat(
-      "the forked child died of signal ",
-      WIFSIGNALED(status) ? WTERMSIG(status) : -1));
+  return absl::InternalError(
+      absl::StrCat("the forked child died of signal ",
+                   WIFSIGNALED(status) ? WTERMSIG(status) : -1));
 }
 
 }  // namespace valkey::testing

@@ -95,8 +95,8 @@ TEST(AsyncForkTest, EventLoopRefusesInAForkedChild) {
     loop.Unwatch(fds[0]);  // Refused: the parent's registration stays.
     int other[2];
     if (::pipe(other) != 0) return 2;
-    if (!IsForkRefusal(loop.Watch(other[0], EventLoop::kReadable,
-                                  [](uint32_t) {}))) {
+    if (!IsForkRefusal(
+            loop.Watch(other[0], EventLoop::kReadable, [](uint32_t) {}))) {
       return 3;
     }
     bool ran = false;
@@ -202,10 +202,11 @@ TEST_F(AsyncForkServerTest, ClientAndConnectionRefuseInAForkedChild) {
   // The parent's client, connection and cache are intact, replies in order.
   std::vector<Future<std::optional<std::string>>> gets;
   for (int i = 0; i < 50; ++i) {
-    ASSERT_TRUE(Wait((*client)->Set(absl::StrCat("p", i), absl::StrCat(i)))
-                    .ok());
+    ASSERT_TRUE(
+        Wait((*client)->Set(absl::StrCat("p", i), absl::StrCat(i))).ok());
   }
-  for (int i = 0; i < 50; ++i) gets.push_back((*client)->Get(absl::StrCat("p", i)));
+  for (int i = 0; i < 50; ++i)
+    gets.push_back((*client)->Get(absl::StrCat("p", i)));
   for (int i = 0; i < 50; ++i) {
     auto v = Wait(std::move(gets[i]));
     ASSERT_TRUE(v.ok()) << v.status();

@@ -24,10 +24,11 @@
 // Client-side cache (ClientOptions::cache.enabled; RESP3 only): replies of
 // read commands such as GET, HGET or LRANGE are kept in memory and served
 // without a round trip until the server reports that one of their keys
-// changed. One extra connection per client receives those reports; see
-// client_cache.h for what is cached and why a value is never served stale
-// once its invalidation has arrived. Only Execute*/typed commands use the
-// cache (not pipelines, transactions or AcquireConnection()).
+// changed. One extra connection per client receives those reports, read by
+// one small thread the cache owns (it also health-checks that connection);
+// see client_cache.h for what is cached and why a value is never served
+// stale once its invalidation has arrived. Only Execute*/typed commands use
+// the cache (not pipelines, transactions or AcquireConnection()).
 //
 // Thread-safety: thread-safe. Each call checks a connection out of the pool
 // for its duration, so N threads use up to max_connections connections.

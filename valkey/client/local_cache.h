@@ -108,6 +108,12 @@ struct CacheStats {
   int64_t too_large = 0;      // Replies not stored: larger than max_bytes.
   int64_t entries = 0;        // Entries held now.
   int64_t bytes = 0;          // Bytes charged for them now (see max_bytes).
+  // Filled by the blocking client's ClientCache only (client_cache.h):
+  // attempts to open its tracking connection (successful or not), and
+  // established tracking connections lost (EOF, error, failed health
+  // check). Each loss also counts a flush.
+  int64_t tracking_connects = 0;
+  int64_t tracking_losses = 0;
 };
 
 class LocalCache {
