@@ -265,6 +265,11 @@ void Client::Close() {
 
 void Client::Dispatch(absl::Span<const CommandArg> args, ReplySink sink,
                       std::optional<absl::Duration> server_timeout) {
+  // fork()ed child: no cache hit either (no invalidation reaches it there).
+  if (!loop_.InOwnerProcess()) {
+    sink.fn(sink.ctx, sink.aux, loop_.CheckOwnerProcess());
+    return;
+  }
   // Checked before the cache, retry and blocking paths pack the command.
   if (absl::Status refused = CheckOneReplyPerCommand(args); !refused.ok()) {
     sink.fn(sink.ctx, sink.aux, std::move(refused));

@@ -39,6 +39,9 @@
 // I/O. Losing the connection flushes the cache. Which commands are cached
 // is the blocking client's rule (cache_policy.h).
 //
+// Fork: in a fork()ed child every command (cache hits included) fails at
+// once with FAILED_PRECONDITION; see event_loop.h and docs/async.md.
+//
 // Thread-safety: thread-safe; futures resolve on the loop's thread. The
 // EventLoop must outlive the client. Destroying the client closes it:
 // unanswered commands fail with CANCELLED.

@@ -1211,6 +1211,10 @@ Future<Reply> Connection::ExecuteArgs(absl::Span<const CommandArg> args) {
 
 void Connection::Submit(absl::Span<const CommandArg> args, ReplySink sink,
                         absl::Duration extra_wait) {
+  if (!core_->loop().InOwnerProcess()) {  // fork()ed child: see event_loop.h.
+    sink.fn(sink.ctx, sink.aux, core_->loop().CheckOwnerProcess());
+    return;
+  }
   core_->Submit(args, sink, extra_wait);
 }
 
@@ -1218,6 +1222,11 @@ void Connection::SubmitPacked(absl::string_view packed,
                               absl::Span<const ReplySink> sinks,
                               std::optional<uint64_t> required_connects,
                               absl::Duration extra_wait) {
+  if (!core_->loop().InOwnerProcess()) {  // fork()ed child: see event_loop.h.
+    const absl::Status refused = core_->loop().CheckOwnerProcess();
+    for (const ReplySink& sink : sinks) sink.fn(sink.ctx, sink.aux, refused);
+    return;
+  }
   core_->SubmitPacked(packed, sinks, required_connects, extra_wait);
 }
 

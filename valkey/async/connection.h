@@ -51,6 +51,10 @@
 // runs on the caller's thread when the command fails before being queued).
 // Destroying the Connection closes it: unanswered commands fail with
 // CANCELLED. The EventLoop must outlive it.
+//
+// Fork: in a fork()ed child, Submit and SubmitPacked (and so Execute) fail
+// every command at once with FAILED_PRECONDITION, on the caller's thread;
+// see event_loop.h.
 
 #ifndef VALKEY_ASYNC_CONNECTION_H_
 #define VALKEY_ASYNC_CONNECTION_H_

@@ -106,6 +106,9 @@ ConnectionPool::ConnectionPool(EventLoop& loop, ConnectionOptions options,
 ConnectionPool::~ConnectionPool() { Close(); }
 
 Future<ConnectionPool::Lease> ConnectionPool::Acquire() {
+  if (!loop_.InOwnerProcess()) {  // fork()ed child: see event_loop.h.
+    return Future<Lease>::Resolved(loop_.CheckOwnerProcess());
+  }
   std::unique_ptr<Connection> connection;
   Future<Lease> waiting;
   uint64_t waiter_id = 0;

@@ -22,6 +22,8 @@
 // reconnect can never silently drop a WATCH.
 //
 // Thread-safety: thread-safe. A Lease is used by one caller at a time.
+// In a fork()ed child Acquire() fails at once with FAILED_PRECONDITION (see
+// event_loop.h).
 
 #ifndef VALKEY_ASYNC_CONNECTION_POOL_H_
 #define VALKEY_ASYNC_CONNECTION_POOL_H_

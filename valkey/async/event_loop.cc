@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "valkey/common/errors.h"
+#include "valkey/common/process_id.h"
 
 namespace valkey::async {
 namespace {
@@ -62,7 +63,23 @@ absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create() {
 }
 
 EventLoop::EventLoop(int epoll_fd, int wake_fd)
-    : epoll_fd_(epoll_fd), wake_fd_(wake_fd) {}
+    : epoll_fd_(epoll_fd), wake_fd_(wake_fd), owner_pid_(CurrentProcessId()) {}
+
+bool EventLoop::InOwnerProcess() const {
+  return CurrentProcessId() == owner_pid_;
+}
+
+absl::Status EventLoop::CheckOwnerProcess() const {
+  if (InOwnerProcess()) return absl::OkStatus();
+  return MakeError(
+      absl::StatusCode::kFailedPrecondition, ErrorKind::kNone,
+      absl::StrCat("event loop used in a forked child process (process ",
+                   CurrentProcessId(), "; the loop belongs to process ",
+                   owner_pid_,
+                   "): its epoll instance, sockets and thread are the "
+                   "parent's. Create a new EventLoop, connections and "
+                   "clients in the child"));
+}
 
 EventLoop::~EventLoop() {
   // Destroy pending callbacks while the loop is still whole: one may own a
@@ -86,6 +103,7 @@ EventLoop::~EventLoop() {
 }
 
 absl::Status EventLoop::Watch(int fd, uint32_t events, FdHandler handler) {
+  if (!InOwnerProcess()) return CheckOwnerProcess();
   if (watchers_.contains(fd)) {
     return InvalidArgumentError(
         absl::StrCat("event loop: descriptor ", fd, " is already watched"));
@@ -104,6 +122,7 @@ absl::Status EventLoop::Watch(int fd, uint32_t events, FdHandler handler) {
 }
 
 absl::Status EventLoop::Modify(int fd, uint32_t events) {
+  if (!InOwnerProcess()) return CheckOwnerProcess();
   auto it = watchers_.find(fd);
   if (it == watchers_.end()) {
     return InvalidArgumentError(
@@ -120,6 +139,9 @@ absl::Status EventLoop::Modify(int fd, uint32_t events) {
 }
 
 void EventLoop::Unwatch(int fd) {
+  // The epoll instance is shared with the parent: EPOLL_CTL_DEL here would
+  // unregister the parent's descriptor.
+  if (!InOwnerProcess()) return;
   auto it = watchers_.find(fd);
   if (it == watchers_.end()) return;
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
@@ -131,6 +153,7 @@ void EventLoop::Unwatch(int fd) {
 }
 
 EventLoop::TimerId EventLoop::RunAt(absl::Time when, Callback fn) {
+  if (!InOwnerProcess()) return 0;  // Never a timer's id; `fn` is dropped.
   const TimerId id = next_timer_++;
   timers_.emplace(TimerKey(when, id), std::move(fn));
   timer_index_.emplace(id, when);
@@ -138,6 +161,7 @@ EventLoop::TimerId EventLoop::RunAt(absl::Time when, Callback fn) {
 }
 
 bool EventLoop::Cancel(TimerId id) {
+  if (!InOwnerProcess()) return false;
   auto it = timer_index_.find(id);
   if (it == timer_index_.end()) return false;
   timers_.erase(TimerKey(it->second, id));
@@ -145,9 +169,13 @@ bool EventLoop::Cancel(TimerId id) {
   return true;
 }
 
-void EventLoop::Defer(Callback fn) { deferred_.push_back(std::move(fn)); }
+void EventLoop::Defer(Callback fn) {
+  if (!InOwnerProcess()) return;
+  deferred_.push_back(std::move(fn));
+}
 
 void EventLoop::Post(Callback fn) {
+  if (!InOwnerProcess()) return;  // No thread of the child would run it.
   {
     absl::MutexLock lock(&posted_mu_);
     posted_.push_back(std::move(fn));
@@ -172,6 +200,9 @@ void EventLoop::Run() {
 }
 
 bool EventLoop::RunUntil(absl::FunctionRef<bool()> done, absl::Time deadline) {
+  // A turn in a child would wait on the parent's epoll instance and take
+  // the parent's events.
+  if (!InOwnerProcess()) return done();
   const std::thread::id previous =
       running_thread_.exchange(std::this_thread::get_id());
   bool result = done();
@@ -187,6 +218,7 @@ bool EventLoop::RunUntil(absl::FunctionRef<bool()> done, absl::Time deadline) {
 }
 
 void EventLoop::RunOnce(absl::Duration timeout) {
+  if (!InOwnerProcess()) return;
   const std::thread::id previous =
       running_thread_.exchange(std::this_thread::get_id());
   Turn(timeout);
@@ -284,6 +316,12 @@ EventLoopThread::EventLoopThread(std::unique_ptr<EventLoop> loop)
 }
 
 EventLoopThread::~EventLoopThread() {
+  if (!loop_->InOwnerProcess()) {
+    // A fork()ed child has no copy of the loop's thread: joining would wait
+    // forever. Let the handle go; the loop (destroyed next) runs nothing.
+    thread_.detach();
+    return;
+  }
   loop_->Stop();
   thread_.join();
   // Run what was posted while stopping (it may release resources).

@@ -28,9 +28,21 @@
 //
 // The loop must outlive everything registered with it (connections, clients).
 // Callbacks still pending when it is destroyed are destroyed, not run.
+//
+// Fork: a loop belongs to the process that created it. In a fork()ed child
+// its epoll instance is still shared with the parent and its thread does not
+// exist, so there every call refuses: Watch and Modify return
+// FAILED_PRECONDITION (CheckOwnerProcess()); Unwatch, Post, Defer and RunAt
+// do nothing (RunAt returns 0, never a timer's id; the callback is
+// destroyed, not run); Cancel returns false; Run, RunUntil and RunOnce
+// return at once without a turn. Destroying the loop or its
+// EventLoopThread in the child only releases the child's copies. A child
+// that wants async I/O creates its own loop, connections and clients.
 
 #ifndef VALKEY_ASYNC_EVENT_LOOP_H_
 #define VALKEY_ASYNC_EVENT_LOOP_H_
+
+#include <sys/types.h>
 
 #include <atomic>
 #include <cstdint>
@@ -119,6 +131,12 @@ class EventLoop {
            std::this_thread::get_id();
   }
 
+  // OK in the process that created the loop; FAILED_PRECONDITION ("... used
+  // in a forked child process ...") in a fork()ed child. Cheap (no system
+  // call): the async connection and client check it per command.
+  absl::Status CheckOwnerProcess() const;
+  bool InOwnerProcess() const;
+
   // Number of descriptors watched and timers pending (for tests).
   size_t watched() const { return watchers_.size(); }
   size_t timers() const { return timers_.size(); }
@@ -140,6 +158,7 @@ class EventLoop {
 
   const int epoll_fd_;
   const int wake_fd_;
+  const pid_t owner_pid_;
   std::atomic<std::thread::id> running_thread_{};
   std::atomic<bool> stop_{false};
 

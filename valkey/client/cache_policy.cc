@@ -147,6 +147,11 @@ absl::Status CachePolicy::Validate(const CacheOptions& options,
         absl::StrCat("cache.max_entries: ", options.max_entries,
                      " is not valid (must be >= 1)"));
   }
+  if (options.max_bytes < 1) {
+    return InvalidArgumentError(
+        absl::StrCat("cache.max_bytes: ", options.max_bytes,
+                     " is not valid (must be >= 1)"));
+  }
   if (options.ttl <= absl::ZeroDuration()) {
     return InvalidArgumentError("cache.ttl: must be > 0");
   }

@@ -29,7 +29,7 @@ class CachePolicy {
  public:
   // Checks options for an enabled cache on connections with `connection`.
   // Errors: INVALID_ARGUMENT when connection.protocol is not 3, when
-  // max_entries < 1 or ttl <= 0.
+  // max_entries < 1, max_bytes < 1 or ttl <= 0.
   static absl::Status Validate(const CacheOptions& options,
                                const ConnectionOptions& connection);
 

@@ -1,7 +1,10 @@
 // The client-side cache of the sync Client against a real valkey-server:
-// hits without I/O, invalidation by other clients' writes, eviction, TTL
-// with a fake clock, command and key-prefix filters, RESP2 refusal, flushes
-// after a cut connection or a server restart, counters, concurrency.
+// hits without I/O, invalidation by other clients' writes, eviction (entries
+// and bytes), TTL with a fake clock, command and key-prefix filters, RESP2
+// refusal, flushes after a cut connection or a server restart, counters,
+// concurrency; the tracking connection read in the background while the
+// client is idle, its health check against a blackholed peer (through the
+// fault proxy), no reconnect convoy during an outage. Fork: cache_fork_test.
 
 #include <atomic>
 #include <memory>
@@ -18,14 +21,17 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "testing/fault_proxy.h"
 #include "testing/valkey_server.h"
 #include "valkey/client/client.h"
 #include "valkey/client/client_cache.h"
+#include "valkey/client/pipeline.h"
 #include "valkey/common/errors.h"
 
 namespace valkey {
 namespace {
 
+using ::valkey::testing::FaultProxy;
 using ::valkey::testing::ValkeyServer;
 
 class FakeClock {
@@ -116,6 +122,33 @@ class CacheTest : public ::testing::Test {
       return n;
     }
     return 0;
+  }
+
+  // The CLIENT LIST fields of the connections with tracking on.
+  std::vector<std::string> TrackingClientLines() {
+    std::vector<std::string> lines;
+    auto list = writer_->Execute("CLIENT", "LIST");
+    EXPECT_TRUE(list.ok()) << list.status();
+    if (!list.ok()) return lines;
+    for (absl::string_view line : absl::StrSplit(list->str(), '\n')) {
+      const size_t at = line.find(" flags=");
+      if (at == absl::string_view::npos) continue;
+      absl::string_view flags = line.substr(at + 7);
+      flags = flags.substr(0, flags.find(' '));
+      if (absl::StrContains(flags, "t")) lines.emplace_back(line);
+    }
+    return lines;
+  }
+
+  // A numeric CLIENT LIST field ("omem") of `line`; -1 if absent.
+  static int64_t Field(absl::string_view line, absl::string_view name) {
+    const std::string tag = absl::StrCat(" ", name, "=");
+    const size_t at = line.find(tag);
+    if (at == absl::string_view::npos) return -1;
+    absl::string_view v = line.substr(at + tag.size());
+    v = v.substr(0, v.find(' '));
+    int64_t n = -1;
+    return absl::SimpleAtoi(v, &n) ? n : -1;
   }
 
   // Connections with client tracking on ('t' in CLIENT LIST flags).
@@ -247,6 +280,34 @@ TEST_F(CacheTest, EvictsAtMaxEntries) {
   EXPECT_EQ(Calls("get"), before + 3);
   EXPECT_EQ(Get(*client, "a"), "1");  // Miss again.
   EXPECT_EQ(Calls("get"), before + 4);
+}
+
+TEST_F(CacheTest, MaxBytesBoundsWhatTheClientKeeps) {
+  ClientOptions options = Options();
+  options.cache.max_bytes = 16 * 1024;
+  auto client = MakeClient(options);
+  const std::string big(4000, 'x');
+  for (int i = 0; i < 20; ++i) Set(absl::StrCat("big", i), big);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(Get(*client, absl::StrCat("big", i)), big);
+    const CacheStats s = client->cache_stats();
+    ASSERT_LE(s.bytes, options.cache.max_bytes) << "after " << i;
+    ASSERT_GT(s.entries, 0);
+  }
+  const CacheStats s = client->cache_stats();
+  EXPECT_GE(s.evictions, 16);
+  EXPECT_LE(s.entries, 4);
+  // The newest entry is still a hit.
+  const int64_t before = Calls("get");
+  EXPECT_EQ(Get(*client, "big19"), big);
+  EXPECT_EQ(Calls("get"), before);
+  // Invalid limits are refused up front.
+  options.cache.max_bytes = 0;
+  auto refused = Client::Create(options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(refused.status().message(), "max_bytes"))
+      << refused.status();
 }
 
 TEST_F(CacheTest, TtlExpiresWithInjectedClock) {
@@ -450,6 +511,182 @@ TEST_F(CacheTest, ConcurrentReadersSeeEveryCompletedWrite) {
     EXPECT_EQ(Get(*client, absl::StrCat("key", k)), last->value_or("<nil>"));
   }
   EXPECT_GT(client->cache_stats().hits, 0);
+}
+
+
+// --- The tracking connection ("sink") in the background -------------------
+
+TEST_F(CacheTest, IdleClientAppliesInvalidationsInTheBackground) {
+  auto client = MakeClient(Options());
+  Set("k", "v1");
+  EXPECT_EQ(Get(*client, "k"), "v1");
+  ASSERT_EQ(client->cache_stats().entries, 1);
+  // No lookup from here on: only a reader of its own can see the push.
+  Set("k", "v2");
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (client->cache_stats().invalidations == 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(client->cache_stats().invalidations, 1);
+  EXPECT_EQ(client->cache_stats().entries, 0);
+  EXPECT_EQ(Get(*client, "k"), "v2");
+}
+
+TEST_F(CacheTest, IdleTrackingConnectionDoesNotBackUpOnTheServer) {
+  auto client = MakeClient(Options());
+  EXPECT_EQ(Get(*client, "warm"), "<nil>");  // Opens the tracking connection.
+  ASSERT_EQ(TrackingClientLines().size(), 1u);
+  // ~24 MB of invalidations for an idle client: more than the kernel's
+  // socket buffers hold, so what the client does not read piles up in the
+  // server's output buffer for it (unbounded for a normal client; a pub/sub
+  // class limit would disconnect it instead, losing invalidations).
+  const std::string prefix(2000, 'p');
+  for (int batch = 0; batch < 12; ++batch) {
+    Pipeline pipe(*writer_);
+    for (int i = 0; i < 1000; ++i) {
+      pipe.Set(absl::StrCat(prefix, batch, ":", i), "v");
+    }
+    auto done = pipe.Execute();
+    ASSERT_TRUE(done.ok()) << done.status();
+  }
+  // The client reads them as they come: the server's buffer drains.
+  int64_t omem = -1;
+  const absl::Time deadline = absl::Now() + absl::Seconds(15);
+  while (absl::Now() < deadline) {
+    std::vector<std::string> lines = TrackingClientLines();
+    ASSERT_EQ(lines.size(), 1u);
+    omem = Field(lines[0], "omem");
+    if (omem == 0) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(omem, 0) << "invalidations pile up on the server";
+  EXPECT_EQ(client->cache_stats().tracking_losses, 0);
+}
+
+// A cache driven directly (as Client drives it), whose tracking connection
+// goes through a fault proxy while commands go straight to the server.
+class SinkFaultTest : public CacheTest {
+ protected:
+  void SetUp() override {
+    CacheTest::SetUp();
+    if (HasFatalFailure()) return;
+    auto proxy = FaultProxy::Start("127.0.0.1", server_->port());
+    ASSERT_TRUE(proxy.ok()) << proxy.status();
+    proxy_ = *std::move(proxy);
+    ClientOptions plain = Options();
+    plain.cache.enabled = false;
+    auto reader = Client::Create(plain);
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    reader_ = *std::move(reader);
+  }
+
+  ConnectionOptions SinkOptions() const {
+    ConnectionOptions sink = Options().connection;
+    sink.port = proxy_->port();
+    sink.health_check_interval = absl::Milliseconds(200);
+    sink.connect_timeout = absl::Milliseconds(500);
+    return sink;
+  }
+
+  // GET through `cache` as Client::RoundTrip does.
+  std::string CachedGet(ClientCache& cache, absl::string_view key) {
+    const CommandArg args[] = {CommandArg("GET"), CommandArg(key)};
+    ClientCache::Lookup found = cache.Find(args);
+    if (found.hit.has_value()) {
+      return found.hit->is_null() ? "<nil>" : std::string(found.hit->str());
+    }
+    auto reply = reader_->Execute("GET", key);
+    EXPECT_TRUE(reply.ok()) << reply.status();
+    if (!reply.ok()) return "<error>";
+    cache.Store(std::move(found.fill), *reply);
+    return reply->is_null() ? "<nil>" : std::string(reply->str());
+  }
+
+  std::unique_ptr<FaultProxy> proxy_;
+  std::unique_ptr<Client> reader_;  // No cache; straight to the server.
+};
+
+TEST_F(SinkFaultTest, SilentlyDeadTrackingConnectionIsDetected) {
+  auto cache = ClientCache::Create(Options().cache, SinkOptions());
+  ASSERT_TRUE(cache.ok()) << cache.status();
+  Set("k", "v1");
+  EXPECT_EQ(CachedGet(**cache, "k"), "v1");
+  EXPECT_EQ(CachedGet(**cache, "k"), "v1");
+  ASSERT_EQ((*cache)->stats().hits, 1);
+  ASSERT_TRUE((*cache)->tracking());
+  // The peer vanishes without a FIN: nothing reaches the tracking
+  // connection any more, not even the invalidation of this write.
+  proxy_->Blackhole();
+  Set("k", "v2");
+  // The health check notices; the cache is flushed and bypassed, so the
+  // stale v1 stops being served. The bound is generous: detection takes
+  // about interval + reply deadline (0.2 s + 0.2 s here).
+  std::string value;
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < deadline) {
+    value = CachedGet(**cache, "k");
+    if (value == "v2") break;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(value, "v2") << "a stale value outlived the dead connection";
+  CacheStats s = (*cache)->stats();
+  EXPECT_GE(s.flushes, 1);
+  EXPECT_GE(s.tracking_losses, 1);
+  EXPECT_FALSE((*cache)->tracking());
+  // The network heals: tracking is reopened and caching resumes.
+  ASSERT_TRUE(proxy_->Resume().ok());
+  const absl::Time back = absl::Now() + absl::Seconds(10);
+  while (!(*cache)->tracking() && absl::Now() < back) {
+    CachedGet(**cache, "k");
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_TRUE((*cache)->tracking());
+  EXPECT_EQ(CachedGet(**cache, "k"), "v2");
+  const int64_t hits = (*cache)->stats().hits;
+  EXPECT_EQ(CachedGet(**cache, "k"), "v2");
+  EXPECT_EQ((*cache)->stats().hits, hits + 1);
+  Set("k", "v3");
+  const absl::Time fresh = absl::Now() + absl::Seconds(10);
+  while (CachedGet(**cache, "k") != "v3" && absl::Now() < fresh) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(CachedGet(**cache, "k"), "v3");
+}
+
+TEST_F(SinkFaultTest, NoReconnectConvoyWhileTheServerIsUnreachable) {
+  // Every connection (pool and tracking) goes through the blackholed proxy:
+  // a connect is accepted and then hangs until connect_timeout.
+  ClientOptions options = Options();
+  options.connection.port = proxy_->port();
+  options.connection.connect_timeout = absl::Milliseconds(1500);
+  options.connection.retry.retries = 0;
+  options.pool.max_connections = 16;
+  auto client = MakeClient(options);
+  proxy_->Blackhole();
+  constexpr int kThreads = 6;
+  std::vector<absl::Status> results(kThreads);
+  std::vector<absl::Duration> took(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const absl::Time start = absl::Now();
+      results[t] = client->Get("k").status();
+      took[t] = absl::Now() - start;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int t = 0; t < kThreads; ++t) {
+    // The pool's own connect fails; nobody waits behind another thread's
+    // tracking reconnect (which would add 1.5 s per thread in line).
+    EXPECT_FALSE(results[t].ok());
+    EXPECT_TRUE(IsTimeout(results[t]) || IsConnectionError(results[t]))
+        << results[t];
+    EXPECT_LT(took[t], absl::Milliseconds(1500) * (kThreads - 1))
+        << "thread " << t << " queued behind the others";
+  }
+  // One attempt at a time, then a backoff counted from its failure.
+  EXPECT_LE(client->cache_stats().tracking_connects, 2);
+  EXPECT_GE(client->cache_stats().tracking_connects, 1);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "valkey/client/command_exchange.h"
 #include "valkey/client/command_retry.h"
 #include "valkey/common/errors.h"
+#include "valkey/common/process_id.h"
 #include "valkey/common/url.h"
 #include "valkey/sentinel/sentinel.h"
 
@@ -158,7 +159,13 @@ absl::StatusOr<Reply> Client::RoundTripOnce(
 
   if (single_) {
     absl::MutexLock lock(&single_mu_);
-    if (!single_connection_ || single_connection_->broken()) {
+    // In a fork()ed child the held connection is the parent's socket: a
+    // command sent on it would interleave with the parent's and take its
+    // replies. Drop the child's copy of the descriptor (Discard only closes
+    // it: no shutdown(), no TLS close_notify) and open the child's own, as
+    // the pool does at checkout.
+    if (!single_connection_ || single_connection_->broken() ||
+        single_connection_->owner_pid() != CurrentProcessId()) {
       single_connection_.Discard();
       absl::StatusOr<PooledConnection> conn = AcquirePooled();
       if (!conn.ok()) return conn.status();

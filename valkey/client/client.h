@@ -24,14 +24,22 @@
 // Client-side cache (ClientOptions::cache.enabled; RESP3 only): replies of
 // read commands such as GET, HGET or LRANGE are kept in memory and served
 // without a round trip until the server reports that one of their keys
-// changed. One extra connection per client receives those reports; see
-// client_cache.h for what is cached and why a value is never served stale
-// once its invalidation has arrived. Only Execute*/typed commands use the
-// cache (not pipelines, transactions or AcquireConnection()).
+// changed. One extra connection per client receives those reports, read by
+// one small thread the cache owns (it also health-checks that connection);
+// see client_cache.h for what is cached and why a value is never served
+// stale once its invalidation has arrived. Only Execute*/typed commands use
+// the cache (not pipelines, transactions or AcquireConnection()).
 //
 // Thread-safety: thread-safe. Each call checks a connection out of the pool
 // for its duration, so N threads use up to max_connections connections.
 // In single-connection mode calls are serialized on one connection.
+//
+// Fork: a Client may be used in a fork()ed child (fork while no other
+// thread is inside a call). The child never touches the parent's sockets:
+// the pool forgets inherited connections at the first checkout, a
+// single-connection client opens its own connection at its first command,
+// and the cache starts over (client_cache.h). The parent's connections keep
+// working.
 
 #ifndef VALKEY_CLIENT_CLIENT_H_
 #define VALKEY_CLIENT_CLIENT_H_
@@ -69,8 +77,8 @@ class Client : public ImmediateExecutor<Client> {
   // Builds the pool (and the client) from options, a config message or a
   // URL. Errors: INVALID_ARGUMENT naming the bad field (with the cache
   // enabled: "cache.enabled: ... needs connection.protocol 3 ..." under
-  // RESP2, bad cache.max_entries / cache.ttl). No connection is opened until
-  // the first command.
+  // RESP2, bad cache.max_entries / max_bytes / ttl). No connection is
+  // opened until the first command.
   static absl::StatusOr<std::unique_ptr<Client>> Create(ClientOptions options);
   // Same, with `cache_clock` as the time source of the cache's TTL (tests
   // pass a fake clock; null = absl::Now).

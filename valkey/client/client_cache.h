@@ -20,13 +20,14 @@
 // so "LRANGE l 0 -1" and "LRANGE l 0 1" are separate entries. Error replies,
 // blocking commands and SORT_RO (its BY/GET patterns read keys that cannot
 // be named up front) are never cached. XREAD is cached only without BLOCK.
+// At most max_entries entries and max_bytes bytes are held.
 //
 // Design: one tracking connection, in broadcast mode.
 // ClientCache owns one extra connection of its own (the "sink"), opened
 // with the client's ConnectionOptions, which sends
 //   CLIENT TRACKING ON BCAST [PREFIX p ...]
-// (PREFIX per allow_key_prefixes, when set) and never sends anything else.
-// The server then pushes ["invalidate", [keys]] to the sink for every key
+// (PREFIX per allow_key_prefixes, when set) and afterwards only PINGs. The
+// server then pushes ["invalidate", [keys]] to the sink for every key
 // modified by anyone (or ["invalidate", nil] on FLUSHALL/FLUSHDB), and the
 // pooled connections that run commands do not track at all.
 // Why not per-connection tracking (the reference's way: CLIENT TRACKING ON
@@ -42,10 +43,33 @@
 // for every write to a matching key, cached or not; narrow it with
 // allow_key_prefixes.
 //
+// The reader thread. Broadcast invalidations arrive whether or not this
+// client runs commands. Read only by lookups, they would pile up while the
+// client is idle or runs only uncacheable commands: first in the kernel's
+// socket buffers, then in the server's output buffer for the sink, which
+// has no limit for a normal client (and a pub/sub class limit would instead
+// disconnect it and lose invalidations). So a small thread, started with
+// the first tracking connection and owned by the cache, waits in poll() on
+// the sink and applies each push as it arrives, under the same mutex that
+// lookups take. Nothing a server limit could offer instead would bound the
+// buffer without dropping invalidations, which a cache cannot afford.
+//
+// Health check. A tracking connection whose peer vanished without a FIN
+// (host down, partition) looks idle, not broken, and silently stops
+// delivering invalidations. The reader thread sends PING on the sink every
+// health-check interval (ConnectionOptions::health_check_interval, or 1 s
+// when that is unset) and expects +PONG within the reply deadline:
+// max(interval, 100 ms), at most connect_timeout. A missing PONG counts as
+// a lost sink (below). A value can thus be served stale for at most about
+// interval + reply deadline after a silent failure (2 s by default). A
+// server too busy to answer PING in time runs no writes meanwhile either,
+// so a tight deadline costs at most a needless flush and reconnect.
+//
 // Ordering (no stale reads across connections):
 // 1. Before a lookup, and before a miss is registered, Find() drains every
 //    push already received on the sink (a zero-wait poll; a push cut in two
-//    is read to its end), under one mutex. A write whose invalidation reached
+//    is read to its end), under one mutex; the reader thread does the same
+//    whenever the socket is readable. A write whose invalidation reached
 //    this process before the lookup is therefore applied before the lookup:
 //    "another client wrote k, then this client reads k" sees the new value
 //    as soon as the invalidation has arrived. Valkey queues the push for the
@@ -59,33 +83,41 @@
 //    before the reply is stored, the fill is poisoned and not stored; if
 //    after, it removes the stored entry. A stale value can never be stored
 //    and then outlive its invalidation.
-// 3. Losing the sink (EOF, error, a malformed push, fork) flushes the whole
-//    cache and poisons every open fill: invalidations may have been lost.
-//    While no sink is up, every command bypasses the cache; the next lookup
-//    reopens it (at most one attempt per second after a failure), so after
-//    a server restart or a cut connection the cache starts empty.
-// All of this happens on the calling thread: no background thread.
+// 3. Losing the sink (EOF, error, a malformed push, a missed PONG) flushes
+//    the whole cache and poisons every open fill: invalidations may have
+//    been lost. While no sink is up, every command bypasses the cache.
+// 4. Reopening: the next lookup after a loss reopens the sink, so after a
+//    server restart or a cut connection the cache starts empty. One attempt
+//    at a time, made outside the mutex: lookups that find an attempt under
+//    way bypass the cache at once instead of queueing behind its connect.
+//    After a failed attempt the next one waits 1 s from the failure.
 //
-// Thread-safety: thread-safe. Find() takes the sink mutex for a poll (and,
-// when the sink must be reopened, a connect + handshake), then the cache
-// mutex; Store() only the cache mutex.
+// Fork. The cache belongs to the process that made it. In a fork()ed child
+// the first call starts over with an empty cache, its own sink and reader
+// thread (the child's copies of the parent's sink and wake-up descriptors
+// are closed; the parent's cache memory is left untouched, never freed, so
+// its pages stay shared). fork() itself briefly pauses every cache's reader
+// thread (a pthread_atfork handler) so that the child never inherits a lock
+// the thread held — in debug builds Abseil's mutexes share one process-wide
+// deadlock-detection lock.
+//
+// Thread-safety: thread-safe. Find() takes the sink mutex for a zero-wait
+// poll (and, when the sink must be reopened, releases it around one connect
+// + handshake), then the cache mutex; Store() only the cache mutex.
 
 #ifndef VALKEY_CLIENT_CLIENT_CACHE_H_
 #define VALKEY_CLIENT_CLIENT_CACHE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "valkey/client/cache_policy.h"
 #include "valkey/client/local_cache.h"
@@ -128,21 +160,26 @@ class ClientCache {
   };
 
   // Checks `options` (the caller has seen options.enabled) and `connection`
-  // (used for the sink). Opens nothing yet.
+  // (used for the sink). Opens nothing and starts no thread yet.
   // Errors: INVALID_ARGUMENT when connection.protocol is not 3, when
-  // max_entries < 1 or ttl <= 0, or for bad connection options.
+  // max_entries < 1, max_bytes < 1 or ttl <= 0, or for bad connection
+  // options.
   // `clock` drives entry ages (null = absl::Now); tests inject a fake.
   static absl::StatusOr<std::unique_ptr<ClientCache>> Create(
       const CacheOptions& options, const ConnectionOptions& connection,
       LocalCache::Clock clock = nullptr);
 
+  // Close()s, which joins the reader thread.
   ~ClientCache();
   ClientCache(const ClientCache&) = delete;
   ClientCache& operator=(const ClientCache&) = delete;
 
   // Decides how to run `args`: a hit, a miss to fill, or neither (not
-  // cacheable, or no tracking connection). May block on the sink (see the
-  // file comment); never fails.
+  // cacheable, no tracking connection, or one being opened by another
+  // thread). Never fails. Blocks at most for a partial push to complete
+  // (bounded by min(socket_timeout, connect_timeout)) or, for the one
+  // thread that reopens the sink, for a connect + handshake
+  // (connect_timeout) without holding the mutex.
   Lookup Find(absl::Span<const CommandArg> args);
 
   // Stores a copy of `reply` for `fill` unless the fill was poisoned
@@ -152,17 +189,20 @@ class ClientCache {
   // Removes every entry (and poisons open fills). Tracking continues.
   void Flush();
 
-  // Closes the sink; later Find() calls bypass the cache. Idempotent.
+  // Closes the sink and stops the reader thread (waiting for it); later
+  // Find() calls bypass the cache. Idempotent.
   void Close();
 
   // LocalCache counters (hits and misses count only cacheable commands
-  // looked up while tracking was up).
-  CacheStats stats() const { return cache_.stats(); }
+  // looked up while tracking was up) plus tracking_connects and
+  // tracking_losses. In a fork()ed child they start from zero.
+  CacheStats stats() const;
 
-  // True while the tracking connection is up (as of the last Find()).
+  // True while the tracking connection is up.
   bool tracking() const;
-  // The last failure to set tracking up (OK if none): e.g. an ACL that
-  // denies CLIENT TRACKING. Such failures make commands bypass the cache.
+  // The last failure to set tracking up, or why it was lost (OK if none):
+  // e.g. an ACL that denies CLIENT TRACKING, or a missed health check.
+  // Such failures make commands bypass the cache.
   absl::Status last_tracking_error() const;
 
   // The keys `args` reads, if the command name (upper case) is in the
@@ -172,27 +212,25 @@ class ClientCache {
       absl::string_view upper_name, absl::Span<const CommandArg> args);
 
  private:
+  // Everything that belongs to one process: the store, the sink, the
+  // reader thread (client_cache.cc).
+  class Core;
+
   ClientCache(const CacheOptions& options,
               std::shared_ptr<const Connector> connector,
               LocalCache::Clock clock);
 
-  // Drains the sink, reopening it if needed; true if tracking is up.
-  bool ReadyLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sink_mu_);
-  void DrainLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sink_mu_);
-  void OpenSinkLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sink_mu_);
-  void LoseSinkLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sink_mu_);
-  void HandlePush(ReplyView push);
+  // The core of the calling process; in a fork()ed child, a fresh one
+  // replaces the parent's (which is abandoned, see "Fork").
+  Core* CurrentCore();
+  // The current core if it belongs to this process, else null.
+  const Core* OwnCore() const;
 
   const CacheOptions options_;
   const std::shared_ptr<const Connector> connector_;
   const CachePolicy policy_;
-  LocalCache cache_;
-
-  mutable absl::Mutex sink_mu_;
-  std::unique_ptr<Connection> sink_ ABSL_GUARDED_BY(sink_mu_);
-  bool closed_ ABSL_GUARDED_BY(sink_mu_) = false;
-  absl::Time next_attempt_ ABSL_GUARDED_BY(sink_mu_) = absl::InfinitePast();
-  absl::Status last_error_ ABSL_GUARDED_BY(sink_mu_);
+  const LocalCache::Clock clock_;
+  std::atomic<Core*> core_;  // Owned (the parent's is abandoned in a child).
 };
 
 }  // namespace valkey

@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "testing/fault_proxy.h"
+#include "testing/forked_child.h"
 #include "valkey/client/client_test_fixture.h"
 #include "valkey/common/errors.h"
 
@@ -19,6 +20,7 @@ namespace valkey {
 namespace {
 
 using ::valkey::testing::FaultProxy;
+using ::valkey::testing::RunInForkedChild;
 using ::valkey::testing::RespClientTest;
 using ::valkey::testing::RespName;
 using ::valkey::testing::RespProtocols;
@@ -252,6 +254,46 @@ TEST_P(ClientTest, SingleConnectionKeepsState) {
   // Its one connection is never lent out: a clear error, not a pool wait.
   auto lent = (*client)->AcquireConnection();
   EXPECT_EQ(lent.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_P(ClientTest, SingleConnectionReconnectsInAForkedChild) {
+  auto client = Client::CreateSingleConnection(Options());
+  ASSERT_TRUE(client.ok());
+  auto parent_id = (*client)->Execute("CLIENT", "ID");
+  ASSERT_TRUE(parent_id.ok()) << parent_id.status();
+  // Exit codes: 0 ok, 1 a command failed, 2 the child spoke on the parent's
+  // connection, 3 a reply was not the child's own.
+  absl::StatusOr<int> code = RunInForkedChild([&]() {
+    auto id = (*client)->Execute("CLIENT", "ID");
+    if (!id.ok()) return 1;
+    if (id->integer() == parent_id->integer()) return 2;
+    for (int i = 0; i < 20; ++i) {
+      const std::string value = absl::StrCat("child-", i);
+      auto echo = (*client)->Execute("ECHO", value);
+      if (!echo.ok()) return 1;
+      if (echo->str() != value) return 3;
+    }
+    if (!(*client)->Set("from-child", "yes").ok()) return 1;
+    // Its one connection stays its own: same id on the next command.
+    auto again = (*client)->Execute("CLIENT", "ID");
+    if (!again.ok()) return 1;
+    return again->integer() == id->integer() ? 0 : 3;
+  });
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0);
+  // The parent's connection is untouched: same connection, own replies.
+  auto id = (*client)->Execute("CLIENT", "ID");
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(id->integer(), parent_id->integer());
+  for (int i = 0; i < 20; ++i) {
+    const std::string value = absl::StrCat("parent-", i);
+    auto echo = (*client)->Execute("ECHO", value);
+    ASSERT_TRUE(echo.ok()) << echo.status();
+    EXPECT_EQ(echo->str(), value);
+  }
+  auto written = (*client)->Get("from-child");
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_EQ(written->value_or("<nil>"), "yes");
 }
 
 TEST_P(ClientTest, CloseOwnedPoolButNotAHandedOne) {

@@ -29,6 +29,7 @@ uint64_t SeedFor(uint64_t seed) {
 LocalCache::LocalCache(Options options)
     : options_([&] {
         options.max_entries = std::max(options.max_entries, 1);
+        options.max_bytes = std::max<size_t>(options.max_bytes, 1);
         return std::move(options);
       }()),
       has_ttl_(options_.ttl != absl::InfiniteDuration()),
@@ -111,8 +112,7 @@ bool LocalCache::EndFill(Ticket ticket, Reply reply) {
     ++stats_.fills_dropped;
     return false;
   }
-  StoreLocked(fill.key, std::move(reply), std::move(fill.keys));
-  return true;
+  return StoreLocked(fill.key, std::move(reply), std::move(fill.keys));
 }
 
 void LocalCache::CancelFill(Ticket ticket) {
@@ -158,6 +158,7 @@ void LocalCache::Flush() {
   buckets_.clear();
   slots_.clear();
   entries_.clear();
+  bytes_ = 0;
   ++stats_.flushes;
 }
 
@@ -165,6 +166,7 @@ CacheStats LocalCache::stats() const {
   absl::MutexLock lock(&mu_);
   CacheStats s = stats_;
   s.entries = static_cast<int64_t>(entries_.size());
+  s.bytes = static_cast<int64_t>(bytes_);
   return s;
 }
 
@@ -178,35 +180,36 @@ size_t LocalCache::indexed_keys() const {
   return by_key_.size();
 }
 
-void LocalCache::StoreLocked(absl::string_view key, Reply reply,
+bool LocalCache::StoreLocked(absl::string_view key, Reply reply,
                              std::vector<std::string> keys) {
   const absl::Time now = Now();
-  auto it = entries_.find(key);
-  if (it != entries_.end()) {
-    // Replace in place: never evicts (reference quirk fixed).
-    Entry* e = it->second.get();
-    UnindexKeysLocked(e);
-    e->reply = std::move(reply);
-    e->keys = std::move(keys);
-    IndexKeysLocked(e);
-    e->stored_at = now;
-    if (has_ttl_) by_age_.splice(by_age_.end(), by_age_, e->age_pos);
-    TouchLocked(e);
-    return;
+  std::string owned_key(key);  // `key` may view the entry removed below.
+  const size_t bytes = owned_key.size() + reply.storage_bytes();
+  // A replacement is stored as a new entry: the old reply under this cache
+  // key is older than `reply` and goes whether or not `reply` fits. Removing
+  // it first also keeps the policy from evicting it "to make room" for its
+  // own successor, and at max_entries frees the slot it takes (so an
+  // overwrite evicts nothing unless it needs more bytes).
+  auto it = entries_.find(owned_key);
+  if (it != entries_.end()) RemoveLocked(it->second.get());
+  if (bytes > options_.max_bytes) {
+    ++stats_.too_large;
+    return false;
   }
-  if (entries_.size() >= static_cast<size_t>(options_.max_entries)) {
-    MakeRoomLocked(now);
-  }
-  auto owned = std::make_unique<Entry>();
-  Entry* e = owned.get();
-  e->key = std::string(key);
+  MakeRoomLocked(bytes, now);
+  auto entry = std::make_unique<Entry>();
+  Entry* e = entry.get();
+  e->key = std::move(owned_key);
   e->reply = std::move(reply);
   e->keys = std::move(keys);
   e->stored_at = now;
-  entries_.emplace(absl::string_view(e->key), std::move(owned));
+  e->bytes = bytes;
+  entries_.emplace(absl::string_view(e->key), std::move(entry));
+  bytes_ += bytes;
   IndexKeysLocked(e);
   if (has_ttl_) e->age_pos = by_age_.insert(by_age_.end(), e);
   LinkLocked(e);
+  return true;
 }
 
 void LocalCache::LinkLocked(Entry* e) {
@@ -284,23 +287,29 @@ void LocalCache::RemoveLocked(Entry* e) {
       break;
     }
   }
+  bytes_ -= e->bytes;
   // Last: the map's key views e->key, and erasing frees `e`.
   auto it = entries_.find(absl::string_view(e->key));
   entries_.erase(it);
 }
 
-void LocalCache::MakeRoomLocked(absl::Time now) {
-  bool freed = false;
+void LocalCache::MakeRoomLocked(size_t incoming, absl::Time now) {
+  auto full = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return entries_.size() >= static_cast<size_t>(options_.max_entries) ||
+           bytes_ + incoming > options_.max_bytes;
+  };
+  if (!full()) return;
+  // Expired entries go first, all of them: they are dead weight anyway.
   while (has_ttl_ && !by_age_.empty() && Expired(*by_age_.front(), now)) {
     RemoveLocked(by_age_.front());
     ++stats_.expirations;
-    freed = true;
   }
-  if (freed) return;
-  Entry* victim = VictimLocked();
-  if (victim == nullptr) return;
-  RemoveLocked(victim);
-  ++stats_.evictions;
+  while (full()) {
+    Entry* victim = VictimLocked();
+    if (victim == nullptr) return;
+    RemoveLocked(victim);
+    ++stats_.evictions;
+  }
 }
 
 LocalCache::Entry* LocalCache::VictimLocked() {

@@ -1,6 +1,7 @@
 // LocalCache: the in-process store behind the client-side cache — replies
 // keyed by their command, each remembering the keys it was read from, with
-// a size limit, an optional time-to-live and an eviction policy. No I/O: the
+// an entry limit, a byte limit, an optional time-to-live and an eviction
+// policy. No I/O: the
 // client (client_cache.h) decides what to cache and feeds it the server's
 // invalidations.
 //
@@ -22,21 +23,39 @@
 // Every BeginFill() must be matched by exactly one EndFill() or
 // CancelFill() (the client does it with an RAII holder).
 //
-// Eviction. When a Put/EndFill of a NEW cache key finds max_entries entries,
-// expired entries are dropped first (oldest first); if none, one entry is
-// evicted by the policy:
+// Size. An entry is charged its cache key's length plus the storage its
+// reply owns (Reply::storage_bytes(): the reply's strings, and 16 bytes per
+// value of an aggregate); the held entries' charges never add up to more
+// than max_bytes, nor their number to more than max_entries. Bookkeeping
+// (index nodes, the list of keys an entry reads: roughly 100-200 bytes an
+// entry) is not charged; max_entries bounds it. A reply charged more than
+// max_bytes on its own is not stored (stats().too_large).
+//
+// Eviction. When a Put/EndFill would exceed either limit, expired entries
+// are dropped first (all of them, oldest first); then, while it still
+// would, entries are evicted by the policy:
 //   kLru     the entry read least recently (a store counts as a read);
 //   kLfu     the entry read the fewest times, least recently among ties;
 //   kRandom  a uniformly random entry.
+// Storing under a cache key that is already held replaces that entry: the
+// old reply is removed first (it is older than the new one, whether or not
+// the new one fits), so the replacement never evicts its predecessor "to
+// make room", and at max_entries an overwrite evicts nothing unless it
+// needs more bytes. The replacement counts as a new entry (kLfu: its read
+// count restarts).
 // Every operation is O(1) (amortized for expiry), apart from invalidation
-// and removal, which are O(keys of the entries removed).
+// and removal, which are O(keys of the entries removed), and a store, which
+// evicts as many entries as its bytes need.
 //
 // Differences from the reference (valkey-py _LocalCache, quirks §15.11):
 // - Evicting removes the entry from every index (key index, expiry order);
 //   the reference left stale index entries and then failed with KeyError
 //   once a TTL was set.
-// - Replacing an existing cache key at capacity replaces it in place and
-//   evicts nothing; the reference evicted another entry first.
+// - Replacing an existing cache key at capacity evicts nothing (unless the
+//   new reply needs more bytes); the reference evicted another entry first.
+// - A byte limit (max_bytes): the reference bounded only the number of
+//   entries, so a few thousand large replies could take any amount of
+//   memory.
 // - Concurrent fills cannot resurrect an invalidated value (tickets above);
 //   the reference stored whatever it read.
 // - Get() returns an independent copy (Reply::Clone), as the reference's
@@ -86,7 +105,15 @@ struct CacheStats {
   int64_t invalidations = 0;  // Entries removed by InvalidateKey().
   int64_t flushes = 0;        // Flush() calls (server flush, lost tracking).
   int64_t fills_dropped = 0;  // EndFill() calls refused (poisoned ticket).
+  int64_t too_large = 0;      // Replies not stored: larger than max_bytes.
   int64_t entries = 0;        // Entries held now.
+  int64_t bytes = 0;          // Bytes charged for them now (see max_bytes).
+  // Filled by the blocking client's ClientCache only (client_cache.h):
+  // attempts to open its tracking connection (successful or not), and
+  // established tracking connections lost (EOF, error, failed health
+  // check). Each loss also counts a flush.
+  int64_t tracking_connects = 0;
+  int64_t tracking_losses = 0;
 };
 
 class LocalCache {
@@ -97,6 +124,9 @@ class LocalCache {
   struct Options {
     // Most entries held, >= 1 (smaller values are taken as 1).
     int max_entries = 10000;
+    // Most bytes held, >= 1 (smaller values are taken as 1); see "Size"
+    // above for what an entry is charged.
+    size_t max_bytes = size_t{64} << 20;
     // Age at which an entry expires; InfiniteDuration() = never.
     absl::Duration ttl = absl::InfiniteDuration();
     Eviction eviction = Eviction::kLru;
@@ -128,13 +158,16 @@ class LocalCache {
   bool Contains(absl::string_view key) const;
 
   // Stores `reply` under `key`, read from `keys` (the server keys whose
-  // change must drop it), replacing any entry under `key`. May evict.
+  // change must drop it), replacing any entry under `key`. May evict. A
+  // reply larger than max_bytes is not stored (any entry under `key` is
+  // still removed).
   void Put(absl::string_view key, Reply reply, std::vector<std::string> keys);
 
   // Fill protocol (see the file comment).
   Ticket BeginFill(absl::string_view key, std::vector<std::string> keys);
   // Stores `reply` as Put() would, unless the ticket was poisoned; returns
-  // whether it was stored. Ends the ticket.
+  // whether it was stored (false too for a reply larger than max_bytes).
+  // Ends the ticket.
   bool EndFill(Ticket ticket, Reply reply);
   // Ends the ticket without storing.
   void CancelFill(Ticket ticket);
@@ -165,6 +198,7 @@ class LocalCache {
     Reply reply;
     std::vector<std::string> keys;
     absl::Time stored_at;
+    size_t bytes = 0;                        // Charged against max_bytes.
     std::list<Entry*>::iterator age_pos;    // In by_age_ (when ttl set).
     std::list<Entry*>::iterator order_pos;  // In lru_ or bucket->entries.
     std::list<FreqBucket>::iterator bucket;  // kLfu.
@@ -178,7 +212,8 @@ class LocalCache {
 
   absl::Time Now() const;
   bool Expired(const Entry& e, absl::Time now) const;
-  void StoreLocked(absl::string_view key, Reply reply,
+  // Returns false (storing nothing) for a reply larger than max_bytes.
+  bool StoreLocked(absl::string_view key, Reply reply,
                    std::vector<std::string> keys)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void TouchLocked(Entry* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -187,8 +222,9 @@ class LocalCache {
   void UnindexKeysLocked(Entry* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Unlinks `e` from every structure and frees it.
   void RemoveLocked(Entry* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Makes room for one new entry.
-  void MakeRoomLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Makes room for one new entry of `incoming` bytes.
+  void MakeRoomLocked(size_t incoming, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Entry* VictimLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
@@ -208,6 +244,7 @@ class LocalCache {
   std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<Ticket, Fill> fills_ ABSL_GUARDED_BY(mu_);
   Ticket next_ticket_ ABSL_GUARDED_BY(mu_) = 1;
+  size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;  // Sum of Entry::bytes.
   CacheStats stats_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -237,6 +237,82 @@ TEST(LocalCacheTest, OverwriteAtCapacityEvictsNothing) {
   }
 }
 
+// What an entry "GET k" -> `value` is charged (cache key + reply storage).
+size_t EntryBytes(absl::string_view k, absl::string_view value) {
+  return Key("GET", k).size() + Bulk(value).storage_bytes();
+}
+
+TEST(LocalCacheTest, MaxBytesEvictsToStayUnderTheLimit) {
+  // Before max_bytes, only max_entries bounded the cache: 10,000 large
+  // replies (an HGETALL of a big hash, say) could take any amount of memory.
+  const std::string big(1000, 'x');
+  const size_t entry = EntryBytes("k00", big);
+  for (auto policy :
+       {LocalCache::Eviction::kLru, LocalCache::Eviction::kLfu,
+        LocalCache::Eviction::kRandom}) {
+    SCOPED_TRACE(static_cast<int>(policy));
+    LocalCache cache({.max_entries = 1000,
+                      .max_bytes = 3 * entry + entry / 2,
+                      .eviction = policy,
+                      .random_seed = 3});
+    for (int i = 0; i < 20; ++i) {
+      PutGet(cache, absl::StrCat("k", 10 + i), big);
+      const CacheStats s = cache.stats();
+      ASSERT_LE(static_cast<size_t>(s.bytes), cache.options().max_bytes);
+      ASSERT_EQ(static_cast<size_t>(s.bytes), s.entries * entry);
+    }
+    EXPECT_EQ(cache.size(), 3u);
+    EXPECT_EQ(cache.indexed_keys(), 3u);
+    EXPECT_EQ(cache.stats().evictions, 17);
+    EXPECT_TRUE(cache.Contains(Key("GET", "k29")));  // The newest stays.
+    cache.InvalidateKey("k29");
+    EXPECT_EQ(static_cast<size_t>(cache.stats().bytes), 2 * entry);
+    cache.Flush();
+    EXPECT_EQ(cache.stats().bytes, 0);
+  }
+}
+
+TEST(LocalCacheTest, MaxBytesEvictsByPolicyAndCountsReplacements) {
+  const std::string big(1000, 'x');
+  const size_t entry = EntryBytes("a", big);
+  LocalCache cache({.max_entries = 1000,
+                    .max_bytes = 3 * entry,
+                    .eviction = LocalCache::Eviction::kLru});
+  PutGet(cache, "a", big);
+  PutGet(cache, "b", big);
+  PutGet(cache, "c", big);
+  ASSERT_TRUE(cache.Get(Key("GET", "a")).has_value());
+  PutGet(cache, "d", big);  // b is the least recently read.
+  EXPECT_TRUE(cache.Contains(Key("GET", "a")));
+  EXPECT_FALSE(cache.Contains(Key("GET", "b")));
+  // Replacing an entry with a reply twice as large makes room for it too
+  // (and never evicts the entry being stored).
+  PutGet(cache, "a", big + big);
+  EXPECT_EQ(cache.Get(Key("GET", "a"))->str(), big + big);
+  EXPECT_LE(static_cast<size_t>(cache.stats().bytes), 3 * entry);
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_EQ(cache.indexed_keys(), 2u);
+}
+
+TEST(LocalCacheTest, ReplyLargerThanMaxBytesIsNotStored) {
+  LocalCache cache({.max_entries = 10, .max_bytes = 512});
+  PutGet(cache, "small", "v");
+  PutGet(cache, "a", "old");
+  // Too large on its own: not stored, and the older reply under the same
+  // cache key goes too (it is older than the one just read).
+  PutGet(cache, "a", std::string(600, 'x'));
+  EXPECT_FALSE(cache.Contains(Key("GET", "a")));
+  EXPECT_TRUE(cache.Contains(Key("GET", "small")));
+  LocalCache::Ticket t = cache.BeginFill(Key("GET", "b"), {"b"});
+  EXPECT_FALSE(cache.EndFill(t, Bulk(std::string(600, 'y'))));
+  const CacheStats s = cache.stats();
+  EXPECT_EQ(s.too_large, 2);
+  EXPECT_EQ(s.evictions, 0);
+  EXPECT_EQ(s.entries, 1);
+  EXPECT_EQ(static_cast<size_t>(s.bytes), EntryBytes("small", "v"));
+  EXPECT_EQ(cache.indexed_keys(), 1u);
+}
+
 TEST(LocalCacheTest, FillIsDroppedWhenItsKeyIsInvalidatedMeanwhile) {
   LocalCache cache({.max_entries = 10});
   LocalCache::Ticket t = cache.BeginFill(Key("GET", "a"), {"a"});

@@ -508,6 +508,14 @@ absl::Status ConvertCache(const CacheConfig& c, int protocol,
     }
     out->max_entries = c.max_entries();
   }
+  if (c.has_max_bytes()) {
+    if (c.max_bytes() < 1) {
+      return Invalid(
+          "cache.max_bytes",
+          absl::StrCat(c.max_bytes(), " is not valid (must be >= 1)"));
+    }
+    out->max_bytes = c.max_bytes();
+  }
   VALKEY_CONFIG_RETURN_IF_ERROR(
       PositiveDuration(c.has_ttl(), c.ttl(), "cache.ttl", &out->ttl));
   switch (c.eviction_policy()) {

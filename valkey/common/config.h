@@ -25,6 +25,7 @@
 #ifndef VALKEY_COMMON_CONFIG_H_
 #define VALKEY_COMMON_CONFIG_H_
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -196,6 +197,13 @@ struct CacheOptions {
 
   bool enabled = false;
   int max_entries = 10000;
+  // Most bytes of cached replies (each entry is charged its command's
+  // arguments plus its reply's storage; see local_cache.h), >= 1. The
+  // default, 64 MiB, leaves the default 10,000 entries about 6.5 KiB each
+  // (far above a typical GET or HGET value) while keeping a few large
+  // replies (HGETALL or LRANGE of a big collection) from growing the
+  // process without bound; a bound on entries alone is no bound on memory.
+  int64_t max_bytes = int64_t{64} << 20;
   absl::Duration ttl = absl::InfiniteDuration();  // Infinite = no expiry.
   Eviction eviction = Eviction::kLru;
   // Upper-case command names. Deny wins over allow.

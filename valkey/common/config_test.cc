@@ -80,6 +80,7 @@ TEST(ConfigTest, EmptyConfigGivesDefaults) {
   EXPECT_FALSE(options->sentinel.has_value());
   EXPECT_FALSE(options->cache.enabled);
   EXPECT_EQ(options->cache.max_entries, 10000);
+  EXPECT_EQ(options->cache.max_bytes, 64 << 20);
   EXPECT_EQ(options->cache.ttl, absl::InfiniteDuration());
   EXPECT_EQ(options->cache.allow_commands, DefaultCacheAllowCommands());
   EXPECT_EQ(options->cache.deny_commands, DefaultCacheDenyCommands());
@@ -138,6 +139,7 @@ constexpr absl::string_view kFullConfig = R"pb(
   cache {
     enabled: false
     max_entries: 500
+    max_bytes: 1048576
     ttl { seconds: 60 }
     eviction_policy: EVICTION_LFU
     allow_commands: "get"
@@ -195,6 +197,7 @@ TEST(ConfigTest, FullConfigConverts) {
   EXPECT_FALSE(options->pool.blocking);
   EXPECT_EQ(options->pool.wait_timeout, absl::Seconds(3));
   EXPECT_EQ(options->cache.max_entries, 500);
+  EXPECT_EQ(options->cache.max_bytes, 1048576);
   EXPECT_EQ(options->cache.ttl, absl::Seconds(60));
   EXPECT_EQ(options->cache.eviction, CacheOptions::Eviction::kLfu);
   EXPECT_EQ(options->cache.allow_commands,
@@ -461,6 +464,8 @@ INSTANTIATE_TEST_SUITE_P(
                     "connection.host: must not be set with sentinel"},
         InvalidCase{"cache { max_entries: 0 }",
                     "cache.max_entries: 0 is not valid (must be >= 1)"},
+        InvalidCase{"cache { max_bytes: 0 }",
+                    "cache.max_bytes: 0 is not valid (must be >= 1)"},
         InvalidCase{"cache { ttl { seconds: -1 } }", "cache.ttl: -1s is not"},
         InvalidCase{"cache { allow_commands: \"GET\" allow_commands: \"\" }",
                     "cache.allow_commands[1]: empty command name"},

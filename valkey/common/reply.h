@@ -390,6 +390,10 @@ class Reply {
 
   // Number of nodes in the tree (1 for a scalar); for tests and metrics.
   size_t num_nodes() const { return num_nodes_; }
+  // Bytes of heap storage this reply owns (its strings and, for an
+  // aggregate, 16 bytes per value); 0 for a short scalar kept inline. A
+  // Clone() allocates the same amount. The client-side cache charges it.
+  size_t storage_bytes() const { return storage_units_ * sizeof(Node); }
 
  private:
   friend class RespReader;

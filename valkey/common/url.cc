@@ -292,6 +292,16 @@ absl::Status ApplyOption(absl::string_view key, const std::string& value,
     absl::StatusOr<int> v = ParseInt(key, value, 1);
     if (!v.ok()) return v.status();
     config.mutable_cache()->set_max_entries(*v);
+  } else if (key == "cache_max_bytes") {
+    int64_t v = 0;
+    if (!absl::SimpleAtoi(value, &v)) {
+      return Invalid(absl::StrCat(key, ": '", value, "' is not an integer"));
+    }
+    if (v < 1) {
+      return Invalid(
+          absl::StrCat(key, ": ", v, " is not valid (must be >= 1)"));
+    }
+    config.mutable_cache()->set_max_bytes(v);
   } else if (key == "cache_ttl") {
     absl::StatusOr<google::protobuf::Duration> d =
         ParseSeconds(key, value, /*allow_zero=*/true);

@@ -57,6 +57,7 @@
 //   blocking                bool               pool.blocking
 //   cache_enabled           bool               cache.enabled
 //   cache_max_size          int >= 1           cache.max_entries
+//   cache_max_bytes         int >= 1           cache.max_bytes
 //   cache_ttl               seconds >= 0 (0 = no expiry)       cache.ttl
 //   cache_policy            lru | lfu | random
 //   TLS (valkeys:// and rediss:// only):

@@ -153,12 +153,14 @@ TEST(ParseUrlTest, BooleanSpellings) {
 TEST(ParseUrlTest, PoolAndCacheOptions) {
   ClientOptions o = MustParse(
       "valkey://h?max_connections=7&timeout=2.5&blocking=false"
-      "&cache_enabled=true&cache_max_size=100&cache_ttl=30&cache_policy=LFU");
+      "&cache_enabled=true&cache_max_size=100&cache_ttl=30&cache_policy=LFU"
+      "&cache_max_bytes=65536");
   EXPECT_EQ(o.pool.max_connections, 7);
   EXPECT_EQ(o.pool.wait_timeout, absl::Milliseconds(2500));
   EXPECT_FALSE(o.pool.blocking);
   EXPECT_TRUE(o.cache.enabled);
   EXPECT_EQ(o.cache.max_entries, 100);
+  EXPECT_EQ(o.cache.max_bytes, 65536);
   EXPECT_EQ(o.cache.ttl, absl::Seconds(30));
   EXPECT_EQ(o.cache.eviction, CacheOptions::Eviction::kLfu);
   EXPECT_EQ(MustParse("valkey://h?cache_ttl=0").cache.ttl,
@@ -474,6 +476,8 @@ INSTANTIATE_TEST_SUITE_P(
                "max_reply_elements: 0 is not valid"},
         BadUrl{"valkey://h?cache_policy=fifo", "cache_policy: 'fifo'"},
         BadUrl{"valkey://h?cache_max_size=0", "cache_max_size: 0"},
+        BadUrl{"valkey://h?cache_max_bytes=0", "cache_max_bytes: 0 is not"},
+        BadUrl{"valkey://h?cache_max_bytes=1k", "cache_max_bytes: '1k'"},
         BadUrl{"valkey://h?protocol=2&cache_enabled=true",
                "cache.enabled: the client-side cache needs"},
         BadUrl{"valkey://h?client_name=a%20b", "connection.client_name:"},

@@ -164,6 +164,11 @@ class Connection {
   void Disconnect();
 
   bool broken() const { return broken_; }
+  // The socket descriptor, or -1 once closed: for waiting on it with poll()
+  // alongside other descriptors (the client-side cache's reader thread),
+  // never for reading or writing. Data may be buffered already (TLS,
+  // the RESP reader): check HasPendingData() before waiting.
+  int fd() const { return transport_ != nullptr ? transport_->fd() : -1; }
   // False in a child process after fork(): the socket belongs to the parent
   // and must be neither used nor shut down.
   bool OwnedByThisProcess() const;
