@@ -162,6 +162,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::CreateWith(
     shared->policy = std::make_unique<CachePolicy>(c);
     shared->cache = std::make_shared<LocalCache>(
         LocalCache::Options{.max_entries = c.max_entries,
+                            .max_bytes = static_cast<size_t>(c.max_bytes),
                             .ttl = c.ttl,
                             .eviction = c.eviction,
                             .clock = nullptr});
