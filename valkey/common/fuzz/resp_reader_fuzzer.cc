@@ -17,9 +17,10 @@
 //   - splitting does not matter: the stream fed in the chosen pieces yields
 //     the same replies (compared as DebugString()) as the stream fed whole,
 //     and fails if and only if the whole stream fails, with the same
-//     message under the default limits (with small limits the message may
-//     name another byte or length: a partial reply can already be over a
-//     limit);
+//     message under the default limits (but for the length of an over-long
+//     line, which is what had arrived when it went over; with small limits
+//     the message may name another byte or length too: a partial reply can
+//     already be over a limit);
 //   - errors are DATA_LOSS with kind kProtocol and sticky: Read()/Next()
 //     keep returning the same status, and further Feed()/CommitFeed() input
 //     is ignored (bytes_fed() stays put);
@@ -41,6 +42,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "valkey/common/errors.h"
@@ -91,6 +94,22 @@ bool IsDefault(const ReaderLimits& l) {
   return l.max_bulk_length == d.max_bulk_length &&
          l.max_elements == d.max_elements && l.max_depth == d.max_depth &&
          l.max_reply_bytes == d.max_reply_bytes;
+}
+
+// The error message, except the length in "line length <n> exceeds ...":
+// an over-long line fails as soon as the bytes buffered exceed the limit,
+// so <n> is what had arrived by then, which the split decides. (The byte
+// offset and the limit must not depend on it.)
+std::string StableErrorText(const absl::Status& status) {
+  std::string text(status.message());
+  constexpr absl::string_view kLine = "line length ";
+  const size_t at = text.find(kLine);
+  if (at != std::string::npos) {
+    size_t end = at + kLine.size();
+    while (end < text.size() && absl::ascii_isdigit(text[end])) ++end;
+    text.replace(at + kLine.size(), end - at - kLine.size(), "<n>");
+  }
+  return text;
 }
 
 bool IsAggregateType(ReplyType t) {
@@ -274,8 +293,12 @@ void FuzzRespReader(absl::string_view input) {
   FUZZ_CHECK(split.status.ok() == whole.status.ok(),
              "the split changed whether the stream fails");
   if (IsDefault(limits)) {
-    FUZZ_CHECK(split.status == whole.status,
-               "the split changed the error message");
+    const std::string split_error = StableErrorText(split.status);
+    const std::string whole_error = StableErrorText(whole.status);
+    FUZZ_CHECK(split_error == whole_error,
+               absl::StrCat("the split changed the error: \"", split_error,
+                            "\" vs \"", whole_error, "\"")
+                   .c_str());
   }
   // A limit can be hit on a partial reply, but only if the whole reply
   // exceeds it too, so the replies before the failure are the same.
