@@ -50,11 +50,24 @@ bazel_fuzz() {  # <build|info> <args...>
     --color=no --curses=no "$@"
 }
 
-# Every target tagged "fuzzer" (bazel/fuzz.bzl), or those asked for.
-mapfile -t all < <(bazel_in_base query --noshow_progress \
-  'attr(tags, "\bfuzzer\b", //...)' 2>/dev/null | sort)
+work=$(mktemp -d /tmp/valkey-fuzz.XXXXXX)
+touch "$work/query.log"
+
+# Every target tagged "fuzzer" (bazel/fuzz.bzl), or those asked for. Not
+# "//...": this server would walk into the bazel-* links of the main output
+# base. So the packages that use valkey_fuzzer() (find does not follow
+# those links), then their tagged targets.
+patterns=$(find . \( -name BUILD.bazel -o -name BUILD \) \
+  -exec grep -l 'valkey_fuzzer(' {} + | sed -e 's|^\./|//|' -e 's|/BUILD[.a-z]*$|:all|' |
+  sort | paste -sd+ -)
+all=()
+if [[ -n $patterns ]]; then
+  mapfile -t all < <(bazel_in_base query --noshow_progress \
+    "attr(tags, '\bfuzzer\b', $patterns)" 2>"$work/query.log" | sort)
+fi
 if [[ ${#all[@]} -eq 0 ]]; then
-  echo "FAIL fuzz:query no fuzz targets found (bazel query failed?)"
+  tail -n 20 "$work/query.log"
+  echo "FAIL fuzz:query no fuzz targets found; log: $work/query.log"
   exit 1
 fi
 targets=()
@@ -68,13 +81,13 @@ else
     done
     if [[ -z $found ]]; then
       echo "unknown fuzz target '$name'; known: ${all[*]##*:}" >&2
+      rm -rf "$work"
       exit 2
     fi
     targets+=("$found")
   done
 fi
 
-work=$(mktemp -d /tmp/valkey-fuzz.XXXXXX)
 echo "=== fuzz: building ${targets[*]} (output base $output_base)"
 build_start=$(date +%s)
 if ! bazel_fuzz build --noshow_progress "${targets[@]}" >"$work/build.log" 2>&1; then
