@@ -54,8 +54,8 @@
 namespace valkey {
 namespace {
 
-// Index 0 is the default limits; the others are small enough that a short
-// input reaches every limit check. max_idle_buffer 0 frees the buffer at
+// Profiles 0 and 1 are the default limits (a quarter of the inputs); the
+// others are small enough that a short input reaches every limit check. max_idle_buffer 0 frees the buffer at
 // every reply boundary, which moves the bytes of the next one around.
 ReaderLimits LimitProfile(int index) {
   ReaderLimits limits;
