@@ -1205,6 +1205,32 @@ TEST_F(AsyncClientTest, CacheRefusedByAclIsBypassedNotFatal) {
   client.reset();
 }
 
+// cache.max_bytes bounds what the async client keeps, as the blocking one.
+TEST_F(AsyncClientTest, CacheMaxBytesBoundsWhatTheClientKeeps) {
+  ClientOptions o = Options();
+  o.cache.enabled = true;
+  o.cache.max_bytes = 16 * 1024;
+  std::unique_ptr<Client> client = MakeClient(o);
+  ASSERT_NE(client, nullptr);
+  const std::string big(4000, 'x');
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(Wait(client->Set(absl::StrCat("big", i), big)).ok());
+  }
+  for (int i = 0; i < 20; ++i) {
+    absl::StatusOr<std::optional<std::string>> v =
+        Wait(client->Get(absl::StrCat("big", i)));
+    ASSERT_TRUE(v.ok()) << v.status();
+    EXPECT_EQ(*v, big);
+    const CacheStats s = client->cache_stats();
+    ASSERT_LE(s.bytes, o.cache.max_bytes) << "after " << i;
+    ASSERT_GT(s.entries, 0);
+  }
+  const CacheStats s = client->cache_stats();
+  EXPECT_GE(s.evictions, 16);
+  EXPECT_LE(s.entries, 4);
+  client.reset();
+}
+
 TEST_F(AsyncClientTest, CacheWithResp2IsInvalidArgument) {
   ClientOptions o = Options();
   o.cache.enabled = true;
