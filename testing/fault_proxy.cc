@@ -13,10 +13,12 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "valkey/common/errors.h"
 
 namespace valkey::testing {
@@ -165,6 +167,7 @@ struct Conn {
   Flow c2s;
   Flow s2c;
   int64_t budget = -1;  // Reply bytes left before a cut; -1: unlimited.
+  bool marked = false;  // The client sent the marker: replies are held.
   bool dead = false;    // Both sockets closed; to be removed.
 };
 
@@ -238,6 +241,8 @@ class FaultProxy::Loop {
   uint64_t seen_epoch_ = 0;
   absl::Duration delay_c2s_ = absl::ZeroDuration();
   absl::Duration delay_s2c_ = absl::ZeroDuration();
+  std::string marker_;
+  absl::Duration marked_delay_ = absl::ZeroDuration();
   bool blackhole_ = false;
   uint64_t seen_cut_all_gen_ = 0;
   uint64_t seen_global_cut_gen_ = 0;
@@ -347,6 +352,8 @@ bool FaultProxy::Loop::ApplyConfig() {
   seen_epoch_ = epoch;
   delay_c2s_ = config.delay_c2s;
   delay_s2c_ = config.delay_s2c;
+  marker_ = config.marker;
+  marked_delay_ = config.marked_delay;
   blackhole_ = config.blackhole;
   if (config.cut_all_gen != seen_cut_all_gen_) {
     seen_cut_all_gen_ = config.cut_all_gen;
@@ -542,7 +549,6 @@ bool FaultProxy::Loop::PumpFlow(Conn& c, bool to_server, absl::Time now) {
 void FaultProxy::Loop::ReadFlow(Conn& c, bool from_server, absl::Time now) {
   Flow& flow = from_server ? c.s2c : c.c2s;
   const int src = from_server ? c.server : c.client;
-  const absl::Duration delay = from_server ? delay_s2c_ : delay_c2s_;
   char buf[kReadSize];
   while (!flow.read_eof && flow.queued < kMaxQueuedBytes) {
     const size_t room = std::min(kReadSize, kMaxQueuedBytes - flow.queued);
@@ -553,6 +559,13 @@ void FaultProxy::Loop::ReadFlow(Conn& c, bool from_server, absl::Time now) {
       Kill(c);  // A reset (or worse) from this peer resets the other one.
       return;
     }
+    if (!from_server && !c.marked && !marker_.empty() && n > 0 &&
+        absl::string_view(buf, static_cast<size_t>(n)).find(marker_) !=
+            absl::string_view::npos) {
+      c.marked = true;
+    }
+    absl::Duration delay = from_server ? delay_s2c_ : delay_c2s_;
+    if (from_server && c.marked) delay = std::max(delay, marked_delay_);
     Chunk chunk;
     chunk.due = now + delay;
     if (n == 0) {
@@ -703,6 +716,8 @@ absl::Status FaultProxy::Resume() {
   absl::MutexLock lock(&mu_);
   config_.delay_c2s = absl::ZeroDuration();
   config_.delay_s2c = absl::ZeroDuration();
+  config_.marker.clear();
+  config_.marked_delay = absl::ZeroDuration();
   config_.blackhole = false;
   config_.refuse = false;
   ++config_.global_cut_gen;
@@ -720,6 +735,15 @@ void FaultProxy::SetDelay(absl::Duration delay, Direction direction) {
   absl::MutexLock lock(&mu_);
   if (direction != Direction::kServerToClient) config_.delay_c2s = delay;
   if (direction != Direction::kClientToServer) config_.delay_s2c = delay;
+  Commit();
+}
+
+void FaultProxy::DelayRepliesOnConnectionsSending(std::string marker,
+                                                  absl::Duration delay) {
+  if (delay <= absl::ZeroDuration()) marker.clear();
+  absl::MutexLock lock(&mu_);
+  config_.marker = std::move(marker);
+  config_.marked_delay = config_.marker.empty() ? absl::ZeroDuration() : delay;
   Commit();
 }
 

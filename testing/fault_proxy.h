@@ -135,6 +135,17 @@ class FaultProxy {
   // always kept. An end-of-stream is delayed like data.
   void SetDelay(absl::Duration delay, Direction direction = Direction::kBoth);
 
+  // Holds the server's replies on some connections only: those whose client
+  // has sent `marker` (e.g. "TRACKING"; matched within one read of the
+  // client's bytes, so keep it short). From the read that carries it, every
+  // chunk the server sends on such a connection is held for `delay` (or the
+  // SetDelay() server-to-client delay, if longer) before it is forwarded;
+  // other connections are not affected. Models one slow connection among
+  // several to the same server. An empty marker or a zero delay clears it;
+  // Resume() clears it too. Connections already marked stay marked.
+  void DelayRepliesOnConnectionsSending(std::string marker,
+                                        absl::Duration delay);
+
   // Starts blackholing: the proxy keeps accepting connections and reading
   // from both sides (until a side's bounded buffer is full), but forwards
   // nothing and writes nothing to anyone, on new and existing connections
@@ -204,6 +215,8 @@ class FaultProxy {
   struct Config {
     absl::Duration delay_c2s = absl::ZeroDuration();
     absl::Duration delay_s2c = absl::ZeroDuration();
+    std::string marker;  // DelayRepliesOnConnectionsSending.
+    absl::Duration marked_delay = absl::ZeroDuration();
     bool blackhole = false;
     bool refuse = false;
     bool stop = false;

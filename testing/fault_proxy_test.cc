@@ -378,6 +378,25 @@ TEST_F(FaultProxyTest, ReplyDelayAddsAtLeastTheDelay) {
   EXPECT_GE(absl::Now() - start, kDelay);
 }
 
+TEST_F(FaultProxyTest, MarkerDelaysRepliesOnlyWhereItWasSent) {
+  constexpr absl::Duration kDelay = absl::Milliseconds(150);
+  proxy_->DelayRepliesOnConnectionsSending("TRACKING", kDelay);
+  Fd marked = ConnectProxy();
+  Fd plain = ConnectProxy();
+  absl::Time start = absl::Now();
+  EXPECT_EQ(RoundTrip(marked, "CLIENT TRACKING ON"), "CLIENT TRACKING ON");
+  EXPECT_GE(absl::Now() - start, kDelay);
+  // Still marked for later bytes without the marker.
+  start = absl::Now();
+  EXPECT_EQ(RoundTrip(marked, "ping"), "ping");
+  EXPECT_GE(absl::Now() - start, kDelay);
+  EXPECT_EQ(RoundTrip(plain, "ping"), "ping");
+  // Resume() clears the rule for bytes read afterwards.
+  ASSERT_TRUE(proxy_->Resume().ok());
+  Fd after = ConnectProxy();
+  EXPECT_EQ(RoundTrip(after, "TRACKING"), "TRACKING");
+}
+
 TEST_F(FaultProxyTest, RequestDelayAddsAtLeastTheDelay) {
   constexpr absl::Duration kDelay = absl::Milliseconds(150);
   Fd client = ConnectProxy();

@@ -26,6 +26,7 @@
 #include "valkey/client/client.h"
 #include "valkey/client/client_cache.h"
 #include "valkey/client/pipeline.h"
+#include "valkey/client/transaction.h"
 #include "valkey/common/errors.h"
 
 namespace valkey {
@@ -225,6 +226,106 @@ TEST_F(CacheTest, OwnWritesInvalidateToo) {
   EXPECT_EQ(Get(*client, "k"), "2");
   ASSERT_TRUE(client->Execute("DEL", "k").ok());
   EXPECT_EQ(Get(*client, "k"), "<nil>");
+}
+
+// Read-your-writes. The server's invalidation for this client's own write
+// travels on the tracking connection and may arrive after the write's reply
+// (the tracking connection is busier or slower than the one that wrote), so
+// every write the client sends (typed, Execute, pipeline, transaction) must
+// invalidate its keys itself before its caller resumes. The fault proxy
+// holds the tracking connection's bytes for 300 ms (it sends CLIENT
+// TRACKING); the pooled connections pass through at once.
+class OwnWriteCacheTest : public CacheTest {
+ protected:
+  void SetUp() override {
+    CacheTest::SetUp();
+    if (HasFatalFailure()) return;
+    auto proxy = FaultProxy::Start("127.0.0.1", server_->port());
+    ASSERT_TRUE(proxy.ok()) << proxy.status();
+    proxy_ = *std::move(proxy);
+    proxy_->DelayRepliesOnConnectionsSending("TRACKING",
+                                             absl::Milliseconds(300));
+  }
+
+  ClientOptions ProxiedOptions() const {
+    ClientOptions options = Options();
+    options.connection.port = proxy_->port();
+    options.connection.connect_timeout = absl::Seconds(5);
+    return options;
+  }
+
+  // Waits until the tracking connection is up (the first lookup opens it).
+  void WaitForTracking(Client& client) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (client.cache_stats().tracking_connects == 0 &&
+           absl::Now() < deadline) {
+      (void)client.Get("warm-up");
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    ASSERT_GT(client.cache_stats().tracking_connects, 0);
+  }
+
+  std::unique_ptr<FaultProxy> proxy_;
+};
+
+TEST_F(OwnWriteCacheTest, ReadAfterOwnWriteIsNeverStaleUnderLoad) {
+  auto client = MakeClient(ProxiedOptions());
+  WaitForTracking(*client);
+  constexpr int kThreads = 4;
+  constexpr int kRounds = 100;
+  std::atomic<int> stale{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string key = absl::StrCat("ryw", t);
+      for (int i = 0; i < kRounds; ++i) {
+        (void)client->Get(key);  // Caches the current value.
+        const std::string value = absl::StrCat(key, "=", i);
+        if (!client->Set(key, value).ok()) ++failed;
+        auto got = client->Get(key);
+        if (!got.ok()) {
+          ++failed;
+        } else if (*got != std::optional<std::string>(value)) {
+          ++stale;
+        }
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(stale.load(), 0) << "of " << kThreads * kRounds << " reads";
+  EXPECT_GT(client->cache_stats().hits, 0);
+}
+
+TEST_F(OwnWriteCacheTest, EveryWritePathInvalidatesBeforeItsCallerResumes) {
+  auto client = MakeClient(ProxiedOptions());
+  WaitForTracking(*client);
+  for (int i = 0; i < 20; ++i) {
+    const std::string v = absl::StrCat(i);
+    // Pipeline.
+    (void)client->Get("p");
+    Pipeline pipeline(*client);
+    pipeline.Set("p", v);
+    ASSERT_TRUE(pipeline.Execute().ok());
+    ASSERT_EQ(Get(*client, "p"), v) << "after a pipelined SET, round " << i;
+    // Transaction (MULTI/EXEC) with a WATCH.
+    (void)client->Get("t");
+    const std::vector<std::string> watched = {"t"};
+    auto tx = Transaction(
+        *client,
+        [&](TransactionContext& ctx) {
+          ctx.multi().Set("t", v);
+          return absl::OkStatus();
+        },
+        watched);
+    ASSERT_TRUE(tx.ok()) << tx.status();
+    ASSERT_EQ(Get(*client, "t"), v) << "after a transaction's SET, round " << i;
+    // Execute with a write the typed API does not name.
+    (void)client->Get("e");
+    ASSERT_TRUE(client->Execute("SET", "e", v).ok());
+    ASSERT_EQ(Get(*client, "e"), v) << "after Execute(SET), round " << i;
+  }
 }
 
 TEST_F(CacheTest, MultiKeyEntryIsDroppedWhenOneKeyChanges) {

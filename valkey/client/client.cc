@@ -193,8 +193,14 @@ absl::StatusOr<Reply> Client::RoundTrip(
   if (closed_.load(std::memory_order_relaxed)) {
     return ConnectionError("client is closed");
   }
+  if (cache_ == nullptr) {
+    return retry_.Call([&]() { return RoundTripOnce(args, server_timeout); });
+  }
+  // Read-your-writes: a write drops its keys from the cache now and again
+  // when its reply is in (client_cache.h, "Ordering" 5).
+  OwnWriteScope own_write(cache_.get(), args);
   // Blocking commands are never cached.
-  if (cache_ == nullptr || server_timeout.has_value()) {
+  if (server_timeout.has_value()) {
     return retry_.Call([&]() { return RoundTripOnce(args, server_timeout); });
   }
   ClientCache::Lookup found = cache_->Find(args);
@@ -232,5 +238,9 @@ void Client::ClearResponseCallback(absl::string_view command) {
   callbacks_.erase(absl::AsciiStrToUpper(command));
   has_callbacks_.store(!callbacks_.empty(), std::memory_order_release);
 }
+
+namespace client_internal {
+ClientCache* CacheOf(Client& client) { return client.cache_.get(); }
+}  // namespace client_internal
 
 }  // namespace valkey

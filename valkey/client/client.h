@@ -72,6 +72,14 @@
 
 namespace valkey {
 
+class Client;
+namespace client_internal {
+// The client's cache (null when disabled), for the pipelines and
+// transactions of the same client: their writes must invalidate it too
+// (client_cache.h, "Ordering" 5).
+ClientCache* CacheOf(Client& client);
+}  // namespace client_internal
+
 class Client : public ImmediateExecutor<Client> {
  public:
   // Builds the pool (and the client) from options, a config message or a
@@ -203,6 +211,7 @@ class Client : public ImmediateExecutor<Client> {
 
   // Null when the cache is disabled.
   std::unique_ptr<ClientCache> cache_;
+  friend ClientCache* client_internal::CacheOf(Client& client);
 
   std::atomic<bool> has_callbacks_{false};
   absl::flat_hash_map<std::string, ResponseCallback> callbacks_;

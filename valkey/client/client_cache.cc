@@ -125,6 +125,7 @@ class ClientCache::Core final : public ForkPausable {
 
   Lookup Find(std::string key, std::vector<std::string> keys);
   void Flush() { cache_.Flush(); }
+  LocalCache& store() { return cache_; }
   void Close();
   CacheStats stats() const;
   bool tracking() const;
@@ -551,6 +552,15 @@ void ClientCache::Store(Fill fill, const Reply& reply) {
   if (reply.is_error() || reply.is_push()) return;  // ~Fill cancels.
   LocalCache* cache = std::exchange(fill.cache_, nullptr);
   cache->EndFill(fill.ticket_, reply.Clone());
+}
+
+std::optional<CachePolicy::OwnWrite> ClientCache::BeforeOwnWrite(
+    absl::Span<const CommandArg> args) {
+  return CachePolicy::InvalidateOwnWrite(args, CurrentCore()->store());
+}
+
+void ClientCache::AfterOwnWrite(const CachePolicy::OwnWrite& write) {
+  write.InvalidateIn(CurrentCore()->store());
 }
 
 void ClientCache::Flush() { CurrentCore()->Flush(); }

@@ -91,6 +91,17 @@
 //    at a time, made outside the mutex: lookups that find an attempt under
 //    way bypass the cache at once instead of queueing behind its connect.
 //    After a failed attempt the next one waits 1 s from the failure.
+// 5. The client's own writes. The server's invalidation for a write this
+//    client sent reaches the sink no earlier than the write's reply reaches
+//    the writing connection, and often later (the sink may be busy with
+//    other invalidations, or slower): "SET k v; GET k" could read the old
+//    value from the cache. So every command the Client sends that may write
+//    (typed, Execute, blocking, pipelined, in a transaction) removes its
+//    keys before it is sent and again when its reply is in (BeforeOwnWrite /
+//    AfterOwnWrite); the second pass covers a read by another thread that
+//    cached the old value meanwhile. Writes sent on a connection from
+//    Client::AcquireConnection() bypass this: the cache sees them when the
+//    server's invalidation arrives.
 //
 // Fork. The cache belongs to the process that made it. In a fork()ed child
 // the first call starts over with an empty cache, its own sink and reader
@@ -186,6 +197,19 @@ class ClientCache {
   // meanwhile. An error or push reply, or an empty fill, is ignored.
   void Store(Fill fill, const Reply& reply);
 
+  // Read-your-writes (see "Ordering" 5). Call before sending a command that
+  // may write: removes the entries of the keys it names and poisons their
+  // open fills (every entry for FLUSHALL/FLUSHDB/SWAPDB and for commands the
+  // key table does not know, such as module commands). Returns what it
+  // removed, to be passed to AfterOwnWrite() once the command's reply, or
+  // its failure, is in; nothing for reads and keyless commands (no
+  // allocation then).
+  std::optional<CachePolicy::OwnWrite> BeforeOwnWrite(
+      absl::Span<const CommandArg> args);
+  // Removes the same entries again: a read by another thread may have
+  // cached the old value while the write was in flight.
+  void AfterOwnWrite(const CachePolicy::OwnWrite& write);
+
   // Removes every entry (and poisons open fills). Tracking continues.
   void Flush();
 
@@ -231,6 +255,25 @@ class ClientCache {
   const CachePolicy policy_;
   const LocalCache::Clock clock_;
   std::atomic<Core*> core_;  // Owned (the parent's is abandoned in a child).
+};
+
+// One command's read-your-writes bracket: BeforeOwnWrite() on construction,
+// AfterOwnWrite() on destruction (after the reply, or the failure, is in).
+// A null cache does nothing.
+class OwnWriteScope {
+ public:
+  OwnWriteScope(ClientCache* cache, absl::Span<const CommandArg> args)
+      : cache_(cache),
+        write_(cache != nullptr ? cache->BeforeOwnWrite(args) : std::nullopt) {}
+  ~OwnWriteScope() {
+    if (write_.has_value()) cache_->AfterOwnWrite(*write_);
+  }
+  OwnWriteScope(const OwnWriteScope&) = delete;
+  OwnWriteScope& operator=(const OwnWriteScope&) = delete;
+
+ private:
+  ClientCache* const cache_;
+  const std::optional<CachePolicy::OwnWrite> write_;
 };
 
 }  // namespace valkey

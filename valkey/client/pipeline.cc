@@ -72,12 +72,15 @@ absl::Status PipelineResults::FirstError() const {
 // Pipeline: queueing.
 
 Pipeline::Pipeline(Client& client, PipelineOptions options)
-    : client_(&client), options_(options) {
+    : client_(&client),
+      cache_(client_internal::CacheOf(client)),
+      options_(options) {
   StartBatch();
 }
 
 void Pipeline::StartBatch() {
   queued_.clear();
+  own_writes_.clear();
   buffer_.clear();
   if (options_.transaction) AppendCommand(buffer_, "MULTI");
   // Batch 0 means "no batch" to a Slot, so skip it on wrap-around.
@@ -97,6 +100,10 @@ uint32_t Pipeline::Enqueue(absl::Span<const CommandArg> args,
   if (args.empty()) return EnqueueFailure(InvalidArgumentError("empty command"));
   if (absl::Status refused = CheckOneReplyPerCommand(args); !refused.ok()) {
     return EnqueueFailure(std::move(refused));
+  }
+  if (cache_ != nullptr) {
+    std::optional<CachePolicy::OwnWrite> write = cache_->BeforeOwnWrite(args);
+    if (write.has_value()) own_writes_.push_back(*std::move(write));
   }
   const size_t start = buffer_.size();
   AppendCommandArgs(buffer_, args);
@@ -192,6 +199,9 @@ absl::StatusOr<PipelineResults> Pipeline::ExecuteOn(Connection& conn) {
     if (status.ok()) status = ExecuteTransaction(conn, results);
   } else {
     status = ExecutePlain(conn, results);
+  }
+  for (const CachePolicy::OwnWrite& write : own_writes_) {
+    cache_->AfterOwnWrite(write);
   }
   StartBatch();
   if (!status.ok()) return status;

@@ -87,7 +87,9 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "valkey/client/cache_policy.h"
 #include "valkey/client/client.h"
+#include "valkey/client/client_cache.h"
 #include "valkey/client/command_table.h"
 #include "valkey/client/reply_convert.h"
 #include "valkey/common/reply.h"
@@ -302,6 +304,11 @@ class Pipeline : public Commands<Pipeline> {
                             const Connection& conn) const;
 
   Client* client_;
+  // The client's cache (null when disabled) and what the queued writes
+  // removed from it: removed again once their replies are in
+  // (client_cache.h, "Ordering" 5).
+  ClientCache* cache_;
+  std::vector<CachePolicy::OwnWrite> own_writes_;
   PipelineOptions options_;
   uint32_t batch_ = 0;
   // Set while a Transaction() callback runs: Execute() is refused.

@@ -22,7 +22,7 @@ class TransactionAccess {
  public:
   static TransactionContext MakeContext(Connection& conn, Pipeline& pipeline,
                                         int attempt) {
-    return TransactionContext(conn, pipeline, attempt);
+    return TransactionContext(conn, pipeline, attempt, pipeline.cache_);
   }
   static void SetHeld(Pipeline& pipeline, bool held) {
     pipeline.held_by_transaction_ = held;
@@ -127,6 +127,7 @@ absl::StatusOr<PipelineResults> RunTransaction(
 absl::StatusOr<Reply> TransactionContext::RoundTrip(
     absl::Span<const CommandArg> args,
     std::optional<absl::Duration> server_timeout) {
+  OwnWriteScope own_write(cache_, args);  // A write here changes keys too.
   return ExchangeCommand(*connection_, args, server_timeout);
 }
 

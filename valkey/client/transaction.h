@@ -66,6 +66,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "valkey/client/client.h"
+#include "valkey/client/client_cache.h"
 #include "valkey/client/command_table.h"
 #include "valkey/client/immediate_executor.h"
 #include "valkey/client/pipeline.h"
@@ -106,8 +107,12 @@ class TransactionContext : public ImmediateExecutor<TransactionContext> {
  private:
   friend class ImmediateExecutor<TransactionContext>;
   friend class pipeline_internal::TransactionAccess;
-  TransactionContext(Connection& connection, Pipeline& pipeline, int attempt)
-      : connection_(&connection), pipeline_(&pipeline), attempt_(attempt) {}
+  TransactionContext(Connection& connection, Pipeline& pipeline, int attempt,
+                     ClientCache* cache)
+      : connection_(&connection),
+        pipeline_(&pipeline),
+        attempt_(attempt),
+        cache_(cache) {}
 
   absl::StatusOr<Reply> RoundTrip(absl::Span<const CommandArg> args,
                                   std::optional<absl::Duration> server_timeout);
@@ -115,6 +120,7 @@ class TransactionContext : public ImmediateExecutor<TransactionContext> {
   Connection* connection_;
   Pipeline* pipeline_;
   int attempt_;
+  ClientCache* cache_;  // The client's; null when disabled.
 };
 
 struct TransactionOptions {
