@@ -936,11 +936,30 @@ absl::Status ValkeyCluster::MoveSlot(int slot, int to) {
 
 absl::Status ValkeyCluster::Failover(int replica_index) {
   if (absl::Status s = CheckIndex(replica_index, "Failover"); !s.ok()) return s;
+  const std::string& id = nodes_[replica_index].id;
+  // The old primary, per the replica itself: once it has turned into a
+  // replica of the new one everywhere, the role swap is complete.
+  absl::StatusOr<Reply> before =
+      Expect(replica_index, node(replica_index), options_.password,
+             {"CLUSTER", "NODES"});
+  if (!before.ok()) return before.status();
+  absl::StatusOr<std::vector<NodeLine>> before_lines =
+      ParseClusterNodes(*before);
+  if (!before_lines.ok()) return before_lines.status();
+  std::string old_primary_id;
+  for (const NodeLine& line : *before_lines) {
+    if (line.id == id) old_primary_id = line.primary_id;
+  }
+  int old_primary = -1;
+  for (int i = 0; i < size(); ++i) {
+    if (nodes_[i].id == old_primary_id && nodes_[i].server->running()) {
+      old_primary = i;
+    }
+  }
   absl::StatusOr<Reply> r = Expect(replica_index, node(replica_index),
                                    options_.password, {"CLUSTER", "FAILOVER"});
   if (!r.ok()) return r.status();
   const absl::Time deadline = absl::Now() + options_.ready_timeout;
-  const std::string& id = nodes_[replica_index].id;
   for (;;) {
     std::string last;
     for (int i : LiveNodes()) {
@@ -959,6 +978,17 @@ absl::Status ValkeyCluster::Failover(int replica_index) {
             "node ", i, " sees node ", replica_index, " as ",
             it == lines->end() ? "unknown" : absl::StrJoin(it->flags, ","));
         break;
+      }
+      if (old_primary >= 0) {
+        auto old = std::find_if(
+            lines->begin(), lines->end(),
+            [&](const NodeLine& l) { return l.id == old_primary_id; });
+        if (old == lines->end() || old->primary_id != id) {
+          last = absl::StrCat("node ", i, " does not see old primary ",
+                              old_primary, " as a replica of node ",
+                              replica_index, " yet");
+          break;
+        }
       }
     }
     if (last.empty()) return absl::OkStatus();

@@ -157,7 +157,9 @@ class ValkeyCluster {
   absl::Status MoveSlot(int slot, int to);
 
   // CLUSTER FAILOVER on replica `replica_index`, then waits until every
-  // live node's CLUSTER NODES flags it as master.
+  // live node's CLUSTER NODES flags it as master and its old primary (if
+  // alive) as its replica. FAILED_PRECONDITION (the server's "-ERR ...")
+  // when the node is not a replica.
   absl::Status Failover(int replica_index);
   // SIGKILL (crash) node `i`; see ValkeyServer::Kill. The cluster notices
   // after node_timeout and, for a primary, elects one of its replicas.

@@ -331,7 +331,10 @@ TEST(ValkeyClusterTest, WaitForPrimaryOfTimesOutWithoutReplica) {
   const absl::Status s =
       cluster->WaitForPrimaryOf(FirstSlotOf(2, 3), absl::Seconds(1));
   EXPECT_EQ(s.code(), absl::StatusCode::kDeadlineExceeded) << s;
-  EXPECT_TRUE(absl::StrContains(s.message(), "node 0 -> 2")) << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), "no agreed live primary for slot"))
+      << s;
+  // A primary cannot be failed over.
+  EXPECT_EQ(cluster->Failover(0).code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(ValkeyClusterTest, AddedNodeJoinsEmptyAndCanTakeASlot) {
