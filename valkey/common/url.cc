@@ -162,6 +162,12 @@ bool IsTlsOption(absl::string_view key) {
 }
 
 // Applies one query option. `scheme` gates the TLS options.
+// Options whose values are secrets (never echoed).
+bool IsSecretOption(absl::string_view raw_key) {
+  return raw_key == "password" || raw_key == "sentinel_password" ||
+         raw_key == "ssl_password";
+}
+
 absl::Status ApplyOption(absl::string_view key, const std::string& value,
                          ParsedUrl* parsed, bool* db_from_query) {
   ClientConfig& config = parsed->config;
@@ -643,13 +649,29 @@ absl::StatusOr<ParsedUrl> Parse(absl::string_view url) {
   // Options.
   absl::flat_hash_set<std::string> seen;
   bool db_from_query = false;
+  // The secret option just before this one, if any. An unencoded '&' in a
+  // secret makes the secret's tail look like an option of its own: that
+  // "option" is then reported without its text (it is part of a secret).
+  absl::string_view after_secret;
   for (absl::string_view item : absl::StrSplit(query, '&')) {
     if (item.empty()) continue;
     absl::string_view raw_key = item;
     absl::string_view raw_value;
-    if (const size_t eq = item.find('='); eq != absl::string_view::npos) {
+    const size_t eq = item.find('=');
+    if (eq != absl::string_view::npos) {
       raw_key = item.substr(0, eq);
       raw_value = item.substr(eq + 1);
+    }
+    const absl::string_view secret_before = after_secret;
+    after_secret = IsSecretOption(raw_key) ? raw_key : absl::string_view();
+    const auto hidden_tail = [&] {
+      return Invalid(absl::StrCat(
+          "the option after '", secret_before,
+          "' is not a known option (not shown: an unencoded '&' in the ",
+          secret_before, "? Encode '&' as %26)"));
+    };
+    if (!secret_before.empty() && eq == absl::string_view::npos) {
+      return hidden_tail();
     }
     absl::StatusOr<std::string> key = PercentDecode(raw_key, "option name");
     if (!key.ok()) return key.status();
@@ -660,8 +682,12 @@ absl::StatusOr<ParsedUrl> Parse(absl::string_view url) {
         PercentDecode(raw_value, absl::StrCat(*key, " value"));
     if (!value.ok()) return value.status();
     if (value->empty()) continue;  // As the reference: blank = not given.
-    VALKEY_URL_RETURN_IF_ERROR(
-        ApplyOption(*key, *value, &parsed, &db_from_query));
+    absl::Status applied = ApplyOption(*key, *value, &parsed, &db_from_query);
+    if (!applied.ok() && !secret_before.empty() &&
+        absl::StartsWith(applied.message(), "unknown option")) {
+      return hidden_tail();
+    }
+    VALKEY_URL_RETURN_IF_ERROR(applied);
   }
 
   // Service name and database from the path (sentinel), or the database

@@ -587,6 +587,12 @@ TEST(ParseUrlTest, PasswordNeverInErrors) {
       "&sentinel_password=Zq9SECRETpw",
       "valkey+sentinel://s1/svc?sentinel_password=Zq9SECRETpw%zz",
       "valkey://h?sentinel_password=Zq9SECRETpw",
+      // An unencoded '&' inside a password given as an option: its tail
+      // becomes an option of its own (with or without '=').
+      "valkey://h?password=Zq9&SECRETpw",
+      "valkey://h?password=Zq9&SECRETpw=x",
+      "valkeys://h?ssl_password=Zq9&SECRETpw",
+      "valkey+sentinel://s1/svc?sentinel_password=Zq9&SECRETpw=1",
   };
   for (const std::string& url : urls) {
     absl::StatusOr<ClientConfig> config = ParseUrl(url);
