@@ -71,13 +71,19 @@ absl::StatusOr<Redirect> RedirectFromStatus(const absl::Status& status) {
     return absl::NotFoundError(absl::StrCat(
         "not a MOVED/ASK redirect: ", status.ok() ? "OK" : status.message()));
   }
-  // The server's text is the tail of the message: Annotate() prepends.
+  // The server's text is the tail of the message: Annotate() prepends
+  // "<context>: ". So it starts at an occurrence of the prefix that begins
+  // the message or follows ": "; the last one that parses wins (the context
+  // itself may mention MOVED).
   const absl::string_view word = kind == ErrorKind::kMoved ? "MOVED " : "ASK ";
   const absl::string_view message = status.message();
-  const size_t at = message.rfind(word);
   std::optional<Redirect> redirect;
-  if (at != absl::string_view::npos) {
-    redirect = ParseRedirect(message.substr(at));
+  for (size_t at = message.rfind(word); at != absl::string_view::npos;
+       at = at == 0 ? absl::string_view::npos : message.rfind(word, at - 1)) {
+    if (at == 0 || (at >= 2 && message.substr(at - 2, 2) == ": ")) {
+      redirect = ParseRedirect(message.substr(at));
+      if (redirect.has_value()) break;
+    }
   }
   if (!redirect.has_value()) {
     return ProtocolError(

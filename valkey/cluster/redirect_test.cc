@@ -105,6 +105,11 @@ TEST(RedirectFromStatusTest, Errors) {
             absl::StatusCode::kNotFound);
   EXPECT_EQ(RedirectFromStatus(ConnectionError("x")).status().code(),
             absl::StatusCode::kNotFound);
+  // The redirect must start the server's text (or follow Annotate's ": ").
+  EXPECT_EQ(RedirectFromStatus(ServerError("MOVED x MOVED 1 h:1"))
+                .status()
+                .code(),
+            absl::StatusCode::kDataLoss);
   const absl::Status bad = ServerError("MOVED nonsense");
   EXPECT_EQ(RedirectFromStatus(bad).status().code(),
             absl::StatusCode::kDataLoss);
