@@ -34,14 +34,14 @@ inline constexpr int kNumSlots = 16384;
 
 // CRC16-XMODEM of `data` (the server's crc16()). Crc16("123456789") ==
 // 0x31C3, the standard check value.
-uint16_t Crc16(absl::string_view data);
+[[nodiscard]] uint16_t Crc16(absl::string_view data);
 
 // The part of `key` that is hashed: the hash tag if the key has a non-empty
 // one, else the whole key. A view into `key`.
-absl::string_view HashTag(absl::string_view key);
+[[nodiscard]] absl::string_view HashTag(absl::string_view key);
 
 // The hash slot of `key`, in [0, kNumSlots). The empty key is slot 0.
-uint16_t KeySlot(absl::string_view key);
+[[nodiscard]] uint16_t KeySlot(absl::string_view key);
 
 }  // namespace cluster
 }  // namespace valkey

@@ -52,7 +52,8 @@ TEST(KeySlotTest, BinaryKeys) {
   const std::string key("\0\xff{\x80}\n", 6);
   EXPECT_EQ(HashTag(key), absl::string_view("\x80", 1));
   EXPECT_LT(KeySlot(key), kNumSlots);
-  EXPECT_EQ(KeySlot(std::string(1, '\0')), Crc16(std::string(1, '\0')) & 0x3FFF);
+  EXPECT_EQ(KeySlot(std::string(1, '\0')),
+            Crc16(std::string(1, '\0')) & 0x3FFF);
 }
 
 TEST(KeySlotTest, AlwaysInRange) {

@@ -65,7 +65,8 @@ struct Redirect {
 // is also accepted and unbracketed. Trailing whitespace (CRLF) is ignored.
 // nullopt for anything else: another error, a slot outside [0, 16383], a
 // port outside 1..65535, missing or extra fields.
-std::optional<Redirect> ParseRedirect(absl::string_view error_text);
+[[nodiscard]] std::optional<Redirect> ParseRedirect(
+    absl::string_view error_text);
 
 // The redirect a status carries: one built by valkey::ServerError from a
 // MOVED/ASK reply (ErrorKind kMoved / kAsk), possibly Annotate()d.
@@ -125,7 +126,7 @@ absl::string_view ClusterErrorActionName(ClusterErrorAction action);
 //     and another node would answer the same;
 //   everything else (kTimeout, kTls, kProtocol, kInvalidArgument, a status
 //     without a kind, ...) → kFail.
-ClusterErrorAction ActionFor(const absl::Status& status);
+[[nodiscard]] ClusterErrorAction ActionFor(const absl::Status& status);
 
 }  // namespace cluster
 }  // namespace valkey

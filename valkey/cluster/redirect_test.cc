@@ -52,14 +52,29 @@ TEST(ParseRedirectTest, EmptyHostMeansAnsweringNode) {
 }
 
 TEST(ParseRedirectTest, RejectsEverythingElse) {
-  for (const char* text : {
-           "", "MOVED", "MOVED ", "MOVED 3999", "MOVED 3999 ",
-           "MOVED 3999 127.0.0.1", "MOVED 3999 127.0.0.1:", "MOVED 16384 h:1",
-           "MOVED -1 h:1", "MOVED +1 h:1", "MOVED 1 h:0", "MOVED 1 h:65536",
-           "MOVED 1 h:99999999999", "MOVED 123456 h:1", "MOVED  1 h:1",
-           "MOVED 1 h:1 extra", "MOVED 1 h:1x", "moved 1 h:1", "ASKING 1 h:1",
-           "REDIRECT 10.0.0.1:6379", "ERR MOVED 1 h:1", "TRYAGAIN x",
-           "MOVED 1\th:1"}) {
+  for (const char* text : {"",
+                           "MOVED",
+                           "MOVED ",
+                           "MOVED 3999",
+                           "MOVED 3999 ",
+                           "MOVED 3999 127.0.0.1",
+                           "MOVED 3999 127.0.0.1:",
+                           "MOVED 16384 h:1",
+                           "MOVED -1 h:1",
+                           "MOVED +1 h:1",
+                           "MOVED 1 h:0",
+                           "MOVED 1 h:65536",
+                           "MOVED 1 h:99999999999",
+                           "MOVED 123456 h:1",
+                           "MOVED  1 h:1",
+                           "MOVED 1 h:1 extra",
+                           "MOVED 1 h:1x",
+                           "moved 1 h:1",
+                           "ASKING 1 h:1",
+                           "REDIRECT 10.0.0.1:6379",
+                           "ERR MOVED 1 h:1",
+                           "TRYAGAIN x",
+                           "MOVED 1\th:1"}) {
     EXPECT_EQ(ParseRedirect(text), std::nullopt) << text;
   }
 }
@@ -106,10 +121,9 @@ TEST(RedirectFromStatusTest, Errors) {
   EXPECT_EQ(RedirectFromStatus(ConnectionError("x")).status().code(),
             absl::StatusCode::kNotFound);
   // The redirect must start the server's text (or follow Annotate's ": ").
-  EXPECT_EQ(RedirectFromStatus(ServerError("MOVED x MOVED 1 h:1"))
-                .status()
-                .code(),
-            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(
+      RedirectFromStatus(ServerError("MOVED x MOVED 1 h:1")).status().code(),
+      absl::StatusCode::kDataLoss);
   const absl::Status bad = ServerError("MOVED nonsense");
   EXPECT_EQ(RedirectFromStatus(bad).status().code(),
             absl::StatusCode::kDataLoss);

@@ -109,7 +109,8 @@ Keyless FindKeyless(absl::Span<const CommandArg> args) {
       args.size() >= 2 ? args[1].view() : absl::string_view();
   for (const KeylessRule& rule : kKeylessRules) {
     if (!absl::EqualsIgnoreCase(name, rule.name)) continue;
-    if (rule.subcommand.empty() || absl::EqualsIgnoreCase(sub, rule.subcommand)) {
+    if (rule.subcommand.empty() ||
+        absl::EqualsIgnoreCase(sub, rule.subcommand)) {
       return rule.routing;
     }
   }
@@ -145,8 +146,7 @@ Route RouteKeys(absl::string_view name, const Keys& keys, bool read_only) {
       return Refuse(MakeError(
           absl::StatusCode::kInvalidArgument, ErrorKind::kCrossSlot,
           absl::StrCat("CROSSSLOT ", NameForMessage(name),
-                       ": keys hash to different slots (", slot, " and ",
-                       other,
+                       ": keys hash to different slots (", slot, " and ", other,
                        "); give them a common hash tag, e.g. {user1}.a and "
                        "{user1}.b, or send one command per slot")));
     }

@@ -107,7 +107,7 @@ struct Route {
 //
 // Allocates nothing beyond FindCommandKeys (none for up to 4 keys), except
 // the refusal message. An empty `args` is kRefused (INVALID_ARGUMENT).
-Route RouteCommand(absl::Span<const CommandArg> args);
+[[nodiscard]] Route RouteCommand(absl::Span<const CommandArg> args);
 
 // Which node of a shard serves a read-only command. Writes (and commands not
 // known to be read-only) always go to the primary, whatever the policy.
@@ -129,9 +129,10 @@ enum class ReadPolicy {
 // concurrent callers spread); `client_az` the client's zone for
 // kAzAffinity (matched exactly against NodeAddress::availability_zone).
 // Returns a reference into `shard`, valid while it is.
-const NodeAddress& ChooseNode(const Shard& shard, ReadPolicy policy,
-                              bool read_only, uint64_t counter,
-                              absl::string_view client_az);
+[[nodiscard]] const NodeAddress& ChooseNode(const Shard& shard,
+                                            ReadPolicy policy, bool read_only,
+                                            uint64_t counter,
+                                            absl::string_view client_az);
 
 }  // namespace cluster
 }  // namespace valkey

@@ -55,8 +55,7 @@ TEST(RouteCommandTest, CrossSlotIsRefusedWithBothSlots) {
   // Keys may agree for a while: the first differing one is named.
   const Route d = RouteOf({"DEL", "{a}1", "{a}2", "hello"});
   EXPECT_EQ(d.kind, Route::kRefused);
-  EXPECT_NE(d.refusal.message().find(
-                absl::StrCat(KeySlot("a"), " and 866")),
+  EXPECT_NE(d.refusal.message().find(absl::StrCat(KeySlot("a"), " and 866")),
             std::string::npos)
       << d.refusal;
 }
@@ -109,20 +108,31 @@ TEST(RouteCommandTest, ShardedPubSubByChannel) {
 }
 
 TEST(RouteCommandTest, KeylessBroadcasts) {
-  for (auto args : std::vector<std::vector<const char*>>{
-           {"FLUSHALL"}, {"flushdb", "ASYNC"}, {"DBSIZE"}, {"KEYS", "*"},
-           {"SCAN", "0"}, {"RANDOMKEY"}, {"WAIT", "1", "0"},
-           {"SCRIPT", "EXISTS", "abc"}, {"script", "kill"},
-           {"FUNCTION", "LOAD", "code"}, {"FUNCTION", "delete", "lib"},
-           {"FUNCTION", "FLUSH"}, {"FUNCTION", "RESTORE", "x"},
-           {"PUBSUB", "SHARDCHANNELS"}}) {
+  for (auto args :
+       std::vector<std::vector<const char*>>{{"FLUSHALL"},
+                                             {"flushdb", "ASYNC"},
+                                             {"DBSIZE"},
+                                             {"KEYS", "*"},
+                                             {"SCAN", "0"},
+                                             {"RANDOMKEY"},
+                                             {"WAIT", "1", "0"},
+                                             {"SCRIPT", "EXISTS", "abc"},
+                                             {"script", "kill"},
+                                             {"FUNCTION", "LOAD", "code"},
+                                             {"FUNCTION", "delete", "lib"},
+                                             {"FUNCTION", "FLUSH"},
+                                             {"FUNCTION", "RESTORE", "x"},
+                                             {"PUBSUB", "SHARDCHANNELS"}}) {
     std::vector<CommandArg> argv(args.begin(), args.end());
     EXPECT_EQ(RouteCommand(argv).kind, Route::kAllPrimaries) << args[0];
   }
   for (auto args : std::vector<std::vector<const char*>>{
-           {"CONFIG", "SET", "maxmemory", "1"}, {"config", "resetstat"},
-           {"SCRIPT", "LOAD", "return 1"}, {"SCRIPT", "FLUSH"},
-           {"ACL", "SETUSER", "u"}, {"SLOWLOG", "RESET"},
+           {"CONFIG", "SET", "maxmemory", "1"},
+           {"config", "resetstat"},
+           {"SCRIPT", "LOAD", "return 1"},
+           {"SCRIPT", "FLUSH"},
+           {"ACL", "SETUSER", "u"},
+           {"SLOWLOG", "RESET"},
            {"PUBSUB", "CHANNELS"}}) {
     std::vector<CommandArg> argv(args.begin(), args.end());
     EXPECT_EQ(RouteCommand(argv).kind, Route::kAllNodes) << args[0];
@@ -130,12 +140,20 @@ TEST(RouteCommandTest, KeylessBroadcasts) {
 }
 
 TEST(RouteCommandTest, KeylessAnyNode) {
-  for (auto args : std::vector<std::vector<const char*>>{
-           {"PING"}, {"ECHO", "x"}, {"INFO", "server"}, {"TIME"},
-           {"COMMAND", "COUNT"}, {"COMMAND", "DOCS", "GET"},
-           {"CLUSTER", "SLOTS"}, {"CLUSTER", "KEYSLOT", "foo"},
-           {"FUNCTION", "LIST"}, {"CONFIG", "GET", "maxmemory"},
-           {"SCRIPT"}, {"CLIENT", "LIST"}, {"LOLWUT"}}) {
+  for (auto args :
+       std::vector<std::vector<const char*>>{{"PING"},
+                                             {"ECHO", "x"},
+                                             {"INFO", "server"},
+                                             {"TIME"},
+                                             {"COMMAND", "COUNT"},
+                                             {"COMMAND", "DOCS", "GET"},
+                                             {"CLUSTER", "SLOTS"},
+                                             {"CLUSTER", "KEYSLOT", "foo"},
+                                             {"FUNCTION", "LIST"},
+                                             {"CONFIG", "GET", "maxmemory"},
+                                             {"SCRIPT"},
+                                             {"CLIENT", "LIST"},
+                                             {"LOLWUT"}}) {
     std::vector<CommandArg> argv(args.begin(), args.end());
     const Route r = RouteCommand(argv);
     EXPECT_EQ(r.kind, Route::kAnyNode) << args[0];
@@ -167,11 +185,21 @@ TEST(RouteCommandTest, SlotArgument) {
 }
 
 TEST(RouteCommandTest, ConnectionStateIsRefused) {
-  for (auto args : std::vector<std::vector<const char*>>{
-           {"MULTI"}, {"exec"}, {"DISCARD"}, {"UNWATCH"}, {"AUTH", "p"},
-           {"HELLO", "3"}, {"SELECT", "0"}, {"SUBSCRIBE", "c"},
-           {"PSUBSCRIBE", "c*"}, {"MONITOR"}, {"READONLY"}, {"ASKING"},
-           {"CLIENT", "SETNAME", "x"}, {"client", "tracking", "on"}}) {
+  for (auto args :
+       std::vector<std::vector<const char*>>{{"MULTI"},
+                                             {"exec"},
+                                             {"DISCARD"},
+                                             {"UNWATCH"},
+                                             {"AUTH", "p"},
+                                             {"HELLO", "3"},
+                                             {"SELECT", "0"},
+                                             {"SUBSCRIBE", "c"},
+                                             {"PSUBSCRIBE", "c*"},
+                                             {"MONITOR"},
+                                             {"READONLY"},
+                                             {"ASKING"},
+                                             {"CLIENT", "SETNAME", "x"},
+                                             {"client", "tracking", "on"}}) {
     std::vector<CommandArg> argv(args.begin(), args.end());
     const Route r = RouteCommand(argv);
     EXPECT_EQ(r.kind, Route::kRefused) << args[0];
@@ -198,9 +226,8 @@ NodeAddress N(const char* host, const char* az = "") {
 
 TEST(ChooseNodeTest, WritesAndPrimaryPolicyUsePrimary) {
   const Shard shard{N("p"), {N("r1"), N("r2")}};
-  for (ReadPolicy policy :
-       {ReadPolicy::kPrimary, ReadPolicy::kPreferReplica,
-        ReadPolicy::kRoundRobin, ReadPolicy::kAzAffinity}) {
+  for (ReadPolicy policy : {ReadPolicy::kPrimary, ReadPolicy::kPreferReplica,
+                            ReadPolicy::kRoundRobin, ReadPolicy::kAzAffinity}) {
     for (uint64_t c = 0; c < 5; ++c) {
       EXPECT_EQ(ChooseNode(shard, policy, /*read_only=*/false, c, "az").host,
                 "p");
@@ -217,10 +244,9 @@ TEST(ChooseNodeTest, PreferReplicaRotatesReplicas) {
             "r2");
   EXPECT_EQ(ChooseNode(shard, ReadPolicy::kPreferReplica, true, 2, "").host,
             "r1");
-  EXPECT_EQ(ChooseNode(shard, ReadPolicy::kPreferReplica, true,
-                       UINT64_MAX, "")
-                .host,
-            "r2");
+  EXPECT_EQ(
+      ChooseNode(shard, ReadPolicy::kPreferReplica, true, UINT64_MAX, "").host,
+      "r2");
   const Shard alone{N("p"), {}};
   EXPECT_EQ(ChooseNode(alone, ReadPolicy::kPreferReplica, true, 7, "").host,
             "p");
@@ -230,10 +256,10 @@ TEST(ChooseNodeTest, RoundRobinIncludesPrimary) {
   const Shard shard{N("p"), {N("r1"), N("r2")}};
   std::vector<std::string> seen;
   for (uint64_t c = 0; c < 6; ++c) {
-    seen.push_back(ChooseNode(shard, ReadPolicy::kRoundRobin, true, c, "").host);
+    seen.push_back(
+        ChooseNode(shard, ReadPolicy::kRoundRobin, true, c, "").host);
   }
-  EXPECT_EQ(seen,
-            (std::vector<std::string>{"p", "r1", "r2", "p", "r1", "r2"}));
+  EXPECT_EQ(seen, (std::vector<std::string>{"p", "r1", "r2", "p", "r1", "r2"}));
 }
 
 TEST(ChooseNodeTest, AzAffinity) {
@@ -248,11 +274,9 @@ TEST(ChooseNodeTest, AzAffinity) {
   // No replica in the zone, or no zone: any replica.
   EXPECT_EQ(ChooseNode(shard, ReadPolicy::kAzAffinity, true, 2, "z").host,
             "r3");
-  EXPECT_EQ(ChooseNode(shard, ReadPolicy::kAzAffinity, true, 0, "").host,
-            "r1");
+  EXPECT_EQ(ChooseNode(shard, ReadPolicy::kAzAffinity, true, 0, "").host, "r1");
   const Shard alone{N("p", "a"), {}};
-  EXPECT_EQ(ChooseNode(alone, ReadPolicy::kAzAffinity, true, 0, "a").host,
-            "p");
+  EXPECT_EQ(ChooseNode(alone, ReadPolicy::kAzAffinity, true, 0, "a").host, "p");
 }
 
 }  // namespace

@@ -96,9 +96,8 @@ void SlotMap::Compact() {
 
 absl::Status SlotMap::AssignSlots(int first, int last, const Shard& shard) {
   if (first < 0 || last >= kNumSlots || first > last) {
-    return InvalidArgumentError(absl::StrCat("slot range ", first, "-", last,
-                                             " is not within 0-",
-                                             kNumSlots - 1));
+    return InvalidArgumentError(absl::StrCat(
+        "slot range ", first, "-", last, " is not within 0-", kNumSlots - 1));
   }
   int index = FindShard(shard.primary);
   if (index < 0) {
@@ -119,9 +118,9 @@ absl::Status SlotMap::SetSlotPrimary(int slot, const NodeAddress& to) {
         absl::StrCat("slot ", slot, " is not within 0-", kNumSlots - 1));
   }
   if (to.host.empty() || to.port < 1 || to.port > 65535) {
-    return InvalidArgumentError(absl::StrCat(
-        "cannot move slot ", slot, " to \"", to.HostPort(),
-        "\": a node needs a host and a port in 1..65535"));
+    return InvalidArgumentError(
+        absl::StrCat("cannot move slot ", slot, " to \"", to.HostPort(),
+                     "\": a node needs a host and a port in 1..65535"));
   }
   int index = FindShard(to);
   if (index < 0) {
@@ -291,11 +290,10 @@ absl::StatusOr<NodeAddress> ParseSlotsNode(const ReplyView& node,
                                            absl::string_view where,
                                            absl::string_view queried_host) {
   if (node.type() != ReplyType::kArray || node.size() < 2) {
-    return Malformed(where,
-                     absl::StrCat("expected an array [endpoint, port, ...], "
-                                  "got ",
-                                  ReplyTypeName(node.type()), " of ",
-                                  node.size()));
+    return Malformed(
+        where, absl::StrCat("expected an array [endpoint, port, ...], "
+                            "got ",
+                            ReplyTypeName(node.type()), " of ", node.size()));
   }
   NodeAddress out;
   const ReplyView endpoint = node[0];
@@ -307,7 +305,8 @@ absl::StatusOr<NodeAddress> ParseSlotsNode(const ReplyView& node,
   if (absl::Status s = CheckPort(where, port); !s.ok()) return s;
   out.port = static_cast<int>(port);
   if (node.size() >= 3) {
-    if (!node[2].is_string()) return Malformed(where, "node id is not a string");
+    if (!node[2].is_string())
+      return Malformed(where, "node id is not a string");
     out.id = std::string(node[2].str());
   }
   std::string ip;
@@ -372,9 +371,9 @@ absl::StatusOr<SlotMap> ParseClusterSlots(const ReplyView& reply,
                                           absl::string_view queried_host) {
   if (reply.is_error()) return Annotate(reply.ToStatus(), "CLUSTER SLOTS");
   if (reply.type() != ReplyType::kArray) {
-    return Malformed("CLUSTER SLOTS",
-                     absl::StrCat("expected an array, got ",
-                                  ReplyTypeName(reply.type())));
+    return Malformed(
+        "CLUSTER SLOTS",
+        absl::StrCat("expected an array, got ", ReplyTypeName(reply.type())));
   }
   SlotMapBuilder builder;
   size_t entry_index = 0;
@@ -419,9 +418,9 @@ absl::StatusOr<SlotMap> ParseClusterShards(const ReplyView& reply,
                                            const ShardsParseOptions& options) {
   if (reply.is_error()) return Annotate(reply.ToStatus(), "CLUSTER SHARDS");
   if (reply.type() != ReplyType::kArray) {
-    return Malformed("CLUSTER SHARDS",
-                     absl::StrCat("expected an array, got ",
-                                  ReplyTypeName(reply.type())));
+    return Malformed(
+        "CLUSTER SHARDS",
+        absl::StrCat("expected an array, got ", ReplyTypeName(reply.type())));
   }
   SlotMapBuilder builder;
   size_t shard_index = 0;

@@ -23,8 +23,7 @@ Reply Parse(absl::string_view bytes) {
   RespReader reader;
   reader.Feed(bytes);
   Reply reply;
-  EXPECT_EQ(reader.Read(&reply), RespReader::Result::kReply)
-      << reader.status();
+  EXPECT_EQ(reader.Read(&reply), RespReader::Result::kReply) << reader.status();
   return reply;
 }
 
@@ -68,7 +67,8 @@ constexpr char kShardsResp2[] =
     "*16\r\n$2\r\nid\r\n$40\r\n8f9e949d4786eca3cc94215212e3fe068a08c0fe\r\n"
     "$4\r\nport\r\n:7392\r\n$2\r\nip\r\n$9\r\n127.0.0.1\r\n"
     "$8\r\nendpoint\r\n$9\r\n127.0.0.1\r\n"
-    "$8\r\nhostname\r\n$15\r\nreplica.example\r\n$4\r\nrole\r\n$7\r\nreplica\r\n"
+    "$8\r\nhostname\r\n$15\r\nreplica.example\r\n"
+    "$4\r\nrole\r\n$7\r\nreplica\r\n"
     "$18\r\nreplication-offset\r\n:0\r\n$6\r\nhealth\r\n$7\r\nloading\r\n";
 constexpr char kShardsResp3[] =
     "*1\r\n%2\r\n$5\r\nslots\r\n*2\r\n:0\r\n:16383\r\n$5\r\nnodes\r\n*2\r\n"
@@ -80,7 +80,8 @@ constexpr char kShardsResp3[] =
     "%8\r\n$2\r\nid\r\n$40\r\n8f9e949d4786eca3cc94215212e3fe068a08c0fe\r\n"
     "$4\r\nport\r\n:7392\r\n$2\r\nip\r\n$9\r\n127.0.0.1\r\n"
     "$8\r\nendpoint\r\n$9\r\n127.0.0.1\r\n"
-    "$8\r\nhostname\r\n$15\r\nreplica.example\r\n$4\r\nrole\r\n$7\r\nreplica\r\n"
+    "$8\r\nhostname\r\n$15\r\nreplica.example\r\n"
+    "$4\r\nrole\r\n$7\r\nreplica\r\n"
     "$18\r\nreplication-offset\r\n:0\r\n$6\r\nhealth\r\n$7\r\nloading\r\n";
 
 std::string Online(absl::string_view shards) {
@@ -129,10 +130,9 @@ TEST(SlotMapTest, AssignSlotsAndQueries) {
   EXPECT_EQ(*map.ShardForSlot(6001), a);
   EXPECT_EQ(*map.ShardForSlot(16383), b);
   EXPECT_EQ(map.ShardForSlot(5461), nullptr);
-  EXPECT_EQ(map.Primaries(),
-            (std::vector<NodeAddress>{a.primary, b.primary}));
-  EXPECT_EQ(map.AllNodes(), (std::vector<NodeAddress>{
-                                a.primary, a.replicas[0], b.primary}));
+  EXPECT_EQ(map.Primaries(), (std::vector<NodeAddress>{a.primary, b.primary}));
+  EXPECT_EQ(map.AllNodes(),
+            (std::vector<NodeAddress>{a.primary, a.replicas[0], b.primary}));
   EXPECT_EQ(map.DebugString(),
             "0-5460,6000-6001 10.0.0.1:7000 replicas [10.0.0.4:7000]\n"
             "10923-16383 10.0.0.2:7000 replicas []\n"
@@ -169,14 +169,16 @@ TEST(SlotMapTest, SetSlotPrimaryCreatesShardAndDropsEmptyOnes) {
   SlotMap map;
   const Shard a{Node("10.0.0.1", 7000), {}};
   ASSERT_TRUE(map.AssignSlots(0, 0, a).ok());
-  ASSERT_TRUE(map.AssignSlots(1, 16383, Shard{Node("10.0.0.2", 7000), {}}).ok());
+  ASSERT_TRUE(
+      map.AssignSlots(1, 16383, Shard{Node("10.0.0.2", 7000), {}}).ok());
   ASSERT_TRUE(map.SetSlotPrimary(0, Node("10.0.0.3", 7001)).ok());
   ASSERT_NE(map.ShardForSlot(0), nullptr);
   EXPECT_EQ(map.ShardForSlot(0)->primary, Node("10.0.0.3", 7001));
   EXPECT_TRUE(map.ShardForSlot(0)->replicas.empty());
   // 10.0.0.1 served only slot 0: it is gone from the broadcast set.
-  EXPECT_EQ(map.Primaries(), (std::vector<NodeAddress>{
-                                 Node("10.0.0.3", 7001), Node("10.0.0.2", 7000)}));
+  EXPECT_EQ(map.Primaries(),
+            (std::vector<NodeAddress>{Node("10.0.0.3", 7001),
+                                      Node("10.0.0.2", 7000)}));
 }
 
 TEST(SlotMapTest, SetSlotPrimaryValidates) {
@@ -257,8 +259,8 @@ TEST(ParseClusterSlotsTest, ManyShardsAndUnknownEndpoints) {
   EXPECT_NE(bad.status().message().find("entry 3"), std::string::npos)
       << bad.status();
   // ... so move it to a free-standing range.
-  Reply reply = Parse(absl::StrReplaceAll(
-      bytes, {{":5461\r\n:10922", ":5461\r\n:5999"}}));
+  Reply reply = Parse(
+      absl::StrReplaceAll(bytes, {{":5461\r\n:10922", ":5461\r\n:5999"}}));
   absl::StatusOr<SlotMap> map = ParseClusterSlots(reply.view(), "seed");
   ASSERT_TRUE(map.ok()) << map.status();
   EXPECT_EQ(map->UncoveredRanges(),
@@ -323,7 +325,8 @@ TEST(ParseClusterSlotsTest, MalformedRepliesNameTheProblem) {
        "node id is not a string"},
       {"*1\r\n*3\r\n:0\r\n:5\r\n*4\r\n$1\r\nh\r\n:1\r\n$1\r\ni\r\n:5\r\n",
        "metadata is not a map"},
-      {"*1\r\n*4\r\n:0\r\n:5\r\n*2\r\n$1\r\nh\r\n:1\r\n*2\r\n$1\r\nh\r\n:-3\r\n",
+      {"*1\r\n*4\r\n:0\r\n:5\r\n*2\r\n$1\r\nh\r\n:1\r\n*2\r\n$1\r\nh\r\n:-"
+       "3\r\n",
        "entry 0: node 1: port -3"},
       {"*2\r\n*3\r\n:0\r\n:5\r\n*2\r\n$1\r\nh\r\n:1\r\n"
        "*3\r\n:5\r\n:6\r\n*2\r\n$1\r\ng\r\n:1\r\n",
@@ -362,8 +365,8 @@ TEST(ParseClusterShardsTest, AgreesWithClusterSlots) {
     Reply reply = Parse(Online(bytes));
     absl::StatusOr<SlotMap> map = ParseClusterShards(reply.view(), "s");
     ASSERT_TRUE(map.ok()) << map.status();
-    EXPECT_EQ(*map, *from_slots) << map->DebugString() << " vs "
-                                 << from_slots->DebugString();
+    EXPECT_EQ(*map, *from_slots)
+        << map->DebugString() << " vs " << from_slots->DebugString();
   }
 }
 
@@ -393,20 +396,36 @@ std::string SyntheticShards() {
   resp::AppendDouble(out, 1.5);
   resp::AppendBulkString(out, "nodes");
   resp::AppendArrayHeader(out, 3);
-  node({{"id", "old"}, {"port", "7000"}, {"ip", "10.0.0.1"},
-        {"endpoint", "10.0.0.1"}, {"role", "master"}, {"health", "failed"}});
-  node({{"id", "new"}, {"port", "7001"}, {"tls-port", "8001"},
-        {"ip", "10.0.0.2"}, {"endpoint", "?"}, {"role", "master"},
-        {"health", "online"}, {"availability-zone", "az-2"}});
-  node({{"id", "r"}, {"port", "7002"}, {"ip", ""}, {"endpoint", ""},
-        {"hostname", "r.example"}, {"role", "replica"},
+  node({{"id", "old"},
+        {"port", "7000"},
+        {"ip", "10.0.0.1"},
+        {"endpoint", "10.0.0.1"},
+        {"role", "master"},
+        {"health", "failed"}});
+  node({{"id", "new"},
+        {"port", "7001"},
+        {"tls-port", "8001"},
+        {"ip", "10.0.0.2"},
+        {"endpoint", "?"},
+        {"role", "master"},
+        {"health", "online"},
+        {"availability-zone", "az-2"}});
+  node({{"id", "r"},
+        {"port", "7002"},
+        {"ip", ""},
+        {"endpoint", ""},
+        {"hostname", "r.example"},
+        {"role", "replica"},
         {"health", "online"}});
   // Shard 1: slot 100-199, primary only, "primary" spelling, TLS-only.
   resp::AppendMapHeader(out, 2);
   resp::AppendBulkString(out, "nodes");
   resp::AppendArrayHeader(out, 1);
-  node({{"id", "p1"}, {"tls-port", "9000"}, {"endpoint", "p1.example"},
-        {"role", "primary"}, {"health", "online"}});
+  node({{"id", "p1"},
+        {"tls-port", "9000"},
+        {"endpoint", "p1.example"},
+        {"role", "primary"},
+        {"health", "online"}});
   resp::AppendBulkString(out, "slots");
   resp::AppendArrayHeader(out, 2);
   resp::AppendInteger(out, 100);
@@ -417,8 +436,11 @@ std::string SyntheticShards() {
   resp::AppendArrayHeader(out, 0);
   resp::AppendBulkString(out, "nodes");
   resp::AppendArrayHeader(out, 1);
-  node({{"id", "e"}, {"port", "7009"}, {"endpoint", "10.0.0.9"},
-        {"role", "master"}, {"health", "online"}});
+  node({{"id", "e"},
+        {"port", "7009"},
+        {"endpoint", "10.0.0.9"},
+        {"role", "master"},
+        {"health", "online"}});
   return out;
 }
 
@@ -451,15 +473,15 @@ TEST(ParseClusterShardsTest, SyntheticTopology) {
 TEST(ParseClusterShardsTest, PrimaryOfAnyHealthWhenNoneOnline) {
   Reply reply = Parse(absl::StrReplaceAll(
       SyntheticShards(), {{"$6\r\nonline\r\n$17\r\navailability-zone",
-         "$4\r\nfail\r\n$17\r\navailability-zone"}}));
+                           "$4\r\nfail\r\n$17\r\navailability-zone"}}));
   absl::StatusOr<SlotMap> map = ParseClusterShards(reply.view(), "seed");
   ASSERT_TRUE(map.ok()) << map.status();
   EXPECT_EQ(map->ShardForSlot(0)->primary.id, "old");
 }
 
 TEST(ParseClusterShardsTest, ShardWithoutPrimaryLeavesSlotsUncovered) {
-  Reply reply = Parse(absl::StrReplaceAll(
-      kShardsResp3, {{"$6\r\nmaster", "$6\r\nfollow"}}));
+  Reply reply = Parse(
+      absl::StrReplaceAll(kShardsResp3, {{"$6\r\nmaster", "$6\r\nfollow"}}));
   absl::StatusOr<SlotMap> map = ParseClusterShards(reply.view(), "seed");
   ASSERT_TRUE(map.ok()) << map.status();
   EXPECT_TRUE(map->shards().empty());
@@ -511,7 +533,7 @@ TEST(ParseClusterShardsTest, MalformedRepliesNameTheProblem) {
 // Every single-byte corruption of the captured replies that still parses as
 // RESP must yield a map or a status, never a crash (run under ASan in CI).
 TEST(ParsersTest, SurviveCorruptedReplies) {
-  const std::string inputs[] = {kSlotsResp2, kSlotsResp3, kSlotsEmptyHost,
+  const std::string inputs[] = {kSlotsResp2,  kSlotsResp3,  kSlotsEmptyHost,
                                 kShardsResp2, kShardsResp3, SyntheticShards()};
   int parsed = 0;
   for (const std::string& input : inputs) {

@@ -36,8 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(r->to.port >= 1 && r->to.port <= 65535, "port out of range");
     // Bracket a host that would otherwise be read differently.
     const absl::string_view host = r->to.host;
-    const bool bracket = !host.empty() && (host.find(':') != host.npos ||
-                                           host.front() == '[');
+    const bool bracket =
+        !host.empty() && (host.find(':') != host.npos || host.front() == '[');
     const std::string again = absl::StrCat(
         r->kind == Redirect::kMoved ? "MOVED " : "ASK ", r->slot, " ",
         bracket ? "[" : "", host, bracket ? "]" : "", ":", r->to.port);

@@ -74,6 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (reader.Read(&reply) != RespReader::Result::kReply) return 0;
   Check(reply, ParseClusterSlots(reply.view(), "seed"));
   Check(reply, ParseClusterShards(reply.view(), "seed"));
-  Check(reply, ParseClusterShards(reply.view(), "seed", {.use_tls_port = true}));
+  Check(reply,
+        ParseClusterShards(reply.view(), "seed", {.use_tls_port = true}));
   return 0;
 }
