@@ -26,10 +26,11 @@
 #include "valkey/common/errors.h"
 #include "valkey/common/fuzz/fuzz_check.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace valkey;           // NOLINT(build/namespaces)
-  using namespace valkey::cluster;  // NOLINT(build/namespaces)
-  const absl::string_view text(reinterpret_cast<const char*>(data), size);
+namespace valkey {
+namespace cluster {
+namespace {
+
+void FuzzOne(absl::string_view text) {
   const std::optional<Redirect> r = ParseRedirect(text);
   if (r.has_value()) {
     FUZZ_CHECK(r->slot >= 0 && r->slot < kNumSlots, "slot out of range");
@@ -56,5 +57,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool follows = action == ClusterErrorAction::kFollowMoved ||
                        action == ClusterErrorAction::kFollowAsk;
   FUZZ_CHECK(follows == from_status.ok(), "ActionFor disagrees");
+}
+
+}  // namespace
+}  // namespace cluster
+}  // namespace valkey
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  valkey::cluster::FuzzOne(
+      absl::string_view(reinterpret_cast<const char*>(data), size));
   return 0;
 }

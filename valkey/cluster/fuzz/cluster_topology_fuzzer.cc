@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -61,20 +62,23 @@ void Check(const Reply& reply, const absl::StatusOr<SlotMap>& map) {
   FUZZ_CHECK(copy.ShardForSlot(0)->primary.host == "fuzz", "slot not moved");
 }
 
+void FuzzOne(absl::string_view bytes) {
+  RespReader reader;
+  reader.Feed(bytes);
+  Reply reply;
+  if (reader.Read(&reply) != RespReader::Result::kReply) return;
+  Check(reply, ParseClusterSlots(reply.view(), "seed"));
+  Check(reply, ParseClusterShards(reply.view(), "seed"));
+  Check(reply,
+        ParseClusterShards(reply.view(), "seed", {.use_tls_port = true}));
+}
+
 }  // namespace
 }  // namespace cluster
 }  // namespace valkey
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace valkey;           // NOLINT(build/namespaces)
-  using namespace valkey::cluster;  // NOLINT(build/namespaces)
-  RespReader reader;
-  reader.Feed(absl::string_view(reinterpret_cast<const char*>(data), size));
-  Reply reply;
-  if (reader.Read(&reply) != RespReader::Result::kReply) return 0;
-  Check(reply, ParseClusterSlots(reply.view(), "seed"));
-  Check(reply, ParseClusterShards(reply.view(), "seed"));
-  Check(reply,
-        ParseClusterShards(reply.view(), "seed", {.use_tls_port = true}));
+  valkey::cluster::FuzzOne(
+      absl::string_view(reinterpret_cast<const char*>(data), size));
   return 0;
 }
