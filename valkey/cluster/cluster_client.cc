@@ -1,0 +1,435 @@
+#include "valkey/cluster/cluster_client.h"
+
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "valkey/client/command_exchange.h"
+#include "valkey/client/command_retry.h"
+#include "valkey/cluster/combine_replies.h"
+#include "valkey/cluster/key_slot.h"
+#include "valkey/cluster/redirects.h"
+#include "valkey/common/errors.h"
+#include "valkey/common/resp_reader.h"
+
+namespace valkey {
+namespace cluster {
+namespace {
+
+const CommandArg kAsking[] = {CommandArg("ASKING")};
+const CommandArg kReadOnly[] = {CommandArg("READONLY")};
+const CommandArg kClusterSlots[] = {CommandArg("CLUSTER"),
+                                        CommandArg("SLOTS")};
+
+bool IsSplittable(absl::string_view upper) {
+  return upper == "MGET" || upper == "MSET" || upper == "DEL" ||
+         upper == "EXISTS" || upper == "UNLINK" || upper == "TOUCH";
+}
+
+absl::StatusOr<Reply> ParseResp(const std::string& resp) {
+  RespReader reader;
+  reader.Feed(resp);
+  absl::StatusOr<std::optional<Reply>> reply = reader.Next();
+  if (!reply.ok()) return reply.status();
+  if (!reply->has_value()) {
+    return absl::InternalError("cluster: combined reply is incomplete");
+  }
+  return **std::move(reply);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ClusterClient>> ClusterClient::Create(
+    ClusterOptions options) {
+  absl::StatusOr<std::vector<NodeAddress>> seeds =
+      CheckClusterOptions(options);
+  if (!seeds.ok()) return seeds.status();
+  ConnectionOptions template_options = options.connection;
+  template_options.host = (*seeds)[0].host;
+  template_options.port = (*seeds)[0].port;
+  absl::StatusOr<std::shared_ptr<const Connector>> connector =
+      Connector::Create(std::move(template_options));
+  if (!connector.ok()) return connector.status();
+  auto client = std::unique_ptr<ClusterClient>(new ClusterClient(
+      std::move(options), *std::move(seeds), *std::move(connector)));
+  if (absl::Status s = client->MaybeRefresh(/*force=*/true); !s.ok()) {
+    return s;
+  }
+  return client;
+}
+
+ClusterClient::ClusterClient(ClusterOptions options,
+                             std::vector<NodeAddress> seeds,
+                             std::shared_ptr<const Connector> connector)
+    : options_(std::move(options)),
+      connector_(std::move(connector)),
+      retry_(CommandRetry(options_.connection.retry, /*sentinel=*/false)),
+      topology_(std::move(seeds),
+                Topology::Options{
+                    .min_refresh_interval = options_.min_refresh_interval,
+                    .refresh_interval = options_.refresh_interval}) {}
+
+ClusterClient::~ClusterClient() { Close(); }
+
+void ClusterClient::Close() {
+  closed_.store(true, std::memory_order_relaxed);
+  absl::flat_hash_map<std::string, std::shared_ptr<ConnectionPool>> pools;
+  {
+    absl::MutexLock lock(&mu_);
+    pools.swap(pools_);
+  }
+  for (auto& [address, pool] : pools) pool->Disconnect(true);
+}
+
+ClusterClient::Stats ClusterClient::stats() const {
+  Stats s;
+  s.redirects = redirects_.load(std::memory_order_relaxed);
+  s.topology_refreshes = topology_.refreshes();
+  absl::MutexLock lock(&mu_);
+  s.nodes = static_cast<int>(pools_.size());
+  return s;
+}
+
+// Topology.
+
+absl::StatusOr<SlotMap> ClusterClient::FetchTopology() {
+  std::vector<std::string> failures;
+  for (const NodeAddress& node : topology_.RefreshCandidates()) {
+    absl::StatusOr<Reply> reply = SendTo(node, kClusterSlots, false,
+                                         std::nullopt);
+    if (!reply.ok()) {
+      failures.push_back(
+          absl::StrCat(node.HostPort(), ": ", reply.status().message()));
+      continue;
+    }
+    absl::StatusOr<SlotMap> map = ParseClusterSlots(reply->view(), node.host);
+    if (!map.ok()) {
+      failures.push_back(
+          absl::StrCat(node.HostPort(), ": ", map.status().message()));
+      continue;
+    }
+    if (map->shards().empty()) {
+      failures.push_back(
+          absl::StrCat(node.HostPort(), ": serves no slot yet"));
+      continue;
+    }
+    return map;
+  }
+  return ConnectionError(
+      absl::StrCat("cluster: no node answered CLUSTER SLOTS (",
+                   absl::StrJoin(failures, "; "), ")"));
+}
+
+absl::Status ClusterClient::MaybeRefresh(bool force) {
+  if (!topology_.BeginRefresh(absl::Now(), force)) return absl::OkStatus();
+  absl::StatusOr<SlotMap> map = FetchTopology();
+  absl::Status status = map.status();
+  topology_.EndRefresh(absl::Now(), std::move(map));
+  return status;
+}
+
+absl::Status ClusterClient::RefreshTopology() {
+  // Waits out the rate limit (and a refresh another thread is running)
+  // rather than skip: the caller asked for a fresh map.
+  const absl::Time give_up = absl::Now() + options_.min_refresh_interval +
+                             absl::Seconds(10);
+  while (!topology_.BeginRefresh(absl::Now(), /*force=*/true)) {
+    if (absl::Now() >= give_up) {
+      return TimeoutError(
+          "cluster: RefreshTopology waited 10 s for another refresh");
+    }
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  absl::StatusOr<SlotMap> map = FetchTopology();
+  absl::Status status = map.status();
+  topology_.EndRefresh(absl::Now(), std::move(map));
+  return status;
+}
+
+// Node pools.
+
+absl::StatusOr<std::shared_ptr<ConnectionPool>> ClusterClient::PoolFor(
+    const NodeAddress& node) {
+  if (closed_.load(std::memory_order_relaxed)) {
+    return ConnectionError("cluster client is closed");
+  }
+  std::string key = node.HostPort();
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = pools_.find(key);
+    if (it != pools_.end()) return it->second;
+  }
+  // Replica reads need READONLY on the connection; sending it to every node
+  // when replicas may be read keeps one pool per node whatever its role
+  // (READONLY is harmless on a primary, and roles change on failover).
+  const bool readonly = options_.read_from != ReadPolicy::kPrimary;
+  std::shared_ptr<const Connector> connector = connector_;
+  ConnectionPool::ConnectFunction connect =
+      [connector, host = node.host, port = node.port,
+       readonly]() -> absl::StatusOr<std::unique_ptr<Connection>> {
+    absl::StatusOr<std::unique_ptr<Connection>> conn =
+        connector->ConnectTo(host, port);
+    if (!conn.ok() || !readonly) return conn;
+    absl::StatusOr<Reply> ok = ExchangeCommand(**conn, kReadOnly);
+    if (!ok.ok()) return ok.status();
+    return conn;
+  };
+  absl::StatusOr<std::unique_ptr<ConnectionPool>> made =
+      ConnectionPool::CreateWithConnectFunction(connector_, options_.pool,
+                                                std::move(connect));
+  if (!made.ok()) return made.status();
+  std::shared_ptr<ConnectionPool> pool(*std::move(made));
+  absl::MutexLock lock(&mu_);
+  if (closed_.load(std::memory_order_relaxed)) {
+    return ConnectionError("cluster client is closed");
+  }
+  auto [it, added] = pools_.try_emplace(std::move(key), std::move(pool));
+  return it->second;
+}
+
+absl::StatusOr<Reply> ClusterClient::SendTo(
+    const NodeAddress& node, absl::Span<const CommandArg> args, bool asking,
+    std::optional<absl::Duration> server_timeout) {
+  absl::StatusOr<std::shared_ptr<ConnectionPool>> pool = PoolFor(node);
+  if (!pool.ok()) return pool.status();
+  absl::StatusOr<PooledConnection> conn = (*pool)->Acquire();
+  if (!conn.ok()) return conn.status();
+  if (asking) {
+    // ASKING lets the next command on this connection reach a slot the node
+    // is importing; it must come right before the command.
+    absl::StatusOr<Reply> ok = ExchangeCommand(**conn, kAsking);
+    if (!ok.ok()) return ok.status();
+  }
+  // A broken connection goes back to the pool, which closes it.
+  return ExchangeCommand(**conn, args, server_timeout);
+}
+
+// Routing.
+
+absl::StatusOr<NodeAddress> ClusterClient::ChooseFor(int slot,
+                                                     bool read_only) {
+  const uint64_t n = counter_.fetch_add(1, std::memory_order_relaxed);
+  for (int pass = 0; pass < 2; ++pass) {
+    std::shared_ptr<const SlotMap> map = topology_.map();
+    const Shard* shard = nullptr;
+    if (slot >= 0) {
+      shard = map->ShardForSlot(slot);
+    } else if (!map->shards().empty()) {
+      shard = &map->shards()[n % map->shards().size()];
+    }
+    if (shard != nullptr) {
+      return ChooseNode(*shard, options_.read_from, read_only, n,
+                        options_.client_az);
+    }
+    // No shard serves the slot in our map: fetch a fresh one, once.
+    topology_.MarkStale();
+    if (pass == 0) (void)MaybeRefresh();
+  }
+  return ConnectionError(
+      slot >= 0 ? absl::StrCat("cluster: no node serves slot ", slot)
+                : std::string("cluster: no node is known"));
+}
+
+absl::StatusOr<Reply> ClusterClient::RunRouted(
+    absl::Span<const CommandArg> args, int slot, bool read_only,
+    std::optional<absl::Duration> server_timeout) {
+  absl::StatusOr<NodeAddress> node = ChooseFor(slot, read_only);
+  if (!node.ok()) return node.status();
+  CommandRedirects redirects(options_.max_redirects);
+  bool asking = false;
+  for (;;) {
+    absl::StatusOr<Reply> reply = SendTo(*node, args, asking, server_timeout);
+    NextStep step = redirects.Next(reply.status(), *node, topology_);
+    if (step.kind == NextStep::kDone) {
+      if (!step.status.ok()) return step.status;
+      return reply;
+    }
+    redirects_.fetch_add(1, std::memory_order_relaxed);
+    if (step.delay > absl::ZeroDuration()) absl::SleepFor(step.delay);
+    (void)MaybeRefresh();
+    if (step.kind == NextStep::kReroute) {
+      node = ChooseFor(slot, read_only);
+      if (!node.ok()) return node.status();
+      asking = false;
+    } else {
+      *node = std::move(step.node);
+      asking = step.asking;
+    }
+  }
+}
+
+absl::StatusOr<Reply> ClusterClient::Broadcast(
+    absl::Span<const CommandArg> args, bool all_nodes) {
+  std::shared_ptr<const SlotMap> map = topology_.map();
+  const std::vector<NodeAddress> nodes =
+      all_nodes ? map->AllNodes() : map->Primaries();
+  if (nodes.empty()) return ConnectionError("cluster: no node is known");
+  std::vector<NodeReply> replies;
+  replies.reserve(nodes.size());
+  for (const NodeAddress& node : nodes) {
+    replies.push_back(
+        {node.HostPort(), SendTo(node, args, false, std::nullopt)});
+    if (!replies.back().reply.ok()) topology_.MarkStale(&node);
+  }
+  return CombineReplies(args, replies);
+}
+
+absl::StatusOr<Reply> ClusterClient::SplitBySlot(
+    absl::Span<const CommandArg> args) {
+  const std::string name = absl::AsciiStrToUpper(args[0].view());
+  const size_t step = name == "MSET" ? 2 : 1;
+  if (args.size() < 2 || (args.size() - 1) % step != 0) {
+    return InvalidArgumentError(
+        absl::StrCat(name, ": wrong number of arguments"));
+  }
+  // Keys (with their values for MSET) grouped by slot, in first-seen order.
+  struct Part {
+    int slot;
+    std::vector<CommandArg> args;
+    std::vector<size_t> positions;  // Index of each key in the original.
+  };
+  std::vector<Part> parts;
+  absl::flat_hash_map<int, size_t> part_of_slot;
+  for (size_t i = 1, key = 0; i < args.size(); i += step, ++key) {
+    const int slot = KeySlot(args[i].view());
+    auto [it, added] = part_of_slot.try_emplace(slot, parts.size());
+    if (added) parts.push_back({slot, {args[0]}, {}});
+    Part& part = parts[it->second];
+    for (size_t j = 0; j < step; ++j) part.args.push_back(args[i + j]);
+    part.positions.push_back(key);
+  }
+  const size_t keys = (args.size() - 1) / step;
+  std::vector<std::string> values(name == "MGET" ? keys : 0);
+  std::vector<bool> nulls(values.size(), false);
+  int64_t sum = 0;
+  for (const Part& part : parts) {
+    absl::StatusOr<Reply> reply =
+        RunRouted(part.args, part.slot, name == "MGET", std::nullopt);
+    if (!reply.ok()) {
+      return Annotate(reply.status(),
+                      absl::StrCat(name, " part for slot ", part.slot));
+    }
+    if (name == "MGET") {
+      if (reply->size() != part.positions.size()) {
+        return ProtocolError(absl::StrCat(
+            "MGET part for slot ", part.slot, ": expected ",
+            part.positions.size(), " values, got ", reply->size()));
+      }
+      size_t i = 0;
+      for (ReplyView v : reply->view()) {
+        const size_t at = part.positions[i++];
+        nulls[at] = v.is_null();
+        values[at] = std::string(v.str());
+      }
+    } else {
+      sum += reply->integer();
+    }
+  }
+  if (name == "MSET") return ParseResp("+OK\r\n");
+  if (name != "MGET") return ParseResp(absl::StrCat(":", sum, "\r\n"));
+  std::string resp = absl::StrCat("*", keys, "\r\n");
+  for (size_t i = 0; i < keys; ++i) {
+    if (nulls[i]) {
+      absl::StrAppend(&resp, "_\r\n");
+    } else {
+      absl::StrAppend(&resp, "$", values[i].size(), "\r\n", values[i], "\r\n");
+    }
+  }
+  return ParseResp(resp);
+}
+
+absl::StatusOr<Reply> ClusterClient::RoundTripOnce(
+    absl::Span<const CommandArg> args,
+    std::optional<absl::Duration> server_timeout) {
+  (void)MaybeRefresh();  // Only when wanted, due and nobody else is at it.
+  Route route = RouteCommand(args);
+  switch (route.kind) {
+    case Route::kRefused:
+      if (options_.split_multi_key &&
+          GetErrorKind(route.refusal) == ErrorKind::kCrossSlot &&
+          IsSplittable(absl::AsciiStrToUpper(args[0].view()))) {
+        return SplitBySlot(args);
+      }
+      return route.refusal;
+    case Route::kSlot:
+      return RunRouted(args, route.slot, route.read_only, server_timeout);
+    case Route::kAnyNode:
+      return RunRouted(args, -1, route.read_only, server_timeout);
+    case Route::kAllPrimaries:
+    case Route::kAllNodes:
+      if (absl::AsciiStrToUpper(args[0].view()) == "SCAN") {
+        return InvalidArgumentError(
+            "SCAN: a cluster has one keyspace per primary; use "
+            "ClusterClient::ForEachKey, which scans every primary");
+      }
+      return Broadcast(args, route.kind == Route::kAllNodes);
+  }
+  return route.refusal;
+}
+
+absl::StatusOr<Reply> ClusterClient::RoundTrip(
+    absl::Span<const CommandArg> args,
+    std::optional<absl::Duration> server_timeout) {
+  if (args.empty()) return InvalidArgumentError("empty command");
+  if (closed_.load(std::memory_order_relaxed)) {
+    return ConnectionError("cluster client is closed");
+  }
+  return retry_.Call([&]() { return RoundTripOnce(args, server_timeout); });
+}
+
+absl::StatusOr<Reply> ClusterClient::ExecuteArgs(
+    absl::Span<const CommandArg> args) {
+  return RoundTrip(args, std::nullopt);
+}
+
+// Whole-cluster helpers.
+
+absl::Status ClusterClient::ForEachKey(
+    absl::string_view pattern, int64_t count,
+    absl::FunctionRef<absl::Status(absl::string_view key)> fn) {
+  if (count < 1) {
+    return InvalidArgumentError(
+        absl::StrCat("ForEachKey: count must be >= 1, got ", count));
+  }
+  const std::vector<NodeAddress> primaries = topology_.map()->Primaries();
+  for (const NodeAddress& node : primaries) {
+    std::string cursor = "0";
+    do {
+      const CommandArg scan[] = {"SCAN", cursor, "MATCH", pattern, "COUNT",
+                                 count};
+      absl::StatusOr<Reply> page = retry_.Call(
+          [&]() { return SendTo(node, scan, false, std::nullopt); });
+      if (!page.ok()) {
+        return Annotate(page.status(), absl::StrCat("SCAN on ", node.HostPort()));
+      }
+      if (page->size() != 2) {
+        return ProtocolError(absl::StrCat("SCAN on ", node.HostPort(),
+                                          ": expected [cursor, keys]"));
+      }
+      cursor = std::string((*page)[0].str());
+      for (ReplyView key : (*page)[1]) {
+        absl::Status s = fn(key.str());
+        if (!s.ok()) return s;
+      }
+    } while (cursor != "0");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Client>> ClusterClient::ClientFor(
+    absl::string_view key) {
+  (void)MaybeRefresh();
+  absl::StatusOr<NodeAddress> node = ChooseFor(KeySlot(key), false);
+  if (!node.ok()) return node.status();
+  absl::StatusOr<std::shared_ptr<ConnectionPool>> pool = PoolFor(*node);
+  if (!pool.ok()) return pool.status();
+  return Client::FromPool(*std::move(pool), options_.connection.retry);
+}
+
+}  // namespace cluster
+}  // namespace valkey
