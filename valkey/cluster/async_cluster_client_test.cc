@@ -518,6 +518,45 @@ TEST(AsyncClusterClientFailoverTest, WritesSurviveFailover) {
             << " failed with a status\n";
 }
 
+// A primary crashes: with a retry policy, a read of its slots fails with
+// connection errors, is routed again by refreshed maps, and succeeds once
+// its replica has taken over — within the command's deadline.
+TEST(AsyncClusterClientFailoverTest, RetriesRideOutAPrimaryCrash) {
+  std::unique_ptr<ValkeyCluster> cluster = MustStartCluster();
+  ASSERT_NE(cluster, nullptr);
+  auto thread = EventLoopThread::Start();
+  ASSERT_TRUE(thread.ok());
+  ClusterOptions options = OptionsFor(*cluster);
+  options.connection.retry.retries = 100;
+  auto client = AsyncClusterClient::Create((*thread)->loop(), options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  // A key of node 1's range (5462..10922), replicated to node 4.
+  std::string key;
+  for (int i = 0;; ++i) {
+    key = absl::StrCat("crash:", i);
+    const int slot = ValkeyCluster::KeySlot(key);
+    if (slot > 6000 && slot < 10000) break;
+  }
+  ASSERT_TRUE((*client)->Set(key, "kept").Get(kWait).ok());
+  absl::StatusOr<Reply> waited =
+      (*client)->Execute("WAIT", "1", "5000").Get(kWait);
+  ASSERT_TRUE(waited.ok()) << waited.status();
+
+  ASSERT_TRUE(cluster->KillNode(1).ok());
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::optional<std::string>> v =
+      (*client)->Get(key).Get(absl::Seconds(60));
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(*v, std::optional<std::string>("kept"));
+  const Shard* shard =
+      (*client)->slot_map()->ShardForSlot(ValkeyCluster::KeySlot(key));
+  ASSERT_NE(shard, nullptr);
+  EXPECT_EQ(shard->primary.port, cluster->node(4).port());
+  std::cerr << "crash: read served by the new primary after "
+            << absl::FormatDuration(absl::Now() - start) << ", "
+            << (*client)->topology_refreshes() << " refreshes\n";
+}
+
 TEST(AsyncClusterClientBadInputTest, UnreachableSeedsFailTheFirstCommand) {
   auto thread = EventLoopThread::Start();
   ASSERT_TRUE(thread.ok());
