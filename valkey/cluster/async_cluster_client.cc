@@ -161,24 +161,35 @@ struct Shared : std::enable_shared_from_this<Shared> {
   // error (e.g. unreadable TLS files) otherwise.
   absl::Status ConnectionsFor(const NodeAddress& node, bool with_pool,
                               NodeConnections* out) {
+    const std::string name = node.HostPort();
+    {
+      // Fast path, shared with other senders: the connections exist.
+      absl::ReaderMutexLock lock(&mu);
+      if (closed.load()) return ClosedError();
+      auto it = nodes.find(name);
+      if (it != nodes.end() && (!with_pool || it->second.pool != nullptr)) {
+        *out = it->second;
+        return absl::OkStatus();
+      }
+    }
     absl::MutexLock lock(&mu);
     if (closed.load()) return ClosedError();
-    NodeConnections& c = nodes[node.HostPort()];
+    NodeConnections& c = nodes[name];
     ConnectionOptions o = options.connection;
     o.host = node.host;
     o.port = node.port;
     if (c.connection == nullptr) {
       absl::StatusOr<Connection> conn = Connection::Create(loop, o, node_async);
       if (!conn.ok()) {
-        nodes.erase(node.HostPort());
-        return Annotate(conn.status(), node.HostPort());
+        nodes.erase(name);
+        return Annotate(conn.status(), name);
       }
       c.connection = std::make_shared<Connection>(*std::move(conn));
     }
     if (with_pool && c.pool == nullptr) {
       absl::StatusOr<std::shared_ptr<ConnectionPool>> pool =
           ConnectionPool::Create(loop, o, options.pool, pool_async);
-      if (!pool.ok()) return Annotate(pool.status(), node.HostPort());
+      if (!pool.ok()) return Annotate(pool.status(), name);
       c.pool = *std::move(pool);
     }
     *out = c;
@@ -404,14 +415,19 @@ void Send(OpRef op, const NodeAddress& node, bool asking) {
           return;
         }
         op->lease = std::make_shared<LeaseBox>(*std::move(lease));
+        bool closed;
         {
           Shared& shared = *op->shared;
           absl::MutexLock lock(&shared.mu);
-          if (shared.closed.load()) {
-            Finish(*op, ClosedError());
-            return;
+          closed = shared.closed.load();
+          if (!closed) {
+            shared.leased.emplace(op.get(), std::make_pair(op, op->lease));
           }
-          shared.leased.emplace(op.get(), std::make_pair(op, op->lease));
+        }
+        if (closed) {  // Never call a sink under `mu`: it may send more.
+          op->lease.reset();
+          Finish(*op, ClosedError());
+          return;
         }
         Connection& connection = op->lease->lease.connection();
         submit(std::move(op), connection);
@@ -441,13 +457,15 @@ void Resend(OpRef op, NextStep step, const absl::Status& last) {
     go(std::move(op), step);
     return;
   }
+  bool closed;
   {
     absl::MutexLock lock(&shared.mu);
-    if (shared.closed.load()) {
-      Finish(*op, ClosedError());
-      return;
-    }
-    shared.delayed.emplace(op.get(), op);
+    closed = shared.closed.load();
+    if (!closed) shared.delayed.emplace(op.get(), op);
+  }
+  if (closed) {  // Never call a sink under `mu`: it may send more.
+    Finish(*op, ClosedError());
+    return;
   }
   const absl::Duration delay = step.delay;
   RunAfterOnLoop(shared.loop, delay,

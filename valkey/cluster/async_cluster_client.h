@@ -79,7 +79,9 @@
 // Thread-safety: thread-safe; commands may be issued from any thread.
 // Futures resolve (and continuations run) on the loop's thread, except a
 // command refused before anything is sent, which fails on the caller's
-// thread (as with async::Client). The EventLoop must outlive the client;
+// thread (as with async::Client), and commands failed by Close(), which
+// may fail on the thread calling it. No sink is ever called under the
+// client's lock, so continuations may issue commands. The EventLoop must outlive the client;
 // the client may be destroyed on any thread, the loop's included.
 //
 // Fork: in a fork()ed child every command fails at once with
