@@ -357,6 +357,67 @@ TEST_F(AsyncClusterClientTest, FollowsAskDuringMigration) {
   EXPECT_EQ(ClientOwnerOf(*client, slot), to);
 }
 
+// TRYAGAIN (a multi-key command whose keys are split by a migration) is
+// resent after growing delays, within the redirect budget and the
+// command's deadline (socket_timeout x (max_redirects + 1)).
+TEST_F(AsyncClusterClientTest, TryAgainBoundedByRedirectsAndDeadline) {
+  auto client = MustCreate(OptionsFor(*cluster_));
+  ASSERT_NE(client, nullptr);
+  ClusterOptions short_options = OptionsFor(*cluster_);
+  short_options.connection.socket_timeout = absl::Milliseconds(100);
+  auto hurried = MustCreate(std::move(short_options));
+  ASSERT_NE(hurried, nullptr);
+  const std::vector<std::string> keys = {"{split}a", "{split}b"};
+  const int slot = ValkeyCluster::KeySlot(keys[0]);
+  for (const std::string& k : keys) {
+    ASSERT_TRUE(client->Set(k, k).Get(kWait).ok());
+  }
+  ASSERT_TRUE(hurried->Ping().Get(kWait).ok());  // Has its map.
+  absl::StatusOr<int> from = cluster_->PrimaryForSlot(slot);
+  ASSERT_TRUE(from.ok()) << from.status();
+  const int to = (*from + 1) % 3;
+  ASSERT_TRUE(cluster_->BeginMigration(slot, *from, to).ok());
+  auto source = DirectTo(thread_->loop(), cluster_->node(*from).port());
+  absl::StatusOr<Reply> migrated =
+      source
+          ->Execute("MIGRATE", "127.0.0.1",
+                    absl::StrCat(cluster_->node(to).port()), keys[0], "0",
+                    "5000")
+          .Get(kWait);
+  ASSERT_TRUE(migrated.ok()) << migrated.status();
+
+  // Default deadline (5 s x 6): the 5 redirects run out first, after
+  // 50 + 100 + 200 + 400 + 500 ms of delays.
+  absl::Time start = absl::Now();
+  auto r = client->MGet(keys).Get(kWait);
+  absl::Duration took = absl::Now() - start;
+  EXPECT_EQ(GetErrorKind(r.status()), ErrorKind::kTryAgain) << r.status();
+  EXPECT_TRUE(absl::StrContains(r.status().message(), "gave up after 5"))
+      << r.status();
+  EXPECT_GE(took, absl::Milliseconds(1200));
+  EXPECT_LT(took, absl::Seconds(4));
+
+  // socket_timeout 100 ms: the deadline is 600 ms, so the resend due after
+  // 50 + 100 + 200 + 400 ms is not made.
+  start = absl::Now();
+  r = hurried->MGet(keys).Get(kWait);
+  took = absl::Now() - start;
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded)
+      << r.status();
+  EXPECT_TRUE(IsTimeout(r.status())) << r.status();
+  EXPECT_TRUE(absl::StrContains(r.status().message(), "TRYAGAIN"))
+      << r.status();
+  EXPECT_LT(took, absl::Milliseconds(600));
+
+  absl::StatusOr<int> rest = cluster_->MigrateKeys(slot, *from, to);
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  ASSERT_TRUE(cluster_->FinishMigration(slot, *from, to).ok());
+  auto values = client->MGet(keys).Get(kWait);
+  ASSERT_TRUE(values.ok()) << values.status();
+  EXPECT_EQ(*values, (std::vector<std::optional<std::string>>{keys[0],
+                                                               keys[1]}));
+}
+
 TEST_F(AsyncClusterClientTest, ReadsFromReplicasWritesToPrimaries) {
   ClusterOptions options = OptionsFor(*cluster_);
   options.read_from = ReadPolicy::kPreferReplica;
