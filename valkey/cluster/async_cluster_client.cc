@@ -36,9 +36,7 @@ using ::valkey::async::ReplySink;
 
 struct Shared;
 
-absl::Status ClosedError() {
-  return ConnectionError("cluster client closed");
-}
+absl::Status ClosedError() { return ConnectionError("cluster client closed"); }
 
 // One command on its way: packed once (it may be resent), routed, and
 // driven through CommandRedirects until it is answered. Reference-counted
@@ -151,8 +149,8 @@ struct Shared : std::enable_shared_from_this<Shared> {
   absl::flat_hash_map<Op*, OpRef> delayed ABSL_GUARDED_BY(mu);
   // Blocking commands sent on a leased connection (which Close() closes:
   // the pool does not close connections it has lent out).
-  absl::flat_hash_map<Op*, std::pair<OpRef, std::shared_ptr<LeaseBox>>>
-      leased ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<Op*, std::pair<OpRef, std::shared_ptr<LeaseBox>>> leased
+      ABSL_GUARDED_BY(mu);
   bool refreshing ABSL_GUARDED_BY(mu) = false;
   absl::Status last_refresh_error ABSL_GUARDED_BY(mu);
 
@@ -330,15 +328,13 @@ void RefreshNext(RefreshRun* run) {
   if (run->next == run->candidates.size()) {
     std::vector<std::string> asked;
     for (const NodeAddress& n : run->candidates) asked.push_back(n.HostPort());
-    const std::string context =
-        absl::StrCat("cluster: no topology from any of ",
-                     absl::StrJoin(asked, ", "), " (",
-                     absl::StrJoin(run->errors, "; "), ")");
-    absl::Status error =
-        shared.closed.load() ? ClosedError()
-        : run->server_error.ok()
-            ? ConnectionError(context)
-            : Annotate(run->server_error, context);
+    const std::string context = absl::StrCat(
+        "cluster: no topology from any of ", absl::StrJoin(asked, ", "), " (",
+        absl::StrJoin(run->errors, "; "), ")");
+    absl::Status error = shared.closed.load() ? ClosedError()
+                         : run->server_error.ok()
+                             ? ConnectionError(context)
+                             : Annotate(run->server_error, context);
     RefreshDone(run, std::move(error));
     return;
   }
@@ -378,8 +374,7 @@ void Send(OpRef op, const NodeAddress& node, bool asking) {
   Shared& shared = *op->shared;
   op->node = node;
   NodeConnections c;
-  if (absl::Status s = shared.ConnectionsFor(node, op->blocking, &c);
-      !s.ok()) {
+  if (absl::Status s = shared.ConnectionsFor(node, op->blocking, &c); !s.ok()) {
     Finish(*op, std::move(s));
     return;
   }
@@ -572,10 +567,10 @@ void RouteOp(OpRef op) {
     case Route::kSlot:
       if (const Shard* shard = map->ShardForSlot(op->route.slot);
           shard != nullptr) {
-        target = &ChooseNode(
-            *shard, shared.options.read_from, op->route.read_only,
-            shared.counter.fetch_add(1, std::memory_order_relaxed),
-            shared.options.client_az);
+        target =
+            &ChooseNode(*shard, shared.options.read_from, op->route.read_only,
+                        shared.counter.fetch_add(1, std::memory_order_relaxed),
+                        shared.options.client_az);
       }
       break;
     case Route::kAnyNode:
@@ -602,10 +597,9 @@ void RouteOp(OpRef op) {
   if (target == nullptr) {
     // As the server would say: CommandRedirects then marks the map stale
     // and routes again after a delay, within the redirect budget.
-    absl::Status unserved =
-        ServerError(absl::StrCat("CLUSTERDOWN Hash slot not served (slot ",
-                                 op->route.slot,
-                                 " has no node in the client's map)"));
+    absl::Status unserved = ServerError(
+        absl::StrCat("CLUSTERDOWN Hash slot not served (slot ", op->route.slot,
+                     " has no node in the client's map)"));
     HandleOutcome(std::move(op), std::move(unserved));
     return;
   }
@@ -649,8 +643,7 @@ void WaitForMap(OpRef op) {
     bool found = false;
     {
       absl::MutexLock lock(&shared.mu);
-      for (auto it = shared.pending.begin(); it != shared.pending.end();
-           ++it) {
+      for (auto it = shared.pending.begin(); it != shared.pending.end(); ++it) {
         if (it->get() == op.get()) {
           shared.pending.erase(it);
           found = true;
@@ -689,12 +682,11 @@ using async_cluster_internal::Shared;
 
 absl::StatusOr<std::unique_ptr<AsyncClusterClient>> AsyncClusterClient::Create(
     valkey::async::EventLoop& loop, ClusterOptions options) {
-  absl::StatusOr<std::vector<NodeAddress>> seeds =
-      CheckClusterOptions(options);
+  absl::StatusOr<std::vector<NodeAddress>> seeds = CheckClusterOptions(options);
   if (!seeds.ok()) return seeds.status();
   const bool readonly = options.read_from != ReadPolicy::kPrimary;
-  auto shared = std::make_shared<Shared>(loop, std::move(options),
-                                         *std::move(seeds));
+  auto shared =
+      std::make_shared<Shared>(loop, std::move(options), *std::move(seeds));
   if (readonly) shared->node_async.setup_commands = {{"READONLY"}};
   shared->pool_async.setup_commands = shared->node_async.setup_commands;
   // A lost exclusive connection loses what its command waited for.
@@ -765,9 +757,9 @@ void AsyncClusterClient::Close() {
   }
 }
 
-void AsyncClusterClient::Dispatch(absl::Span<const CommandArg> args,
-                                  valkey::async::ReplySink sink,
-                                  std::optional<absl::Duration> server_timeout) {
+void AsyncClusterClient::Dispatch(
+    absl::Span<const CommandArg> args, valkey::async::ReplySink sink,
+    std::optional<absl::Duration> server_timeout) {
   if (!loop_.InOwnerProcess()) {
     sink.fn(sink.ctx, sink.aux, loop_.CheckOwnerProcess());
     return;

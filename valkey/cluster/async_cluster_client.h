@@ -81,8 +81,9 @@
 // command refused before anything is sent, which fails on the caller's
 // thread (as with async::Client), and commands failed by Close(), which
 // may fail on the thread calling it. No sink is ever called under the
-// client's lock, so continuations may issue commands. The EventLoop must outlive the client;
-// the client may be destroyed on any thread, the loop's included.
+// client's lock, so continuations may issue commands. The EventLoop must
+// outlive the client; the client may be destroyed on any thread, the loop's
+// included.
 //
 // Fork: in a fork()ed child every command fails at once with
 // FAILED_PRECONDITION (see event_loop.h).

@@ -186,8 +186,8 @@ TEST_F(AsyncClusterClientTest, RoutesKeysToTheirPrimaries) {
   absl::StatusOr<std::vector<std::optional<std::string>>> mget =
       client->MGet(same_slot).Get(kWait);
   ASSERT_TRUE(mget.ok()) << mget.status();
-  EXPECT_EQ(*mget, (std::vector<std::optional<std::string>>{
-                       "A", "B", std::nullopt}));
+  EXPECT_EQ(*mget,
+            (std::vector<std::optional<std::string>>{"A", "B", std::nullopt}));
 
   // Cross-slot MGET: refused before anything is sent (the future is
   // already resolved when MGet returns).
@@ -287,8 +287,8 @@ TEST_F(AsyncClusterClientTest, FollowsMovedUnderTraffic) {
   EXPECT_EQ(wrong.load(), 0);
   {
     absl::MutexLock lock(&mu);
-    EXPECT_TRUE(errors.empty()) << errors.size() << " errors, first: "
-                                << errors.front();
+    EXPECT_TRUE(errors.empty())
+        << errors.size() << " errors, first: " << errors.front();
   }
   EXPECT_GT(client->redirects(), 0);
   std::cerr << "moved: " << ops.load() << " checked reads, "
@@ -325,9 +325,8 @@ TEST_F(AsyncClusterClientTest, FollowsAskDuringMigration) {
   // Migrate the first half by hand; the rest stays on the source.
   auto source = DirectTo(thread_->loop(), cluster_->node(*from).port());
   std::vector<std::string> migrate = {
-      "MIGRATE", "127.0.0.1", absl::StrCat(cluster_->node(to).port()),
-      "",        "0",         "5000",
-      "KEYS"};
+      "MIGRATE", "127.0.0.1", absl::StrCat(cluster_->node(to).port()), "", "0",
+      "5000",    "KEYS"};
   for (int k = 0; k < kKeys / 2; ++k) migrate.push_back(absl::StrCat(tag, k));
   std::vector<CommandArg> argv(migrate.begin(), migrate.end());
   absl::StatusOr<Reply> migrated = source->ExecuteArgs(argv).Get(kWait);
@@ -414,8 +413,8 @@ TEST_F(AsyncClusterClientTest, TryAgainBoundedByRedirectsAndDeadline) {
   ASSERT_TRUE(cluster_->FinishMigration(slot, *from, to).ok());
   auto values = client->MGet(keys).Get(kWait);
   ASSERT_TRUE(values.ok()) << values.status();
-  EXPECT_EQ(*values, (std::vector<std::optional<std::string>>{keys[0],
-                                                               keys[1]}));
+  EXPECT_EQ(*values,
+            (std::vector<std::optional<std::string>>{keys[0], keys[1]}));
 }
 
 TEST_F(AsyncClusterClientTest, ReadsFromReplicasWritesToPrimaries) {
@@ -432,8 +431,7 @@ TEST_F(AsyncClusterClientTest, ReadsFromReplicasWritesToPrimaries) {
   constexpr int kKeys = 100;
   for (int i = 0; i < kKeys; ++i) {
     absl::StatusOr<bool> ok =
-        client->Set(absl::StrCat("replicated:", i), absl::StrCat(i))
-            .Get(kWait);
+        client->Set(absl::StrCat("replicated:", i), absl::StrCat(i)).Get(kWait);
     ASSERT_TRUE(ok.ok()) << ok.status();
   }
   // Writes went straight to primaries (a replica would have said MOVED).
@@ -626,8 +624,7 @@ TEST(AsyncClusterClientBadInputTest, UnreachableSeedsFailTheFirstCommand) {
   auto client = AsyncClusterClient::Create((*thread)->loop(), options);
   ASSERT_TRUE(client.ok()) << client.status();
   const absl::Time start = absl::Now();
-  absl::StatusOr<std::optional<std::string>> v =
-      (*client)->Get("k").Get(kWait);
+  absl::StatusOr<std::optional<std::string>> v = (*client)->Get("k").Get(kWait);
   EXPECT_LT(absl::Now() - start, absl::Seconds(10));
   EXPECT_EQ(v.status().code(), absl::StatusCode::kUnavailable) << v.status();
   EXPECT_TRUE(absl::StrContains(v.status().message(), "127.0.0.1:1"))
@@ -636,10 +633,9 @@ TEST(AsyncClusterClientBadInputTest, UnreachableSeedsFailTheFirstCommand) {
       << v.status();
 
   options.seeds.clear();
-  EXPECT_EQ(AsyncClusterClient::Create((*thread)->loop(), options)
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      AsyncClusterClient::Create((*thread)->loop(), options).status().code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 TEST(AsyncClusterClientBadInputTest, SeedNotInClusterMode) {
@@ -651,11 +647,10 @@ TEST(AsyncClusterClientBadInputTest, SeedNotInClusterMode) {
   options.seeds = {absl::StrCat("127.0.0.1:", (*server)->port())};
   auto client = AsyncClusterClient::Create((*thread)->loop(), options);
   ASSERT_TRUE(client.ok()) << client.status();
-  absl::StatusOr<std::optional<std::string>> v =
-      (*client)->Get("k").Get(kWait);
+  absl::StatusOr<std::optional<std::string>> v = (*client)->Get("k").Get(kWait);
   EXPECT_FALSE(v.ok());
-  EXPECT_TRUE(absl::StrContains(v.status().message(),
-                                "cluster support disabled"))
+  EXPECT_TRUE(
+      absl::StrContains(v.status().message(), "cluster support disabled"))
       << v.status();
 }
 
