@@ -684,6 +684,13 @@ absl::StatusOr<std::unique_ptr<AsyncClusterClient>> AsyncClusterClient::Create(
     valkey::async::EventLoop& loop, ClusterOptions options) {
   absl::StatusOr<std::vector<NodeAddress>> seeds = CheckClusterOptions(options);
   if (!seeds.ok()) return seeds.status();
+  if (options.split_multi_key) {
+    // Refused rather than ignored: a caller relying on it would otherwise
+    // get kCrossSlot refusals it did not expect.
+    return InvalidArgumentError(
+        "split_multi_key: not supported by AsyncClusterClient yet (cross-slot "
+        "commands are refused with kCrossSlot)");
+  }
   const bool readonly = options.read_from != ReadPolicy::kPrimary;
   auto shared =
       std::make_shared<Shared>(loop, std::move(options), *std::move(seeds));

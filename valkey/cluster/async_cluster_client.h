@@ -117,7 +117,8 @@ class AsyncClusterClient
  public:
   // Checks `options` (CheckClusterOptions) and starts fetching the
   // topology; returns at once (no I/O is waited for).
-  // Errors: INVALID_ARGUMENT naming the bad option.
+  // Errors: INVALID_ARGUMENT naming the bad option; also for
+  // split_multi_key = true, which this client does not implement yet.
   static absl::StatusOr<std::unique_ptr<AsyncClusterClient>> Create(
       valkey::async::EventLoop& loop, ClusterOptions options);
 

@@ -632,6 +632,11 @@ TEST(AsyncClusterClientBadInputTest, UnreachableSeedsFailTheFirstCommand) {
   EXPECT_TRUE(absl::StrContains(v.status().message(), "127.0.0.1:2"))
       << v.status();
 
+  options.split_multi_key = true;
+  EXPECT_EQ(
+      AsyncClusterClient::Create((*thread)->loop(), options).status().code(),
+      absl::StatusCode::kInvalidArgument);
+  options.split_multi_key = false;
   options.seeds.clear();
   EXPECT_EQ(
       AsyncClusterClient::Create((*thread)->loop(), options).status().code(),
