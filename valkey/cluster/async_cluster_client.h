@@ -1,0 +1,165 @@
+// AsyncClusterClient: the typed commands of async::Client (every command of
+// the command table, returning Future<T>) against a Valkey Cluster. Each
+// command goes to the node serving its keys' hash slot; MOVED, ASK,
+// TRYAGAIN and CLUSTERDOWN are followed transparently.
+//
+//   auto thread = *valkey::async::EventLoopThread::Start();
+//   valkey::cluster::ClusterOptions options;
+//   options.seeds = {"127.0.0.1:7000", "127.0.0.1:7001"};
+//   auto client = *AsyncClusterClient::Create(thread->loop(), options);
+//   Future<bool> set = client->Set("user:1", "alice");      // any thread
+//   absl::StatusOr<std::optional<std::string>> v = client->Get("user:1").Get();
+//
+// The rules are those of the blocking ClusterClient, written once in the
+// I/O-free pieces of this package: RouteCommand / ChooseNode (routing.h)
+// pick the node, CommandRedirects (redirects.h) decides what each answer
+// leads to, Topology (topology.h) holds the slot map and rate-limits
+// refreshes, CombineReplies (combine_replies.h) answers broadcasts. This
+// class only sends, waits and resends.
+//
+// Topology: Create() starts fetching it at once (CLUSTER SLOTS on the seeds,
+// in Topology::RefreshCandidates() order, one after the other). Commands
+// issued before the first map arrives wait for it, each for at most
+// options.connection.connect_timeout; if every candidate fails first, they
+// fail with UNAVAILABLE naming each node asked and its error (or, when a
+// node answered with an error reply such as "ERR This instance has cluster
+// support disabled", with that error). Later refreshes run in the
+// background, one at a time, whenever Topology::BeginRefresh() allows
+// (after MOVED, CLUSTERDOWN, READONLY, a connection error, or every
+// refresh_interval); commands keep routing by the map they have meanwhile.
+//
+// Connections: one multiplexed, auto-pipelined async::Connection per node
+// ("host:port"), created lazily on first use with options.connection
+// (host/port replaced by the node's). With read_from other than kPrimary,
+// every node connection runs READONLY as a setup command: roles change on
+// failover, and READONLY is harmless on a primary, so any connection can
+// serve replica reads. Connections to nodes that left the map are closed
+// after a refresh once idle.
+//
+// Where commands go (RouteCommand):
+//   - keyed commands: the slot's shard; its primary, or for read-only
+//     commands the node options.read_from picks (ChooseNode, round robin);
+//   - keyless commands (PING, INFO, ...): a primary, round robin;
+//   - broadcasts (DBSIZE, KEYS, FLUSHALL, SCRIPT LOAD, ...): every primary
+//     (or every node), combined by CombineReplies; not redirected;
+//   - refused commands (cross-slot keys: INVALID_ARGUMENT kind kCrossSlot;
+//     connection-state commands such as SELECT, MULTI, SUBSCRIBE): the
+//     future fails at once, nothing is sent;
+//   - blocking commands (BLPOP, XREAD BLOCK, ...): as async::Client does, on
+//     an exclusive connection leased from a per-node async::ConnectionPool
+//     (options.pool), so they never stall the node's shared connection.
+//     Redirects are followed the same way (a new lease on the new node).
+//
+// Redirects: MOVED updates the map (and wants a refresh) and resends to
+// the new owner; ASK sends "ASKING" and the command back to back on the
+// target's connection (ASKING's reply is dropped); TRYAGAIN/LOADING resend
+// to the same node after a delay; CLUSTERDOWN/READONLY/MASTERDOWN route
+// again by the (refreshed) map after a delay. At most
+// options.max_redirects of these per command.
+//
+// Connection errors: delivered (the command may have run), unless
+// options.connection.retry allows retries: then the command is routed
+// again by the current map after the retry backoff (as async::Client
+// retries on its reconnected connection).
+//
+// Deadlines: each attempt is bounded by options.connection.socket_timeout
+// (by the connection, as for a single server; blocking commands get their
+// server-side time-out on top). Across redirects and retries the command
+// is bounded too: with a finite socket_timeout, no attempt starts later
+// than socket_timeout * (max_redirects + 1) after the command was issued —
+// a resend due after that fails with DEADLINE_EXCEEDED (kTimeout) naming
+// the last error instead. So a command's outcome arrives within
+// socket_timeout * (max_redirects + 2) plus the time spent connecting.
+//
+// Closing: Close() (and the destructor, which calls it) fails every
+// command not yet answered — waiting for the map, waiting to be resent,
+// or sent — with UNAVAILABLE (kConnection) "cluster client closed", and
+// later commands the same way at once. It never waits for the network.
+//
+// Thread-safety: thread-safe; commands may be issued from any thread.
+// Futures resolve (and continuations run) on the loop's thread, except a
+// command refused before anything is sent, which fails on the caller's
+// thread (as with async::Client), and commands failed by Close(), which
+// may fail on the thread calling it. No sink is ever called under the
+// client's lock, so continuations may issue commands. The EventLoop must
+// outlive the client; the client may be destroyed on any thread, the loop's
+// included.
+//
+// Fork: in a fork()ed child every command fails at once with
+// FAILED_PRECONDITION (see event_loop.h).
+
+#ifndef VALKEY_CLUSTER_ASYNC_CLUSTER_CLIENT_H_
+#define VALKEY_CLUSTER_ASYNC_CLUSTER_CLIENT_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "valkey/async/async_executor.h"
+#include "valkey/async/connection.h"
+#include "valkey/async/event_loop.h"
+#include "valkey/cluster/cluster_options.h"
+#include "valkey/cluster/slot_map.h"
+#include "valkey/common/resp_writer.h"
+
+namespace valkey {
+namespace cluster {
+
+namespace async_cluster_internal {
+struct Shared;
+}  // namespace async_cluster_internal
+
+class AsyncClusterClient
+    : public valkey::async::AsyncExecutor<AsyncClusterClient> {
+ public:
+  // Checks `options` (CheckClusterOptions) and starts fetching the
+  // topology; returns at once (no I/O is waited for).
+  // Errors: INVALID_ARGUMENT naming the bad option; also for
+  // split_multi_key = true, which this client does not implement yet.
+  static absl::StatusOr<std::unique_ptr<AsyncClusterClient>> Create(
+      valkey::async::EventLoop& loop, ClusterOptions options);
+
+  // Close()s.
+  ~AsyncClusterClient();
+  AsyncClusterClient(const AsyncClusterClient&) = delete;
+  AsyncClusterClient& operator=(const AsyncClusterClient&) = delete;
+
+  // Typed commands (Get, Set, MGet, DbSize, ...) and Execute / ExecuteArgs
+  // come from AsyncExecutor.
+
+  valkey::async::EventLoop& loop() { return loop_; }
+
+  // The current slot map (empty before the first refresh). Never null.
+  std::shared_ptr<const SlotMap> slot_map() const;
+
+  // Counters, for tests and monitoring: MOVED/ASK/TRYAGAIN/CLUSTERDOWN
+  // resends so far (all commands), and successful topology refreshes.
+  int64_t redirects() const;
+  int64_t topology_refreshes() const;
+
+  // Fails every unanswered command with UNAVAILABLE and closes every node
+  // connection and pool. Idempotent; any thread; never blocks on I/O.
+  void Close();
+
+  // Command-table hook (AsyncExecutor): routes and sends `args`, whose
+  // outcome goes to `sink` exactly once. `server_timeout` marks a blocking
+  // command (see above).
+  void Dispatch(absl::Span<const CommandArg> args,
+                valkey::async::ReplySink sink,
+                std::optional<absl::Duration> server_timeout);
+
+ private:
+  AsyncClusterClient(valkey::async::EventLoop& loop,
+                     std::shared_ptr<async_cluster_internal::Shared> shared);
+
+  valkey::async::EventLoop& loop_;
+  std::shared_ptr<async_cluster_internal::Shared> shared_;
+};
+
+}  // namespace cluster
+}  // namespace valkey
+
+#endif  // VALKEY_CLUSTER_ASYNC_CLUSTER_CLIENT_H_
