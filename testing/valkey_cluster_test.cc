@@ -162,7 +162,7 @@ TEST(ValkeyClusterTest, KeySlotMatchesClusterKeyslot) {
       "{{}}",
       "a{b}c{d}",
       "123456789",  // CRC16/XMODEM check value 0x31C3.
-      std::string("bin\0ary{\x01\xff}", 13),
+      std::string("bin\0ary{\x01\xff}", 11),
   };
   for (int i = 0; i < 300; ++i) {
     keys.push_back(absl::StrCat("key:", i));
