@@ -63,6 +63,13 @@ struct PubSub::Shared {
   absl::btree_set<std::string> names[3] ABSL_GUARDED_BY(mu);
   std::deque<Waiting> waiting ABSL_GUARDED_BY(mu);
   std::vector<Deferred> deferred ABSL_GUARDED_BY(mu);
+  // Set once OnConnected() has resubscribed and sent the deferred commands;
+  // cleared on loss. Commands are sent directly only while it is set: the
+  // connection reports itself connected a moment before its on_connected
+  // hook runs, and a command sent in that gap would be resubscribed again
+  // together with refused names (one NOPERM for the lot) and answered out
+  // of order.
+  bool ready ABSL_GUARDED_BY(mu) = false;
   Connection* connection = nullptr;  // Set once, before traffic.
 
   // Updates the remembered names, sends the command and waits for its
@@ -175,12 +182,14 @@ struct PubSub::Shared {
     for (Deferred& d : asked) {
       SendLocked(d.family, d.subscribe, d.names, std::move(d.promise));
     }
+    ready = true;
   }
 
   void OnDisconnected(const absl::Status& error) {
     std::deque<Waiting> failed;
     {
       absl::MutexLock lock(&mu);
+      ready = false;
       failed.swap(waiting);
     }
     for (Waiting& w : failed) {
@@ -239,7 +248,7 @@ Future<void> PubSub::Change(int family, bool subscribe,
   Promise<void> promise(&connection_->loop());
   Future<void> future = promise.GetFuture();
   absl::MutexLock lock(&shared_->mu);
-  if (!connection_->connected()) {
+  if (!shared_->ready) {
     // Sent as its own command once connected (and resubscribed).
     shared_->deferred.push_back(Shared::Deferred{
         static_cast<Family>(family), subscribe,
