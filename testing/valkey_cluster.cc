@@ -598,63 +598,62 @@ absl::Status ValkeyCluster::WaitUntilKnown(const std::vector<int>& among,
   }
 }
 
-absl::Status ValkeyCluster::WaitUntilReady() {
-  const absl::Time deadline = absl::Now() + options_.ready_timeout;
-  std::string last;
-  for (;;) {
-    last.clear();
-    std::string signature;
-    int signature_node = -1;
-    for (int i = 0; i < size() && last.empty(); ++i) {
-      const int port = nodes_[i].server->port();
-      const std::string where =
-          absl::StrCat("node ", i, " (", nodes_[i].server->address(), ")");
-      absl::StatusOr<Reply> info =
-          Call(port, options_.password, {"CLUSTER", "INFO"});
-      if (!info.ok()) {
-        last = absl::StrCat(where, " CLUSTER INFO: ", info.status().ToString());
-        break;
+std::string ValkeyCluster::Disagreement(const std::vector<int>& among,
+                                        bool with_replicas,
+                                        std::string* signature) {
+  if (among.empty()) return "no live node";
+  int signature_node = -1;
+  for (int i : among) {
+    const int port = nodes_[i].server->port();
+    const std::string where =
+        absl::StrCat("node ", i, " (", nodes_[i].server->address(), ")");
+    absl::StatusOr<Reply> info =
+        Call(port, options_.password, {"CLUSTER", "INFO"});
+    if (!info.ok()) {
+      return absl::StrCat(where, " CLUSTER INFO: ", info.status().ToString());
+    }
+    const std::string state = InfoField(info->str, "cluster_state");
+    if (state != "ok") return absl::StrCat(where, " cluster_state:", state);
+    absl::StatusOr<Reply> slots =
+        Call(port, options_.password, {"CLUSTER", "SLOTS"});
+    absl::StatusOr<std::vector<SlotRange>> ranges =
+        slots.ok() ? ParseClusterSlots(*slots) : slots.status();
+    if (!ranges.ok()) {
+      return absl::StrCat(where, " CLUSTER SLOTS: ", ranges.status().ToString());
+    }
+    const std::string sig = SlotsSignature(*ranges, with_replicas);
+    if (signature_node < 0) {
+      *signature = sig;
+      signature_node = i;
+    } else if (sig != *signature) {
+      return absl::StrCat(where, " CLUSTER SLOTS [", sig, "] differs from node ",
+                          signature_node, "'s [", *signature, "]");
+    }
+    // Replicas (by layout) must also have their replication link up.
+    if (with_replicas && i >= options_.num_primaries) {
+      absl::StatusOr<Reply> repl =
+          Call(port, options_.password, {"INFO", "replication"});
+      if (!repl.ok()) {
+        return absl::StrCat(where,
+                            " INFO replication: ", repl.status().ToString());
       }
-      const std::string state = InfoField(info->str, "cluster_state");
-      if (state != "ok") {
-        last = absl::StrCat(where, " cluster_state:", state);
-        break;
-      }
-      absl::StatusOr<Reply> slots =
-          Call(port, options_.password, {"CLUSTER", "SLOTS"});
-      absl::StatusOr<std::vector<SlotRange>> ranges =
-          slots.ok() ? ParseClusterSlots(*slots) : slots.status();
-      if (!ranges.ok()) {
-        last =
-            absl::StrCat(where, " CLUSTER SLOTS: ", ranges.status().ToString());
-        break;
-      }
-      const std::string sig = SlotsSignature(*ranges, /*with_replicas=*/true);
-      if (signature_node < 0) {
-        signature = sig;
-        signature_node = i;
-      } else if (sig != signature) {
-        last =
-            absl::StrCat(where, " CLUSTER SLOTS [", sig, "] differs from node ",
-                         signature_node, "'s [", signature, "]");
-        break;
-      }
-      if (i >= options_.num_primaries) {
-        absl::StatusOr<Reply> repl =
-            Call(port, options_.password, {"INFO", "replication"});
-        if (!repl.ok()) {
-          last = absl::StrCat(where,
-                              " INFO replication: ", repl.status().ToString());
-          break;
-        }
-        const std::string link = InfoField(repl->str, "master_link_status");
-        if (link != "up") {
-          last = absl::StrCat(where, " role:", InfoField(repl->str, "role"),
-                              " master_link_status:", link);
-          break;
-        }
+      const std::string link = InfoField(repl->str, "master_link_status");
+      if (link != "up") {
+        return absl::StrCat(where, " role:", InfoField(repl->str, "role"),
+                            " master_link_status:", link);
       }
     }
+  }
+  return "";
+}
+
+absl::Status ValkeyCluster::WaitUntilReady() {
+  const absl::Time deadline = absl::Now() + options_.ready_timeout;
+  std::vector<int> all(size());
+  for (int i = 0; i < size(); ++i) all[i] = i;
+  for (;;) {
+    std::string signature;
+    std::string last = Disagreement(all, /*with_replicas=*/true, &signature);
     if (last.empty()) {
       // Every slot covered, as ADDSLOTSRANGE assigned them.
       int covered = 0;
@@ -681,47 +680,10 @@ absl::Status ValkeyCluster::WaitUntilReady() {
 
 absl::Status ValkeyCluster::WaitUntilStable(absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
-  std::string last;
   for (;;) {
-    last.clear();
     std::string signature;
-    int signature_node = -1;
-    const std::vector<int> live = LiveNodes();
-    if (live.empty()) last = "no live node";
-    for (int i : live) {
-      const int port = nodes_[i].server->port();
-      const std::string where =
-          absl::StrCat("node ", i, " (", nodes_[i].server->address(), ")");
-      absl::StatusOr<Reply> info =
-          Call(port, options_.password, {"CLUSTER", "INFO"});
-      if (!info.ok() || InfoField(info->str, "cluster_state") != "ok") {
-        last = absl::StrCat(
-            where, " CLUSTER INFO: ",
-            info.ok() ? absl::StrCat("cluster_state:",
-                                     InfoField(info->str, "cluster_state"))
-                      : info.status().ToString());
-        break;
-      }
-      absl::StatusOr<Reply> slots =
-          Call(port, options_.password, {"CLUSTER", "SLOTS"});
-      absl::StatusOr<std::vector<SlotRange>> ranges =
-          slots.ok() ? ParseClusterSlots(*slots) : slots.status();
-      if (!ranges.ok()) {
-        last =
-            absl::StrCat(where, " CLUSTER SLOTS: ", ranges.status().ToString());
-        break;
-      }
-      const std::string sig = SlotsSignature(*ranges, /*with_replicas=*/false);
-      if (signature_node < 0) {
-        signature = sig;
-        signature_node = i;
-      } else if (sig != signature) {
-        last =
-            absl::StrCat(where, " CLUSTER SLOTS [", sig, "] differs from node ",
-                         signature_node, "'s [", signature, "]");
-        break;
-      }
-    }
+    const std::string last =
+        Disagreement(LiveNodes(), /*with_replicas=*/false, &signature);
     if (last.empty()) return absl::OkStatus();
     if (absl::Now() > deadline) {
       return absl::DeadlineExceededError(absl::StrCat(

@@ -200,6 +200,12 @@ class ValkeyCluster {
   absl::Status CheckIndex(int i, absl::string_view what) const;
   // The live nodes' indexes.
   std::vector<int> LiveNodes();
+  // Empty when every node of `among` reports cluster_state:ok and the same
+  // CLUSTER SLOTS (`with_replicas`: replicas included, and every replica by
+  // layout has its replication link up; *signature is then the shared
+  // map); otherwise what the first node that disagrees answered.
+  std::string Disagreement(const std::vector<int>& among, bool with_replicas,
+                           std::string* signature);
   absl::Status WaitUntilReady();
   absl::Status WaitUntilKnown(const std::vector<int>& among,
                               absl::Duration timeout);
