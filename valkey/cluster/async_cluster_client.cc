@@ -54,6 +54,12 @@ struct Op {
   absl::Duration extra_wait = absl::ZeroDuration();
   CommandRedirects redirects;
   std::unique_ptr<RetryState> retry;  // Created on the first retryable error.
+  // Backing off after a retryable (connection) error: a changed map ends
+  // the wait early (RefreshDone). Guarded by Shared::mu while in `delayed`.
+  bool awaiting_map = false;
+  // Which back-off timer may resend it (an earlier one, for a wait that a
+  // changed map ended, must not). Guarded by Shared::mu.
+  uint64_t delay_seq = 0;
   absl::Time deadline = absl::InfiniteFuture();
   std::atomic<bool> finished{false};
   // The node of the attempt under way, and its lease (blocking commands).
@@ -152,6 +158,8 @@ struct Shared : std::enable_shared_from_this<Shared> {
   absl::flat_hash_map<Op*, std::pair<OpRef, std::shared_ptr<LeaseBox>>> leased
       ABSL_GUARDED_BY(mu);
   bool refreshing ABSL_GUARDED_BY(mu) = false;
+  // A PollTopology timer is pending.
+  bool map_poll_scheduled ABSL_GUARDED_BY(mu) = false;
   absl::Status last_refresh_error ABSL_GUARDED_BY(mu);
 
   // The connections of `node`, created on first use (with a pool when
@@ -196,9 +204,10 @@ struct Shared : std::enable_shared_from_this<Shared> {
 
   // Starts a refresh if Topology allows one now. The caller runs the
   // returned run (RefreshNext) after releasing `mu`.
-  RefreshRun* BeginRefreshLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+  RefreshRun* BeginRefreshLocked(bool force = false)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     if (closed.load() || refreshing) return nullptr;
-    if (!topology.BeginRefresh(absl::Now())) return nullptr;
+    if (!topology.BeginRefresh(absl::Now(), force)) return nullptr;
     refreshing = true;
     auto* run = new RefreshRun;
     run->shared = shared_from_this();
@@ -245,6 +254,7 @@ void RefreshDone(RefreshRun* run, absl::StatusOr<SlotMap> map) {
   absl::Status error = ok ? absl::OkStatus() : map.status();
   std::vector<OpRef> ready;
   std::vector<OpRef> failed;
+  std::vector<OpRef> woken;  // Backing off, and the map changed.
   absl::flat_hash_set<std::string> endpoints;
   if (ok) {
     for (const NodeAddress& node : map->AllNodes()) {
@@ -253,6 +263,7 @@ void RefreshDone(RefreshRun* run, absl::StatusOr<SlotMap> map) {
   }
   {
     absl::MutexLock lock(&shared.mu);
+    const bool changed = ok && *map != *shared.topology.map();
     shared.topology.EndRefresh(absl::Now(), std::move(map));
     shared.refreshing = false;
     shared.last_refresh_error = error;
@@ -261,9 +272,23 @@ void RefreshDone(RefreshRun* run, absl::StatusOr<SlotMap> map) {
     } else if (!shared.topology.has_map()) {
       failed.swap(shared.pending);
     }
+    if (changed) {
+      // Commands backing off after a connection error were waiting for
+      // exactly this (a failover, a move): their timers find them gone.
+      for (auto it = shared.delayed.begin(); it != shared.delayed.end();) {
+        if (it->first->awaiting_map) {
+          it->first->awaiting_map = false;
+          woken.push_back(std::move(it->second));
+          shared.delayed.erase(it++);
+        } else {
+          ++it;
+        }
+      }
+    }
   }
   for (OpRef& op : failed) Finish(*op, error);
   for (OpRef& op : ready) RouteOp(std::move(op));
+  for (OpRef& op : woken) RouteOp(std::move(op));
   if (!ok) return;
   // Connections to nodes that left the cluster (or seeds known by another
   // name) would reconnect forever: close the idle ones. Deferred to the end
@@ -431,6 +456,33 @@ void Send(OpRef op, const NodeAddress& node, bool asking) {
 
 // Carries out a resend CommandRedirects asked for, after its delay and
 // within the command's deadline.
+// While commands back off after connection errors, re-fetches the map every
+// min_refresh_interval (RefreshDone resends them once it changes); stops
+// when none is left waiting.
+void PollTopology(const std::weak_ptr<Shared>& weak) {
+  std::shared_ptr<Shared> shared = weak.lock();
+  if (shared == nullptr) return;
+  RefreshRun* run = nullptr;
+  {
+    absl::MutexLock lock(&shared->mu);
+    bool waiting = false;
+    for (const auto& [op, ref] : shared->delayed) {
+      if (op->awaiting_map) {
+        waiting = true;
+        break;
+      }
+    }
+    if (!waiting || shared->closed.load()) {
+      shared->map_poll_scheduled = false;
+      return;
+    }
+    run = shared->BeginRefreshLocked(/*force=*/true);
+  }
+  if (run != nullptr) RefreshNext(run);
+  RunAfterOnLoop(shared->loop, shared->options.min_refresh_interval,
+                 [weak] { PollTopology(weak); });
+}
+
 void Resend(OpRef op, NextStep step, const absl::Status& last) {
   Shared& shared = *op->shared;
   if (absl::Now() + step.delay > op->deadline) {
@@ -453,22 +505,40 @@ void Resend(OpRef op, NextStep step, const absl::Status& last) {
     return;
   }
   bool closed;
+  bool start_poll = false;
+  uint64_t seq = 0;
   {
     absl::MutexLock lock(&shared.mu);
     closed = shared.closed.load();
-    if (!closed) shared.delayed.emplace(op.get(), op);
+    if (!closed) {
+      seq = ++op->delay_seq;
+      shared.delayed.emplace(op.get(), op);
+      if (op->awaiting_map && !shared.map_poll_scheduled) {
+        shared.map_poll_scheduled = true;
+        start_poll = true;
+      }
+    }
   }
   if (closed) {  // Never call a sink under `mu`: it may send more.
     Finish(*op, ClosedError());
     return;
   }
+  if (start_poll) {
+    RunAfterOnLoop(shared.loop, shared.options.min_refresh_interval,
+                   [weak = std::weak_ptr<Shared>(op->shared)] {
+                     PollTopology(weak);
+                   });
+  }
   const absl::Duration delay = step.delay;
   RunAfterOnLoop(shared.loop, delay,
-                 [op = std::move(op), step = std::move(step), go]() mutable {
+                 [op = std::move(op), step = std::move(step), go,
+                  seq]() mutable {
                    {
                      absl::MutexLock lock(&op->shared->mu);
-                     // Close() took (and failed) it already.
+                     // Close() or a changed map (RefreshDone) took it.
+                     if (op->delay_seq != seq) return;
                      if (op->shared->delayed.erase(op.get()) == 0) return;
+                     op->awaiting_map = false;
                    }
                    go(std::move(op), step);
                  });
@@ -500,6 +570,7 @@ void HandleOutcome(OpRef op, absl::StatusOr<Reply> outcome) {
         }
         if (std::optional<absl::Duration> wait = op->retry->OnFailure();
             wait.has_value()) {
+          op->awaiting_map = true;
           NextStep reroute;
           reroute.kind = NextStep::kReroute;
           reroute.delay = *wait;

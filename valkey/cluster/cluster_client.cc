@@ -1,5 +1,6 @@
 #include "valkey/cluster/cluster_client.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -20,6 +21,12 @@
 namespace valkey {
 namespace cluster {
 namespace {
+
+Retry WithSleeper(Retry retry, Retry::Sleeper sleeper) {
+  retry.set_sleeper(std::move(sleeper));
+  return retry;
+}
+
 
 const CommandArg kAsking[] = {CommandArg("ASKING")};
 const CommandArg kReadOnly[] = {CommandArg("READONLY")};
@@ -68,7 +75,9 @@ ClusterClient::ClusterClient(ClusterOptions options,
                              std::shared_ptr<const Connector> connector)
     : options_(std::move(options)),
       connector_(std::move(connector)),
-      retry_(CommandRetry(options_.connection.retry, /*sentinel=*/false)),
+      retry_(WithSleeper(
+          CommandRetry(options_.connection.retry, /*sentinel=*/false),
+          [this](absl::Duration d) { BackOffWatchingTopology(d); })),
       topology_(std::move(seeds),
                 Topology::Options{
                     .min_refresh_interval = options_.min_refresh_interval,
@@ -123,6 +132,20 @@ absl::StatusOr<SlotMap> ClusterClient::FetchTopology() {
   return ConnectionError(
       absl::StrCat("cluster: no node answered CLUSTER SLOTS (",
                    absl::StrJoin(failures, "; "), ")"));
+}
+
+void ClusterClient::BackOffWatchingTopology(absl::Duration delay) {
+  const absl::Time end = absl::Now() + delay;
+  const std::shared_ptr<const SlotMap> before = topology_.map();
+  const absl::Duration step =
+      std::max(options_.min_refresh_interval, absl::Milliseconds(1));
+  for (absl::Time now = absl::Now(); now < end; now = absl::Now()) {
+    absl::SleepFor(std::min(end - now, step));
+    // Rate-limited and one at a time across threads; a failed fetch keeps
+    // the map.
+    (void)MaybeRefresh(/*force=*/true);
+    if (*topology_.map() != *before) return;
+  }
 }
 
 absl::Status ClusterClient::MaybeRefresh(bool force) {

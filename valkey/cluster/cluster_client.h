@@ -32,8 +32,10 @@
 // again on a refreshed map after a delay. A connection error to a node
 // makes the map stale and is retried per ClusterOptions::connection.retry,
 // as with the single-server Client: with retries, the next attempt routes
-// by a refreshed map (so after a failover, writes go to the new primary as
-// soon as the cluster reports it). The topology is fetched with CLUSTER
+// by a refreshed map. While a command backs off, the map is re-fetched every
+// min_refresh_interval and the back-off ends as soon as it changes, so after
+// a failover writes reach the new primary within about
+// min_refresh_interval of the cluster reporting it, whatever the back-off. The topology is fetched with CLUSTER
 // SLOTS from the known primaries, then replicas, then the seeds; refreshes
 // run in the calling thread of the command that found the map stale, one at
 // a time and at most one per min_refresh_interval (other threads go on with
@@ -177,6 +179,14 @@ class ClusterClient : public ImmediateExecutor<ClusterClient> {
                                std::optional<absl::Duration> server_timeout);
   absl::StatusOr<std::shared_ptr<ConnectionPool>> PoolFor(
       const NodeAddress& node);
+
+  // The retry policy's back-off between attempts that failed with a
+  // connection error: sleeps `delay` in steps of min_refresh_interval,
+  // refreshing the map at each, and ends early once the map changed (a
+  // failover elected a new primary, slots moved), so the next attempt
+  // routes by it at once instead of sleeping out a back-off meant for a
+  // server that is down.
+  void BackOffWatchingTopology(absl::Duration delay);
 
   // Refreshes when the topology says so (or `force`); returns the fetch's
   // error when one ran and failed, else OK.
