@@ -137,6 +137,7 @@ absl::Status ShardedSubscriber::SubscribeOnce(
   absl::StatusOr<std::vector<NodeChannels>> plan =
       GroupShardChannels(*map, channels);
   if (!plan.ok()) return plan.status();
+  absl::Status fatal;  // The first error retrying cannot fix.
   absl::Status retryable;
   for (const NodeChannels& target : *plan) {
     const std::string key = target.node.HostPort();
@@ -164,11 +165,16 @@ absl::Status ShardedSubscriber::SubscribeOnce(
         // nothing of ours: free its connection.
         DropNode(key);
       }
-      if (!IsResubscribeRetryable(status)) return status;
-      retryable = status;
+      // Carry on with the other groups: one refused channel must not hold
+      // the rest back.
+      if (!IsResubscribeRetryable(status)) {
+        fatal.Update(status);
+      } else {
+        retryable = status;
+      }
     }
   }
-  return retryable;
+  return fatal.ok() ? retryable : fatal;
 }
 
 absl::Status ShardedSubscriber::SSubscribe(
@@ -194,8 +200,22 @@ absl::Status ShardedSubscriber::SSubscribe(
     }
     if (left.empty()) return absl::OkStatus();
     status = SubscribeOnce(left);
-    if (status.ok()) continue;
-    if (!IsResubscribeRetryable(status) || absl::Now() >= deadline) break;
+    if (status.ok()) {
+      // Every group confirmed; one may have been lost again meanwhile (a
+      // node connection failed), which the next round retries.
+      if (std::none_of(wanted.begin(), wanted.end(),
+                       [&](const std::string& c) {
+                         return pending_.contains(c);
+                       })) {
+        return absl::OkStatus();
+      }
+      status = absl::DeadlineExceededError(absl::StrCat(
+          "SSUBSCRIBE: not confirmed within ",
+          absl::FormatDuration(options_.subscribe_timeout)));
+    } else if (!IsResubscribeRetryable(status)) {
+      break;
+    }
+    if (absl::Now() >= deadline) break;
     absl::SleepFor(std::min(backoff.Next(), deadline - absl::Now()));
     (void)cluster_->RefreshTopology();  // Its failure shows up next round.
   }

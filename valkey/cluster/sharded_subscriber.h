@@ -27,7 +27,10 @@
 //   - a node's connection is lost and its PubSub cannot reconnect and
 //     resubscribe there (a killed node; PubSub first retries per the
 //     cluster's connection retry policy), or a resubscription is refused,
-//   - a topology refresh shows the slot's primary is another node.
+//   - a resubscription attempt's topology refresh shows that the slot's
+//     primary is another node (checked only when something is pending).
+// Should a demoted primary not push `sunsubscribe`, its subscribers keep
+// receiving: the server propagates SPUBLISH to every node of the shard.
 // Such channels become pending: Poll refreshes the topology and subscribes
 // them at the slot's current primary, retrying with backoff
 // (resubscribe_initial_backoff doubling up to resubscribe_max_backoff)
@@ -115,7 +118,8 @@ class ShardedSubscriber {
 
   // Subscribes `channels` (any slots) and blocks until the server confirmed
   // each on its slot's primary (see "Subscribing"). Returns OK when all are
-  // subscribed. Errors: INVALID_ARGUMENT for no channels;
+  // subscribed. Channels already confirmed are left alone (a channel
+  // listed twice is subscribed once). Errors: INVALID_ARGUMENT for no channels;
   // FAILED_PRECONDITION after Close(); the first group's error that is not
   // retryable (NOPERM, ...) or, after subscribe_timeout, the last retryable
   // one. On error, the channels of this call that were not confirmed are
@@ -181,9 +185,10 @@ class ShardedSubscriber {
 
   ShardedSubscriber(ClusterClient& cluster, Options options);
 
-  // One SSUBSCRIBE per slot group of `channels` at the current map.
-  // Confirmed channels leave pending_ and enter placed_. Returns the first
-  // non-retryable error, else the last retryable one, else OK.
+  // One SSUBSCRIBE per slot group of `channels` at the current map, every
+  // group tried. Confirmed channels leave pending_ and enter placed_.
+  // Returns the first non-retryable error, else the last retryable one,
+  // else OK.
   absl::Status SubscribeOnce(const std::vector<std::string>& channels);
   absl::StatusOr<Node*> NodeFor(const NodeAddress& address,
                                 absl::string_view any_channel);
