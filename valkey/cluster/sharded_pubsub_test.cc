@@ -28,6 +28,8 @@
 #include "valkey/cluster/cluster_options.h"
 #include "valkey/cluster/key_slot.h"
 #include "valkey/cluster/sharded_subscriber.h"
+#include "valkey/common/config.h"
+#include "valkey/common/credentials.h"
 #include "valkey/common/errors.h"
 
 namespace valkey {
@@ -253,6 +255,48 @@ TEST_F(ShardedPubSubTest, RejectsBadArgumentsAndUseAfterClose) {
   EXPECT_EQ(sub_->SSubscribe("x").code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(sub_->Poll(absl::ZeroDuration()).code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(ShardedPubSubTest, RefusedChannelFailsTheCallWithoutRetrying) {
+  // A user allowed only "allowed:*" channels, on every node.
+  for (int i = 0; i < cluster_->size(); ++i) {
+    ClientOptions co;
+    co.connection.host = "127.0.0.1";
+    co.connection.port = cluster_->node(i).port();
+    absl::StatusOr<std::unique_ptr<Client>> node = Client::Create(co);
+    ASSERT_TRUE(node.ok()) << node.status();
+    absl::StatusOr<Reply> set =
+        (*node)->Execute("ACL", "SETUSER", "limited", "on", ">limited-pw",
+                         "~*", "resetchannels", "&allowed:*", "+@all");
+    ASSERT_TRUE(set.ok()) << set.status();
+  }
+  ClusterOptions o;
+  o.seeds = cluster_->seed_addresses();
+  o.connection.credentials =
+      std::make_shared<StaticCredentialProvider>("limited", "limited-pw");
+  absl::StatusOr<std::unique_ptr<ClusterClient>> limited =
+      ClusterClient::Create(o);
+  ASSERT_TRUE(limited.ok()) << limited.status();
+  ShardedSubscriber::Options so;
+  so.handler = [this](const PubSub::Message& m) { inbox_.Add(m); };
+  so.subscribe_timeout = absl::Seconds(30);  // Not waited for: no retry.
+  absl::StatusOr<std::unique_ptr<ShardedSubscriber>> sub =
+      ShardedSubscriber::Create(**limited, so);
+  ASSERT_TRUE(sub.ok()) << sub.status();
+  const absl::Time start = absl::Now();
+  absl::Status s = (*sub)->SSubscribe("allowed:1", "denied:1");
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << s;
+  EXPECT_NE(s.message().find("denied:1"), std::string::npos) << s;
+  EXPECT_LT(absl::Now() - start, absl::Seconds(20));  // Not retried to the end.
+  // The permitted channel was confirmed and stays.
+  EXPECT_EQ((*sub)->channels(), std::vector<std::string>{"allowed:1"});
+  EXPECT_EQ(Publish("allowed:1", "ok"), 1);
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (!inbox_.Has("allowed:1", "ok") && absl::Now() < deadline) {
+    ASSERT_TRUE((*sub)->Poll(absl::Milliseconds(20)).ok());
+  }
+  EXPECT_TRUE(inbox_.Has("allowed:1", "ok"));
+  sub->reset();
 }
 
 TEST_F(ShardedPubSubTest, FollowsAMigratedSlot) {
