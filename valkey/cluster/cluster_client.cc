@@ -12,9 +12,9 @@
 #include "valkey/client/command_exchange.h"
 #include "valkey/client/command_retry.h"
 #include "valkey/cluster/combine_replies.h"
-#include "valkey/cluster/split_by_slot.h"
 #include "valkey/cluster/key_slot.h"
 #include "valkey/cluster/redirects.h"
+#include "valkey/cluster/split_by_slot.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/resp_reader.h"
 
