@@ -10,9 +10,10 @@
 //   async/50      50 coroutines looping `co_await client.Get(key)` on one
 //                 AsyncClusterClient (one multiplexed connection per node);
 //                 peer -c 50.
-//   pipeline/16   one thread, batches of 16 commands per node: a Pipeline
-//                 on ClusterClient::ClientFor(key) of each primary, keys
-//                 grouped by owner; peer -c 1 -P 16.
+//   pipeline/16   one thread per primary (3), each sending batches of 16
+//                 commands: a Pipeline on ClusterClient::ClientFor(key) of
+//                 its primary, keys grouped by owner; peer -c 3 -P 16
+//                 (valkey-benchmark --cluster aborts with -c 1 -P 16).
 // The peer is `valkey-benchmark --cluster -h 127.0.0.1 -p <seed> -t get,set
 // -d 16 -r 10000 --csv -n <n> -c <clients> [-P <depth>]`, run right after
 // our case, with n sized from our rate so both run about --seconds.
@@ -355,10 +356,10 @@ int Run(const Flags& flags) {
     };
   };
   auto pipeline_step = [&](bool set) {
-    return [&, set](int, int64_t i) -> absl::Status {
-      auto& [node, node_keys] = nodes[i % nodes.size()];
+    return [&, set](int t, int64_t i) -> absl::Status {
+      auto& [node, node_keys] = nodes[t % nodes.size()];
       Pipeline pipe(*node);
-      const size_t base = static_cast<size_t>(i / nodes.size()) * kPipelineDepth;
+      const size_t base = static_cast<size_t>(i) * kPipelineDepth;
       for (int j = 0; j < kPipelineDepth; ++j) {
         const std::string& key = *(*node_keys)[(base + j) % node_keys->size()];
         if (set) {
@@ -388,9 +389,11 @@ int Run(const Flags& flags) {
        [&](bool set) {
          return MeasureAsync(**async_client, keys, set, flags.seconds);
        }},
-      {absl::StrCat("pipeline/", kPipelineDepth), 1, kPipelineDepth,
+      {absl::StrCat("pipeline/", kPipelineDepth), static_cast<int>(nodes.size()),
+       kPipelineDepth,
        [&](bool set) {
-         return MeasureThreads(1, flags.seconds, kPipelineDepth,
+         return MeasureThreads(static_cast<int>(nodes.size()), flags.seconds,
+                               kPipelineDepth,
                                pipeline_step(set));
        }},
   };
