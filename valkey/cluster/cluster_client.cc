@@ -93,10 +93,15 @@ ClusterClient::Stats ClusterClient::stats() const {
 
 absl::StatusOr<SlotMap> ClusterClient::FetchTopology() {
   std::vector<std::string> failures;
+  // A node that refused the handshake (SELECT db on a server without
+  // cluster databases) will refuse again: no connection error to retry.
+  bool refused = false;
   for (const NodeAddress& node : topology_.RefreshCandidates()) {
     absl::StatusOr<Reply> reply = SendTo(node, kClusterSlots, false,
                                          std::nullopt);
     if (!reply.ok()) {
+      refused = refused || reply.status().code() ==
+                               absl::StatusCode::kFailedPrecondition;
       failures.push_back(
           absl::StrCat(node.HostPort(), ": ", reply.status().message()));
       continue;
@@ -114,9 +119,12 @@ absl::StatusOr<SlotMap> ClusterClient::FetchTopology() {
     }
     return map;
   }
-  return ConnectionError(
+  const std::string message =
       absl::StrCat("cluster: no node answered CLUSTER SLOTS (",
-                   absl::StrJoin(failures, "; "), ")"));
+                   absl::StrJoin(failures, "; "), ")");
+  return refused ? MakeError(absl::StatusCode::kFailedPrecondition,
+                             ErrorKind::kResponse, message)
+                 : ConnectionError(message);
 }
 
 void ClusterClient::BackOffWatchingTopology(absl::Duration delay) {
