@@ -62,6 +62,9 @@ struct Op {
   // Which back-off timer may resend it (an earlier one, for a wait that a
   // changed map ended, must not). Guarded by Shared::mu.
   uint64_t delay_seq = 0;
+  // The map the last routing used (identity only, never dereferenced): a
+  // connection error under an older map is resent at once by the newer one.
+  const SlotMap* routed_by = nullptr;
   absl::Time deadline = absl::InfiniteFuture();
   std::atomic<bool> finished{false};
   // The node of the attempt under way, and its lease (blocking commands).
@@ -306,7 +309,12 @@ void RefreshDone(RefreshRun* run, absl::StatusOr<SlotMap> map) {
         const NodeConnections& c = it->second;
         const bool idle = c.connection->stats().in_flight == 0 &&
                           (c.pool == nullptr || c.pool->stats().in_use == 0);
-        if (!endpoints.contains(it->first) && idle) {
+        // Not connected: whatever it holds was never written (a dead
+        // node's connection keeps commands for its next reconnect attempt);
+        // closing fails them, and they route again by the new map at once.
+        const bool down = !c.connection->connected() &&
+                          (c.pool == nullptr || c.pool->stats().in_use == 0);
+        if (!endpoints.contains(it->first) && (idle || down)) {
           gone.push_back(std::move(it->second));
           shared->nodes.erase(it++);
         } else {
@@ -554,6 +562,15 @@ void HandleOutcome(OpRef op, absl::StatusOr<Reply> outcome) {
   }
   const absl::Status status =
       outcome.ok() ? absl::OkStatus() : outcome.status();
+  if (absl::IsCancelled(status)) {
+    // On an open client only RefreshDone's pruning cancels commands: those
+    // queued on a down connection to a node the new map no longer has,
+    // never written. Route them again by that map, now.
+    NextStep reroute;
+    reroute.kind = NextStep::kReroute;
+    Resend(std::move(op), std::move(reroute), status);
+    return;
+  }
   NextStep step = op->redirects.Next(status, op->node, shared.topology);
   // After Next(): MOVED, CLUSTERDOWN or a connection error have made the
   // topology want a refresh.
@@ -572,10 +589,16 @@ void HandleOutcome(OpRef op, absl::StatusOr<Reply> outcome) {
         }
         if (std::optional<absl::Duration> wait = op->retry->OnFailure();
             wait.has_value()) {
-          op->awaiting_map = true;
           NextStep reroute;
           reroute.kind = NextStep::kReroute;
           reroute.delay = *wait;
+          // The map changed since this command was routed (e.g. its node
+          // left it and was closed): no need to wait for the next change.
+          if (shared.topology.map().get() == op->routed_by) {
+            op->awaiting_map = true;
+          } else {
+            reroute.delay = absl::ZeroDuration();
+          }
           Resend(std::move(op), std::move(reroute), step.status);
           return;
         }
@@ -635,6 +658,7 @@ void Broadcast(OpRef op, std::vector<NodeAddress> targets) {
 void RouteOp(OpRef op) {
   Shared& shared = *op->shared;
   std::shared_ptr<const SlotMap> map = shared.topology.map();
+  op->routed_by = map.get();
   const NodeAddress* target = nullptr;
   switch (op->route.kind) {
     case Route::kSlot:
