@@ -70,6 +70,11 @@ struct PubSub::Shared {
   // together with refused names (one NOPERM for the lot) and answered out
   // of order.
   bool ready ABSL_GUARDED_BY(mu) = false;
+  // Set by ~PubSub: hooks that run afterwards do nothing. (Not `connection
+  // == nullptr`: the first connect may finish on the loop before Create()
+  // has set `connection`, and must still mark the subscriber ready, or
+  // every later Subscribe waits in `deferred` forever.)
+  bool closing ABSL_GUARDED_BY(mu) = false;
   Connection* connection = nullptr;  // Set once, before traffic.
 
   // Updates the remembered names, sends the command and waits for its
@@ -169,7 +174,9 @@ struct PubSub::Shared {
   // one), then send what was asked for while disconnected, in order.
   void OnConnected() {
     absl::MutexLock lock(&mu);
-    if (connection == nullptr) return;  // Closing.
+    if (closing) return;
+    // Before Create() set `connection` nothing was asked for yet: both
+    // loops below are empty then, and only `ready` matters.
     for (int f = 0; f < 3; ++f) {
       if (names[f].empty()) continue;
       std::vector<std::string> list(names[f].begin(), names[f].end());
@@ -232,6 +239,7 @@ PubSub::PubSub(std::shared_ptr<Shared> shared,
 PubSub::~PubSub() {
   {
     absl::MutexLock lock(&shared_->mu);
+    shared_->closing = true;
     shared_->connection = nullptr;
   }
   connection_->Close();
