@@ -276,8 +276,14 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     // from inside this connection's own callbacks (a completion, the
     // on_disconnected hook) or under a caller's lock, and the drop runs
     // callbacks of its own. At the end of the turn nothing is on the stack.
-    auto drop = [self, reason = std::move(reason)] {
-      if (self->phase_on_loop_ == Phase::kReady) {
+    // Only the connection this call saw: when an earlier call's reconnect
+    // has already completed by the time this one runs (a fast loopback
+    // handshake between two deferred drops), dropping again would make
+    // two reconnects of one.
+    const uint64_t seen = connects_.load(std::memory_order_relaxed);
+    auto drop = [self, seen, reason = std::move(reason)] {
+      if (self->phase_on_loop_ == Phase::kReady &&
+          self->connects_.load(std::memory_order_relaxed) == seen) {
         self->Lost(ConnectionError(absl::StrCat("connection to ", self->target_,
                                                 " dropped: ", reason)));
       }
