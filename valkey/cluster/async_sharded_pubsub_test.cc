@@ -26,9 +26,11 @@
 #include "testing/valkey_cluster.h"
 #include "valkey/async/event_loop.h"
 #include "valkey/async/future.h"
+#include "valkey/async/pubsub.h"
 #include "valkey/cluster/async_cluster_client.h"
 #include "valkey/cluster/cluster_options.h"
 #include "valkey/cluster/key_slot.h"
+#include "valkey/common/config.h"
 
 namespace valkey {
 namespace cluster {
@@ -263,6 +265,54 @@ TEST_F(AsyncShardedPubSubTest, RefreshTopologyResolves) {
   EXPECT_FALSE(client_->slot_map()->shards().empty());
   EXPECT_GE(client_->topology_refreshes(), before);
   EXPECT_EQ(client_->options().seeds, cluster_->seed_addresses());
+}
+
+// What AsyncShardedSubscriber builds on: a plain async PubSub on the
+// owner reports the server's sunsubscribe when the slot moves away, and not
+// the SUNSUBSCRIBE it asked for itself.
+TEST_F(AsyncShardedPubSubTest, AsyncPubSubReportsServerSUnsubscribe) {
+  const std::vector<std::string> channels = ChannelsOnEveryPrimary("raw:", 1);
+  const std::string moving = channels[0];
+  std::string own;  // Same node, another slot.
+  for (int i = 0;; ++i) {
+    own = absl::StrCat("raw:own", i);
+    if (KeySlot(own) != KeySlot(moving) &&
+        OwnerAddress(own) == OwnerAddress(moving)) {
+      break;
+    }
+  }
+  absl::StatusOr<int> from = cluster_->PrimaryForSlot(KeySlot(moving));
+  ASSERT_TRUE(from.ok()) << from.status();
+  absl::StatusOr<int> to = cluster_->PrimaryForSlot(KeySlot(channels[1]));
+  ASSERT_TRUE(to.ok()) << to.status();
+  ConnectionOptions o;
+  o.host = "127.0.0.1";
+  o.port = cluster_->node(*from).port();
+  absl::Mutex mu;
+  std::vector<std::string> dropped;
+  async::PubSubHandlers h;
+  h.on_sunsubscribed = [&](absl::string_view channel) {
+    absl::MutexLock lock(&mu);
+    dropped.emplace_back(channel);
+  };
+  absl::StatusOr<std::unique_ptr<async::PubSub>> pubsub =
+      async::PubSub::Create(thread_->loop(), o, std::move(h));
+  ASSERT_TRUE(pubsub.ok()) << pubsub.status();
+  ASSERT_TRUE((*pubsub)->SSubscribe({moving}).Get(kWait).ok());
+  ASSERT_TRUE((*pubsub)->SSubscribe({own}).Get(kWait).ok());
+  ASSERT_TRUE((*pubsub)->SUnsubscribe({own}).Get(kWait).ok());
+  ASSERT_TRUE(cluster_->MoveSlot(KeySlot(moving), *to).ok());
+  const absl::Time deadline = absl::Now() + kWait;
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu);
+      if (!dropped.empty() || absl::Now() >= deadline) break;
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  pubsub->reset();
+  absl::MutexLock lock(&mu);
+  EXPECT_EQ(dropped, std::vector<std::string>{moving});
 }
 
 TEST_F(AsyncShardedPubSubTest, FollowsAMigratedSlot) {
