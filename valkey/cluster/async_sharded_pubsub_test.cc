@@ -1,9 +1,9 @@
 // AsyncShardedSubscriber against a real 3-primary cluster (one replica
 // each): channels on every primary, several slots in one call,
 // SUNSUBSCRIBE, argument and close checks, and subscriptions following a
-// slot migration and a manual failover under a publisher. One cluster
-// serves the whole suite; the cases that change the topology find the
-// current owners themselves and run last.
+// slot migration, a manual failover under a publisher and a killed
+// primary. One cluster serves the whole suite; the cases that change the
+// topology find the current owners themselves and run last.
 
 #include "valkey/cluster/async_sharded_subscriber.h"
 
@@ -388,6 +388,30 @@ TEST_F(AsyncShardedPubSubTest, FollowsAManualFailoverUnderTraffic) {
   for (int seq = confirmed_at + 1; seq <= last; ++seq) {
     EXPECT_TRUE(got.contains(seq)) << "message " << seq << " lost (confirmed at "
                                    << confirmed_at << ", last " << last << ")";
+  }
+}
+
+// Runs last: the killed node stays dead for the rest of the suite. Its
+// PubSub keeps reconnecting in vain; the subscriber re-checks the map until
+// the cluster has elected a replica, then moves the channel there.
+TEST_F(AsyncShardedPubSubTest, FollowsAKilledPrimary) {
+  const std::vector<std::string> channels = ChannelsOnEveryPrimary("kill:", 1);
+  ASSERT_TRUE(sub_->SSubscribe(channels).Get(kWait).ok());
+  const std::string channel = channels[0];
+  absl::StatusOr<int> primary = cluster_->PrimaryForSlot(KeySlot(channel));
+  ASSERT_TRUE(primary.ok()) << primary.status();
+  ASSERT_TRUE(cluster_->KillNode(*primary).ok());
+  ASSERT_TRUE(
+      cluster_->WaitForPrimaryOf(KeySlot(channel), absl::Seconds(30)).ok());
+  ASSERT_TRUE(AwaitPlacedAtOwner(channel, absl::Seconds(30)));
+  EXPECT_NE(sub_->placement().at(channel),
+            absl::StrCat("127.0.0.1:", cluster_->node(*primary).port()));
+  EXPECT_GE(sub_->resubscriptions(), 1);
+  EXPECT_EQ(Publish(channel, "after"), 1);
+  EXPECT_TRUE(AwaitMessage(channel, "after", kWait));
+  for (size_t i = 1; i < channels.size(); ++i) {
+    EXPECT_EQ(Publish(channels[i], "still"), 1) << channels[i];
+    EXPECT_TRUE(AwaitMessage(channels[i], "still", kWait)) << channels[i];
   }
 }
 
