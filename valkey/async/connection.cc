@@ -52,7 +52,7 @@ struct Pending {
   bool no_reply = false;
   uint32_t bytes = 0;  // Length of the packed command in the out buffer.
   uint8_t name_len = 0;
-  char name[14];  // The command name, for messages (truncated).
+  char name[14] = {};  // The command name, for messages (truncated).
   // Set only for commands that carry a secret (AUTH, CONFIG SET
   // requirepass, ...): what to scrub from the server's error text. Null,
   // and never touched, for everything else.

@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
@@ -19,6 +20,7 @@
 #include "valkey/cluster/combine_replies.h"
 #include "valkey/cluster/redirects.h"
 #include "valkey/cluster/routing.h"
+#include "valkey/cluster/split_by_slot.h"
 #include "valkey/cluster/topology.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/one_reply_rule.h"
@@ -781,13 +783,6 @@ absl::StatusOr<std::unique_ptr<AsyncClusterClient>> AsyncClusterClient::Create(
     valkey::async::EventLoop& loop, ClusterOptions options) {
   absl::StatusOr<std::vector<NodeAddress>> seeds = CheckClusterOptions(options);
   if (!seeds.ok()) return seeds.status();
-  if (options.split_multi_key) {
-    // Refused rather than ignored: a caller relying on it would otherwise
-    // get kCrossSlot refusals it did not expect.
-    return InvalidArgumentError(
-        "split_multi_key: not supported by AsyncClusterClient yet (cross-slot "
-        "commands are refused with kCrossSlot)");
-  }
   const bool readonly = options.read_from != ReadPolicy::kPrimary;
   auto shared =
       std::make_shared<Shared>(loop, std::move(options), *std::move(seeds));
@@ -911,6 +906,12 @@ void AsyncClusterClient::Dispatch(
   }
   Route route = RouteCommand(args);
   if (route.kind == Route::kRefused) {
+    if (shared_->options.split_multi_key &&
+        GetErrorKind(route.refusal) == ErrorKind::kCrossSlot &&
+        IsSplittable(absl::AsciiStrToUpper(args[0].view()))) {
+      DispatchSplit(args, sink);
+      return;
+    }
     sink.fn(sink.ctx, sink.aux, std::move(route.refusal));
     return;
   }
@@ -945,6 +946,69 @@ void AsyncClusterClient::Dispatch(
   } else {
     async_cluster_internal::WaitForMap(std::move(op));
   }
+}
+
+// A cross-slot multi-key command: every slot's part is dispatched at once,
+// each as its own command (own redirects, own retries, and the deadline
+// Dispatch gives it, so the whole split is bounded by one command's). The
+// last part to answer merges the replies and answers the caller.
+void AsyncClusterClient::DispatchSplit(absl::Span<const CommandArg> args,
+                                       valkey::async::ReplySink sink) {
+  struct Gather {
+    // The plan views `owned`, which must not move: Gather is heap-only.
+    std::vector<std::string> owned;
+    SplitPlan plan;
+    std::vector<NodeReply> replies;
+    std::shared_ptr<async_cluster_internal::Shared> shared;
+    valkey::async::ReplySink sink;
+    std::atomic<size_t> remaining{0};
+
+    void Done() {
+      if (remaining.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+      std::unique_ptr<Gather> self(this);
+      std::shared_ptr<const SlotMap> map = shared->topology.map();
+      for (size_t i = 0; i < replies.size(); ++i) {
+        const Shard* shard =
+            map == nullptr ? nullptr : map->ShardForSlot(plan.parts[i].slot);
+        replies[i].node =
+            shard == nullptr ? "no node" : shard->primary.HostPort();
+      }
+      sink.fn(sink.ctx, sink.aux, MergeSplit(plan, replies));
+    }
+    static void OnPart(void* ctx, void* aux, absl::StatusOr<Reply> outcome) {
+      auto* g = static_cast<Gather*>(ctx);
+      g->replies[reinterpret_cast<uintptr_t>(aux)].reply = std::move(outcome);
+      g->Done();
+    }
+  };
+  auto g = std::make_unique<Gather>();
+  g->owned.reserve(args.size());
+  for (const CommandArg& a : args) g->owned.emplace_back(a.view());
+  std::vector<CommandArg> views(g->owned.begin(), g->owned.end());
+  absl::StatusOr<SplitPlan> plan = PlanSplit(views);
+  if (!plan.ok()) {
+    sink.fn(sink.ctx, sink.aux, plan.status());
+    return;
+  }
+  g->plan = *std::move(plan);
+  g->shared = shared_;
+  g->sink = sink;
+  const size_t n = g->plan.parts.size();
+  for (size_t i = 0; i < n; ++i) {
+    g->replies.push_back({"", async_cluster_internal::ClosedError()});
+  }
+  // One count per part plus one for this loop, so that a part answered at
+  // once cannot free the gather while the loop still reads its plan.
+  g->remaining.store(n + 1, std::memory_order_relaxed);
+  Gather* gather = g.release();
+  for (size_t i = 0; i < n; ++i) {
+    Dispatch(gather->plan.parts[i].args,
+             valkey::async::ReplySink{
+                 &Gather::OnPart, gather,
+                 reinterpret_cast<void*>(static_cast<uintptr_t>(i))},
+             std::nullopt);
+  }
+  gather->Done();
 }
 
 }  // namespace cluster

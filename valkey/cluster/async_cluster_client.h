@@ -45,6 +45,10 @@
 //   - refused commands (cross-slot keys: INVALID_ARGUMENT kind kCrossSlot;
 //     connection-state commands such as SELECT, MULTI, SUBSCRIBE): the
 //     future fails at once, nothing is sent;
+//   - with options.split_multi_key, cross-slot MGET/MSET/DEL/EXISTS/UNLINK/
+//     TOUCH: one part per slot (split_by_slot.h), all sent at once, each
+//     redirected on its own within the command's deadline; merged in the
+//     caller's key order; not atomic;
 //   - blocking commands (BLPOP, XREAD BLOCK, ...): as async::Client does, on
 //     an exclusive connection leased from a per-node async::ConnectionPool
 //     (options.pool), so they never stall the node's shared connection.
@@ -118,8 +122,7 @@ class AsyncClusterClient
  public:
   // Checks `options` (CheckClusterOptions) and starts fetching the
   // topology; returns at once (no I/O is waited for).
-  // Errors: INVALID_ARGUMENT naming the bad option; also for
-  // split_multi_key = true, which this client does not implement yet.
+  // Errors: INVALID_ARGUMENT naming the bad option.
   static absl::StatusOr<std::unique_ptr<AsyncClusterClient>> Create(
       valkey::async::EventLoop& loop, ClusterOptions options);
 
@@ -162,6 +165,9 @@ class AsyncClusterClient
   // Command-table hook (AsyncExecutor): routes and sends `args`, whose
   // outcome goes to `sink` exactly once. `server_timeout` marks a blocking
   // command (see above).
+  // A cross-slot MGET/MSET/DEL/EXISTS/UNLINK/TOUCH (split_multi_key).
+  void DispatchSplit(absl::Span<const CommandArg> args,
+                     valkey::async::ReplySink sink);
   void Dispatch(absl::Span<const CommandArg> args,
                 valkey::async::ReplySink sink,
                 std::optional<absl::Duration> server_timeout);

@@ -356,6 +356,104 @@ TEST_F(AsyncClusterClientTest, FollowsAskDuringMigration) {
   EXPECT_EQ(ClientOwnerOf(*client, slot), to);
 }
 
+TEST_F(AsyncClusterClientTest, SplitsMultiKeyCommandsAcrossSlots) {
+  ClusterOptions options = OptionsFor(*cluster_);
+  auto refusing = MustCreate(options);
+  ASSERT_NE(refusing, nullptr);
+  options.split_multi_key = true;
+  auto client = MustCreate(options);
+  ASSERT_NE(client, nullptr);
+  // Without the option: refused, nothing sent.
+  absl::StatusOr<Reply> refused =
+      refusing->Execute("MGET", "split:a", "split:b").Get(kWait);
+  EXPECT_EQ(GetErrorKind(refused.status()), ErrorKind::kCrossSlot)
+      << refused.status();
+
+  constexpr int kKeys = 50;  // Over all three primaries.
+  std::vector<std::string> mset = {"MSET"};
+  std::vector<std::string> mget = {"MGET"};
+  for (int i = 0; i < kKeys; ++i) {
+    mset.push_back(absl::StrCat("split:", i));
+    mset.push_back(absl::StrCat("v", i));
+    mget.push_back(absl::StrCat("split:", i));
+  }
+  mget.push_back("split:missing");
+  mget.push_back("split:7");  // Repeated.
+  std::vector<CommandArg> mset_args(mset.begin(), mset.end());
+  absl::StatusOr<Reply> ok = client->ExecuteArgs(mset_args).Get(kWait);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->str(), "OK");
+
+  std::vector<CommandArg> mget_args(mget.begin(), mget.end());
+  absl::StatusOr<Reply> values = client->ExecuteArgs(mget_args).Get(kWait);
+  ASSERT_TRUE(values.ok()) << values.status();
+  ASSERT_EQ(values->size(), static_cast<size_t>(kKeys + 2));
+  for (int i = 0; i < kKeys; ++i) {
+    EXPECT_EQ((*values)[i].str(), absl::StrCat("v", i)) << i;
+  }
+  EXPECT_TRUE((*values)[kKeys].is_null());
+  EXPECT_EQ((*values)[kKeys + 1].str(), "v7");
+
+  absl::StatusOr<Reply> exists =
+      client->Execute("EXISTS", "split:1", "split:2", "split:missing",
+                      "split:1")
+          .Get(kWait);
+  ASSERT_TRUE(exists.ok()) << exists.status();
+  EXPECT_EQ(exists->integer(), 3);
+  absl::StatusOr<Reply> deleted =
+      client->Execute("DEL", "split:1", "split:2", "split:3", "split:missing")
+          .Get(kWait);
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_EQ(deleted->integer(), 3);
+  exists = client->Execute("EXISTS", "split:1", "split:2", "split:4")
+               .Get(kWait);
+  ASSERT_TRUE(exists.ok()) << exists.status();
+  EXPECT_EQ(exists->integer(), 1);
+
+}
+
+TEST_F(AsyncClusterClientTest, SplitFollowsAskDuringMigration) {
+  ClusterOptions options = OptionsFor(*cluster_);
+  options.split_multi_key = true;
+  auto client = MustCreate(options);
+  ASSERT_NE(client, nullptr);
+  // {splitmig}m will be migrated; the other keys live elsewhere.
+  const std::string moving = "{splitmig}m";
+  const int slot = ValkeyCluster::KeySlot("splitmig");
+  ASSERT_TRUE(client
+                  ->Execute("MSET", moving, "m", "splitask:1", "one",
+                            "splitask:2", "two")
+                  .Get(kWait)
+                  .ok());
+  absl::StatusOr<int> from = cluster_->PrimaryForSlot(slot);
+  ASSERT_TRUE(from.ok()) << from.status();
+  const int to = (*from + 1) % 3;
+  ASSERT_TRUE(cluster_->BeginMigration(slot, *from, to).ok());
+  absl::StatusOr<int> moved = cluster_->MigrateKeys(slot, *from, to);
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(*moved, 1);
+
+  const int64_t before = client->redirects();
+  absl::StatusOr<Reply> values =
+      client->Execute("MGET", "splitask:1", moving, "splitask:2").Get(kWait);
+  ASSERT_TRUE(values.ok()) << values.status();
+  ASSERT_EQ(values->size(), 3u);
+  EXPECT_EQ((*values)[0].str(), "one");
+  EXPECT_EQ((*values)[1].str(), "m");
+  EXPECT_EQ((*values)[2].str(), "two");
+  EXPECT_GE(client->redirects() - before, 1);  // The ASK.
+  absl::StatusOr<Reply> exists =
+      client->Execute("EXISTS", moving, "splitask:1").Get(kWait);
+  ASSERT_TRUE(exists.ok()) << exists.status();
+  EXPECT_EQ(exists->integer(), 2);
+
+  ASSERT_TRUE(cluster_->FinishMigration(slot, *from, to).ok());
+  absl::StatusOr<Reply> deleted =
+      client->Execute("DEL", moving, "splitask:1", "splitask:2").Get(kWait);
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_EQ(deleted->integer(), 3);
+}
+
 // TRYAGAIN (a multi-key command whose keys are split by a migration) is
 // resent after growing delays, within the redirect budget and the
 // command's deadline (socket_timeout x (max_redirects + 1)).
@@ -632,11 +730,6 @@ TEST(AsyncClusterClientBadInputTest, UnreachableSeedsFailTheFirstCommand) {
   EXPECT_TRUE(absl::StrContains(v.status().message(), "127.0.0.1:2"))
       << v.status();
 
-  options.split_multi_key = true;
-  EXPECT_EQ(
-      AsyncClusterClient::Create((*thread)->loop(), options).status().code(),
-      absl::StatusCode::kInvalidArgument);
-  options.split_multi_key = false;
   options.seeds.clear();
   EXPECT_EQ(
       AsyncClusterClient::Create((*thread)->loop(), options).status().code(),

@@ -15,6 +15,7 @@
 #include "valkey/cluster/combine_replies.h"
 #include "valkey/cluster/key_slot.h"
 #include "valkey/cluster/redirects.h"
+#include "valkey/cluster/split_by_slot.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/resp_reader.h"
 
@@ -32,22 +33,6 @@ const CommandArg kAsking[] = {CommandArg("ASKING")};
 const CommandArg kReadOnly[] = {CommandArg("READONLY")};
 const CommandArg kClusterSlots[] = {CommandArg("CLUSTER"),
                                         CommandArg("SLOTS")};
-
-bool IsSplittable(absl::string_view upper) {
-  return upper == "MGET" || upper == "MSET" || upper == "DEL" ||
-         upper == "EXISTS" || upper == "UNLINK" || upper == "TOUCH";
-}
-
-absl::StatusOr<Reply> ParseResp(const std::string& resp) {
-  RespReader reader;
-  reader.Feed(resp);
-  absl::StatusOr<std::optional<Reply>> reply = reader.Next();
-  if (!reply.ok()) return reply.status();
-  if (!reply->has_value()) {
-    return absl::InternalError("cluster: combined reply is incomplete");
-  }
-  return **std::move(reply);
-}
 
 }  // namespace
 
@@ -108,10 +93,15 @@ ClusterClient::Stats ClusterClient::stats() const {
 
 absl::StatusOr<SlotMap> ClusterClient::FetchTopology() {
   std::vector<std::string> failures;
+  // A node that refused the handshake (SELECT db on a server without
+  // cluster databases) will refuse again: no connection error to retry.
+  bool refused = false;
   for (const NodeAddress& node : topology_.RefreshCandidates()) {
     absl::StatusOr<Reply> reply = SendTo(node, kClusterSlots, false,
                                          std::nullopt);
     if (!reply.ok()) {
+      refused = refused || reply.status().code() ==
+                               absl::StatusCode::kFailedPrecondition;
       failures.push_back(
           absl::StrCat(node.HostPort(), ": ", reply.status().message()));
       continue;
@@ -129,9 +119,12 @@ absl::StatusOr<SlotMap> ClusterClient::FetchTopology() {
     }
     return map;
   }
-  return ConnectionError(
+  const std::string message =
       absl::StrCat("cluster: no node answered CLUSTER SLOTS (",
-                   absl::StrJoin(failures, "; "), ")"));
+                   absl::StrJoin(failures, "; "), ")");
+  return refused ? MakeError(absl::StatusCode::kFailedPrecondition,
+                             ErrorKind::kResponse, message)
+                 : ConnectionError(message);
 }
 
 void ClusterClient::BackOffWatchingTopology(absl::Duration delay) {
@@ -304,66 +297,26 @@ absl::StatusOr<Reply> ClusterClient::Broadcast(
 
 absl::StatusOr<Reply> ClusterClient::SplitBySlot(
     absl::Span<const CommandArg> args) {
-  const std::string name = absl::AsciiStrToUpper(args[0].view());
-  const size_t step = name == "MSET" ? 2 : 1;
-  if (args.size() < 2 || (args.size() - 1) % step != 0) {
-    return InvalidArgumentError(
-        absl::StrCat(name, ": wrong number of arguments"));
-  }
-  // Keys (with their values for MSET) grouped by slot, in first-seen order.
-  struct Part {
-    int slot;
-    std::vector<CommandArg> args;
-    std::vector<size_t> positions;  // Index of each key in the original.
-  };
-  std::vector<Part> parts;
-  absl::flat_hash_map<int, size_t> part_of_slot;
-  for (size_t i = 1, key = 0; i < args.size(); i += step, ++key) {
-    const int slot = KeySlot(args[i].view());
-    auto [it, added] = part_of_slot.try_emplace(slot, parts.size());
-    if (added) parts.push_back({slot, {args[0]}, {}});
-    Part& part = parts[it->second];
-    for (size_t j = 0; j < step; ++j) part.args.push_back(args[i + j]);
-    part.positions.push_back(key);
-  }
-  const size_t keys = (args.size() - 1) / step;
-  std::vector<std::string> values(name == "MGET" ? keys : 0);
-  std::vector<bool> nulls(values.size(), false);
-  int64_t sum = 0;
-  for (const Part& part : parts) {
-    absl::StatusOr<Reply> reply =
-        RunRouted(part.args, part.slot, name == "MGET", std::nullopt);
-    if (!reply.ok()) {
-      return Annotate(reply.status(),
-                      absl::StrCat(name, " part for slot ", part.slot));
-    }
-    if (name == "MGET") {
-      if (reply->size() != part.positions.size()) {
-        return ProtocolError(absl::StrCat(
-            "MGET part for slot ", part.slot, ": expected ",
-            part.positions.size(), " values, got ", reply->size()));
+  absl::StatusOr<SplitPlan> plan = PlanSplit(args);
+  if (!plan.ok()) return plan.status();
+  // One part after another: a blocking client has one thread to wait with,
+  // and a failing part stops the rest (the split is not atomic either way).
+  std::vector<NodeReply> replies;
+  replies.reserve(plan->parts.size());
+  for (const SlotPart& part : plan->parts) {
+    absl::StatusOr<NodeAddress> node = ChooseFor(part.slot, plan->read_only);
+    replies.push_back({node.ok() ? node->HostPort() : "no node",
+                       RunRouted(part.args, part.slot, plan->read_only,
+                                 std::nullopt)});
+    if (!replies.back().reply.ok() || replies.back().reply->is_error()) {
+      // MergeSplit reports the first failure; parts never sent are not read.
+      while (replies.size() < plan->parts.size()) {
+        replies.push_back({"", absl::CancelledError("not sent")});
       }
-      size_t i = 0;
-      for (ReplyView v : reply->view()) {
-        const size_t at = part.positions[i++];
-        nulls[at] = v.is_null();
-        values[at] = std::string(v.str());
-      }
-    } else {
-      sum += reply->integer();
+      break;
     }
   }
-  if (name == "MSET") return ParseResp("+OK\r\n");
-  if (name != "MGET") return ParseResp(absl::StrCat(":", sum, "\r\n"));
-  std::string resp = absl::StrCat("*", keys, "\r\n");
-  for (size_t i = 0; i < keys; ++i) {
-    if (nulls[i]) {
-      absl::StrAppend(&resp, "_\r\n");
-    } else {
-      absl::StrAppend(&resp, "$", values[i].size(), "\r\n", values[i], "\r\n");
-    }
-  }
-  return ParseResp(resp);
+  return MergeSplit(*plan, replies);
 }
 
 absl::StatusOr<Reply> ClusterClient::RoundTripOnce(

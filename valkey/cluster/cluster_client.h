@@ -148,6 +148,7 @@ class ClusterClient : public ImmediateExecutor<ClusterClient> {
 
  private:
   friend class ImmediateExecutor<ClusterClient>;
+  friend class ClusterPipeline;  // Groups by node, resends via RoundTrip.
 
   ClusterClient(ClusterOptions options, std::vector<NodeAddress> seeds,
                 std::shared_ptr<const Connector> connector);

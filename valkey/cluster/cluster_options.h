@@ -32,7 +32,10 @@ struct ClusterOptions {
   std::vector<std::string> seeds;
   // Options of every node connection: credentials, TLS, time-outs,
   // protocol, client name, db (Valkey 9 numbered databases: SELECT on every
-  // connection), retry (connection errors, as for a single server). Its
+  // connection; none for db 0; a server without cluster databases refuses
+  // it and Create / the first command fails with FAILED_PRECONDITION naming
+  // the db and the answer), retry (connection errors, as for a single
+  // server). Its
   // host/port/unix_path are ignored (nodes come from the topology).
   ConnectionOptions connection;
   // One pool per node (the blocking client); the async client keeps one

@@ -49,17 +49,6 @@ void AppendBulk(absl::string_view s, std::string& out) {
   absl::StrAppend(&out, "$", s.size(), "\r\n", s, "\r\n");
 }
 
-absl::StatusOr<Reply> Parse(const std::string& resp) {
-  RespReader reader;
-  reader.Feed(resp);
-  absl::StatusOr<std::optional<Reply>> reply = reader.Next();
-  if (!reply.ok()) return reply.status();
-  if (!reply->has_value()) {
-    return absl::InternalError("cluster: combined reply is incomplete");
-  }
-  return **std::move(reply);
-}
-
 absl::Status Unexpected(const NodeReply& r, absl::string_view what) {
   return ProtocolError(absl::StrCat("cluster: reply from ", r.node,
                                     " is not ", what, ", got ",
@@ -71,6 +60,17 @@ bool IsList(const Reply& reply) {
 }
 
 }  // namespace
+
+absl::StatusOr<Reply> ReplyFromResp(absl::string_view resp) {
+  RespReader reader;
+  reader.Feed(resp);
+  absl::StatusOr<std::optional<Reply>> reply = reader.Next();
+  if (!reply.ok()) return reply.status();
+  if (!reply->has_value()) {
+    return absl::InternalError("cluster: combined reply is incomplete");
+  }
+  return **std::move(reply);
+}
 
 absl::StatusOr<Reply> CombineReplies(absl::Span<const CommandArg> args,
                                      std::vector<NodeReply>& replies) {
@@ -97,7 +97,7 @@ absl::StatusOr<Reply> CombineReplies(absl::Span<const CommandArg> args,
         total = sum ? total + r.reply->integer()
                     : std::min(total, r.reply->integer());
       }
-      return Parse(absl::StrCat(":", total, "\r\n"));
+      return ReplyFromResp(absl::StrCat(":", total, "\r\n"));
     }
 
     case Rule::kFirstNonNull:
@@ -120,7 +120,7 @@ absl::StatusOr<Reply> CombineReplies(absl::Span<const CommandArg> args,
           ++n;
         }
       }
-      return Parse(absl::StrCat("*", n, "\r\n", items));
+      return ReplyFromResp(absl::StrCat("*", n, "\r\n", items));
     }
 
     case Rule::kNumSub: {
@@ -142,7 +142,7 @@ absl::StatusOr<Reply> CombineReplies(absl::Span<const CommandArg> args,
         AppendBulk(channel, out);
         absl::StrAppend(&out, ":", counts[channel], "\r\n");
       }
-      return Parse(out);
+      return ReplyFromResp(out);
     }
 
     case Rule::kAllHave: {
@@ -162,7 +162,7 @@ absl::StatusOr<Reply> CombineReplies(absl::Span<const CommandArg> args,
       }
       absl::StrAppend(&out, "*", n, "\r\n");
       for (bool b : all) absl::StrAppend(&out, ":", b ? 1 : 0, "\r\n");
-      return Parse(out);
+      return ReplyFromResp(out);
     }
   }
   return std::move(replies.front().reply);

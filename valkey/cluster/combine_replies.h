@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "valkey/common/reply.h"
 #include "valkey/common/resp_writer.h"
@@ -44,6 +45,12 @@ struct NodeReply {
 // entry (the function moves replies out of it).
 absl::StatusOr<Reply> CombineReplies(absl::Span<const CommandArg> args,
                                      std::vector<NodeReply>& replies);
+
+// The one place the cluster clients build a synthesized reply: `resp` holds
+// exactly one complete RESP value (e.g. ":3\r\n"). Reply has no builder, so
+// this reads it back; the cost is one parse of a reply the client made up,
+// off the single-slot path. INTERNAL if `resp` is incomplete.
+absl::StatusOr<Reply> ReplyFromResp(absl::string_view resp);
 
 }  // namespace cluster
 }  // namespace valkey

@@ -615,8 +615,90 @@ absl::Status ConvertSentinel(const SentinelConfig& c,
                            /*sentinel_side=*/true, &out->connection);
 }
 
+// "host:port" or "[v6]:port", as ClusterOptions::seeds takes them.
+absl::Status CheckSeed(absl::string_view seed, absl::string_view field) {
+  absl::string_view host;
+  absl::string_view port;
+  if (absl::StartsWith(seed, "[")) {
+    const size_t close = seed.find("]:");
+    if (close == absl::string_view::npos) {
+      return Invalid(field, "must be \"[v6-address]:port\"");
+    }
+    host = seed.substr(1, close - 1);
+    port = seed.substr(close + 2);
+  } else {
+    const size_t colon = seed.rfind(':');
+    if (colon == absl::string_view::npos) {
+      return Invalid(field, "must be \"host:port\" (IPv6 as \"[::1]:7000\")");
+    }
+    host = seed.substr(0, colon);
+    port = seed.substr(colon + 1);
+    if (absl::StrContains(host, ':')) {
+      return Invalid(field, "IPv6 addresses must be in brackets ([::1]:7000)");
+    }
+  }
+  if (host.empty()) return Invalid(field, "empty host");
+  VALKEY_CONFIG_RETURN_IF_ERROR(CheckHost(host, field));
+  int port_number = 0;
+  if (port.empty() || !absl::ascii_isdigit(port[0]) ||
+      !absl::SimpleAtoi(port, &port_number)) {
+    return Invalid(field, "not a valid port number (1-65535)");
+  }
+  return CheckPort(port_number, field);
+}
+
+// The proto-only rules of ClientConfig.cluster; valkey/cluster converts it
+// (cluster_config.h).
+absl::Status CheckCluster(const ClientConfig& c) {
+  const ClusterConfig& cl = c.cluster();
+  if (c.has_sentinel()) {
+    return Invalid("cluster",
+                   "must not be set with sentinel (cluster and sentinel are "
+                   "two ways to find the servers; choose one)");
+  }
+  if (c.has_cache()) {
+    return Invalid("cluster",
+                   "must not be set with cache (the cluster clients have no "
+                   "client-side cache)");
+  }
+  constexpr absl::string_view kWhy =
+      "must not be set with cluster (node addresses come from cluster.seeds "
+      "and the cluster's topology)";
+  const ConnectionConfig& conn = c.connection();
+  if (!conn.host().empty()) return Invalid("connection.host", kWhy);
+  if (conn.has_port()) return Invalid("connection.port", kWhy);
+  if (!conn.unix_path().empty()) return Invalid("connection.unix_path", kWhy);
+  if (cl.seeds().empty()) {
+    return Invalid("cluster.seeds",
+                   "required (at least one \"host:port\" of the cluster)");
+  }
+  for (int i = 0; i < cl.seeds_size(); ++i) {
+    VALKEY_CONFIG_RETURN_IF_ERROR(
+        CheckSeed(cl.seeds(i), absl::StrCat("cluster.seeds[", i, "]")));
+  }
+  if (!ClusterReadFrom_IsValid(cl.read_from())) {
+    return Invalid("cluster.read_from",
+                   absl::StrCat(cl.read_from(), " is not a known value"));
+  }
+  if (cl.has_max_redirects() && cl.max_redirects() < 0) {
+    return Invalid("cluster.max_redirects",
+                   absl::StrCat(cl.max_redirects(),
+                                " is not valid (must be >= 0)"));
+  }
+  absl::Duration unused;
+  VALKEY_CONFIG_RETURN_IF_ERROR(
+      PositiveDuration(cl.has_min_refresh_interval(),
+                       cl.min_refresh_interval(),
+                       "cluster.min_refresh_interval", &unused));
+  VALKEY_CONFIG_RETURN_IF_ERROR(PositiveDuration(
+      cl.has_refresh_interval(), cl.refresh_interval(),
+      "cluster.refresh_interval", &unused));
+  return CheckToken(cl.client_az(), "cluster.client_az");
+}
+
 absl::Status ConvertClient(const ClientConfig& c, Mode mode,
                            ClientOptions* out) {
+  if (c.has_cluster()) VALKEY_CONFIG_RETURN_IF_ERROR(CheckCluster(c));
   if (c.has_sentinel()) {
     constexpr absl::string_view kWhy =
         "must not be set with sentinel (the master's address comes from "

@@ -96,6 +96,33 @@ constexpr char kUntrustedLimitsUrl[] =
     "valkeys://cache.partner.example?max_bulk_length=1048576"
     "&max_reply_bytes=67108864&max_reply_elements=4194304&max_depth=16";
 
+// docs/configuration.md, "ClusterConfig".
+constexpr char kCluster[] = R"pb(
+connection {
+  username: "app"
+  password { env: "VALKEY_PASSWORD" }
+  socket_timeout { seconds: 2 }
+  retry { retries: 3 }
+}
+pool { max_connections: 8 }        # per node
+cluster {
+  seeds: "10.0.0.1:7000"
+  seeds: "10.0.0.2:7000"
+  seeds: "[fd00::3]:7000"
+  read_from: READ_FROM_PREFER_REPLICA
+  refresh_interval { seconds: 30 }
+}
+)pb";
+
+// docs/configuration.md, "Cluster URLs".
+constexpr const char* kClusterUrls[] = {
+    "valkey+cluster://10.0.0.1:7000,10.0.0.2:7000",
+    "valkeys+cluster://app:s3cret@node1.internal:7000,node2.internal:7000"
+    "?ssl_ca_certs=/etc/valkey/ca.pem&read_from=prefer_replica",
+    "valkey+cluster://[::1]:7000,[::1]:7001/0?split_multi_key=true"
+    "&refresh_interval=30",
+};
+
 // docs/configuration.md, "URL syntax" examples.
 constexpr const char* kUrls[] = {
     "valkey://localhost",
@@ -137,7 +164,7 @@ class ConfigDocsTest : public ::testing::Test {
 TEST_F(ConfigDocsTest, EveryTextProtoExampleParsesAndConverts) {
   for (const char* text :
        {kStandalone, kTlsClientCert, kUnixSocket, kAclUserFromEnv,
-        kUntrustedLimits}) {
+        kUntrustedLimits, kCluster}) {
     absl::StatusOr<ClientConfig> config = ParseConfigText(text, "docs");
     ASSERT_TRUE(config.ok()) << config.status() << "\n" << text;
     absl::StatusOr<ClientOptions> options = ToClientOptions(*config);
@@ -247,6 +274,20 @@ TEST_F(ConfigDocsTest, EveryUrlExampleParsesAndConverts) {
     absl::StatusOr<ClientOptions> options = ToClientOptions(*config);
     EXPECT_TRUE(options.ok()) << options.status() << "\n" << url;
   }
+}
+
+TEST_F(ConfigDocsTest, EveryClusterUrlExampleParsesAndConverts) {
+  for (const char* url : kClusterUrls) {
+    absl::StatusOr<ClientConfig> config = ParseUrl(url);
+    ASSERT_TRUE(config.ok()) << config.status() << "\n" << url;
+    EXPECT_GE(config->cluster().seeds_size(), 2) << url;
+    absl::StatusOr<ClientOptions> options = ToClientOptions(*config);
+    EXPECT_TRUE(options.ok()) << options.status() << "\n" << url;
+  }
+  absl::StatusOr<ClientConfig> config = ParseConfigText(kCluster);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->cluster().seeds(2), "[fd00::3]:7000");
+  EXPECT_EQ(config->cluster().read_from(), READ_FROM_PREFER_REPLICA);
 }
 
 TEST_F(ConfigDocsTest, UrlUserInfoAndDatabase) {

@@ -129,6 +129,18 @@ absl::Status HandshakePlan::Check(size_t i, const ReplyView& reply,
       // AUTH/HELLO step instead.
       return absl::OkStatus();
     case Step::kSelect:
+      // Servers before Valkey 9.0 (and 9.0+ without cluster-databases > db)
+      // refuse SELECT in cluster mode. Not a transient error: say what to
+      // change instead of letting callers retry it.
+      if (absl::StrContains(reply.str(), "not allowed in cluster mode")) {
+        return MakeError(
+            absl::StatusCode::kFailedPrecondition, ErrorKind::kResponse,
+            absl::StrCat("db ", db_, ": SELECT ", db_, " on ", address,
+                         " refused (", error.message(),
+                         "); numbered databases in a cluster need Valkey "
+                         "9.0+ with cluster-databases > ",
+                         db_, ", else use db 0"));
+      }
       return Annotate(error,
                       absl::StrCat("SELECT ", db_, " on ", address));
   }

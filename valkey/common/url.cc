@@ -38,6 +38,7 @@ struct ParsedUrl {
   ClientConfig config;
   Scheme scheme = Scheme::kTcp;
   bool sentinel = false;         // valkey+sentinel:// and its variants.
+  bool cluster = false;          // valkey+cluster:// and its variants.
   bool has_credentials = false;  // User info or username/password options.
 };
 
@@ -168,6 +169,44 @@ bool IsSecretOption(absl::string_view raw_key) {
          raw_key == "ssl_password";
 }
 
+// One cluster option (valkey+cluster:// URLs only).
+absl::Status ApplyClusterOption(absl::string_view key, const std::string& value,
+                                ClusterConfig* cluster) {
+  if (key == "read_from") {
+    const std::string v = absl::AsciiStrToLower(value);
+    if (v == "primary") {
+      cluster->set_read_from(READ_FROM_PRIMARY);
+    } else if (v == "prefer_replica") {
+      cluster->set_read_from(READ_FROM_PREFER_REPLICA);
+    } else if (v == "round_robin") {
+      cluster->set_read_from(READ_FROM_ROUND_ROBIN);
+    } else if (v == "az_affinity") {
+      cluster->set_read_from(READ_FROM_AZ_AFFINITY);
+    } else {
+      return Invalid(
+          "read_from: not one of primary, prefer_replica, round_robin, "
+          "az_affinity");
+    }
+  } else if (key == "client_az") {
+    cluster->set_client_az(value);
+  } else if (key == "max_redirects") {
+    absl::StatusOr<int> v = ParseInt(key, value, 0);
+    if (!v.ok()) return v.status();
+    cluster->set_max_redirects(*v);
+  } else if (key == "split_multi_key") {
+    absl::StatusOr<bool> v = ParseBool(key, value);
+    if (!v.ok()) return v.status();
+    cluster->set_split_multi_key(*v);
+  } else {  // min_refresh_interval, refresh_interval
+    absl::StatusOr<google::protobuf::Duration> d =
+        ParseSeconds(key, value, /*allow_zero=*/false);
+    if (!d.ok()) return d.status();
+    *(key == "refresh_interval" ? cluster->mutable_refresh_interval()
+                                : cluster->mutable_min_refresh_interval()) = *d;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ApplyOption(absl::string_view key, const std::string& value,
                          ParsedUrl* parsed, bool* db_from_query) {
   ClientConfig& config = parsed->config;
@@ -195,6 +234,16 @@ absl::Status ApplyOption(absl::string_view key, const std::string& value,
       sentinel.set_min_other_sentinels(*v);
     }
     return absl::OkStatus();
+  }
+
+  if (key == "read_from" || key == "client_az" || key == "max_redirects" ||
+      key == "split_multi_key" || key == "min_refresh_interval" ||
+      key == "refresh_interval") {
+    if (!parsed->cluster) {
+      return Invalid(absl::StrCat(
+          key, ": needs a valkey+cluster:// (or valkeys+cluster://) URL"));
+    }
+    return ApplyClusterOption(key, value, config.mutable_cluster());
   }
 
   if (key == "db") {
@@ -488,6 +537,40 @@ absl::Status ParseSentinelHosts(absl::string_view hosts, ClientConfig* config) {
   return absl::OkStatus();
 }
 
+// "host1[:port1],host2[:port2],..." into config->cluster.seeds, each as
+// "host:port" ("[v6]:port"), port default 6379.
+absl::Status ParseClusterHosts(absl::string_view hosts, ClientConfig* config) {
+  if (hosts.empty()) {
+    return Invalid(
+        "seeds: the URL names no cluster node "
+        "(valkey+cluster://host[:port][,host[:port]...])");
+  }
+  int index = 0;
+  for (absl::string_view entry : absl::StrSplit(hosts, ',')) {
+    ++index;
+    const std::string what = absl::StrCat("seed ", index, " host");
+    absl::StatusOr<HostPort> hp = SplitHostPort(entry, what);
+    if (!hp.ok()) return hp.status();
+    if (hp->host.empty()) {
+      return Invalid(absl::StrCat(what,
+                                  ": empty (the node list is "
+                                  "host[:port],host[:port],...)"));
+    }
+    int port = kDefaultPort;
+    if (hp->has_port && !hp->port.empty()) {
+      absl::StatusOr<int> p =
+          ParsePort(hp->port, absl::StrCat("seed ", index, " port"));
+      if (!p.ok()) return p.status();
+      port = *p;
+    }
+    const bool v6 = absl::StrContains(hp->host, ':');
+    config->mutable_cluster()->add_seeds(
+        v6 ? absl::StrCat("[", hp->host, "]:", port)
+           : absl::StrCat(hp->host, ":", port));
+  }
+  return absl::OkStatus();
+}
+
 // The path of a sentinel URL: "/service_name[/db][/]". Path text is not
 // echoed in messages.
 absl::Status ParseSentinelPath(absl::string_view path, bool db_from_query,
@@ -528,8 +611,9 @@ absl::Status ParseSentinelPath(absl::string_view path, bool db_from_query,
 absl::StatusOr<ParsedUrl> Parse(absl::string_view url) {
   constexpr absl::string_view kBadScheme =
       "URL must start with valkey://, valkeys://, redis://, rediss://, "
-      "unix: or valkey+sentinel:// (valkeys+sentinel://, redis+sentinel://, "
-      "rediss+sentinel://)";
+      "unix:, valkey+sentinel:// (valkeys+sentinel://, redis+sentinel://, "
+      "rediss+sentinel://) or valkey+cluster:// (valkeys+cluster://, "
+      "redis+cluster://, rediss+cluster://)";
   ParsedUrl parsed;
   ConnectionConfig& conn = *parsed.config.mutable_connection();
 
@@ -539,8 +623,10 @@ absl::StatusOr<ParsedUrl> Parse(absl::string_view url) {
   const std::string full_scheme = absl::AsciiStrToLower(url.substr(0, colon));
   absl::string_view scheme = full_scheme;
   parsed.sentinel = absl::ConsumeSuffix(&scheme, "+sentinel");
+  parsed.cluster =
+      !parsed.sentinel && absl::ConsumeSuffix(&scheme, "+cluster");
   absl::string_view rest = url.substr(colon + 1);
-  if (parsed.sentinel && scheme != "valkey" && scheme != "redis" &&
+  if ((parsed.sentinel || parsed.cluster) && scheme != "valkey" && scheme != "redis" &&
       scheme != "valkeys" && scheme != "rediss") {
     return Invalid(kBadScheme);
   }
@@ -621,6 +707,9 @@ absl::StatusOr<ParsedUrl> Parse(absl::string_view url) {
   // Host and port (a sentinel URL: the sentinel list).
   if (parsed.sentinel) {
     VALKEY_URL_RETURN_IF_ERROR(ParseSentinelHosts(hostport, &parsed.config));
+    if (parsed.scheme == Scheme::kTls) conn.mutable_tls()->set_enabled(true);
+  } else if (parsed.cluster) {
+    VALKEY_URL_RETURN_IF_ERROR(ParseClusterHosts(hostport, &parsed.config));
     if (parsed.scheme == Scheme::kTls) conn.mutable_tls()->set_enabled(true);
   } else {
     absl::StatusOr<HostPort> hp = SplitHostPort(hostport, "host");
@@ -759,8 +848,9 @@ absl::Status ApplyUrl(absl::string_view url, ClientConfig* config) {
   conn.clear_unix_path();
   // The URL's address replaces the config's: a sentinel URL's sentinel
   // part replaces the config's `sentinel` as a whole; any other URL
-  // removes it.
+  // removes it; likewise a cluster URL's `cluster`.
   merged.clear_sentinel();
+  merged.clear_cluster();
   if (parsed->scheme != Scheme::kTls) conn.clear_tls();
   if (parsed->has_credentials) {
     conn.clear_username();

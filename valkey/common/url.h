@@ -19,6 +19,10 @@
 //       /service_name[/db][?options]                           Sentinel
 //   valkeys+sentinel://...                                     Sentinel + TLS
 //   redis+sentinel://...  rediss+sentinel://...                aliases
+//   valkey+cluster://[[user][:password]@]host1[:port1][,host2[:port2]...]
+//       [/db][?options]                                        Cluster
+//   valkeys+cluster://...                                      Cluster + TLS
+//   redis+cluster://...  rediss+cluster://...                  aliases
 // - host: a name, an IPv4 address or a bracketed IPv6 address ("[::1]");
 //   default localhost. port: 1-65535, default 6379.
 // - user, password, host, path and option values are percent-decoded
@@ -69,6 +73,15 @@
 //   Sentinel URLs only:
 //   sentinel_username, sentinel_password   sentinel.connection credentials
 //   min_other_sentinels     int >= 0           sentinel.min_other_sentinels
+//   Cluster URLs only (they fill `cluster`; the hosts become cluster.seeds
+//   as "host:port" / "[v6]:port", port default 6379, and the data
+//   connection gets no address; errors "seed 2 port: ..."):
+//   read_from               primary | prefer_replica | round_robin |
+//                           az_affinity        cluster.read_from
+//   client_az               string             cluster.client_az
+//   max_redirects           int >= 0           cluster.max_redirects
+//   min_refresh_interval, refresh_interval     seconds > 0
+//   split_multi_key         bool               cluster.split_multi_key
 //
 // Differences from the reference client's parser, on purpose: unknown
 // options, repeated options, port 0, a non-numeric db path ("/abc",
@@ -108,6 +121,7 @@ absl::StatusOr<ClientConfig> ParseUrl(absl::string_view url);
 // certificate settings); user info replaces the credentials; options
 // replace the fields they name. A Sentinel URL replaces the config's
 // `sentinel` as a whole (and clears host, port and unix_path); any other
+// URL removes it; likewise a cluster URL replaces `cluster` and any other
 // URL removes it. Other fields of `config` are kept. On error `config` is
 // unchanged. Errors: those of ParseUrl(), or
 // INVALID_ARGUMENT when the merged config is invalid.
