@@ -128,6 +128,20 @@ struct PubSub::Shared {
         break;
     }
     std::vector<Promise<void>> done;
+    bool server_dropped = false;
+    {
+      absl::MutexLock lock(&mu);
+      // Our own SUNSUBSCRIBE took its names out of the set when sent; a
+      // `sunsubscribe` for a name still in it is the server's own doing.
+      if (m.kind == valkey::PubSub::Kind::kSUnsubscribe &&
+          names[kShards].erase(m.channel) > 0) {
+        server_dropped = true;
+      }
+    }
+    if (server_dropped) {
+      if (handlers.on_sunsubscribed) handlers.on_sunsubscribed(m.channel);
+      return;
+    }
     {
       absl::MutexLock lock(&mu);
       // A confirmation of another kind than the oldest command expects is

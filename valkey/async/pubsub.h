@@ -16,6 +16,9 @@
 // remembers its channels, patterns and shard channels and subscribes again
 // after a reconnect (messages published while it was disconnected are lost:
 // pub/sub is at-most-once).
+// A `sunsubscribe` the server sends for a shard channel still subscribed
+// (not one this subscriber unsubscribed) is reported through
+// on_sunsubscribed and the channel forgotten.
 // Futures pending when the connection drops fail with UNAVAILABLE.
 // Works over RESP3 (push messages) and RESP2 (message arrays).
 //
@@ -54,6 +57,12 @@ struct PubSubHandlers {
       on_pmessage;
   // The connection dropped (it reconnects and resubscribes by itself).
   std::function<void(const absl::Status&)> on_disconnected;
+  // The server dropped a shard channel on its own (a `sunsubscribe` push
+  // this subscriber did not ask for: in a cluster, the channel's slot left
+  // the node — a finished migration, or the node demoted by a failover).
+  // The channel is forgotten (not resubscribed on reconnect); subscribing
+  // it again, where it now lives, is the caller's business.
+  std::function<void(absl::string_view channel)> on_sunsubscribed;
 };
 
 class PubSub {

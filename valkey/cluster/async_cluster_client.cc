@@ -166,6 +166,9 @@ struct Shared : std::enable_shared_from_this<Shared> {
   // A PollTopology timer is pending.
   bool map_poll_scheduled ABSL_GUARDED_BY(mu) = false;
   absl::Status last_refresh_error ABSL_GUARDED_BY(mu);
+  // RefreshTopology() callers waiting for the refresh under way.
+  std::vector<valkey::async::Promise<void>> refresh_waiters
+      ABSL_GUARDED_BY(mu);
 
   // The connections of `node`, created on first use (with a pool when
   // `with_pool`). UNAVAILABLE once closed; a connection's own creation
@@ -260,6 +263,7 @@ void RefreshDone(RefreshRun* run, absl::StatusOr<SlotMap> map) {
   std::vector<OpRef> ready;
   std::vector<OpRef> failed;
   std::vector<OpRef> woken;  // Backing off, and the map changed.
+  std::vector<valkey::async::Promise<void>> waiters;
   absl::flat_hash_set<std::string> endpoints;
   if (ok) {
     for (const NodeAddress& node : map->AllNodes()) {
@@ -272,6 +276,7 @@ void RefreshDone(RefreshRun* run, absl::StatusOr<SlotMap> map) {
     shared.topology.EndRefresh(absl::Now(), std::move(map));
     shared.refreshing = false;
     shared.last_refresh_error = error;
+    waiters.swap(shared.refresh_waiters);
     if (ok) {
       ready.swap(shared.pending);
     } else if (!shared.topology.has_map()) {
@@ -294,6 +299,7 @@ void RefreshDone(RefreshRun* run, absl::StatusOr<SlotMap> map) {
   for (OpRef& op : failed) Finish(*op, error);
   for (OpRef& op : ready) RouteOp(std::move(op));
   for (OpRef& op : woken) RouteOp(std::move(op));
+  for (valkey::async::Promise<void>& p : waiters) p.Set(error);
   if (!ok) return;
   // Connections to nodes that left the cluster (or seeds known by another
   // name) would reconnect forever: close the idle ones. Deferred to the end
@@ -760,6 +766,26 @@ void WaitForMap(OpRef op) {
 // Every refresh_interval, a refresh if Topology wants one (it does once
 // the map is that old): notices added replicas and nodes nobody was
 // redirected to.
+// RefreshTopology() callers wait while refreshes are rate-limited: starts
+// one as soon as min_refresh_interval allows.
+void RefreshForWaiters(const std::weak_ptr<Shared>& weak) {
+  std::shared_ptr<Shared> shared = weak.lock();
+  if (shared == nullptr) return;
+  RefreshRun* run = nullptr;
+  bool again = false;
+  {
+    absl::MutexLock lock(&shared->mu);
+    if (shared->closed.load() || shared->refresh_waiters.empty()) return;
+    run = shared->BeginRefreshLocked(/*force=*/true);
+    again = run == nullptr && !shared->refreshing;
+  }
+  if (run != nullptr) RefreshNext(run);
+  if (again) {
+    RunAfterOnLoop(shared->loop, shared->options.min_refresh_interval,
+                   [weak] { RefreshForWaiters(weak); });
+  }
+}
+
 void ArmPeriodicRefresh(std::weak_ptr<Shared> weak, absl::Duration interval) {
   std::shared_ptr<Shared> shared = weak.lock();
   if (shared == nullptr || shared->closed.load()) return;
@@ -816,6 +842,40 @@ std::shared_ptr<const SlotMap> AsyncClusterClient::slot_map() const {
   return shared_->topology.map();
 }
 
+const ClusterOptions& AsyncClusterClient::options() const {
+  return shared_->options;
+}
+
+valkey::async::Future<void> AsyncClusterClient::RefreshTopology() {
+  using valkey::async::Future;
+  if (shared_->closed.load()) {
+    return Future<void>::Resolved(async_cluster_internal::ClosedError());
+  }
+  valkey::async::Promise<void> promise(&loop_);
+  Future<void> future = promise.GetFuture();
+  async_cluster_internal::RefreshRun* run = nullptr;
+  bool rate_limited = false;
+  {
+    absl::MutexLock lock(&shared_->mu);
+    if (shared_->closed.load()) {
+      promise.Set(async_cluster_internal::ClosedError());
+      return future;
+    }
+    shared_->refresh_waiters.push_back(std::move(promise));
+    run = shared_->BeginRefreshLocked(/*force=*/true);
+    rate_limited = run == nullptr && !shared_->refreshing;
+  }
+  if (run != nullptr) async_cluster_internal::RefreshNext(run);
+  if (rate_limited) {
+    async_cluster_internal::RunAfterOnLoop(
+        loop_, shared_->options.min_refresh_interval,
+        [weak = std::weak_ptr<Shared>(shared_)] {
+          async_cluster_internal::RefreshForWaiters(weak);
+        });
+  }
+  return future;
+}
+
 int64_t AsyncClusterClient::redirects() const {
   return shared_->redirect_count.load(std::memory_order_relaxed);
 }
@@ -829,8 +889,10 @@ void AsyncClusterClient::Close() {
   std::vector<OpRef> ops;
   std::vector<async_cluster_internal::NodeConnections> nodes;
   std::vector<std::shared_ptr<async_cluster_internal::LeaseBox>> leases;
+  std::vector<valkey::async::Promise<void>> waiters;
   {
     absl::MutexLock lock(&shared_->mu);
+    waiters.swap(shared_->refresh_waiters);
     ops.swap(shared_->pending);
     for (auto& [op, ref] : shared_->delayed) ops.push_back(std::move(ref));
     shared_->delayed.clear();
@@ -845,6 +907,7 @@ void AsyncClusterClient::Close() {
   for (OpRef& op : ops) {
     async_cluster_internal::Finish(*op, async_cluster_internal::ClosedError());
   }
+  for (auto& p : waiters) p.Set(async_cluster_internal::ClosedError());
   for (auto& box : leases) box->lease.connection().Close();
   // Commands in flight fail with CANCELLED here, which their sinks turn
   // into UNAVAILABLE (closed).

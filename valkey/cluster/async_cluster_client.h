@@ -105,6 +105,7 @@
 #include "valkey/async/async_executor.h"
 #include "valkey/async/connection.h"
 #include "valkey/async/event_loop.h"
+#include "valkey/async/future.h"
 #include "valkey/cluster/cluster_options.h"
 #include "valkey/cluster/slot_map.h"
 #include "valkey/common/resp_writer.h"
@@ -137,6 +138,20 @@ class AsyncClusterClient
 
   // The current slot map (empty before the first refresh). Never null.
   std::shared_ptr<const SlotMap> slot_map() const;
+
+  // The options the client was created with (after CheckClusterOptions);
+  // options().connection is what each node connection starts from (host
+  // and port replaced by the node's). Used by AsyncShardedSubscriber to
+  // open its own per-node connections.
+  const ClusterOptions& options() const;
+
+  // Fetches the topology (a refresh already under way is joined; within
+  // options().min_refresh_interval of the last one, it starts when that
+  // interval has passed) and resolves once it is over: OK with slot_map()
+  // updated, or the refresh's error (UNAVAILABLE naming every node asked).
+  // UNAVAILABLE once closed (also for a wait under way when Close() runs).
+  // Any thread; resolves on the loop's thread (or the caller's, at once).
+  valkey::async::Future<void> RefreshTopology();
 
   // Counters, for tests and monitoring: MOVED/ASK/TRYAGAIN/CLUSTERDOWN
   // resends so far (all commands), and successful topology refreshes.
