@@ -763,9 +763,6 @@ void WaitForMap(OpRef op) {
   if (run != nullptr) RefreshNext(run);
 }
 
-// Every refresh_interval, a refresh if Topology wants one (it does once
-// the map is that old): notices added replicas and nodes nobody was
-// redirected to.
 // RefreshTopology() callers wait while refreshes are rate-limited: starts
 // one as soon as min_refresh_interval allows.
 void RefreshForWaiters(const std::weak_ptr<Shared>& weak) {
@@ -786,6 +783,9 @@ void RefreshForWaiters(const std::weak_ptr<Shared>& weak) {
   }
 }
 
+// Every refresh_interval, a refresh if Topology wants one (it does once
+// the map is that old): notices added replicas and nodes nobody was
+// redirected to.
 void ArmPeriodicRefresh(std::weak_ptr<Shared> weak, absl::Duration interval) {
   std::shared_ptr<Shared> shared = weak.lock();
   if (shared == nullptr || shared->closed.load()) return;

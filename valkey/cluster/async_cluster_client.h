@@ -162,12 +162,12 @@ class AsyncClusterClient
   // connection and pool. Idempotent; any thread; never blocks on I/O.
   void Close();
 
-  // Command-table hook (AsyncExecutor): routes and sends `args`, whose
-  // outcome goes to `sink` exactly once. `server_timeout` marks a blocking
-  // command (see above).
   // A cross-slot MGET/MSET/DEL/EXISTS/UNLINK/TOUCH (split_multi_key).
   void DispatchSplit(absl::Span<const CommandArg> args,
                      valkey::async::ReplySink sink);
+  // Command-table hook (AsyncExecutor): routes and sends `args`, whose
+  // outcome goes to `sink` exactly once. `server_timeout` marks a blocking
+  // command (see above). Any thread.
   void Dispatch(absl::Span<const CommandArg> args,
                 valkey::async::ReplySink sink,
                 std::optional<absl::Duration> server_timeout);

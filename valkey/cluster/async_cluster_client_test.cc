@@ -9,6 +9,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,6 +30,7 @@
 #include "valkey/async/connection.h"
 #include "valkey/async/event_loop.h"
 #include "valkey/async/future.h"
+#include "valkey/cluster/async_cluster_pipeline.h"
 #include "valkey/common/errors.h"
 
 namespace valkey::cluster {
@@ -569,6 +571,82 @@ TEST_F(AsyncClusterClientTest, BlockingCommandOnItsOwnConnection) {
   ASSERT_TRUE(v->has_value());
   EXPECT_EQ((*v)->key, list[0]);
   EXPECT_EQ((*v)->value, "x");
+}
+
+TEST_F(AsyncClusterClientTest, PipelineResolvesEachCommandWithItsOwnReply) {
+  auto client = MustCreate(OptionsFor(*cluster_));
+  ASSERT_NE(client, nullptr);
+  constexpr int kKeys = 300;
+  AsyncClusterPipeline pipe(*client);
+  std::vector<async::Future<bool>> sets;
+  std::vector<async::Future<std::optional<std::string>>> gets;
+  std::set<int> owners;
+  for (int i = 0; i < kKeys; ++i) {
+    const std::string key = absl::StrCat("apipe:", i);
+    absl::StatusOr<int> owner =
+        cluster_->PrimaryForSlot(ValkeyCluster::KeySlot(key));
+    ASSERT_TRUE(owner.ok()) << owner.status();
+    owners.insert(*owner);
+    sets.push_back(pipe.Set(key, absl::StrCat("v", i)));
+  }
+  EXPECT_EQ(owners.size(), 3u);
+  for (int i = 0; i < kKeys; ++i) {
+    gets.push_back(pipe.Get(absl::StrCat("apipe:", i)));
+  }
+  async::Future<Reply> pong = pipe.Command("PING");
+  async::Future<int64_t> dbsize = pipe.DbSize();  // A broadcast, summed.
+  // Refused while queuing: resolved at once, nothing queued.
+  async::Future<bool> bad = pipe.Set("apipe:bad", "x",
+                                     {.ttl = absl::Seconds(-1)});
+  EXPECT_TRUE(bad.ready());
+  const std::vector<std::string> cross = {"apipe:1", "apipe:2"};
+  async::Future<std::vector<std::optional<std::string>>> refused =
+      pipe.MGet(cross);
+  EXPECT_EQ(pipe.size(), 2u * kKeys + 3);  // MGET refused at Send().
+  // Nothing goes before Send().
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_FALSE(sets[0].ready());
+  EXPECT_FALSE(pong.ready());
+  pipe.Send();
+  EXPECT_EQ(pipe.size(), 0u);
+  for (int i = 0; i < kKeys; ++i) {
+    absl::StatusOr<bool> ok = sets[i].Get(kWait);
+    ASSERT_TRUE(ok.ok()) << i << ": " << ok.status();
+    EXPECT_TRUE(*ok);
+    absl::StatusOr<std::optional<std::string>> v = gets[i].Get(kWait);
+    ASSERT_TRUE(v.ok()) << i << ": " << v.status();
+    EXPECT_EQ(*v, std::optional<std::string>(absl::StrCat("v", i))) << i;
+  }
+  absl::StatusOr<Reply> p = pong.Get(kWait);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->view().str(), "PONG");
+  absl::StatusOr<int64_t> n = dbsize.Get(kWait);
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_GE(*n, kKeys);
+  EXPECT_EQ(bad.Get(kWait).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(GetErrorKind(refused.Get(kWait).status()), ErrorKind::kCrossSlot)
+      << refused.Get(kWait).status();
+
+  // A pipeline dropped unsent fails its futures with CANCELLED and sends
+  // nothing.
+  async::Future<int64_t> never;
+  {
+    AsyncClusterPipeline dropped(*client);
+    never = dropped.Incr("apipe:never");
+  }
+  EXPECT_EQ(never.Get(kWait).status().code(), absl::StatusCode::kCancelled);
+  absl::StatusOr<std::optional<std::string>> absent =
+      client->Get("apipe:never").Get(kWait);
+  ASSERT_TRUE(absent.ok()) << absent.status();
+  EXPECT_FALSE(absent->has_value());
+
+  // Sent after Close(): every future fails with UNAVAILABLE.
+  AsyncClusterPipeline late(*client);
+  async::Future<bool> late_set = late.Set("apipe:late", "x");
+  client->Close();
+  late.Send();
+  EXPECT_EQ(late_set.Get(kWait).status().code(),
+            absl::StatusCode::kUnavailable);
 }
 
 TEST_F(AsyncClusterClientTest, CloseFailsPendingCommands) {

@@ -30,46 +30,105 @@ bool NeedsResend(const absl::Status& s) {
   }
 }
 
-std::vector<CommandArg> Views(const std::vector<std::string>& command) {
-  return std::vector<CommandArg>(command.begin(), command.end());
-}
-
-absl::Status ErrorReplyStatus(const std::vector<std::string>& command,
+absl::Status ErrorReplyStatus(absl::Span<const CommandArg> command,
                               const Reply& reply, absl::string_view node) {
   CommandSecrets secrets;
-  if (CommandSecrets::MayCarrySecrets(command[0])) {
-    std::vector<absl::string_view> argv(command.begin(), command.end());
+  if (CommandSecrets::MayCarrySecrets(command[0].view())) {
+    std::vector<absl::string_view> argv;
+    argv.reserve(command.size());
+    for (const CommandArg& a : command) argv.push_back(a.view());
     secrets = CommandSecrets::Find(argv);
   }
   return CommandErrorStatus(
       reply.view(), secrets,
-      absl::StrCat(absl::AsciiStrToUpper(command[0]), " on ", node));
+      absl::StrCat(absl::AsciiStrToUpper(command[0].view()), " on ", node));
 }
 
 }  // namespace
 
-ClusterPipeline& ClusterPipeline::AddArgs(absl::Span<const CommandArg> args) {
-  std::vector<std::string>& command = commands_.emplace_back();
-  command.reserve(args.size());
-  for (const CommandArg& a : args) command.emplace_back(a.view());
-  return *this;
+absl::Status ClusterPipelineResults::FirstError() const {
+  for (const Outcome& o : outcomes_) {
+    if (!o.ok()) return o.status();
+  }
+  return absl::OkStatus();
 }
 
-std::vector<absl::StatusOr<Reply>> ClusterPipeline::Exec() {
-  std::vector<std::vector<std::string>> commands = std::move(commands_);
-  commands_.clear();
-  std::vector<absl::StatusOr<Reply>> results;
-  results.reserve(commands.size());
-  for (size_t i = 0; i < commands.size(); ++i) {
-    results.emplace_back(absl::UnknownError("cluster pipeline: not run"));
+absl::Status ClusterPipelineResults::ForeignRef(uint32_t index,
+                                                uint32_t batch) const {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "cluster pipeline: command reference ", index, " of batch ", batch,
+      " read from the results of batch ", batch_, " (", outcomes_.size(),
+      " commands)"));
+}
+
+uint32_t ClusterPipeline::Enqueue(
+    absl::Span<const CommandArg> args,
+    std::optional<absl::Duration> server_timeout) {
+  const auto index = static_cast<uint32_t>(queued_.size());
+  Queued& q = queued_.emplace_back();
+  if (args.empty()) {
+    q.failure = InvalidArgumentError("cluster pipeline: empty command");
+    return index;
   }
-  std::vector<size_t> alone;  // Sent one by one through RoundTrip.
+  q.first_arg = static_cast<uint32_t>(args_.size());
+  q.arg_count = static_cast<uint32_t>(args.size());
+  q.server_timeout = server_timeout;
+  for (const CommandArg& a : args) {
+    const absl::string_view v = a.view();
+    args_.push_back({static_cast<uint32_t>(arena_.size()),
+                     static_cast<uint32_t>(v.size())});
+    arena_.append(v.data(), v.size());
+  }
+  return index;
+}
+
+uint32_t ClusterPipeline::EnqueueFailure(absl::Status status) {
+  const auto index = static_cast<uint32_t>(queued_.size());
+  queued_.emplace_back().failure = std::move(status);
+  return index;
+}
+
+void ClusterPipeline::ArgsOf(size_t index, std::vector<CommandArg>& out) const {
+  out.clear();
+  const Queued& q = queued_[index];
+  for (uint32_t a = q.first_arg; a < q.first_arg + q.arg_count; ++a) {
+    out.emplace_back(absl::string_view(arena_).substr(args_[a].offset,
+                                                      args_[a].size));
+  }
+}
+
+void ClusterPipeline::StartBatch() {
+  arena_.clear();
+  args_.clear();
+  queued_.clear();
+  ++batch_;
+  if (batch_ == 0) batch_ = 1;  // 0 marks "no batch".
+}
+
+void ClusterPipeline::Reset() { StartBatch(); }
+
+ClusterPipelineResults ClusterPipeline::Execute() {
+  ClusterPipelineResults results;
+  results.batch_ = batch_;
+  const size_t count = queued_.size();
+  results.outcomes_.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    results.outcomes_.emplace_back(absl::UnknownError("cluster pipeline: not run"));
+  }
+  std::vector<absl::StatusOr<Reply>>& outcomes = results.outcomes_;
+  if (count == 0) {
+    StartBatch();
+    return results;
+  }
   if (client_->closed_.load(std::memory_order_relaxed)) {
-    for (auto& r : results) r = ConnectionError("cluster client is closed");
+    for (auto& r : outcomes) r = ConnectionError("cluster client is closed");
+    StartBatch();
     return results;
   }
   (void)client_->MaybeRefresh();
 
+  std::vector<size_t> alone;  // Sent one by one through RoundTrip.
+  std::vector<CommandArg> args;
   // Group by node, in first-seen order; each group keeps its commands'
   // order.
   struct Group {
@@ -78,21 +137,21 @@ std::vector<absl::StatusOr<Reply>> ClusterPipeline::Exec() {
   };
   std::vector<Group> groups;
   absl::flat_hash_map<std::string, size_t> group_of;
-  for (size_t i = 0; i < commands.size(); ++i) {
-    if (commands[i].empty()) {
-      results[i] = InvalidArgumentError("cluster pipeline: empty command");
+  for (size_t i = 0; i < count; ++i) {
+    if (!queued_[i].failure.ok()) {
+      outcomes[i] = queued_[i].failure;
       continue;
     }
-    const std::vector<CommandArg> args = Views(commands[i]);
+    ArgsOf(i, args);
     Route route = RouteCommand(args);
     switch (route.kind) {
       case Route::kRefused:
         if (client_->options_.split_multi_key &&
             GetErrorKind(route.refusal) == ErrorKind::kCrossSlot &&
-            IsSplittable(absl::AsciiStrToUpper(commands[i][0]))) {
+            IsSplittable(absl::AsciiStrToUpper(args[0].view()))) {
           alone.push_back(i);
         } else {
-          results[i] = std::move(route.refusal);
+          outcomes[i] = std::move(route.refusal);
         }
         continue;
       case Route::kAllPrimaries:
@@ -102,6 +161,10 @@ std::vector<absl::StatusOr<Reply>> ClusterPipeline::Exec() {
       case Route::kSlot:
       case Route::kAnyNode:
         break;
+    }
+    if (queued_[i].server_timeout.has_value()) {
+      alone.push_back(i);  // Needs its own, longer, reply wait.
+      continue;
     }
     absl::StatusOr<NodeAddress> node =
         client_->ChooseFor(route.slot, route.read_only);
@@ -129,7 +192,8 @@ std::vector<absl::StatusOr<Reply>> ClusterPipeline::Exec() {
     }
     packed.clear();
     for (size_t i : group.commands) {
-      AppendCommandArgs(packed, Views(commands[i]));
+      ArgsOf(i, args);
+      AppendCommandArgs(packed, args);
     }
     absl::Status sent = (*conn)->Send(packed);
     size_t read = 0;
@@ -142,17 +206,18 @@ std::vector<absl::StatusOr<Reply>> ClusterPipeline::Exec() {
           break;
         }
         if (!reply->is_error()) {
-          results[i] = *std::move(reply);
+          outcomes[i] = *std::move(reply);
           continue;
         }
-        absl::Status error = ErrorReplyStatus(commands[i], *reply, where);
+        ArgsOf(i, args);
+        absl::Status error = ErrorReplyStatus(args, *reply, where);
         if (NeedsResend(error)) {
           if (GetErrorKind(error) == ErrorKind::kMoved) {
             client_->topology_.MarkStale();
           }
           alone.push_back(i);
         } else {
-          results[i] = std::move(error);
+          outcomes[i] = std::move(error);
         }
       }
     }
@@ -170,8 +235,10 @@ std::vector<absl::StatusOr<Reply>> ClusterPipeline::Exec() {
   // theirs.
   std::sort(alone.begin(), alone.end());
   for (size_t i : alone) {
-    results[i] = client_->RoundTrip(Views(commands[i]), std::nullopt);
+    ArgsOf(i, args);
+    outcomes[i] = client_->RoundTrip(args, queued_[i].server_timeout);
   }
+  StartBatch();
   return results;
 }
 

@@ -6,6 +6,8 @@
 #include "valkey/cluster/cluster_pipeline.h"
 
 #include <memory>
+#include <optional>
+#include <utility>
 #include <set>
 #include <string>
 #include <vector>
@@ -17,6 +19,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "testing/valkey_cluster.h"
+#include "valkey/client/list_commands.h"
 #include "valkey/cluster/cluster_client.h"
 #include "valkey/cluster/cluster_options.h"
 #include "valkey/cluster/key_slot.h"
@@ -43,11 +46,12 @@ class ClusterPipelineTest : public ::testing::Test {
     cluster_ = nullptr;
   }
 
-  std::unique_ptr<ClusterClient> MakeClient(bool split = false) {
+  std::unique_ptr<ClusterClient> MakeClient(
+      bool split = false, absl::Duration socket_timeout = absl::Seconds(5)) {
     ClusterOptions o;
     o.seeds = cluster_->seed_addresses();
     o.connection.connect_timeout = absl::Seconds(2);
-    o.connection.socket_timeout = absl::Seconds(5);
+    o.connection.socket_timeout = socket_timeout;
     o.split_multi_key = split;
     absl::StatusOr<std::unique_ptr<ClusterClient>> client =
         ClusterClient::Create(std::move(o));
@@ -68,16 +72,16 @@ TEST_F(ClusterPipelineTest, ThousandCommandsOverAllPrimaries) {
   ClusterPipeline pipe(*client);
   std::set<int> primaries;
   for (int i = 0; i < kKeys; ++i) {
-    pipe.Add("SET", absl::StrCat("pipe:", i), absl::StrCat("v", i));
+    pipe.Command("SET", absl::StrCat("pipe:", i), absl::StrCat("v", i));
     absl::StatusOr<int> p =
         cluster_->PrimaryForSlot(KeySlot(absl::StrCat("pipe:", i)));
     ASSERT_TRUE(p.ok()) << p.status();
     primaries.insert(*p);
   }
-  for (int i = 0; i < kKeys; ++i) pipe.Add("GET", absl::StrCat("pipe:", i));
+  for (int i = 0; i < kKeys; ++i) pipe.Command("GET", absl::StrCat("pipe:", i));
   EXPECT_EQ(primaries.size(), 3u);
   ASSERT_EQ(pipe.size(), 2u * kKeys);
-  std::vector<absl::StatusOr<Reply>> replies = pipe.Exec();
+  ClusterPipelineResults replies = pipe.Execute();
   EXPECT_EQ(pipe.size(), 0u);
   ASSERT_EQ(replies.size(), 2u * kKeys);
   for (int i = 0; i < kKeys; ++i) {
@@ -94,18 +98,18 @@ TEST_F(ClusterPipelineTest, OrderKeptWithKeylessRefusedAndErrorReplies) {
   auto client = MakeClient();
   ASSERT_NE(client, nullptr);
   ClusterPipeline pipe(*client);
-  pipe.Add("SET", "order:a", "1");             // 0
-  pipe.Add("PING");                            // 1 keyless
-  pipe.Add("INCR", "order:text");              // 2 (set to text below)
-  pipe.Add("SET", "order:text", "abc");        // 3
-  pipe.Add("INCR", "order:text");              // 4 error reply
-  pipe.Add("ECHO", "hello");                   // 5 keyless
-  pipe.Add("MGET", "order:a", "order:b");      // 6 cross-slot: refused
-  pipe.Add("GET", "order:a");                  // 7
-  pipe.Add("DBSIZE");                          // 8 broadcast
-  pipe.Add("INCRBY", "order:n", 5);            // 9
-  pipe.Add("DEL", "order:text", "order:n");    // 10 cross-slot: refused
-  std::vector<absl::StatusOr<Reply>> r = pipe.Exec();
+  pipe.Command("SET", "order:a", "1");             // 0
+  pipe.Command("PING");                            // 1 keyless
+  pipe.Command("INCR", "order:text");              // 2 (set to text below)
+  pipe.Command("SET", "order:text", "abc");        // 3
+  pipe.Command("INCR", "order:text");              // 4 error reply
+  pipe.Command("ECHO", "hello");                   // 5 keyless
+  pipe.Command("MGET", "order:a", "order:b");      // 6 cross-slot: refused
+  pipe.Command("GET", "order:a");                  // 7
+  pipe.Command("DBSIZE");                          // 8 broadcast
+  pipe.Command("INCRBY", "order:n", 5);            // 9
+  pipe.Command("DEL", "order:text", "order:n");    // 10 cross-slot: refused
+  ClusterPipelineResults r = pipe.Execute();
   ASSERT_EQ(r.size(), 11u);
   ASSERT_TRUE(r[0].ok()) << r[0].status();
   EXPECT_EQ(r[0]->str(), "OK");
@@ -132,10 +136,10 @@ TEST_F(ClusterPipelineTest, OrderKeptWithKeylessRefusedAndErrorReplies) {
   auto split = MakeClient(/*split=*/true);
   ASSERT_NE(split, nullptr);
   ClusterPipeline p2(*split);
-  p2.Add("MSET", "order:x", "X", "order:y", "Y");
-  p2.Add("MGET", "order:x", "order:missing", "order:y");
-  p2.Add("DEL", "order:x", "order:y", "order:missing");
-  r = p2.Exec();
+  p2.Command("MSET", "order:x", "X", "order:y", "Y");
+  p2.Command("MGET", "order:x", "order:missing", "order:y");
+  p2.Command("DEL", "order:x", "order:y", "order:missing");
+  r = p2.Execute();
   ASSERT_EQ(r.size(), 3u);
   ASSERT_TRUE(r[0].ok()) << r[0].status();
   ASSERT_TRUE(r[1].ok()) << r[1].status();
@@ -145,6 +149,129 @@ TEST_F(ClusterPipelineTest, OrderKeptWithKeylessRefusedAndErrorReplies) {
   EXPECT_EQ((*r[1])[2].str(), "Y");
   ASSERT_TRUE(r[2].ok()) << r[2].status();
   EXPECT_EQ(r[2]->integer(), 2);
+}
+
+TEST_F(ClusterPipelineTest, TypedCommandsConvertTheirOwnReplies) {
+  ASSERT_NE(cluster_, nullptr);
+  auto client = MakeClient();
+  ASSERT_NE(client, nullptr);
+  ClusterPipeline pipe(*client);
+  // Keys on every primary, typed and raw commands mixed.
+  std::set<int> primaries;
+  std::vector<CommandRef<bool>> sets;
+  std::vector<CommandRef<std::optional<std::string>>> gets;
+  for (int i = 0; i < 30; ++i) {
+    const std::string key = absl::StrCat("typed:", i);
+    absl::StatusOr<int> p = cluster_->PrimaryForSlot(KeySlot(key));
+    ASSERT_TRUE(p.ok()) << p.status();
+    primaries.insert(*p);
+    sets.push_back(pipe.Set(key, absl::StrCat("v", i)));
+  }
+  EXPECT_EQ(primaries.size(), 3u);
+  (void)pipe.Command("DEL", "typed:count");
+  CommandRef<int64_t> incr = pipe.IncrBy("typed:count", 7);
+  CommandRef<Reply> raw = pipe.Command("GET", "typed:count");
+  const std::vector<std::pair<std::string, std::string>> fields = {
+      {"f1", "a"}, {"f2", "b"}};
+  (void)pipe.Command("DEL", "typed:hash");
+  CommandRef<int64_t> hset = pipe.HSet("typed:hash", fields);
+  for (int i = 0; i < 30; ++i) gets.push_back(pipe.Get(absl::StrCat("typed:", i)));
+  CommandRef<std::optional<std::string>> missing = pipe.Get("typed:none");
+  // A bad argument fails its own entry before anything is sent.
+  CommandRef<bool> refused =
+      pipe.Set("typed:bad", "x", {.ttl = absl::Seconds(-1)});
+  // A cross-slot MGET is refused by routing, in its own entry.
+  const std::vector<std::string> keys = {"typed:0", "typed:1"};
+  CommandRef<std::vector<std::optional<std::string>>> cross = pipe.MGet(keys);
+  // A typed command whose reply has the wrong shape for it: DATA_LOSS, not
+  // a crash, and only for that entry.
+  CommandRef<int64_t> wrong = pipe.Incr("typed:0");
+  const size_t queued = pipe.size();
+
+  ClusterPipelineResults r = pipe.Execute();
+  ASSERT_EQ(r.size(), queued);
+  EXPECT_TRUE(pipe.empty());
+  for (int i = 0; i < 30; ++i) {
+    absl::StatusOr<bool> set = r.Get(sets[i]);
+    ASSERT_TRUE(set.ok()) << i << ": " << set.status();
+    EXPECT_TRUE(*set);
+    absl::StatusOr<std::optional<std::string>> get = r.Get(gets[i]);
+    ASSERT_TRUE(get.ok()) << i << ": " << get.status();
+    ASSERT_TRUE(get->has_value()) << i;
+    EXPECT_EQ(**get, absl::StrCat("v", i));
+  }
+  absl::StatusOr<int64_t> n = r.Get(incr);
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 7);
+  absl::StatusOr<Reply> raw_reply = r.Get(raw);
+  ASSERT_TRUE(raw_reply.ok()) << raw_reply.status();
+  EXPECT_EQ(raw_reply->str(), "7");
+  absl::StatusOr<int64_t> added = r.Get(hset);
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_EQ(*added, 2);
+  absl::StatusOr<std::optional<std::string>> none = r.Get(missing);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_FALSE(none->has_value());
+  EXPECT_EQ(r.Get(refused).status().code(), absl::StatusCode::kInvalidArgument)
+      << r.Get(refused).status();
+  EXPECT_EQ(GetErrorKind(r.Get(cross).status()), ErrorKind::kCrossSlot)
+      << r.Get(cross).status();
+  // INCR of "v0" is the server's error reply, annotated with the node.
+  absl::StatusOr<int64_t> bad = r.Get(wrong);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(absl::StrContains(bad.status().message(), "INCR on 127.0.0.1:"))
+      << bad.status();
+  EXPECT_FALSE(r.FirstError().ok());
+
+  // A reference from that batch is refused on the next batch's results.
+  ClusterPipelineResults next = pipe.Execute();
+  EXPECT_TRUE(next.empty());
+  EXPECT_EQ(next.Get(incr).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ClusterPipelineResults().Get(CommandRef<int64_t>()).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(ClusterPipelineTest, BlockingCommandWaitsPastTheSocketTimeout) {
+  ASSERT_NE(cluster_, nullptr);
+  // Replies in a node's group are awaited up to the socket time-out; a
+  // blocking pop that waits longer must be sent with its own wait.
+  auto client = MakeClient(/*split=*/false, absl::Milliseconds(300));
+  ASSERT_NE(client, nullptr);
+  ClusterPipeline pipe(*client);
+  CommandRef<bool> before = pipe.Set("{blk}before", "1");
+  const std::vector<std::string> empty_list = {"{blk}empty"};
+  (void)pipe.Command("DEL", "{blk}empty");
+  CommandRef<std::optional<ListPop>> pop =
+      pipe.BLPop(empty_list, absl::Milliseconds(900));
+  CommandRef<std::optional<std::string>> after = pipe.Get("{blk}before");
+  // Waited for within its group, the pop would time out on the socket
+  // time-out, the connection would be dropped as broken, and the pop sent
+  // again on a new one: count the node's connections around the batch.
+  absl::StatusOr<std::unique_ptr<Client>> node = client->ClientFor("{blk}");
+  ASSERT_TRUE(node.ok()) << node.status();
+  auto connections_received = [&]() -> int64_t {
+    absl::StatusOr<Reply> info = (*node)->Execute("INFO", "stats");
+    EXPECT_TRUE(info.ok()) << info.status();
+    if (!info.ok()) return -1;
+    constexpr absl::string_view kField = "total_connections_received:";
+    const std::string text(info->str());
+    const size_t at = text.find(kField);
+    EXPECT_NE(at, std::string::npos) << text;
+    if (at == std::string::npos) return -1;
+    return std::stoll(text.substr(at + kField.size()));
+  };
+  const int64_t connections_before = connections_received();
+  ClusterPipelineResults r = pipe.Execute();
+  ASSERT_TRUE(r.Get(before).ok()) << r.Get(before).status();
+  auto popped = r.Get(pop);
+  ASSERT_TRUE(popped.ok()) << popped.status();
+  EXPECT_FALSE(popped->has_value());  // Timed out on the server: nil.
+  EXPECT_EQ(connections_received(), connections_before);
+  auto got = r.Get(after);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ(**got, "1");
 }
 
 TEST_F(ClusterPipelineTest, MovedAndAskInsideTheBatch) {
@@ -159,10 +286,10 @@ TEST_F(ClusterPipelineTest, MovedAndAskInsideTheBatch) {
   {
     ClusterPipeline fill(*client);
     for (int k = 0; k < kKeys; ++k) {
-      fill.Add("SET", absl::StrCat("{pask}", k), absl::StrCat("a", k));
-      fill.Add("SET", absl::StrCat("{pmov}", k), absl::StrCat("m", k));
+      fill.Command("SET", absl::StrCat("{pask}", k), absl::StrCat("a", k));
+      fill.Command("SET", absl::StrCat("{pmov}", k), absl::StrCat("m", k));
     }
-    for (const auto& r : fill.Exec()) ASSERT_TRUE(r.ok()) << r.status();
+    for (const auto& r : fill.Execute()) ASSERT_TRUE(r.ok()) << r.status();
   }
   // Moved slot: migrate all and finish, without the client knowing.
   absl::StatusOr<int> mov_from = cluster_->PrimaryForSlot(mov_slot);
@@ -184,12 +311,12 @@ TEST_F(ClusterPipelineTest, MovedAndAskInsideTheBatch) {
 
   ClusterPipeline pipe(*client);
   for (int k = 0; k < kKeys; ++k) {
-    pipe.Add("GET", absl::StrCat("{pask}", k));
-    pipe.Add("PING");
-    pipe.Add("GET", absl::StrCat("{pmov}", k));
-    pipe.Add("GET", absl::StrCat("elsewhere:", k));
+    pipe.Command("GET", absl::StrCat("{pask}", k));
+    pipe.Command("PING");
+    pipe.Command("GET", absl::StrCat("{pmov}", k));
+    pipe.Command("GET", absl::StrCat("elsewhere:", k));
   }
-  std::vector<absl::StatusOr<Reply>> r = pipe.Exec();
+  ClusterPipelineResults r = pipe.Execute();
   ASSERT_EQ(r.size(), 4u * kKeys);
   for (int k = 0; k < kKeys; ++k) {
     ASSERT_TRUE(r[4 * k].ok()) << k << ": " << r[4 * k].status();
