@@ -1,4 +1,4 @@
-// AsyncExecutor<E>: the command-table hooks (valkey/client/command_table.h)
+// AsyncExecutor<E>: the command-table hooks (valkey/commands/command_table.h)
 // for executors that hand back Future<T> — the async Client, its exclusive
 // connections, pipelines and transactions. They differ only in where a
 // command goes, which `E` provides as
@@ -25,8 +25,8 @@
 #include "absl/types/span.h"
 #include "valkey/async/connection.h"
 #include "valkey/async/future.h"
-#include "valkey/client/command_table.h"
-#include "valkey/client/reply_convert.h"
+#include "valkey/commands/command_table.h"
+#include "valkey/commands/reply_convert.h"
 #include "valkey/common/reply.h"
 #include "valkey/common/resp_writer.h"
 

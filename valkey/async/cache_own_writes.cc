@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "valkey/client/cache_policy.h"
+#include "valkey/cache/cache_policy.h"
 
 namespace valkey::async {
 namespace {

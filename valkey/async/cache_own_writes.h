@@ -24,7 +24,7 @@
 
 #include "absl/types/span.h"
 #include "valkey/async/connection.h"
-#include "valkey/client/local_cache.h"
+#include "valkey/cache/local_cache.h"
 #include "valkey/common/resp_writer.h"
 
 namespace valkey::async {

@@ -63,7 +63,7 @@
 #include "valkey/async/connection_pool.h"
 #include "valkey/async/future.h"
 #include "valkey/async/transaction.h"
-#include "valkey/client/local_cache.h"
+#include "valkey/cache/local_cache.h"
 #include "valkey/common/config.h"
 #include "valkey/common/config.pb.h"
 

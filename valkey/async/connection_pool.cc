@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "valkey/async/transaction.h"
-#include "valkey/client/command_args.h"
+#include "valkey/commands/command_args.h"
 #include "valkey/common/errors.h"
 #include "valkey/connection/connection.h"
 

@@ -6,8 +6,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "valkey/client/command_args.h"
-#include "valkey/client/pubsub.h"
+#include "valkey/commands/command_args.h"
+#include "valkey/commands/pubsub_frame.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/resp_writer.h"
 
@@ -23,12 +23,12 @@ constexpr absl::string_view kSubscribeCommand[] = {"SUBSCRIBE", "PSUBSCRIBE",
                                                    "SSUBSCRIBE"};
 constexpr absl::string_view kUnsubscribeCommand[] = {
     "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"};
-constexpr valkey::PubSub::Kind kSubscribeKind[] = {
-    valkey::PubSub::Kind::kSubscribe, valkey::PubSub::Kind::kPSubscribe,
-    valkey::PubSub::Kind::kSSubscribe};
-constexpr valkey::PubSub::Kind kUnsubscribeKind[] = {
-    valkey::PubSub::Kind::kUnsubscribe, valkey::PubSub::Kind::kPUnsubscribe,
-    valkey::PubSub::Kind::kSUnsubscribe};
+constexpr valkey::PubSubKind kSubscribeKind[] = {
+    valkey::PubSubKind::kSubscribe, valkey::PubSubKind::kPSubscribe,
+    valkey::PubSubKind::kSSubscribe};
+constexpr valkey::PubSubKind kUnsubscribeKind[] = {
+    valkey::PubSubKind::kUnsubscribe, valkey::PubSubKind::kPUnsubscribe,
+    valkey::PubSubKind::kSUnsubscribe};
 
 }  // namespace
 
@@ -111,14 +111,14 @@ struct PubSub::Shared {
       return OnError(frame.error);
     }
     if (frame.type != pubsub_internal::Frame::Type::kMessage) return;
-    const valkey::PubSub::Message& m = frame.message;
+    const valkey::PubSubMessage& m = frame.message;
     switch (m.kind) {
-      case valkey::PubSub::Kind::kMessage:
-      case valkey::PubSub::Kind::kSMessage:
+      case valkey::PubSubKind::kMessage:
+      case valkey::PubSubKind::kSMessage:
         messages.fetch_add(1, std::memory_order_relaxed);
         if (handlers.on_message) handlers.on_message(m.channel, m.payload);
         return;
-      case valkey::PubSub::Kind::kPMessage:
+      case valkey::PubSubKind::kPMessage:
         messages.fetch_add(1, std::memory_order_relaxed);
         if (handlers.on_pmessage) {
           handlers.on_pmessage(m.pattern, m.channel, m.payload);
@@ -133,7 +133,7 @@ struct PubSub::Shared {
       absl::MutexLock lock(&mu);
       // Our own SUNSUBSCRIBE took its names out of the set when sent; a
       // `sunsubscribe` for a name still in it is the server's own doing.
-      if (m.kind == valkey::PubSub::Kind::kSUnsubscribe &&
+      if (m.kind == valkey::PubSubKind::kSUnsubscribe &&
           names[kShards].erase(m.channel) > 0) {
         server_dropped = true;
       }
@@ -149,7 +149,7 @@ struct PubSub::Shared {
       // unsubscription the server made on its own).
       if (waiting.empty()) return;
       Waiting& front = waiting.front();
-      const valkey::PubSub::Kind expected =
+      const valkey::PubSubKind expected =
           front.subscribe ? kSubscribeKind[front.family]
                           : kUnsubscribeKind[front.family];
       if (m.kind != expected) return;

@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "valkey/client/reply_convert.h"
+#include "valkey/commands/reply_convert.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/one_reply_rule.h"
 #include "valkey/common/resp_writer.h"

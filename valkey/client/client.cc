@@ -8,7 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "valkey/client/command_exchange.h"
-#include "valkey/client/command_retry.h"
+#include "valkey/commands/command_retry.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/process_id.h"
 #include "valkey/common/url.h"

@@ -12,24 +12,6 @@
 namespace valkey {
 namespace {
 
-struct KindInfo {
-  PubSub::Kind kind;
-  absl::string_view name;
-  int arity;  // Elements of the frame, the kind's name included.
-};
-
-constexpr KindInfo kKinds[] = {
-    {PubSub::Kind::kMessage, "message", 3},
-    {PubSub::Kind::kPMessage, "pmessage", 4},
-    {PubSub::Kind::kSMessage, "smessage", 3},
-    {PubSub::Kind::kSubscribe, "subscribe", 3},
-    {PubSub::Kind::kUnsubscribe, "unsubscribe", 3},
-    {PubSub::Kind::kPSubscribe, "psubscribe", 3},
-    {PubSub::Kind::kPUnsubscribe, "punsubscribe", 3},
-    {PubSub::Kind::kSSubscribe, "ssubscribe", 3},
-    {PubSub::Kind::kSUnsubscribe, "sunsubscribe", 3},
-};
-
 // Command names and confirmation kinds per family, indexed by Family.
 constexpr absl::string_view kSubscribeCommand[] = {"SUBSCRIBE", "PSUBSCRIBE",
                                                    "SSUBSCRIBE"};
@@ -64,73 +46,6 @@ void AppendNames(std::string& out, absl::string_view command,
 }
 
 }  // namespace
-
-namespace pubsub_internal {
-
-Frame ParseFrame(ReplyView reply) {
-  Frame frame;
-  if (reply.is_error()) {
-    frame.type = Frame::Type::kError;
-    frame.error = reply.ToStatus();
-    return frame;
-  }
-  if (reply.type() == ReplyType::kSimpleString) {
-    if (absl::EqualsIgnoreCase(reply.str(), "PONG")) {
-      frame.type = Frame::Type::kPong;
-    }
-    return frame;
-  }
-  if (reply.type() != ReplyType::kArray && !reply.is_push()) return frame;
-  if (reply.size() == 0 || !reply[0].is_string()) return frame;
-  const absl::string_view name = reply[0].str();
-  if (reply.size() == 2 && absl::EqualsIgnoreCase(name, "pong")) {
-    frame.type = Frame::Type::kPong;
-    return frame;
-  }
-  const KindInfo* info = nullptr;
-  for (const KindInfo& k : kKinds) {
-    if (absl::EqualsIgnoreCase(name, k.name)) info = &k;
-  }
-  if (info == nullptr || reply.size() != static_cast<size_t>(info->arity)) {
-    return frame;
-  }
-  PubSub::Message& m = frame.message;
-  m.kind = info->kind;
-  switch (info->kind) {
-    case PubSub::Kind::kMessage:
-    case PubSub::Kind::kSMessage:
-      m.channel = std::string(reply[1].str());
-      m.payload = std::string(reply[2].str());
-      break;
-    case PubSub::Kind::kPMessage:
-      m.pattern = std::string(reply[1].str());
-      m.channel = std::string(reply[2].str());
-      m.payload = std::string(reply[3].str());
-      break;
-    case PubSub::Kind::kPSubscribe:
-    case PubSub::Kind::kPUnsubscribe:
-      m.pattern = std::string(reply[1].str());
-      m.channel = m.pattern;
-      m.count = reply[2].integer();
-      break;
-    default:  // The other confirmations; the name is null for an
-              // unsubscribe-all with nothing subscribed.
-      m.channel = std::string(reply[1].str());
-      m.count = reply[2].integer();
-      break;
-  }
-  frame.type = Frame::Type::kMessage;
-  return frame;
-}
-
-}  // namespace pubsub_internal
-
-absl::string_view PubSub::KindName(Kind kind) {
-  for (const KindInfo& k : kKinds) {
-    if (k.kind == kind) return k.name;
-  }
-  return "unknown";
-}
 
 absl::StatusOr<std::unique_ptr<PubSub>> PubSub::Create(Client& client,
                                                        Options options) {

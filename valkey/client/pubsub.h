@@ -88,6 +88,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "valkey/client/client.h"
+#include "valkey/commands/pubsub_frame.h"
 #include "valkey/common/reply.h"
 #include "valkey/connection/connection_pool.h"
 
@@ -95,44 +96,12 @@ namespace valkey {
 
 class PubSub {
  public:
-  // What a Message is: a published message (one per subscription kind), or
-  // the server's confirmation of a (un)subscription.
-  enum class Kind : uint8_t {
-    kMessage,    // Published to a subscribed channel.
-    kPMessage,   // Published to a channel matching a subscribed pattern.
-    kSMessage,   // Published (SPUBLISH) to a subscribed shard channel.
-    kSubscribe,  // Confirmations, one per name.
-    kUnsubscribe,
-    kPSubscribe,
-    kPUnsubscribe,
-    kSSubscribe,
-    kSUnsubscribe,
-  };
+  // What a Message is, and the message itself: see pubsub_frame.h (shared
+  // with the async PubSub).
+  using Kind = PubSubKind;
+  using Message = PubSubMessage;
   // The server's name for a kind: "message", "pmessage", "psubscribe", ...
-  static absl::string_view KindName(Kind kind);
-
-  struct Message {
-    Kind kind = Kind::kMessage;
-    // kMessage / kSMessage: the channel. kPMessage: the channel the message
-    // was published to. Confirmations: the channel, pattern or shard channel
-    // named (empty for an unsubscribe-all when nothing was subscribed).
-    std::string channel;
-    // kPMessage: the pattern that matched. kPSubscribe / kPUnsubscribe: the
-    // pattern (also in `channel`). Empty otherwise.
-    std::string pattern;
-    // The published bytes; empty for confirmations.
-    std::string payload;
-    // Confirmations: how many subscriptions the server counts for this
-    // connection afterwards (channels + patterns, or shard channels for the
-    // S kinds). 0 for published messages.
-    int64_t count = 0;
-
-    // True for the six confirmation kinds.
-    bool is_confirmation() const {
-      return kind != Kind::kMessage && kind != Kind::kPMessage &&
-             kind != Kind::kSMessage;
-    }
-  };
+  static absl::string_view KindName(Kind kind) { return PubSubKindName(kind); }
 
   // Receives the messages of one channel, pattern or shard channel. Runs on
   // the thread calling GetMessage / Run; may not call this PubSub's methods
@@ -305,28 +274,6 @@ class PubSub {
   HandlerMap shards_;
   std::deque<Message> queue_;  // Read, not yet delivered.
 };
-
-namespace pubsub_internal {
-
-// What one frame on a subscribed connection is.
-struct Frame {
-  enum class Type : uint8_t {
-    kMessage,  // A message or confirmation: see `message`.
-    kPong,     // The answer to a PING, in any protocol / mode.
-    kError,    // A server error reply: see `error`.
-    kOther,    // Anything else (an invalidation push, ...): skipped.
-  };
-  Type type = Type::kOther;
-  PubSub::Message message;
-  absl::Status error;
-};
-
-// Classifies `reply`: a RESP2 array or RESP3 push of a known kind becomes a
-// Message (a kind with the wrong arity is kOther); ["pong", x], +PONG and a
-// bulk PING echo are kPong. I/O-free; for tests.
-Frame ParseFrame(ReplyView reply);
-
-}  // namespace pubsub_internal
 
 }  // namespace valkey
 

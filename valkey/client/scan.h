@@ -50,8 +50,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "valkey/client/scan_page.h"
-#include "valkey/client/sorted_set_commands.h"
+#include "valkey/commands/scan_page.h"
+#include "valkey/commands/sorted_set_commands.h"
 
 namespace valkey {
 

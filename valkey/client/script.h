@@ -34,7 +34,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
-#include "valkey/client/reply_convert.h"
+#include "valkey/commands/reply_convert.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/reply.h"
 

@@ -1,7 +1,7 @@
 // Script commands and Script (EVALSHA with EVAL fall-back) against a real
 // valkey-server over RESP2 and RESP3.
 
-#include "valkey/client/script_commands.h"
+#include "valkey/commands/script_commands.h"
 
 #include <memory>
 #include <string>

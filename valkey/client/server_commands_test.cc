@@ -1,7 +1,7 @@
 // Server and connection commands against a real valkey-server over RESP2
 // and RESP3, plus the INFO / CLIENT LIST text parsers.
 
-#include "valkey/client/server_commands.h"
+#include "valkey/commands/server_commands.h"
 
 #include <memory>
 #include <string>

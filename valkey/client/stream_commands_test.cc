@@ -1,7 +1,7 @@
 // Stream commands against a real valkey-server over RESP2 and RESP3, plus
 // the stream reply conversions on canned replies of both shapes.
 
-#include "valkey/client/stream_commands.h"
+#include "valkey/commands/stream_commands.h"
 
 #include <memory>
 #include <string>

@@ -16,7 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "valkey/async/connection_pool.h"
 #include "valkey/async/future.h"
-#include "valkey/client/command_retry.h"
+#include "valkey/commands/command_retry.h"
 #include "valkey/cluster/combine_replies.h"
 #include "valkey/cluster/redirects.h"
 #include "valkey/cluster/routing.h"

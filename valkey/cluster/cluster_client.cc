@@ -11,7 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "valkey/client/command_exchange.h"
-#include "valkey/client/command_retry.h"
+#include "valkey/commands/command_retry.h"
 #include "valkey/cluster/combine_replies.h"
 #include "valkey/cluster/key_slot.h"
 #include "valkey/cluster/redirects.h"

@@ -69,7 +69,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "valkey/client/client.h"
-#include "valkey/client/immediate_executor.h"
+#include "valkey/commands/immediate_executor.h"
 #include "valkey/cluster/cluster_options.h"
 #include "valkey/cluster/routing.h"
 #include "valkey/cluster/slot_map.h"

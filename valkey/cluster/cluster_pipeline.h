@@ -1,7 +1,7 @@
 // ClusterPipeline: a batch of commands for a ClusterClient, sent as one
 // pipeline per node and answered in the caller's order.
 //
-// It is an executor of the command table (valkey/client/command_table.h):
+// It is an executor of the command table (valkey/commands/command_table.h):
 // every typed command queues unchanged and hands back a CommandRef<T>, the
 // command's place in the batch; Command() queues any command (its result is
 // the reply itself). Nothing is sent until Execute():
@@ -58,8 +58,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "valkey/client/command_table.h"
-#include "valkey/client/reply_convert.h"
+#include "valkey/commands/command_table.h"
+#include "valkey/commands/reply_convert.h"
 #include "valkey/cluster/cluster_client.h"
 #include "valkey/common/reply.h"
 #include "valkey/common/resp_writer.h"

@@ -19,7 +19,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "testing/valkey_cluster.h"
-#include "valkey/client/list_commands.h"
+#include "valkey/commands/list_commands.h"
 #include "valkey/cluster/cluster_client.h"
 #include "valkey/cluster/cluster_options.h"
 #include "valkey/cluster/key_slot.h"

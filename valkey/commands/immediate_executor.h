@@ -8,8 +8,8 @@
 //
 // (server_timeout: set for blocking commands such as BLPOP).
 
-#ifndef VALKEY_CLIENT_IMMEDIATE_EXECUTOR_H_
-#define VALKEY_CLIENT_IMMEDIATE_EXECUTOR_H_
+#ifndef VALKEY_COMMANDS_IMMEDIATE_EXECUTOR_H_
+#define VALKEY_COMMANDS_IMMEDIATE_EXECUTOR_H_
 
 #include <optional>
 
@@ -17,8 +17,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "valkey/client/command_table.h"
-#include "valkey/client/reply_convert.h"
+#include "valkey/commands/command_table.h"
+#include "valkey/commands/reply_convert.h"
 #include "valkey/common/reply.h"
 #include "valkey/common/resp_writer.h"
 
@@ -62,4 +62,4 @@ class ImmediateExecutor : public Commands<E> {
 
 }  // namespace valkey
 
-#endif  // VALKEY_CLIENT_IMMEDIATE_EXECUTOR_H_
+#endif  // VALKEY_COMMANDS_IMMEDIATE_EXECUTOR_H_

@@ -8,8 +8,8 @@
 // CommandArg holds views of strings (and formats numbers inline), so every
 // string passed in must outlive the command's execution.
 
-#ifndef VALKEY_CLIENT_COMMAND_ARGS_H_
-#define VALKEY_CLIENT_COMMAND_ARGS_H_
+#ifndef VALKEY_COMMANDS_COMMAND_ARGS_H_
+#define VALKEY_COMMANDS_COMMAND_ARGS_H_
 
 #include <initializer_list>
 
@@ -34,4 +34,4 @@ class CommandArgs {
 
 }  // namespace valkey
 
-#endif  // VALKEY_CLIENT_COMMAND_ARGS_H_
+#endif  // VALKEY_COMMANDS_COMMAND_ARGS_H_

@@ -1,4 +1,4 @@
-#include "valkey/client/cache_policy.h"
+#include "valkey/cache/cache_policy.h"
 
 #include <algorithm>
 #include <cstdint>

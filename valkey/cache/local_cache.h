@@ -69,8 +69,8 @@
 // briefly and never blocks on I/O. The clock is called under that mutex
 // and must not call back into the cache.
 
-#ifndef VALKEY_CLIENT_LOCAL_CACHE_H_
-#define VALKEY_CLIENT_LOCAL_CACHE_H_
+#ifndef VALKEY_CACHE_LOCAL_CACHE_H_
+#define VALKEY_CACHE_LOCAL_CACHE_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -250,4 +250,4 @@ class LocalCache {
 
 }  // namespace valkey
 
-#endif  // VALKEY_CLIENT_LOCAL_CACHE_H_
+#endif  // VALKEY_CACHE_LOCAL_CACHE_H_

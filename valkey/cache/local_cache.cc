@@ -1,4 +1,4 @@
-#include "valkey/client/local_cache.h"
+#include "valkey/cache/local_cache.h"
 
 #include <algorithm>
 #include <cstring>

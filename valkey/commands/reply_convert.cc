@@ -1,4 +1,4 @@
-#include "valkey/client/reply_convert.h"
+#include "valkey/commands/reply_convert.h"
 
 #include <cmath>
 #include <cstdint>

@@ -13,8 +13,8 @@
 //
 // Thread-safety: plain values; the helpers are pure functions.
 
-#ifndef VALKEY_CLIENT_SCAN_PAGE_H_
-#define VALKEY_CLIENT_SCAN_PAGE_H_
+#ifndef VALKEY_COMMANDS_SCAN_PAGE_H_
+#define VALKEY_COMMANDS_SCAN_PAGE_H_
 
 #include <cstdint>
 #include <optional>
@@ -27,8 +27,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "valkey/client/command_args.h"
-#include "valkey/client/reply_convert.h"
+#include "valkey/commands/command_args.h"
+#include "valkey/commands/reply_convert.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/reply.h"
 
@@ -156,4 +156,4 @@ StringPairScanPage(const ReplyView& reply) {
 }  // namespace convert
 }  // namespace valkey
 
-#endif  // VALKEY_CLIENT_SCAN_PAGE_H_
+#endif  // VALKEY_COMMANDS_SCAN_PAGE_H_

@@ -20,8 +20,8 @@
 //
 // Thread-safety: as the executor's.
 
-#ifndef VALKEY_CLIENT_SCRIPT_COMMANDS_H_
-#define VALKEY_CLIENT_SCRIPT_COMMANDS_H_
+#ifndef VALKEY_COMMANDS_SCRIPT_COMMANDS_H_
+#define VALKEY_COMMANDS_SCRIPT_COMMANDS_H_
 
 #include <cstdint>
 #include <string>
@@ -32,9 +32,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
-#include "valkey/client/command_args.h"
-#include "valkey/client/reply_convert.h"
-#include "valkey/client/server_commands.h"
+#include "valkey/commands/command_args.h"
+#include "valkey/commands/reply_convert.h"
+#include "valkey/commands/server_commands.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/reply.h"
 
@@ -142,4 +142,4 @@ class ScriptCommands {
 
 }  // namespace valkey
 
-#endif  // VALKEY_CLIENT_SCRIPT_COMMANDS_H_
+#endif  // VALKEY_COMMANDS_SCRIPT_COMMANDS_H_

@@ -32,18 +32,18 @@
 // Bad arguments (a non-positive TTL, say) give INVALID_ARGUMENT naming the
 // command and the argument, before anything is sent.
 
-#ifndef VALKEY_CLIENT_COMMAND_TABLE_H_
-#define VALKEY_CLIENT_COMMAND_TABLE_H_
+#ifndef VALKEY_COMMANDS_COMMAND_TABLE_H_
+#define VALKEY_COMMANDS_COMMAND_TABLE_H_
 
-#include "valkey/client/hash_commands.h"
-#include "valkey/client/key_commands.h"
-#include "valkey/client/list_commands.h"
-#include "valkey/client/script_commands.h"
-#include "valkey/client/server_commands.h"
-#include "valkey/client/set_commands.h"
-#include "valkey/client/sorted_set_commands.h"
-#include "valkey/client/stream_commands.h"
-#include "valkey/client/string_commands.h"
+#include "valkey/commands/hash_commands.h"
+#include "valkey/commands/key_commands.h"
+#include "valkey/commands/list_commands.h"
+#include "valkey/commands/script_commands.h"
+#include "valkey/commands/server_commands.h"
+#include "valkey/commands/set_commands.h"
+#include "valkey/commands/sorted_set_commands.h"
+#include "valkey/commands/stream_commands.h"
+#include "valkey/commands/string_commands.h"
 
 namespace valkey {
 
@@ -60,4 +60,4 @@ class Commands : public StringCommands<Executor>,
 
 }  // namespace valkey
 
-#endif  // VALKEY_CLIENT_COMMAND_TABLE_H_
+#endif  // VALKEY_COMMANDS_COMMAND_TABLE_H_

@@ -17,8 +17,8 @@
 //
 // Thread-safety: as the executor's.
 
-#ifndef VALKEY_CLIENT_SET_COMMANDS_H_
-#define VALKEY_CLIENT_SET_COMMANDS_H_
+#ifndef VALKEY_COMMANDS_SET_COMMANDS_H_
+#define VALKEY_COMMANDS_SET_COMMANDS_H_
 
 #include <cstdint>
 #include <optional>
@@ -31,9 +31,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
-#include "valkey/client/command_args.h"
-#include "valkey/client/reply_convert.h"
-#include "valkey/client/scan_page.h"
+#include "valkey/commands/command_args.h"
+#include "valkey/commands/reply_convert.h"
+#include "valkey/commands/scan_page.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/reply.h"
 
@@ -155,4 +155,4 @@ class SetCommands {
 
 }  // namespace valkey
 
-#endif  // VALKEY_CLIENT_SET_COMMANDS_H_
+#endif  // VALKEY_COMMANDS_SET_COMMANDS_H_

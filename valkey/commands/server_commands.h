@@ -23,8 +23,8 @@
 //
 // Thread-safety: as the executor's.
 
-#ifndef VALKEY_CLIENT_SERVER_COMMANDS_H_
-#define VALKEY_CLIENT_SERVER_COMMANDS_H_
+#ifndef VALKEY_COMMANDS_SERVER_COMMANDS_H_
+#define VALKEY_COMMANDS_SERVER_COMMANDS_H_
 
 #include <cstdint>
 #include <optional>
@@ -41,8 +41,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "valkey/client/command_args.h"
-#include "valkey/client/reply_convert.h"
+#include "valkey/commands/command_args.h"
+#include "valkey/commands/reply_convert.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/reply.h"
 
@@ -288,4 +288,4 @@ class ServerCommands {
 
 }  // namespace valkey
 
-#endif  // VALKEY_CLIENT_SERVER_COMMANDS_H_
+#endif  // VALKEY_COMMANDS_SERVER_COMMANDS_H_

@@ -19,8 +19,8 @@
 // Thread-safety: as the executor's. BLPop/BRPop hold their connection for
 // up to the time-out.
 
-#ifndef VALKEY_CLIENT_LIST_COMMANDS_H_
-#define VALKEY_CLIENT_LIST_COMMANDS_H_
+#ifndef VALKEY_COMMANDS_LIST_COMMANDS_H_
+#define VALKEY_COMMANDS_LIST_COMMANDS_H_
 
 #include <cstdint>
 #include <optional>
@@ -34,8 +34,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "valkey/client/command_args.h"
-#include "valkey/client/reply_convert.h"
+#include "valkey/commands/command_args.h"
+#include "valkey/commands/reply_convert.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/reply.h"
 
@@ -232,4 +232,4 @@ class ListCommands {
 
 }  // namespace valkey
 
-#endif  // VALKEY_CLIENT_LIST_COMMANDS_H_
+#endif  // VALKEY_COMMANDS_LIST_COMMANDS_H_

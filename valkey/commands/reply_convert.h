@@ -11,8 +11,8 @@
 //
 // Thread-safety: pure functions.
 
-#ifndef VALKEY_CLIENT_REPLY_CONVERT_H_
-#define VALKEY_CLIENT_REPLY_CONVERT_H_
+#ifndef VALKEY_COMMANDS_REPLY_CONVERT_H_
+#define VALKEY_COMMANDS_REPLY_CONVERT_H_
 
 #include <cstdint>
 #include <optional>
@@ -79,4 +79,4 @@ std::optional<double> ParseDouble(absl::string_view text);
 }  // namespace convert
 }  // namespace valkey
 
-#endif  // VALKEY_CLIENT_REPLY_CONVERT_H_
+#endif  // VALKEY_COMMANDS_REPLY_CONVERT_H_

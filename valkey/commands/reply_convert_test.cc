@@ -1,6 +1,6 @@
 // convert:: functions on canned replies (no server).
 
-#include "valkey/client/reply_convert.h"
+#include "valkey/commands/reply_convert.h"
 
 #include <string>
 

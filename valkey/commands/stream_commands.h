@@ -21,8 +21,8 @@
 //
 // Thread-safety: as the executor's.
 
-#ifndef VALKEY_CLIENT_STREAM_COMMANDS_H_
-#define VALKEY_CLIENT_STREAM_COMMANDS_H_
+#ifndef VALKEY_COMMANDS_STREAM_COMMANDS_H_
+#define VALKEY_COMMANDS_STREAM_COMMANDS_H_
 
 #include <algorithm>
 #include <cstdint>
@@ -37,8 +37,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "valkey/client/command_args.h"
-#include "valkey/client/reply_convert.h"
+#include "valkey/commands/command_args.h"
+#include "valkey/commands/reply_convert.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/reply.h"
 
@@ -524,4 +524,4 @@ class StreamCommands {
 
 }  // namespace valkey
 
-#endif  // VALKEY_CLIENT_STREAM_COMMANDS_H_
+#endif  // VALKEY_COMMANDS_STREAM_COMMANDS_H_

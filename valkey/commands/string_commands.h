@@ -5,8 +5,8 @@
 //   client.Set("user:1", "alice", {.ttl = absl::Seconds(30)});
 //   absl::StatusOr<std::optional<std::string>> v = client.Get("user:1");
 
-#ifndef VALKEY_CLIENT_STRING_COMMANDS_H_
-#define VALKEY_CLIENT_STRING_COMMANDS_H_
+#ifndef VALKEY_COMMANDS_STRING_COMMANDS_H_
+#define VALKEY_COMMANDS_STRING_COMMANDS_H_
 
 #include <cstdint>
 #include <optional>
@@ -18,8 +18,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "valkey/client/command_args.h"
-#include "valkey/client/reply_convert.h"
+#include "valkey/commands/command_args.h"
+#include "valkey/commands/reply_convert.h"
 #include "valkey/common/errors.h"
 
 namespace valkey {
@@ -237,4 +237,4 @@ class StringCommands {
 
 }  // namespace valkey
 
-#endif  // VALKEY_CLIENT_STRING_COMMANDS_H_
+#endif  // VALKEY_COMMANDS_STRING_COMMANDS_H_

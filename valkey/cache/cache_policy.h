@@ -7,8 +7,8 @@
 // Thread-safety: immutable after construction; the static helpers are
 // thread-safe (ApplyInvalidation relies on LocalCache's own locking).
 
-#ifndef VALKEY_CLIENT_CACHE_POLICY_H_
-#define VALKEY_CLIENT_CACHE_POLICY_H_
+#ifndef VALKEY_CACHE_CACHE_POLICY_H_
+#define VALKEY_CACHE_CACHE_POLICY_H_
 
 #include <optional>
 #include <string>
@@ -18,7 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
-#include "valkey/client/local_cache.h"
+#include "valkey/cache/local_cache.h"
 #include "valkey/common/config.h"
 #include "valkey/common/reply.h"
 #include "valkey/common/resp_writer.h"
@@ -84,4 +84,4 @@ class CachePolicy {
 
 }  // namespace valkey
 
-#endif  // VALKEY_CLIENT_CACHE_POLICY_H_
+#endif  // VALKEY_CACHE_CACHE_POLICY_H_

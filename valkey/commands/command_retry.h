@@ -6,8 +6,8 @@
 // retry_on_timeout is set; with `sentinel`, "no master/replica found"
 // (kMasterNotFound, kReplicaNotFound), which a failover in progress causes.
 
-#ifndef VALKEY_CLIENT_COMMAND_RETRY_H_
-#define VALKEY_CLIENT_COMMAND_RETRY_H_
+#ifndef VALKEY_COMMANDS_COMMAND_RETRY_H_
+#define VALKEY_COMMANDS_COMMAND_RETRY_H_
 
 #include <vector>
 
@@ -29,4 +29,4 @@ inline Retry CommandRetry(const RetryOptions& options, bool sentinel) {
 
 }  // namespace valkey
 
-#endif  // VALKEY_CLIENT_COMMAND_RETRY_H_
+#endif  // VALKEY_COMMANDS_COMMAND_RETRY_H_

@@ -1,7 +1,7 @@
 // LocalCache without a server: keys, each eviction policy, TTL with a fake
 // clock, invalidation by key, the fill protocol, counters, concurrency.
 
-#include "valkey/client/local_cache.h"
+#include "valkey/cache/local_cache.h"
 
 #include <atomic>
 #include <string>
