@@ -11,6 +11,7 @@
 #include "valkey/async/client.h"
 #include "valkey/async/event_loop.h"
 #include "valkey/client/client.h"
+#include "valkey/client_factory.h"
 #include "valkey/common/config.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/url.h"
@@ -186,7 +187,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
       return 2;
     }
     absl::StatusOr<std::unique_ptr<async::Client>> client =
-        async::Client::Create((*loop)->loop(), *config);
+        async::CreateClient((*loop)->loop(), *config);
     if (!client.ok()) {
       err << "cli: " << client.status().message() << "\n";
       return 2;
@@ -194,7 +195,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
     std::vector<CommandArg> args(argv.begin(), argv.end());
     reply = (*client)->ExecuteArgs(args).Get();
   } else {
-    absl::StatusOr<std::unique_ptr<Client>> client = Client::Create(*config);
+    absl::StatusOr<std::unique_ptr<Client>> client = CreateClient(*config);
     if (!client.ok()) {
       err << "cli: " << client.status().message() << "\n";
       return 2;

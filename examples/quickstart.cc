@@ -26,13 +26,14 @@
 #include "valkey/client/pipeline.h"
 #include "valkey/client/pubsub.h"
 #include "valkey/client/transaction.h"
+#include "valkey/client_factory.h"
 
 namespace {
 
 absl::Status Quickstart(const std::string& url) {
   std::printf("connecting to %s\n", url.c_str());
   absl::StatusOr<std::unique_ptr<valkey::Client>> made =
-      valkey::Client::FromUrl(url);
+      valkey::CreateClientFromUrl(url);
   if (!made.ok()) return made.status();
   valkey::Client& client = **made;
 
@@ -114,7 +115,7 @@ absl::Status AsyncQuickstart(const std::string& url) {
       valkey::async::EventLoopThread::Start();
   if (!loop.ok()) return loop.status();
   absl::StatusOr<std::unique_ptr<valkey::async::Client>> made =
-      valkey::async::Client::FromUrl((*loop)->loop(), url);
+      valkey::async::CreateClientFromUrl((*loop)->loop(), url);
   if (!made.ok()) return made.status();
   valkey::async::Client& client = **made;
 

@@ -1,5 +1,5 @@
 // Helpers shared by the blocking and the async Sentinel tests
-// (valkey/sentinel/sentinel_test.cc, valkey/async/sentinel_test.cc): a
+// (valkey/sentinel/sentinel_test.cc, valkey/sentinel/async_sentinel_test.cc): a
 // topology, the option templates pointing at it, and the checks of the
 // secured-topology tests (passwords, ACL users, TLS to the sentinels).
 // Test-only; the Expect* helpers report through GoogleTest.

@@ -8,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "valkey/async/cache_own_writes.h"
 #include "valkey/async/pubsub.h"
-#include "valkey/async/sentinel.h"
 #include "valkey/cache/cache_policy.h"
 #include "valkey/commands/command_retry.h"
 #include "valkey/common/errors.h"
@@ -131,8 +130,11 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(EventLoop& loop,
                                                        ClientOptions options,
                                                        AsyncOptions async) {
   if (options.sentinel.has_value()) {
-    const std::string service = options.sentinel->service_name;
-    return MasterFor(loop, service, std::move(options), std::move(async));
+    return InvalidArgumentError(
+        "sentinel: Client::Create connects to the configured server; to "
+        "follow a Sentinel service use valkey::async::CreateClient "
+        "(valkey/client_factory.h) or valkey::async::MasterFor "
+        "(valkey/sentinel/async_sentinel.h)");
   }
   return CreateWith(loop, std::move(options), std::move(async), {});
 }
@@ -236,6 +238,10 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(
     EventLoop& loop, const ClientConfig& config) {
   absl::StatusOr<ClientOptions> options = ToClientOptions(config);
   if (!options.ok()) return options.status();
+  return Create(loop, *std::move(options), AsyncOptionsOf(config));
+}
+
+AsyncOptions AsyncOptionsOf(const ClientConfig& config) {
   AsyncOptions async;
   if (config.async().has_max_in_flight()) {
     async.max_in_flight = config.async().max_in_flight();
@@ -243,7 +249,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(
   if (config.async().has_max_queued_bytes()) {
     async.max_queued_bytes = config.async().max_queued_bytes();
   }
-  return Create(loop, *std::move(options), std::move(async));
+  return async;
 }
 
 absl::StatusOr<std::unique_ptr<Client>> Client::FromUrl(EventLoop& loop,

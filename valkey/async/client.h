@@ -87,11 +87,16 @@ struct ClientShared;
 void ReconnectAll(ClientShared& shared, const std::string& reason);
 }  // namespace internal
 
+// The async block of a config (defaults for the fields it leaves unset).
+AsyncOptions AsyncOptionsOf(const ClientConfig& config);
+
 class Client : public AsyncExecutor<Client> {
  public:
   // Starts connecting at once (commands issued meanwhile wait for the
-  // handshake). With a `sentinel` block: MasterFor(sentinel.service_name)
-  // (sentinel.h). Errors: INVALID_ARGUMENT naming the bad option.
+  // handshake). Errors: INVALID_ARGUMENT naming the bad option; options
+  // with a `sentinel` block are refused (this client connects to the
+  // configured server): valkey::async::CreateClient (valkey/client_factory.h)
+  // follows the service's master.
   static absl::StatusOr<std::unique_ptr<Client>> Create(
       EventLoop& loop, ClientOptions options, AsyncOptions async = {});
   static absl::StatusOr<std::unique_ptr<Client>> Create(

@@ -1555,34 +1555,6 @@ TEST_F(AsyncClientTest, InvalidMaxInFlightIsInvalidArgument) {
       << pool.status();
 }
 
-// A `sentinel` block makes Create follow the service's master (see
-// sentinel.h; the Sentinel behaviour itself is sentinel_test's). Here the
-// "sentinel" is a plain valkey-server, which knows no service: Create
-// succeeds, and commands fail with "no master found" instead of hanging.
-TEST_F(AsyncClientTest, SentinelConfigFollowsTheServiceMaster) {
-  absl::StatusOr<ClientConfig> config = ParseConfigText(absl::StrCat(
-      "sentinel { sentinels { host: \"127.0.0.1\" port: ", server_->port(),
-      " } service_name: \"mymaster\" }\n"
-      "connection { connect_timeout { seconds: 2 } "
-      "socket_timeout { seconds: 2 } }\n"));
-  ASSERT_TRUE(config.ok()) << config.status();
-  absl::StatusOr<std::unique_ptr<Client>> c = Client::Create(loop(), *config);
-  ASSERT_TRUE(c.ok()) << c.status();
-  absl::StatusOr<std::optional<std::string>> r = Wait((*c)->Get("k"));
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().code(), absl::StatusCode::kUnimplemented);
-  EXPECT_TRUE(GetErrorKind(r.status()) == ErrorKind::kMasterNotFound ||
-              IsConnectionError(r.status()))
-      << r.status();
-  c->reset();
-
-  absl::StatusOr<std::unique_ptr<Client>> url = Client::FromUrl(
-      loop(), absl::StrCat("valkey+sentinel://127.0.0.1:", server_->port(),
-                           "/mymaster"));
-  ASSERT_TRUE(url.ok()) << url.status();
-  EXPECT_FALSE(Wait((*url)->Execute("PING")).ok());
-}
-
 // ---------------------------------------------------------------------------
 // 11. Close and destruction.
 
@@ -1655,7 +1627,10 @@ TEST_F(AsyncClientTest, DestroyWithPendingCommandsIsClean) {
   ASSERT_NE(client, nullptr);
   ASSERT_TRUE(Wait(client->Execute("PING")).ok());
 
-  Future<Reply> sleep = client->Execute("DEBUG", "SLEEP", "0.2");
+  // Long enough that queuing the 4000 commands below (slow under TSan on a
+  // loaded machine: 0.2 s was once not enough) ends before the server
+  // answers anything.
+  Future<Reply> sleep = client->Execute("DEBUG", "SLEEP", "2");
   std::vector<Future<bool>> sets;
   std::vector<Future<std::optional<std::string>>> gets;
   for (int i = 0; i < 2000; ++i) {

@@ -26,7 +26,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "testing/forked_child.h"
+#include "testing/fork/forked_child.h"
 #include "testing/valkey_server.h"
 #include "valkey/async/client.h"
 #include "valkey/async/connection.h"

@@ -15,7 +15,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "testing/forked_child.h"
+#include "testing/fork/forked_child.h"
 #include "testing/valkey_server.h"
 #include "valkey/client/client.h"
 #include "valkey/client/pipeline.h"

@@ -12,7 +12,6 @@
 #include "valkey/common/errors.h"
 #include "valkey/common/process_id.h"
 #include "valkey/common/url.h"
-#include "valkey/sentinel/sentinel.h"
 
 namespace valkey {
 
@@ -32,22 +31,11 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
 absl::StatusOr<std::unique_ptr<Client>> Client::Create(
     ClientOptions options, LocalCache::Clock cache_clock) {
   if (options.sentinel.has_value()) {
-    if (options.cache.enabled) {
-      return InvalidArgumentError(
-          "cache.enabled: the client-side cache is not available with "
-          "sentinel yet");
-    }
-    absl::StatusOr<std::shared_ptr<Sentinel>> sentinel =
-        Sentinel::Create(*options.sentinel);
-    if (!sentinel.ok()) return sentinel.status();
-    const RetryOptions retry = options.connection.retry;
-    absl::StatusOr<std::shared_ptr<ConnectionPool>> pool =
-        CreateSentinelMasterPool(*std::move(sentinel),
-                                 options.sentinel->service_name,
-                                 std::move(options.connection),
-                                 std::move(options.pool));
-    if (!pool.ok()) return pool.status();
-    return FromSentinelPool(*std::move(pool), retry, /*master_pool=*/true);
+    return InvalidArgumentError(
+        "sentinel: Client::Create connects to the configured server; to "
+        "follow a Sentinel service use valkey::CreateClient "
+        "(valkey/client_factory.h) or valkey::MasterFor "
+        "(valkey/sentinel/sentinel_client.h)");
   }
   std::unique_ptr<ClientCache> cache;
   if (options.cache.enabled) {

@@ -86,7 +86,10 @@ class Client : public ImmediateExecutor<Client> {
   // URL. Errors: INVALID_ARGUMENT naming the bad field (with the cache
   // enabled: "cache.enabled: ... needs connection.protocol 3 ..." under
   // RESP2, bad cache.max_entries / max_bytes / ttl). No connection is
-  // opened until the first command.
+  // opened until the first command. Options with a `sentinel` block (and
+  // valkey+sentinel:// URLs) are refused: this client connects to the
+  // configured server; valkey::CreateClient (valkey/client_factory.h)
+  // follows a Sentinel service's master.
   static absl::StatusOr<std::unique_ptr<Client>> Create(ClientOptions options);
   // Same, with `cache_clock` as the time source of the cache's TTL (tests
   // pass a fake clock; null = absl::Now).

@@ -12,7 +12,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "testing/fault_proxy.h"
-#include "testing/forked_child.h"
+#include "testing/fork/forked_child.h"
 #include "valkey/client/client_test_fixture.h"
 #include "valkey/common/errors.h"
 

@@ -1,5 +1,6 @@
 #include "valkey/common/config.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -766,20 +767,22 @@ class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
 // dropped; the line and column still point at it. Field names in
 // "has no field named" errors are kept: they are what the user mistyped.
 std::string ScrubParseError(absl::string_view message) {
+  // The earliest phrase wins: the token may itself contain one of the
+  // phrases (a quoted `"pw, got: "`), and cutting there would keep the
+  // token's start.
+  size_t cut = absl::string_view::npos;
   for (absl::string_view marker :
        {absl::string_view(", got: "), absl::string_view(", found "),
         absl::string_view("Invalid float number: "),
         absl::string_view("Couldn't parse integer: "),
         absl::string_view("Integer out of range ")}) {
-    size_t pos = message.find(marker);
-    if (pos != absl::string_view::npos) {
-      absl::string_view head = message.substr(0, pos);
-      absl::ConsumeSuffix(&head, ":");
-      absl::ConsumeSuffix(&head, " ");
-      return absl::StrCat(head, " (offending text not shown)");
-    }
+    cut = std::min(cut, message.find(marker));
   }
-  return std::string(message);
+  if (cut == absl::string_view::npos) return std::string(message);
+  absl::string_view head = message.substr(0, cut);
+  absl::ConsumeSuffix(&head, ":");
+  absl::ConsumeSuffix(&head, " ");
+  return absl::StrCat(head, " (offending text not shown)");
 }
 
 void RedactSecrets(google::protobuf::Message* message) {

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "gtest/gtest.h"
-#include "testing/forked_child.h"
+#include "testing/fork/forked_child.h"
 
 namespace valkey {
 namespace {

@@ -222,7 +222,7 @@ class Sentinel {
 };
 
 // The discovery rules, I/O-free: the blocking Sentinel and the async one
-// (valkey/async/sentinel.h) judge sentinel replies with these.
+// (valkey/sentinel/async_sentinel.h) judge sentinel replies with these.
 namespace sentinel_rules {
 
 // One sentinel's reply to SENTINEL MASTER <service>: the master's address

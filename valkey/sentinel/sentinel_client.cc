@@ -5,15 +5,14 @@
 #include <utility>
 
 #include "valkey/common/errors.h"
+#include "valkey/sentinel/follow_options.h"
 
 namespace valkey {
 namespace {
 
 absl::StatusOr<std::shared_ptr<Sentinel>> MakeSentinel(
     absl::string_view service, const ClientOptions& options) {
-  if (!options.sentinel.has_value()) {
-    return InvalidArgumentError("sentinel: required for MasterFor/ReplicaFor");
-  }
+  if (absl::Status s = CheckFollowOptions(service, options); !s.ok()) return s;
   SentinelOptions sentinel = *options.sentinel;
   sentinel.service_name = std::string(service);
   return Sentinel::Create(std::move(sentinel));
@@ -22,11 +21,7 @@ absl::StatusOr<std::shared_ptr<Sentinel>> MakeSentinel(
 absl::StatusOr<std::unique_ptr<Client>> Build(
     std::shared_ptr<Sentinel> sentinel, absl::string_view service,
     ClientOptions options, bool master) {
-  if (options.cache.enabled) {
-    return InvalidArgumentError(
-        "cache.enabled: the client-side cache is not available with "
-        "sentinel yet");
-  }
+  if (absl::Status s = CheckFollowOptions(service, options); !s.ok()) return s;
   const RetryOptions retry = options.connection.retry;
   absl::StatusOr<std::shared_ptr<ConnectionPool>> pool =
       master ? CreateSentinelMasterPool(std::move(sentinel),

@@ -26,7 +26,7 @@
 #include "testing/sentinel_test_support.h"
 #include "testing/sentinel_topology.h"
 #include "valkey/async/event_loop.h"
-#include "valkey/async/sentinel.h"
+#include "valkey/sentinel/async_sentinel.h"
 #include "valkey/common/config.h"
 #include "valkey/common/errors.h"
 #include "valkey/sentinel/sentinel.h"

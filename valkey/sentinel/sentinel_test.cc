@@ -263,7 +263,7 @@ TEST_P(SentinelSharedTest, SentinelCommands) {
 
 TEST_P(SentinelSharedTest, MasterClientWritesToTheMaster) {
   absl::StatusOr<std::unique_ptr<Client>> client =
-      Client::Create(MakeClientOptions(*topo_, GetParam()));
+      MasterFor(topo_->service_name(), MakeClientOptions(*topo_, GetParam()));
   ASSERT_TRUE(client.ok()) << client.status();
   const std::string key = absl::StrCat("sentinel:master:", GetParam());
   ASSERT_TRUE((*client)->Set(key, "v").ok());
@@ -793,7 +793,7 @@ TEST_P(SentinelSecuredTest, ConfigTextCarriesBothPasswords) {
   absl::StatusOr<ClientOptions> options = ToClientOptions(*config);
   ASSERT_TRUE(options.ok()) << options.status();
   absl::StatusOr<std::unique_ptr<valkey::Client>> client =
-      valkey::Client::Create(*options);
+      MasterFor(options->sentinel->service_name, *options);
   ASSERT_TRUE(client.ok()) << client.status();
   absl::StatusOr<Reply> role = (*client)->Execute("ROLE");
   ASSERT_TRUE(role.ok()) << role.status();
@@ -806,7 +806,7 @@ TEST_P(SentinelSecuredTest, ConfigTextCarriesBothPasswords) {
   ASSERT_TRUE(config.ok()) << config.status();
   options = ToClientOptions(*config);
   ASSERT_TRUE(options.ok()) << options.status();
-  client = valkey::Client::Create(*options);
+  client = MasterFor(options->sentinel->service_name, *options);
   ASSERT_TRUE(client.ok()) << client.status();
   ExpectAuthFailureFromEach((*client)->Execute("PING").status(),
                             Addresses(topo_->sentinel_addresses()));

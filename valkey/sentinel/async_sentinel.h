@@ -38,8 +38,8 @@
 //
 // Thread-safety: thread-safe; callbacks and continuations on the loop.
 
-#ifndef VALKEY_ASYNC_SENTINEL_H_
-#define VALKEY_ASYNC_SENTINEL_H_
+#ifndef VALKEY_SENTINEL_ASYNC_SENTINEL_H_
+#define VALKEY_SENTINEL_ASYNC_SENTINEL_H_
 
 #include <functional>
 #include <memory>
@@ -120,8 +120,9 @@ inline constexpr int kDefaultReplicaConnections = 2;
 // Clients that follow `service` through options.sentinel (required); see
 // the file comment. options.connection is the data-node template (its
 // host/port are ignored). Errors: INVALID_ARGUMENT for a missing or bad
-// sentinel block, an empty service, bad options; UNIMPLEMENTED with
-// cache.enabled (the cache does not follow failovers yet).
+// sentinel block, an empty service, bad options, or cache.enabled (the
+// cache does not follow failovers yet), as the blocking MasterFor
+// (follow_options.h).
 absl::StatusOr<std::unique_ptr<Client>> MasterFor(EventLoop& loop,
                                                   absl::string_view service,
                                                   ClientOptions options,
@@ -133,4 +134,4 @@ absl::StatusOr<std::unique_ptr<Client>> ReplicaFor(EventLoop& loop,
 
 }  // namespace valkey::async
 
-#endif  // VALKEY_ASYNC_SENTINEL_H_
+#endif  // VALKEY_SENTINEL_ASYNC_SENTINEL_H_

@@ -20,8 +20,8 @@
 //
 // Thread-safety: thread-safe; the child is reaped before returning.
 
-#ifndef VALKEY_TESTING_FORKED_CHILD_H_
-#define VALKEY_TESTING_FORKED_CHILD_H_
+#ifndef VALKEY_TESTING_FORK_FORKED_CHILD_H_
+#define VALKEY_TESTING_FORK_FORKED_CHILD_H_
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
@@ -37,4 +37,4 @@ absl::StatusOr<int> RunInForkedChild(
 
 }  // namespace valkey::testing
 
-#endif  // VALKEY_TESTING_FORKED_CHILD_H_
+#endif  // VALKEY_TESTING_FORK_FORKED_CHILD_H_

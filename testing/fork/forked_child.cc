@@ -1,4 +1,4 @@
-#include "testing/forked_child.h"
+#include "testing/fork/forked_child.h"
 
 #include <signal.h>
 #include <sys/types.h>

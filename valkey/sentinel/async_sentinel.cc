@@ -1,4 +1,4 @@
-#include "valkey/async/sentinel.h"
+#include "valkey/sentinel/async_sentinel.h"
 
 #include <algorithm>
 #include <atomic>
@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "valkey/common/errors.h"
+#include "valkey/sentinel/follow_options.h"
 
 namespace valkey::async {
 namespace {
@@ -224,22 +225,6 @@ void Sentinel::OnSwitchMaster(
 }
 
 namespace {
-
-absl::Status CheckFollowOptions(absl::string_view service,
-                                const ClientOptions& options) {
-  if (!options.sentinel.has_value()) {
-    return InvalidArgumentError("sentinel: options.sentinel is required");
-  }
-  if (service.empty()) {
-    return InvalidArgumentError("sentinel: empty service name");
-  }
-  if (options.cache.enabled) {
-    return absl::UnimplementedError(
-        "cache.enabled: the client-side cache does not follow Sentinel "
-        "failovers yet");
-  }
-  return absl::OkStatus();
-}
 
 // The Sentinel a MasterFor/ReplicaFor client follows; takes the sentinel
 // block out of `options` (what is left is the data-node template).
