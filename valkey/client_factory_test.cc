@@ -41,11 +41,11 @@ class ClientFactoryTest : public ::testing::Test {
 
   // A sentinel block naming the plain server as the only sentinel.
   std::string SentinelConfig() const {
-    return absl::StrCat("sentinel { sentinels { host: \"127.0.0.1\" port: ",
-                        server_->port(),
-                        " } service_name: \"mymaster\" }\n"
-                        "connection { connect_timeout { seconds: 2 } "
-                        "socket_timeout { seconds: 2 } }\n");
+    return absl::StrCat(
+        "sentinel { sentinels { host: \"127.0.0.1\" port: ", server_->port(),
+        " } service_name: \"mymaster\" }\n"
+        "connection { connect_timeout { seconds: 2 } "
+        "socket_timeout { seconds: 2 } }\n");
   }
   std::string SentinelUrl() const {
     return absl::StrCat("valkey+sentinel://127.0.0.1:", server_->port(),
@@ -63,8 +63,7 @@ class ClientFactoryTest : public ::testing::Test {
   }
   static void ExpectRefusedByCreate(const absl::Status& status) {
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
-    EXPECT_TRUE(absl::StrContains(status.message(), "CreateClient"))
-        << status;
+    EXPECT_TRUE(absl::StrContains(status.message(), "CreateClient")) << status;
   }
 
   std::unique_ptr<testing::ValkeyServer> server_;
@@ -79,12 +78,14 @@ TEST_F(ClientFactoryTest, BlockingFollowsTheSentinelService) {
   absl::StatusOr<std::unique_ptr<Client>> c = CreateClient(*config);
   ASSERT_TRUE(c.ok()) << c.status();
   ExpectNoMaster((*c)->Get("k").status());
-  absl::StatusOr<std::unique_ptr<Client>> url = CreateClientFromUrl(SentinelUrl());
+  absl::StatusOr<std::unique_ptr<Client>> url =
+      CreateClientFromUrl(SentinelUrl());
   ASSERT_TRUE(url.ok()) << url.status();
   ExpectNoMaster((*url)->Ping().status());
 
   // Without a sentinel block: the configured server itself.
-  absl::StatusOr<std::unique_ptr<Client>> plain = CreateClientFromUrl(PlainUrl());
+  absl::StatusOr<std::unique_ptr<Client>> plain =
+      CreateClientFromUrl(PlainUrl());
   ASSERT_TRUE(plain.ok()) << plain.status();
   ASSERT_TRUE((*plain)->Set("factory:k", "v").ok());
   absl::StatusOr<std::optional<std::string>> v = (*plain)->Get("factory:k");

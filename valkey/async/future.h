@@ -256,7 +256,7 @@ inline absl::Status GetOnLoopError() {
 }  // namespace future_internal
 
 template <typename T>
-class Future {
+class [[nodiscard]] Future {
  public:
   using Result = FutureResultT<T>;
 

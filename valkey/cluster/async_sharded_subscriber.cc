@@ -292,7 +292,9 @@ struct Impl : std::enable_shared_from_this<Impl> {
           Place(channel, g.node);
         }
       }
-      if (!unwanted.empty()) node->second.pubsub->SUnsubscribe(unwanted);
+      // Fire and forget: a failed SUNSUBSCRIBE leaves a channel nobody
+      // handles, whose messages are dropped; the node is closed when idle.
+      if (!unwanted.empty()) (void)node->second.pubsub->SUnsubscribe(unwanted);
     } else if (!s.ok() && !at.finished) {
       at.Record(s);
     }
@@ -447,7 +449,7 @@ struct Impl : std::enable_shared_from_this<Impl> {
       for (auto& [key, names] : by_node) {
         auto it = nodes.find(key);
         if (it != nodes.end() && it->second.pubsub->connection().connected()) {
-          it->second.pubsub->SUnsubscribe(names);
+          (void)it->second.pubsub->SUnsubscribe(names);  // Fire and forget.
         }
         MaybeDropNode(key);
       }

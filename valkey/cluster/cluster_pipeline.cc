@@ -55,10 +55,10 @@ absl::Status ClusterPipelineResults::FirstError() const {
 
 absl::Status ClusterPipelineResults::ForeignRef(uint32_t index,
                                                 uint32_t batch) const {
-  return absl::FailedPreconditionError(absl::StrCat(
-      "cluster pipeline: command reference ", index, " of batch ", batch,
-      " read from the results of batch ", batch_, " (", outcomes_.size(),
-      " commands)"));
+  return absl::FailedPreconditionError(
+      absl::StrCat("cluster pipeline: command reference ", index, " of batch ",
+                   batch, " read from the results of batch ", batch_, " (",
+                   outcomes_.size(), " commands)"));
 }
 
 uint32_t ClusterPipeline::Enqueue(
@@ -92,8 +92,8 @@ void ClusterPipeline::ArgsOf(size_t index, std::vector<CommandArg>& out) const {
   out.clear();
   const Queued& q = queued_[index];
   for (uint32_t a = q.first_arg; a < q.first_arg + q.arg_count; ++a) {
-    out.emplace_back(absl::string_view(arena_).substr(args_[a].offset,
-                                                      args_[a].size));
+    out.emplace_back(
+        absl::string_view(arena_).substr(args_[a].offset, args_[a].size));
   }
 }
 
@@ -113,7 +113,8 @@ ClusterPipelineResults ClusterPipeline::Execute() {
   const size_t count = queued_.size();
   results.outcomes_.reserve(count);
   for (size_t i = 0; i < count; ++i) {
-    results.outcomes_.emplace_back(absl::UnknownError("cluster pipeline: not run"));
+    results.outcomes_.emplace_back(
+        absl::UnknownError("cluster pipeline: not run"));
   }
   std::vector<absl::StatusOr<Reply>>& outcomes = results.outcomes_;
   if (count == 0) {

@@ -58,9 +58,9 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "valkey/cluster/cluster_client.h"
 #include "valkey/commands/command_table.h"
 #include "valkey/commands/reply_convert.h"
-#include "valkey/cluster/cluster_client.h"
 #include "valkey/common/reply.h"
 #include "valkey/common/resp_writer.h"
 

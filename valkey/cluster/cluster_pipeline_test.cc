@@ -7,9 +7,9 @@
 
 #include <memory>
 #include <optional>
-#include <utility>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -19,10 +19,10 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "testing/valkey_cluster.h"
-#include "valkey/commands/list_commands.h"
 #include "valkey/cluster/cluster_client.h"
 #include "valkey/cluster/cluster_options.h"
 #include "valkey/cluster/key_slot.h"
+#include "valkey/commands/list_commands.h"
 #include "valkey/common/errors.h"
 
 namespace valkey::cluster {
@@ -98,17 +98,17 @@ TEST_F(ClusterPipelineTest, OrderKeptWithKeylessRefusedAndErrorReplies) {
   auto client = MakeClient();
   ASSERT_NE(client, nullptr);
   ClusterPipeline pipe(*client);
-  pipe.Command("SET", "order:a", "1");             // 0
-  pipe.Command("PING");                            // 1 keyless
-  pipe.Command("INCR", "order:text");              // 2 (set to text below)
-  pipe.Command("SET", "order:text", "abc");        // 3
-  pipe.Command("INCR", "order:text");              // 4 error reply
-  pipe.Command("ECHO", "hello");                   // 5 keyless
-  pipe.Command("MGET", "order:a", "order:b");      // 6 cross-slot: refused
-  pipe.Command("GET", "order:a");                  // 7
-  pipe.Command("DBSIZE");                          // 8 broadcast
-  pipe.Command("INCRBY", "order:n", 5);            // 9
-  pipe.Command("DEL", "order:text", "order:n");    // 10 cross-slot: refused
+  pipe.Command("SET", "order:a", "1");           // 0
+  pipe.Command("PING");                          // 1 keyless
+  pipe.Command("INCR", "order:text");            // 2 (set to text below)
+  pipe.Command("SET", "order:text", "abc");      // 3
+  pipe.Command("INCR", "order:text");            // 4 error reply
+  pipe.Command("ECHO", "hello");                 // 5 keyless
+  pipe.Command("MGET", "order:a", "order:b");    // 6 cross-slot: refused
+  pipe.Command("GET", "order:a");                // 7
+  pipe.Command("DBSIZE");                        // 8 broadcast
+  pipe.Command("INCRBY", "order:n", 5);          // 9
+  pipe.Command("DEL", "order:text", "order:n");  // 10 cross-slot: refused
   ClusterPipelineResults r = pipe.Execute();
   ASSERT_EQ(r.size(), 11u);
   ASSERT_TRUE(r[0].ok()) << r[0].status();
@@ -171,11 +171,12 @@ TEST_F(ClusterPipelineTest, TypedCommandsConvertTheirOwnReplies) {
   (void)pipe.Command("DEL", "typed:count");
   CommandRef<int64_t> incr = pipe.IncrBy("typed:count", 7);
   CommandRef<Reply> raw = pipe.Command("GET", "typed:count");
-  const std::vector<std::pair<std::string, std::string>> fields = {
-      {"f1", "a"}, {"f2", "b"}};
+  const std::vector<std::pair<std::string, std::string>> fields = {{"f1", "a"},
+                                                                   {"f2", "b"}};
   (void)pipe.Command("DEL", "typed:hash");
   CommandRef<int64_t> hset = pipe.HSet("typed:hash", fields);
-  for (int i = 0; i < 30; ++i) gets.push_back(pipe.Get(absl::StrCat("typed:", i)));
+  for (int i = 0; i < 30; ++i)
+    gets.push_back(pipe.Get(absl::StrCat("typed:", i)));
   CommandRef<std::optional<std::string>> missing = pipe.Get("typed:none");
   // A bad argument fails its own entry before anything is sent.
   CommandRef<bool> refused =
@@ -304,8 +305,8 @@ TEST_F(ClusterPipelineTest, MovedAndAskInsideTheBatch) {
   ASSERT_TRUE(ask_from.ok()) << ask_from.status();
   const int ask_to = (*ask_from + 1) % 3;
   ASSERT_TRUE(cluster_->BeginMigration(ask_slot, *ask_from, ask_to).ok());
-  absl::StatusOr<int> moved = cluster_->MigrateKeys(ask_slot, *ask_from,
-                                                     ask_to);
+  absl::StatusOr<int> moved =
+      cluster_->MigrateKeys(ask_slot, *ask_from, ask_to);
   ASSERT_TRUE(moved.ok()) << moved.status();
   EXPECT_EQ(*moved, kKeys);
 
