@@ -123,7 +123,8 @@ class ClientCache::Core final : public ForkPausable {
 
   pid_t pid() const { return pid_; }
 
-  Lookup Find(std::string key, std::vector<std::string> keys);
+  // `key` is the cache key of `args`, a command the policy accepted.
+  Lookup Find(absl::string_view key, absl::Span<const CommandArg> args);
   void Flush() { cache_.Flush(); }
   LocalCache& store() { return cache_; }
   void Close();
@@ -226,16 +227,18 @@ void ClientCache::Core::AbandonInChild() {
   if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
-ClientCache::Lookup ClientCache::Core::Find(std::string key,
-                                            std::vector<std::string> keys) {
+ClientCache::Lookup ClientCache::Core::Find(absl::string_view key,
+                                            absl::Span<const CommandArg> args) {
   Lookup out;
+  out.cacheable = true;
   absl::MutexLock lock(&mu_);
   if (closed_) return out;
   if (sink_ != nullptr) {
     DrainLocked();
     // The reader thread would notice a missed PONG too; checking here as
-    // well keeps the staleness bound when that thread is slow to run.
-    if (sink_ != nullptr) CheckPongLocked(absl::Now());
+    // well keeps the staleness bound when that thread is slow to run. (The
+    // clock is read only when a PING is outstanding: a hit needs no time.)
+    if (sink_ != nullptr && ping_outstanding_) CheckPongLocked(absl::Now());
   }
   if (sink_ == nullptr && !OpenLocked()) return out;
   // Still under mu_: losing the sink (which flushes and poisons) is ordered
@@ -243,7 +246,7 @@ ClientCache::Lookup ClientCache::Core::Find(std::string key,
   // after the fill is registered (then it poisons it).
   out.hit = cache_.Get(key);
   if (!out.hit.has_value()) {
-    out.fill = Fill(&cache_, cache_.BeginFill(key, std::move(keys)));
+    out.fill = Fill(&cache_, cache_.BeginFill(key, policy_.KeysOfCacheable(args)));
   }
   return out;
 }
@@ -542,9 +545,9 @@ std::optional<std::vector<std::string>> ClientCache::KeysOf(
 }
 
 ClientCache::Lookup ClientCache::Find(absl::Span<const CommandArg> args) {
-  std::vector<std::string> keys;
-  if (!policy_.Cacheable(args, &keys)) return Lookup();
-  return CurrentCore()->Find(LocalCache::MakeKey(args), std::move(keys));
+  if (!policy_.Cacheable(args)) return Lookup();
+  LocalCache::KeyBuffer buffer;
+  return CurrentCore()->Find(LocalCache::MakeKey(args, buffer), args);
 }
 
 void ClientCache::Store(Fill fill, const Reply& reply) {

@@ -168,6 +168,9 @@ class ClientCache {
   struct Lookup {
     std::optional<Reply> hit;  // Set: the cached reply; send nothing.
     Fill fill;                 // Set on a miss of a cacheable command.
+    // The command is cacheable (whether or not it was looked up): it only
+    // reads, so BeforeOwnWrite() would do nothing for it.
+    bool cacheable = false;
   };
 
   // Checks `options` (the caller has seen options.enabled) and `connection`
@@ -191,6 +194,9 @@ class ClientCache {
   // (bounded by min(socket_timeout, connect_timeout)) or, for the one
   // thread that reopens the sink, for a connect + handshake
   // (connect_timeout) without holding the mutex.
+  // A hit allocates nothing beyond what the copy of the reply owns (nothing
+  // for a string of up to 16 bytes, see reply.h): the cache key is built on
+  // the stack, and the keys the command reads are listed only for a miss.
   Lookup Find(absl::Span<const CommandArg> args);
 
   // Stores a copy of `reply` for `fill` unless the fill was poisoned

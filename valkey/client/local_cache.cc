@@ -11,11 +11,32 @@
 namespace valkey {
 namespace {
 
-void AppendLength(std::string& out, size_t n) {
-  char bytes[8];
+// Writes `n` as 8 little-endian bytes at `out`; returns the end.
+char* PutLength(char* out, size_t n) {
   const uint64_t v = n;
-  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>(v >> (8 * i));
-  out.append(bytes, sizeof bytes);
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(v >> (8 * i));
+  return out + 8;
+}
+
+size_t KeySize(absl::Span<const CommandArg> args) {
+  size_t size = 0;
+  for (const CommandArg& a : args) size += 8 + a.view().size();
+  return size;
+}
+
+// Writes the cache key of `args` (see MakeKey) to `out`, which has room for
+// KeySize(args) bytes.
+void WriteKey(absl::Span<const CommandArg> args, char* out) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const absl::string_view v = args[i].view();
+    out = PutLength(out, v.size());
+    if (i == 0) {
+      for (const char c : v) *out++ = absl::ascii_toupper(c);
+    } else if (!v.empty()) {
+      std::memcpy(out, v.data(), v.size());
+      out += v.size();
+    }
+  }
 }
 
 uint64_t SeedFor(uint64_t seed) {
@@ -38,21 +59,23 @@ LocalCache::LocalCache(Options options)
 LocalCache::~LocalCache() = default;
 
 std::string LocalCache::MakeKey(absl::Span<const CommandArg> args) {
-  size_t size = 0;
-  for (const CommandArg& a : args) size += 8 + a.view().size();
-  std::string key;
-  key.reserve(size);
-  for (size_t i = 0; i < args.size(); ++i) {
-    const absl::string_view v = args[i].view();
-    AppendLength(key, v.size());
-    const size_t at = key.size();
-    key.append(v.data(), v.size());
-    if (i == 0) {
-      std::transform(key.begin() + at, key.end(), key.begin() + at,
-                     [](char c) { return absl::ascii_toupper(c); });
-    }
-  }
+  std::string key(KeySize(args), '\0');
+  WriteKey(args, key.data());
   return key;
+}
+
+char* LocalCache::KeyBuffer::Get(size_t size) {
+  if (size <= kInline) return inline_;
+  heap_ = std::make_unique_for_overwrite<char[]>(size);
+  return heap_.get();
+}
+
+absl::string_view LocalCache::MakeKey(absl::Span<const CommandArg> args,
+                                      KeyBuffer& buffer) {
+  const size_t size = KeySize(args);
+  char* out = buffer.Get(size);
+  WriteKey(args, out);
+  return absl::string_view(out, size);
 }
 
 absl::Time LocalCache::Now() const {

@@ -149,6 +149,27 @@ class LocalCache {
   // and "GET" share entries). Allocates once.
   static std::string MakeKey(absl::Span<const CommandArg> args);
 
+  // Room for one cache key, on the stack for keys of up to kInline bytes
+  // (a command with a key of up to ~200 bytes), so that a look-up
+  // allocates nothing; a longer key goes to the heap.
+  class KeyBuffer {
+   public:
+    static constexpr size_t kInline = 232;
+    KeyBuffer() = default;
+    KeyBuffer(const KeyBuffer&) = delete;
+    KeyBuffer& operator=(const KeyBuffer&) = delete;
+
+   private:
+    friend class LocalCache;
+    char* Get(size_t size);
+
+    char inline_[kInline];
+    std::unique_ptr<char[]> heap_;
+  };
+  // MakeKey(args), built in `buffer`; the view is valid while `buffer` is.
+  static absl::string_view MakeKey(absl::Span<const CommandArg> args,
+                                   KeyBuffer& buffer);
+
   // A copy of the live entry under `key`, counting a hit; std::nullopt and
   // a miss when there is none or it has expired (it is then removed).
   std::optional<Reply> Get(absl::string_view key);
