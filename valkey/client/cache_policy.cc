@@ -138,6 +138,16 @@ absl::flat_hash_set<std::string> UpperSet(
 // A case-insensitive hash of a command name: cheap for the few bytes a
 // name has (clearing bit 5 folds ASCII letters; equality is checked exactly
 // afterwards, so what it does to other bytes does not matter).
+// Whether `name` is `upper` in any case (same size, `upper` upper case).
+bool EqualsUpper(absl::string_view upper, absl::string_view name) {
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (absl::ascii_toupper(static_cast<unsigned char>(name[i])) != upper[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
 size_t NameHash(absl::string_view name) {
   size_t h = name.size();
   for (const char c : name) {
@@ -192,22 +202,33 @@ CachePolicy::CachePolicy(const CacheOptions& options)
     }
   }
   size_t size = 8;
-  while (size < 2 * named.size()) size *= 2;
+  int bits = 3;
+  while (size < 2 * named.size()) {
+    size *= 2;
+    ++bits;
+  }
+  shift_ = 64 - bits;
   slots_.resize(size);
   for (const Slot& slot : named) {
-    size_t i = NameHash(slot.name) & (size - 1);
+    size_t i = SlotOf(slot.name);
     while (!slots_[i].name.empty()) i = (i + 1) & (size - 1);
     slots_[i] = slot;
   }
 }
 
+size_t CachePolicy::SlotOf(absl::string_view name) const {
+  // Fibonacci hashing: the multiply spreads the short sums of NameHash
+  // over the top bits, which pick the slot.
+  return static_cast<size_t>(
+      (static_cast<uint64_t>(NameHash(name)) * 0x9E3779B97F4A7C15) >> shift_);
+}
+
 const CachePolicy::Slot* CachePolicy::FindName(absl::string_view name) const {
   const size_t mask = slots_.size() - 1;
-  for (size_t i = NameHash(name) & mask;; i = (i + 1) & mask) {
+  for (size_t i = SlotOf(name);; i = (i + 1) & mask) {
     const Slot& slot = slots_[i];
     if (slot.name.empty()) return nullptr;  // The table has free slots.
-    if (slot.name.size() == name.size() &&
-        absl::EqualsIgnoreCase(slot.name, name)) {
+    if (slot.name.size() == name.size() && EqualsUpper(slot.name, name)) {
       return &slot;
     }
   }

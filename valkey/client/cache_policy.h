@@ -96,7 +96,9 @@ class CachePolicy {
     KeySpec spec;
   };
 
-  // The slot of args[0] (any case), or null if the command is not
+  // Where the search for `name` (any case) starts in slots_.
+  size_t SlotOf(absl::string_view name) const;
+  // The slot of `name` (any case), or null if the command is not
   // cacheable under these options.
   const Slot* FindName(absl::string_view name) const;
   // The arguments [*from, *to) that are `spec`'s keys in `args`; false if
@@ -108,7 +110,8 @@ class CachePolicy {
   const CacheOptions options_;
   // No key prefix lists: every key passes (the common case, checked once).
   const bool all_keys_allowed_;
-  std::vector<Slot> slots_;  // Size a power of two, at most half full.
+  std::vector<Slot> slots_;  // Size 2^(64 - shift_), at most half full.
+  int shift_ = 61;
   std::vector<std::string> bcast_prefixes_;
 };
 

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/optimization.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -234,7 +235,8 @@ ClientCache::Lookup ClientCache::Core::Find(absl::string_view key,
   absl::MutexLock lock(&mu_);
   if (closed_) return out;
   if (sink_ != nullptr) {
-    DrainLocked();
+    // Usually nothing is pending: the check alone, without a call.
+    if (sink_->broken() || sink_->HasPendingData()) DrainLocked();
     // The reader thread would notice a missed PONG too; checking here as
     // well keeps the staleness bound when that thread is slow to run. (The
     // clock is read only when a PING is outstanding: a hit needs no time.)
@@ -480,8 +482,8 @@ ClientCache::Fill& ClientCache::Fill::operator=(Fill&& other) noexcept {
   return *this;
 }
 
-void ClientCache::Fill::Cancel() {
-  if (cache_ != nullptr) cache_->CancelFill(ticket_);
+void ClientCache::Fill::CancelFill() {
+  cache_->CancelFill(ticket_);
   cache_ = nullptr;
 }
 
@@ -518,6 +520,11 @@ ClientCache::~ClientCache() {
 
 ClientCache::Core* ClientCache::CurrentCore() {
   Core* core = core_.load(std::memory_order_acquire);
+  if (ABSL_PREDICT_TRUE(core->pid() == CurrentProcessId())) return core;
+  return CoreForChild(core);
+}
+
+ClientCache::Core* ClientCache::CoreForChild(Core* core) {
   const pid_t pid = CurrentProcessId();
   while (core->pid() != pid) {
     // A fork()ed child. The parent's core has a sink on the parent's

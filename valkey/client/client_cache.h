@@ -126,6 +126,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -159,7 +160,10 @@ class ClientCache {
     friend class ClientCache;
     Fill(LocalCache* cache, LocalCache::Ticket ticket)
         : cache_(cache), ticket_(ticket) {}
-    void Cancel();
+    void Cancel() {
+      if (cache_ != nullptr) CancelFill();
+    }
+    void CancelFill();
 
     LocalCache* cache_ = nullptr;
     LocalCache::Ticket ticket_ = 0;
@@ -253,6 +257,9 @@ class ClientCache {
   // The core of the calling process; in a fork()ed child, a fresh one
   // replaces the parent's (which is abandoned, see "Fork").
   Core* CurrentCore();
+  // CurrentCore() in a fork()ed child whose core is still `core`, the
+  // parent's (kept apart: the common case stays small).
+  ABSL_ATTRIBUTE_NOINLINE Core* CoreForChild(Core* core);
   // The current core if it belongs to this process, else null.
   const Core* OwnCore() const;
 

@@ -1,10 +1,13 @@
 #include "valkey/client/local_cache.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cstring>
 #include <iterator>
 #include <utility>
 
+#include "absl/numeric/int128.h"
 #include "absl/strings/ascii.h"
 #include "absl/time/clock.h"
 
@@ -13,10 +16,28 @@ namespace {
 
 // Writes `n` as 8 little-endian bytes at `out`; returns the end.
 char* PutLength(char* out, size_t n) {
-  const uint64_t v = n;
-  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(v >> (8 * i));
-  return out + 8;
+  uint64_t v = n;
+  if constexpr (std::endian::native == std::endian::big) {
+    v = __builtin_bswap64(v);
+  }
+  std::memcpy(out, &v, sizeof v);
+  return out + sizeof v;
 }
+
+uint64_t Load64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// 64 x 64 -> 128-bit multiply, folded: what absl's own hash mixes with.
+uint64_t Mix(uint64_t a, uint64_t b) {
+  const absl::uint128 m = absl::uint128(a) * b;
+  return absl::Uint128Low64(m) ^ absl::Uint128High64(m);
+}
+
+// Varies the hash from run to run (with ASLR), as absl::Hash does.
+const char kHashSeed = 0;
 
 size_t KeySize(absl::Span<const CommandArg> args) {
   size_t size = 0;
@@ -62,6 +83,23 @@ std::string LocalCache::MakeKey(absl::Span<const CommandArg> args) {
   std::string key(KeySize(args), '\0');
   WriteKey(args, key.data());
   return key;
+}
+
+size_t LocalCache::KeyHash::operator()(absl::string_view key) const {
+  constexpr uint64_t kMul1 = 0x9E3779B97F4A7C15;  // Golden ratio.
+  constexpr uint64_t kMul2 = 0xC2B2AE3D27D4EB4F;  // From xxHash.
+  const char* p = key.data();
+  size_t n = key.size();
+  uint64_t h = reinterpret_cast<uintptr_t>(&kHashSeed) ^ n;
+  if (n < 8) {
+    uint64_t v = 0;
+    if (n > 0) std::memcpy(&v, p, n);
+    return Mix(Mix(h ^ v, kMul1), kMul2);
+  }
+  for (; n > 8; p += 8, n -= 8) h = Mix(h ^ Load64(p), kMul1);
+  // The last 8 bytes (overlapping bytes already mixed when n < 8).
+  h = Mix(h ^ Load64(p + n - 8), kMul1);
+  return Mix(h, kMul2);
 }
 
 char* LocalCache::KeyBuffer::Get(size_t size) {
