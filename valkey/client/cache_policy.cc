@@ -208,6 +208,7 @@ CachePolicy::CachePolicy(const CacheOptions& options)
     ++bits;
   }
   shift_ = 64 - bits;
+  mask_ = size - 1;
   slots_.resize(size);
   for (const Slot& slot : named) {
     size_t i = SlotOf(slot.name);
@@ -224,8 +225,7 @@ size_t CachePolicy::SlotOf(absl::string_view name) const {
 }
 
 const CachePolicy::Slot* CachePolicy::FindName(absl::string_view name) const {
-  const size_t mask = slots_.size() - 1;
-  for (size_t i = SlotOf(name);; i = (i + 1) & mask) {
+  for (size_t i = SlotOf(name);; i = (i + 1) & mask_) {
     const Slot& slot = slots_[i];
     if (slot.name.empty()) return nullptr;  // The table has free slots.
     if (slot.name.size() == name.size() && EqualsUpper(slot.name, name)) {

@@ -112,6 +112,7 @@ class CachePolicy {
   const bool all_keys_allowed_;
   std::vector<Slot> slots_;  // Size 2^(64 - shift_), at most half full.
   int shift_ = 61;
+  size_t mask_ = 7;  // slots_.size() - 1
   std::vector<std::string> bcast_prefixes_;
 };
 
