@@ -248,7 +248,8 @@ ClientCache::Lookup ClientCache::Core::Find(absl::string_view key,
   // after the fill is registered (then it poisons it).
   out.hit = cache_.Get(key);
   if (!out.hit.has_value()) {
-    out.fill = Fill(&cache_, cache_.BeginFill(key, policy_.KeysOfCacheable(args)));
+    out.fill =
+        Fill(&cache_, cache_.BeginFill(key, policy_.KeysOfCacheable(args)));
   }
   return out;
 }
