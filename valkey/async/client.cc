@@ -285,20 +285,21 @@ void Client::Dispatch(absl::Span<const CommandArg> args, ReplySink sink,
   if (server_timeout.has_value()) {
     return DispatchBlocking(args, sink, *server_timeout);
   }
-  if (shared_->cache != nullptr && shared_->tracking->load()) {
-    std::vector<std::string> keys;
-    if (shared_->policy->Cacheable(args, &keys)) {
-      const std::string key = LocalCache::MakeKey(args);
-      if (std::optional<Reply> hit = shared_->cache->Get(key);
-          hit.has_value()) {
-        sink.fn(sink.ctx, sink.aux, *std::move(hit));
-        return;
-      }
-      auto* fill =
-          new CacheFill{shared_->cache,
-                        shared_->cache->BeginFill(key, std::move(keys)), sink};
-      sink = ReplySink{&CacheFill::OnReply, fill, nullptr};
+  if (shared_->cache != nullptr && shared_->tracking->load() &&
+      shared_->policy->Cacheable(args)) {
+    // A hit allocates nothing here: the key is built on the stack, and the
+    // keys the command reads are listed only for a miss's fill.
+    LocalCache::KeyBuffer buffer;
+    const absl::string_view key = LocalCache::MakeKey(args, buffer);
+    if (std::optional<Reply> hit = shared_->cache->Get(key); hit.has_value()) {
+      sink.fn(sink.ctx, sink.aux, *std::move(hit));
+      return;
     }
+    auto* fill = new CacheFill{
+        shared_->cache,
+        shared_->cache->BeginFill(key, shared_->policy->KeysOfCacheable(args)),
+        sink};
+    sink = ReplySink{&CacheFill::OnReply, fill, nullptr};
   }
   if (shared_->retry.retries() != 0) return DispatchWithRetry(args, sink);
   shared_->Pick().Submit(args, sink);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -15,10 +16,8 @@
 #include "valkey/common/errors.h"
 
 namespace valkey {
-namespace {
 
-// Where a cacheable command's keys are.
-enum class KeySpec {
+enum class CachePolicy::KeySpec : uint8_t {
   kFirst,       // CMD key ...
   kAll,         // CMD key [key ...]
   kFirstTwo,    // CMD key1 key2 ...
@@ -26,6 +25,10 @@ enum class KeySpec {
   kAllButLast,  // CMD key [key ...] path
   kStreams,     // XREAD [COUNT n] STREAMS key [key ...] id [id ...]
 };
+
+namespace {
+
+using KeySpec = CachePolicy::KeySpec;
 
 const absl::flat_hash_map<absl::string_view, KeySpec>& KeySpecs() {
   static const auto* specs =
@@ -132,6 +135,27 @@ absl::flat_hash_set<std::string> UpperSet(
   return set;
 }
 
+// A case-insensitive hash of a command name: cheap for the few bytes a
+// name has (clearing bit 5 folds ASCII letters; equality is checked exactly
+// afterwards, so what it does to other bytes does not matter).
+// Whether `name` is `upper` in any case (same size, `upper` upper case).
+bool EqualsUpper(absl::string_view upper, absl::string_view name) {
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (absl::ascii_toupper(static_cast<unsigned char>(name[i])) != upper[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+size_t NameHash(absl::string_view name) {
+  size_t h = name.size();
+  for (const char c : name) {
+    h = h * 31 + (static_cast<unsigned char>(c) & 0xDF);
+  }
+  return h;
+}
+
 }  // namespace
 
 absl::Status CachePolicy::Validate(const CacheOptions& options,
@@ -160,57 +184,115 @@ absl::Status CachePolicy::Validate(const CacheOptions& options,
 
 CachePolicy::CachePolicy(const CacheOptions& options)
     : options_(options),
-      allow_(UpperSet(options.allow_commands.empty()
-                          ? DefaultCacheAllowCommands()
-                          : options.allow_commands)),
-      deny_(UpperSet(options.deny_commands)),
-      bcast_prefixes_(MinimalPrefixes(options.allow_key_prefixes)) {}
+      all_keys_allowed_(options.allow_key_prefixes.empty() &&
+                        options.deny_key_prefixes.empty()),
+      bcast_prefixes_(MinimalPrefixes(options.allow_key_prefixes)) {
+  // Only commands of the built-in table can be cached (their keys must be
+  // known to be invalidated): keep those the allow list names and the deny
+  // list does not (deny wins).
+  const absl::flat_hash_set<std::string> allow =
+      UpperSet(options.allow_commands.empty() ? DefaultCacheAllowCommands()
+                                              : options.allow_commands);
+  const absl::flat_hash_set<std::string> deny =
+      UpperSet(options.deny_commands);
+  std::vector<Slot> named;
+  for (const auto& [name, spec] : KeySpecs()) {
+    if (allow.contains(name) && !deny.contains(name)) {
+      named.push_back(Slot{name, spec});
+    }
+  }
+  size_t size = 8;
+  int bits = 3;
+  while (size < 2 * named.size()) {
+    size *= 2;
+    ++bits;
+  }
+  shift_ = 64 - bits;
+  mask_ = size - 1;
+  slots_.resize(size);
+  for (const Slot& slot : named) {
+    size_t i = SlotOf(slot.name);
+    while (!slots_[i].name.empty()) i = (i + 1) & (size - 1);
+    slots_[i] = slot;
+  }
+}
 
-std::optional<std::vector<std::string>> CachePolicy::KeysOf(
-    absl::string_view upper_name, absl::Span<const CommandArg> args) {
-  auto spec = KeySpecs().find(upper_name);
-  if (spec == KeySpecs().end()) return std::nullopt;
-  std::vector<std::string> keys;
+size_t CachePolicy::SlotOf(absl::string_view name) const {
+  // Fibonacci hashing: the multiply spreads the short sums of NameHash
+  // over the top bits, which pick the slot.
+  return static_cast<size_t>(
+      (static_cast<uint64_t>(NameHash(name)) * 0x9E3779B97F4A7C15) >> shift_);
+}
+
+const CachePolicy::Slot* CachePolicy::FindName(absl::string_view name) const {
+  for (size_t i = SlotOf(name);; i = (i + 1) & mask_) {
+    const Slot& slot = slots_[i];
+    if (slot.name.empty()) return nullptr;  // The table has free slots.
+    if (slot.name.size() == name.size() && EqualsUpper(slot.name, name)) {
+      return &slot;
+    }
+  }
+}
+
+bool CachePolicy::KeyRange(KeySpec spec, absl::Span<const CommandArg> args,
+                           size_t* from, size_t* to) {
   const size_t n = args.size();
-  switch (spec->second) {
+  switch (spec) {
     case KeySpec::kFirst:
-      if (n < 2) return std::nullopt;
-      AddKeys(args, 1, 2, keys);
-      break;
+      if (n < 2) return false;
+      *from = 1;
+      *to = 2;
+      return true;
     case KeySpec::kAll:
-      if (n < 2) return std::nullopt;
-      AddKeys(args, 1, n, keys);
-      break;
+      if (n < 2) return false;
+      *from = 1;
+      *to = n;
+      return true;
     case KeySpec::kFirstTwo:
-      if (n < 3) return std::nullopt;
-      AddKeys(args, 1, 3, keys);
-      break;
+      if (n < 3) return false;
+      *from = 1;
+      *to = 3;
+      return true;
     case KeySpec::kNumKeys: {
       uint64_t count = 0;
       if (n < 3 || !absl::SimpleAtoi(args[1].view(), &count) || count == 0 ||
           count > n - 2) {
-        return std::nullopt;
+        return false;
       }
-      AddKeys(args, 2, 2 + count, keys);
-      break;
+      *from = 2;
+      *to = 2 + count;
+      return true;
     }
     case KeySpec::kAllButLast:
-      if (n < 3) return std::nullopt;
-      AddKeys(args, 1, n - 1, keys);
-      break;
+      if (n < 3) return false;
+      *from = 1;
+      *to = n - 1;
+      return true;
     case KeySpec::kStreams: {
       size_t i = 1;
       for (; i < n; ++i) {
         const absl::string_view a = args[i].view();
         if (absl::EqualsIgnoreCase(a, "STREAMS")) break;
-        if (absl::EqualsIgnoreCase(a, "BLOCK")) return std::nullopt;
+        if (absl::EqualsIgnoreCase(a, "BLOCK")) return false;
       }
       const size_t rest = n - std::min(n, i + 1);
-      if (i >= n || rest == 0 || rest % 2 != 0) return std::nullopt;
-      AddKeys(args, i + 1, i + 1 + rest / 2, keys);
-      break;
+      if (i >= n || rest == 0 || rest % 2 != 0) return false;
+      *from = i + 1;
+      *to = i + 1 + rest / 2;
+      return true;
     }
   }
+  return false;
+}
+
+std::optional<std::vector<std::string>> CachePolicy::KeysOf(
+    absl::string_view upper_name, absl::Span<const CommandArg> args) {
+  auto spec = KeySpecs().find(upper_name);
+  if (spec == KeySpecs().end()) return std::nullopt;
+  size_t from = 0, to = 0;
+  if (!KeyRange(spec->second, args, &from, &to)) return std::nullopt;
+  std::vector<std::string> keys;
+  AddKeys(args, from, to, keys);
   return keys;
 }
 
@@ -225,18 +307,35 @@ bool CachePolicy::KeyAllowed(absl::string_view key) const {
   return false;
 }
 
+bool CachePolicy::Cacheable(absl::Span<const CommandArg> args) const {
+  if (args.empty()) return false;
+  const Slot* slot = FindName(args[0].view());
+  if (slot == nullptr) return false;
+  size_t from = 0, to = 0;
+  if (!KeyRange(slot->spec, args, &from, &to)) return false;
+  if (all_keys_allowed_) return true;
+  for (size_t i = from; i < to; ++i) {
+    if (!KeyAllowed(args[i].view())) return false;
+  }
+  return true;
+}
+
 bool CachePolicy::Cacheable(absl::Span<const CommandArg> args,
                             std::vector<std::string>* keys) const {
-  if (args.empty()) return false;
-  const std::string name = absl::AsciiStrToUpper(args[0].view());
-  if (deny_.contains(name) || !allow_.contains(name)) return false;
-  std::optional<std::vector<std::string>> found = KeysOf(name, args);
-  if (!found.has_value()) return false;
-  for (const std::string& k : *found) {
-    if (!KeyAllowed(k)) return false;
-  }
-  *keys = *std::move(found);
+  if (!Cacheable(args)) return false;
+  *keys = KeysOfCacheable(args);
   return true;
+}
+
+std::vector<std::string> CachePolicy::KeysOfCacheable(
+    absl::Span<const CommandArg> args) const {
+  std::vector<std::string> keys;
+  const Slot* slot = args.empty() ? nullptr : FindName(args[0].view());
+  size_t from = 0, to = 0;
+  if (slot == nullptr || !KeyRange(slot->spec, args, &from, &to)) return keys;
+  keys.reserve(to - from);
+  AddKeys(args, from, to, keys);
+  return keys;
 }
 
 void CachePolicy::OwnWrite::InvalidateIn(LocalCache& cache) const {

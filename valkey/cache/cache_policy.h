@@ -4,17 +4,23 @@
 // (see client_cache.h for the rule itself: allow/deny command lists, a
 // built-in table of key positions, allow/deny key prefixes).
 //
+// Cost: Cacheable(args) runs on every command of a caching client, hits
+// included, so it allocates nothing: the command name is looked up
+// case-insensitively in a table built once per policy (the built-in table
+// narrowed by the allow and deny lists), and the keys are checked in place.
+//
 // Thread-safety: immutable after construction; the static helpers are
 // thread-safe (ApplyInvalidation relies on LocalCache's own locking).
 
 #ifndef VALKEY_CACHE_CACHE_POLICY_H_
 #define VALKEY_CACHE_CACHE_POLICY_H_
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
@@ -35,10 +41,16 @@ class CachePolicy {
 
   explicit CachePolicy(const CacheOptions& options);
 
-  // True if `args` may be served from and stored in the cache; then
-  // `*keys` holds the keys it reads.
+  // True if `args` may be served from and stored in the cache. Allocates
+  // nothing. A cacheable command only reads: FindCommandKeys()
+  // (command_keys.h) knows it as a read, so it needs no InvalidateOwnWrite.
+  bool Cacheable(absl::Span<const CommandArg> args) const;
+  // As above; when true, `*keys` holds the keys it reads.
   bool Cacheable(absl::Span<const CommandArg> args,
                  std::vector<std::string>* keys) const;
+  // The keys of a command Cacheable() accepted (anything else: empty).
+  std::vector<std::string> KeysOfCacheable(
+      absl::Span<const CommandArg> args) const;
 
   // The keys `args` reads, if the command name (upper case) is in the
   // built-in table and the arguments are well-formed.
@@ -73,12 +85,34 @@ class CachePolicy {
     return bcast_prefixes_;
   }
 
+  // Where a cacheable command's keys are (defined in cache_policy.cc).
+  enum class KeySpec : uint8_t;
+
  private:
+  // One slot of the table of cacheable names (open addressing, linear
+  // probing; an empty name marks a free slot).
+  struct Slot {
+    absl::string_view name;  // Upper case; a literal of the built-in table.
+    KeySpec spec;
+  };
+
+  // Where the search for `name` (any case) starts in slots_.
+  size_t SlotOf(absl::string_view name) const;
+  // The slot of `name` (any case), or null if the command is not
+  // cacheable under these options.
+  const Slot* FindName(absl::string_view name) const;
+  // The arguments [*from, *to) that are `spec`'s keys in `args`; false if
+  // `args` do not fit it.
+  static bool KeyRange(KeySpec spec, absl::Span<const CommandArg> args,
+                       size_t* from, size_t* to);
   bool KeyAllowed(absl::string_view key) const;
 
   const CacheOptions options_;
-  absl::flat_hash_set<std::string> allow_;
-  absl::flat_hash_set<std::string> deny_;
+  // No key prefix lists: every key passes (the common case, checked once).
+  const bool all_keys_allowed_;
+  std::vector<Slot> slots_;  // Size 2^(64 - shift_), at most half full.
+  int shift_ = 61;
+  size_t mask_ = 7;  // slots_.size() - 1
   std::vector<std::string> bcast_prefixes_;
 };
 

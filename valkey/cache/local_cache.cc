@@ -1,21 +1,70 @@
 #include "valkey/cache/local_cache.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cstring>
 #include <iterator>
 #include <utility>
 
+#include "absl/numeric/int128.h"
 #include "absl/strings/ascii.h"
 #include "absl/time/clock.h"
 
 namespace valkey {
 namespace {
 
-void AppendLength(std::string& out, size_t n) {
-  char bytes[8];
-  const uint64_t v = n;
-  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>(v >> (8 * i));
-  out.append(bytes, sizeof bytes);
+// Writes `n` as 8 little-endian bytes at `out`; returns the end.
+char* PutLength(char* out, size_t n) {
+  uint64_t v = n;
+  if constexpr (std::endian::native == std::endian::big) {
+    v = __builtin_bswap64(v);
+  }
+  std::memcpy(out, &v, sizeof v);
+  return out + sizeof v;
+}
+
+uint64_t Load64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// 64 x 64 -> 128-bit multiply, folded: what absl's own hash mixes with.
+uint64_t Mix(uint64_t a, uint64_t b) {
+  const absl::uint128 m = absl::uint128(a) * b;
+  return absl::Uint128Low64(m) ^ absl::Uint128High64(m);
+}
+
+// Varies the hash from run to run (with ASLR), as absl::Hash does.
+const char kHashSeed = 0;
+
+size_t KeySize(absl::Span<const CommandArg> args) {
+  size_t size = 0;
+  for (const CommandArg& a : args) size += 8 + a.view().size();
+  return size;
+}
+
+// Writes the cache key of `args` (see MakeKey) to `out`, which has room for
+// KeySize(args) bytes.
+void WriteKey(absl::Span<const CommandArg> args, char* out) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const absl::string_view v = args[i].view();
+    out = PutLength(out, v.size());
+    if (i == 0) {
+      for (const char c : v) *out++ = absl::ascii_toupper(c);
+    } else if (v.size() >= 8 && v.size() <= 16) {
+      // Most keys: two overlapping 8-byte moves instead of a memcpy call.
+      const uint64_t head = Load64(v.data());
+      const uint64_t tail = Load64(v.data() + v.size() - 8);
+      std::memcpy(out, &head, 8);
+      std::memcpy(out + v.size() - 8, &tail, 8);
+      out += v.size();
+    } else if (!v.empty()) {
+      std::memcpy(out, v.data(), v.size());
+      out += v.size();
+    }
+  }
 }
 
 uint64_t SeedFor(uint64_t seed) {
@@ -38,21 +87,40 @@ LocalCache::LocalCache(Options options)
 LocalCache::~LocalCache() = default;
 
 std::string LocalCache::MakeKey(absl::Span<const CommandArg> args) {
-  size_t size = 0;
-  for (const CommandArg& a : args) size += 8 + a.view().size();
-  std::string key;
-  key.reserve(size);
-  for (size_t i = 0; i < args.size(); ++i) {
-    const absl::string_view v = args[i].view();
-    AppendLength(key, v.size());
-    const size_t at = key.size();
-    key.append(v.data(), v.size());
-    if (i == 0) {
-      std::transform(key.begin() + at, key.end(), key.begin() + at,
-                     [](char c) { return absl::ascii_toupper(c); });
-    }
-  }
+  std::string key(KeySize(args), '\0');
+  WriteKey(args, key.data());
   return key;
+}
+
+size_t LocalCache::KeyHash::operator()(absl::string_view key) const {
+  constexpr uint64_t kMul1 = 0x9E3779B97F4A7C15;  // Golden ratio.
+  constexpr uint64_t kMul2 = 0xC2B2AE3D27D4EB4F;  // From xxHash.
+  const char* p = key.data();
+  size_t n = key.size();
+  uint64_t h = reinterpret_cast<uintptr_t>(&kHashSeed) ^ n;
+  if (n < 8) {
+    uint64_t v = 0;
+    if (n > 0) std::memcpy(&v, p, n);
+    return Mix(Mix(h ^ v, kMul1), kMul2);
+  }
+  for (; n > 8; p += 8, n -= 8) h = Mix(h ^ Load64(p), kMul1);
+  // The last 8 bytes (overlapping bytes already mixed when n < 8).
+  h = Mix(h ^ Load64(p + n - 8), kMul1);
+  return Mix(h, kMul2);
+}
+
+char* LocalCache::KeyBuffer::Get(size_t size) {
+  if (size <= kInline) return inline_;
+  heap_ = std::make_unique_for_overwrite<char[]>(size);
+  return heap_.get();
+}
+
+absl::string_view LocalCache::MakeKey(absl::Span<const CommandArg> args,
+                                      KeyBuffer& buffer) {
+  const size_t size = KeySize(args);
+  char* out = buffer.Get(size);
+  WriteKey(args, out);
+  return absl::string_view(out, size);
 }
 
 absl::Time LocalCache::Now() const {

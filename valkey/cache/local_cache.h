@@ -149,6 +149,27 @@ class LocalCache {
   // and "GET" share entries). Allocates once.
   static std::string MakeKey(absl::Span<const CommandArg> args);
 
+  // Room for one cache key, on the stack for keys of up to kInline bytes
+  // (a command with a key of up to ~200 bytes), so that a look-up
+  // allocates nothing; a longer key goes to the heap.
+  class KeyBuffer {
+   public:
+    static constexpr size_t kInline = 232;
+    KeyBuffer() = default;
+    KeyBuffer(const KeyBuffer&) = delete;
+    KeyBuffer& operator=(const KeyBuffer&) = delete;
+
+   private:
+    friend class LocalCache;
+    char* Get(size_t size);
+
+    char inline_[kInline];
+    std::unique_ptr<char[]> heap_;
+  };
+  // MakeKey(args), built in `buffer`; the view is valid while `buffer` is.
+  static absl::string_view MakeKey(absl::Span<const CommandArg> args,
+                                   KeyBuffer& buffer);
+
   // A copy of the live entry under `key`, counting a hit; std::nullopt and
   // a miss when there is none or it has expired (it is then removed).
   std::optional<Reply> Get(absl::string_view key);
@@ -210,6 +231,14 @@ class LocalCache {
     bool poisoned = false;
   };
 
+  // The hash of entries_: cache keys are at least 8 bytes (a length
+  // prefix) and often a few dozen; one multiply per 8 bytes, without
+  // absl::Hash's per-call set-up, which is most of a hit's look-up for
+  // keys that short.
+  struct KeyHash {
+    size_t operator()(absl::string_view key) const;
+  };
+
   absl::Time Now() const;
   bool Expired(const Entry& e, absl::Time now) const;
   // Returns false (storing nothing) for a reply larger than max_bytes.
@@ -232,8 +261,8 @@ class LocalCache {
 
   mutable absl::Mutex mu_;
   // Owns the entries; keyed by views of Entry::key.
-  absl::flat_hash_map<absl::string_view, std::unique_ptr<Entry>> entries_
-      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<absl::string_view, std::unique_ptr<Entry>, KeyHash>
+      entries_ ABSL_GUARDED_BY(mu_);
   // Server key -> entries read from it.
   absl::flat_hash_map<std::string, absl::flat_hash_set<Entry*>> by_key_
       ABSL_GUARDED_BY(mu_);

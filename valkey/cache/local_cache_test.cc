@@ -67,6 +67,29 @@ TEST(LocalCacheKeyTest, NameIsCaseInsensitiveAndArgumentsAreFramed) {
                                  CommandArg(0), CommandArg(1)}));
 }
 
+TEST(LocalCacheKeyTest, KeyBuiltInABufferIsTheSameKey) {
+  // Arguments of every size class the builder treats apart: empty, short,
+  // 8 to 16 bytes, longer; and a key too long for the stack buffer.
+  const std::string long_arg(LocalCache::KeyBuffer::kInline, 'x');
+  const std::vector<std::vector<std::string>> commands = {
+      {"get", "k"},
+      {"GET", ""},
+      {"hGet", "12345678", "1234567890123456"},
+      {"GET", "123456789012345"},
+      {"MGET", "a", "12345678901234567", long_arg},
+      {"get", long_arg},
+  };
+  for (const std::vector<std::string>& argv : commands) {
+    const std::vector<CommandArg> args(argv.begin(), argv.end());
+    LocalCache::KeyBuffer buffer;
+    EXPECT_EQ(LocalCache::MakeKey(args, buffer), LocalCache::MakeKey(args))
+        << argv[0] << " " << argv.size();
+  }
+  LocalCache::KeyBuffer buffer;
+  EXPECT_EQ(LocalCache::MakeKey({CommandArg("get"), CommandArg("k")}, buffer),
+            Key("GET", "k"));
+}
+
 TEST(LocalCacheTest, HitMissAndIndependentCopies) {
   LocalCache cache({.max_entries = 10});
   EXPECT_FALSE(cache.Get(Key("GET", "a")).has_value());

@@ -185,14 +185,19 @@ absl::StatusOr<Reply> Client::RoundTrip(
     return retry_.Call([&]() { return RoundTripOnce(args, server_timeout); });
   }
   // Read-your-writes: a write drops its keys from the cache now and again
-  // when its reply is in (client_cache.h, "Ordering" 5).
-  OwnWriteScope own_write(cache_.get(), args);
-  // Blocking commands are never cached.
+  // when its reply is in (client_cache.h, "Ordering" 5). Blocking commands
+  // are never cached.
   if (server_timeout.has_value()) {
+    OwnWriteScope own_write(cache_.get(), args);
     return retry_.Call([&]() { return RoundTripOnce(args, server_timeout); });
   }
   ClientCache::Lookup found = cache_->Find(args);
   if (found.hit.has_value()) return *std::move(found.hit);
+  if (!found.cacheable) {
+    OwnWriteScope own_write(cache_.get(), args);
+    return retry_.Call([&]() { return RoundTripOnce(args, server_timeout); });
+  }
+  // A cacheable command only reads: there is nothing of its own to drop.
   absl::StatusOr<Reply> reply =
       retry_.Call([&]() { return RoundTripOnce(args, server_timeout); });
   if (reply.ok()) cache_->Store(std::move(found.fill), *reply);

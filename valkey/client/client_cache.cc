@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/optimization.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -123,7 +124,8 @@ class ClientCache::Core final : public ForkPausable {
 
   pid_t pid() const { return pid_; }
 
-  Lookup Find(std::string key, std::vector<std::string> keys);
+  // `key` is the cache key of `args`, a command the policy accepted.
+  Lookup Find(absl::string_view key, absl::Span<const CommandArg> args);
   void Flush() { cache_.Flush(); }
   LocalCache& store() { return cache_; }
   void Close();
@@ -226,16 +228,19 @@ void ClientCache::Core::AbandonInChild() {
   if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
-ClientCache::Lookup ClientCache::Core::Find(std::string key,
-                                            std::vector<std::string> keys) {
+ClientCache::Lookup ClientCache::Core::Find(absl::string_view key,
+                                            absl::Span<const CommandArg> args) {
   Lookup out;
+  out.cacheable = true;
   absl::MutexLock lock(&mu_);
   if (closed_) return out;
   if (sink_ != nullptr) {
-    DrainLocked();
+    // Usually nothing is pending: the check alone, without a call.
+    if (sink_->broken() || sink_->HasPendingData()) DrainLocked();
     // The reader thread would notice a missed PONG too; checking here as
-    // well keeps the staleness bound when that thread is slow to run.
-    if (sink_ != nullptr) CheckPongLocked(absl::Now());
+    // well keeps the staleness bound when that thread is slow to run. (The
+    // clock is read only when a PING is outstanding: a hit needs no time.)
+    if (sink_ != nullptr && ping_outstanding_) CheckPongLocked(absl::Now());
   }
   if (sink_ == nullptr && !OpenLocked()) return out;
   // Still under mu_: losing the sink (which flushes and poisons) is ordered
@@ -243,7 +248,8 @@ ClientCache::Lookup ClientCache::Core::Find(std::string key,
   // after the fill is registered (then it poisons it).
   out.hit = cache_.Get(key);
   if (!out.hit.has_value()) {
-    out.fill = Fill(&cache_, cache_.BeginFill(key, std::move(keys)));
+    out.fill =
+        Fill(&cache_, cache_.BeginFill(key, policy_.KeysOfCacheable(args)));
   }
   return out;
 }
@@ -477,8 +483,8 @@ ClientCache::Fill& ClientCache::Fill::operator=(Fill&& other) noexcept {
   return *this;
 }
 
-void ClientCache::Fill::Cancel() {
-  if (cache_ != nullptr) cache_->CancelFill(ticket_);
+void ClientCache::Fill::CancelFill() {
+  cache_->CancelFill(ticket_);
   cache_ = nullptr;
 }
 
@@ -515,6 +521,11 @@ ClientCache::~ClientCache() {
 
 ClientCache::Core* ClientCache::CurrentCore() {
   Core* core = core_.load(std::memory_order_acquire);
+  if (ABSL_PREDICT_TRUE(core->pid() == CurrentProcessId())) return core;
+  return CoreForChild(core);
+}
+
+ClientCache::Core* ClientCache::CoreForChild(Core* core) {
   const pid_t pid = CurrentProcessId();
   while (core->pid() != pid) {
     // A fork()ed child. The parent's core has a sink on the parent's
@@ -542,9 +553,9 @@ std::optional<std::vector<std::string>> ClientCache::KeysOf(
 }
 
 ClientCache::Lookup ClientCache::Find(absl::Span<const CommandArg> args) {
-  std::vector<std::string> keys;
-  if (!policy_.Cacheable(args, &keys)) return Lookup();
-  return CurrentCore()->Find(LocalCache::MakeKey(args), std::move(keys));
+  if (!policy_.Cacheable(args)) return Lookup();
+  LocalCache::KeyBuffer buffer;
+  return CurrentCore()->Find(LocalCache::MakeKey(args, buffer), args);
 }
 
 void ClientCache::Store(Fill fill, const Reply& reply) {

@@ -126,6 +126,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -159,7 +160,10 @@ class ClientCache {
     friend class ClientCache;
     Fill(LocalCache* cache, LocalCache::Ticket ticket)
         : cache_(cache), ticket_(ticket) {}
-    void Cancel();
+    void Cancel() {
+      if (cache_ != nullptr) CancelFill();
+    }
+    void CancelFill();
 
     LocalCache* cache_ = nullptr;
     LocalCache::Ticket ticket_ = 0;
@@ -168,6 +172,9 @@ class ClientCache {
   struct Lookup {
     std::optional<Reply> hit;  // Set: the cached reply; send nothing.
     Fill fill;                 // Set on a miss of a cacheable command.
+    // The command is cacheable (whether or not it was looked up): it only
+    // reads, so BeforeOwnWrite() would do nothing for it.
+    bool cacheable = false;
   };
 
   // Checks `options` (the caller has seen options.enabled) and `connection`
@@ -191,6 +198,9 @@ class ClientCache {
   // (bounded by min(socket_timeout, connect_timeout)) or, for the one
   // thread that reopens the sink, for a connect + handshake
   // (connect_timeout) without holding the mutex.
+  // A hit allocates nothing beyond what the copy of the reply owns (nothing
+  // for a string of up to 16 bytes, see reply.h): the cache key is built on
+  // the stack, and the keys the command reads are listed only for a miss.
   Lookup Find(absl::Span<const CommandArg> args);
 
   // Stores a copy of `reply` for `fill` unless the fill was poisoned
@@ -247,6 +257,9 @@ class ClientCache {
   // The core of the calling process; in a fork()ed child, a fresh one
   // replaces the parent's (which is abandoned, see "Fork").
   Core* CurrentCore();
+  // CurrentCore() in a fork()ed child whose core is still `core`, the
+  // parent's (kept apart: the common case stays small).
+  ABSL_ATTRIBUTE_NOINLINE Core* CoreForChild(Core* core);
   // The current core if it belongs to this process, else null.
   const Core* OwnCore() const;
 
