@@ -1,10 +1,10 @@
 // What a steady-state Client::Get costs in socket system calls, counted by
 // the transports (internal::SocketCallsOnThisThread), not timed: one send
 // and one recv over TCP, a Unix socket and TLS, with a finite socket
-// time-out (the recv is bounded by SO_RCVTIMEO) and without one. A
-// connection idle longer than Connection::kPendingCheckIdle, or one whose
-// replies were not counted, still gets the kernel check for pending data at
-// checkout. Real valkey-server.
+// time-out (the recv is bounded by SO_RCVTIMEO) and without one, also after
+// pipelines and transactions. A connection idle longer than
+// Connection::kPendingCheckIdle, or one whose replies were not counted, still
+// gets the kernel check for pending data at checkout. Real valkey-server.
 
 #include <cstdint>
 #include <memory>
@@ -135,17 +135,37 @@ TEST_P(RoundTripSyscallsTest, IdleConnectionIsCheckedAtCheckout) {
   EXPECT_EQ(CallsFor(*client, 10, absl::Milliseconds(2)), 3u * 10);
 }
 
-// After a pipeline (whose sends do not count their replies) the connection
-// is checked at every checkout, as before this optimisation.
+// Pipelines and transactions count their replies too: once they are all
+// read, the next GETs are back to a send and a recv.
+TEST_P(RoundTripSyscallsTest, PipelinesKeepTheConnectionInStep) {
+  internal::ScopedPendingCheckIdleForTesting no_idle_check(absl::Hours(1));
+  std::unique_ptr<Client> client = WarmClient(absl::Seconds(5));
+  ASSERT_NE(client, nullptr);
+  for (bool transaction : {false, true}) {
+    Pipeline pipe(*client, {.transaction = transaction});
+    Slot<std::optional<std::string>> got = pipe.Get("syscalls:k");
+    pipe.Command("PING");
+    absl::StatusOr<PipelineResults> results = pipe.Execute();
+    ASSERT_TRUE(results.ok()) << results.status();
+    EXPECT_TRUE(results->Get(got).ok());
+    EXPECT_EQ(CallsFor(*client, 10), 2u * 10) << "transaction " << transaction;
+  }
+}
+
+// A send that does not say how many replies it brings (raw bytes on a
+// checked-out connection) leaves the connection checked by the kernel at
+// every later checkout, as before this optimisation.
 TEST_P(RoundTripSyscallsTest, UncountedSendsKeepTheCheck) {
   internal::ScopedPendingCheckIdleForTesting no_idle_check(absl::Hours(1));
   std::unique_ptr<Client> client = WarmClient(absl::Seconds(5));
   ASSERT_NE(client, nullptr);
-  Pipeline pipe(*client);
-  Slot<std::optional<std::string>> got = pipe.Get("syscalls:k");
-  absl::StatusOr<PipelineResults> results = pipe.Execute();
-  ASSERT_TRUE(results.ok()) << results.status();
-  EXPECT_TRUE(results->Get(got).ok());
+  {
+    absl::StatusOr<PooledConnection> conn = client->AcquireConnection();
+    ASSERT_TRUE(conn.ok()) << conn.status();
+    ASSERT_TRUE((*conn)->Send("*1\r\n$4\r\nPING\r\n").ok());
+    absl::StatusOr<Reply> pong = (*conn)->ReadReply();
+    ASSERT_TRUE(pong.ok()) << pong.status();
+  }
   EXPECT_EQ(CallsFor(*client, 10), 3u * 10);
 }
 
