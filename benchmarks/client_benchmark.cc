@@ -13,6 +13,10 @@
 //                       enabled (every read after the first is a hit); peer
 //                       "uncached": the same Client (RESP3) without the cache
 //
+// The single-command cases (get16, set16, both sides) also report the
+// client thread's CPU time per operation, user + system, from getrusage
+// ("cpu_us/op", thread_cpu.h); the ratio table prints it beside the times.
+//
 // The client/* cases use RESP2 without CLIENT SETINFO, as hiredis does; the
 // cache/* cases use RESP3 on both sides (the cache needs it).
 //
@@ -38,6 +42,7 @@
 #include "benchmark/benchmark.h"
 #include "benchmarks/bench_target.h"
 #include "benchmarks/ratio_reporter.h"
+#include "benchmarks/thread_cpu.h"
 #include "testing/valkey_server.h"
 #include "valkey/client/client.h"
 #include "valkey/client/pipeline.h"
@@ -137,6 +142,7 @@ bool HiredisPipelineOnce(redisContext* c) {
 void OursGet(benchmark::State& state, Kind kind) {
   auto client = MakeClient(kind);
   if (!client) return state.SkipWithError("client failed");
+  valkey::bench::ThreadCpuPerOp cpu(state);
   for (auto _ : state) {
     if (!OursGetOnce(*client)) return state.SkipWithError("GET failed");
   }
@@ -151,6 +157,7 @@ void OursGet(benchmark::State& state, Kind kind) {
 void OursSet(benchmark::State& state) {
   auto client = MakeClient(Kind::kResp2);
   if (!client) return state.SkipWithError("client failed");
+  valkey::bench::ThreadCpuPerOp cpu(state);
   for (auto _ : state) {
     if (!OursSetOnce(*client)) return state.SkipWithError("SET failed");
   }
@@ -170,12 +177,14 @@ void OursPipeline(benchmark::State& state) {
 void HiredisCommand(benchmark::State& state, bool set) {
   redisContext* c = OpenHiredis();
   if (!c) return state.SkipWithError("connect failed");
+  std::optional<valkey::bench::ThreadCpuPerOp> cpu(std::in_place, state);
   for (auto _ : state) {
     if (!HiredisOnce(c, set)) {
       redisFree(c);
       return state.SkipWithError("command failed");
     }
   }
+  cpu.reset();  // Before redisFree: only the loop is counted.
   redisFree(c);
   state.SetItemsProcessed(state.iterations());
 }

@@ -27,6 +27,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
       e.ns = run.GetAdjustedRealTime();
       auto items = run.counters.find("items_per_second");
       e.items_per_second = items == run.counters.end() ? 0.0 : items->second.value;
+      auto cpu = run.counters.find("cpu_us/op");
+      e.cpu_us = cpu == run.counters.end() ? -1.0 : cpu->second.value;
     }
   }
 
@@ -47,12 +49,30 @@ class RatioReporter : public benchmark::ConsoleReporter {
       std::printf("%-28s %12.1f %12.1f %8.2f %14.0f\n", c.c_str(), ours->ns,
                   peer->ns, ours->ns / peer->ns, ours->items_per_second);
     }
+    // Client CPU per operation, for the cases that report it (thread_cpu.h).
+    bool header = false;
+    for (const std::string& c : cases) {
+      auto ours = Find("ours/" + c);
+      auto peer = Find(peer_name + "/" + c);
+      if (ours == nullptr || peer == nullptr || ours->cpu_us < 0 ||
+          peer->cpu_us <= 0) {
+        continue;
+      }
+      if (!header) {
+        std::printf("\n%-28s %14s %14s %8s\n", "case", "ours cpu us/op",
+                    (peer_name + " cpu us/op").c_str(), "ratio");
+        header = true;
+      }
+      std::printf("%-28s %14.2f %14.2f %8.2f\n", c.c_str(), ours->cpu_us,
+                  peer->cpu_us, ours->cpu_us / peer->cpu_us);
+    }
   }
 
  private:
   struct Entry {
     double ns = 0;
     double items_per_second = 0;
+    double cpu_us = -1;  // "cpu_us/op" counter; negative when absent.
   };
   const Entry* Find(const std::string& prefix) const {
     // Names may carry suffixes such as "/real_time" or "/threads:8".

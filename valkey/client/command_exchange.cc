@@ -17,8 +17,10 @@ absl::StatusOr<Reply> ExchangeCommand(
   if (absl::Status refused = CheckOneReplyPerCommand(args); !refused.ok()) {
     return refused;
   }
-  absl::Status sent =
-      conn.SendEncoded([&](std::string& out) { AppendCommandArgs(out, args); });
+  // One command, one reply (checked above): the connection can tell the
+  // pool it is in step without asking the kernel.
+  absl::Status sent = conn.SendEncoded(
+      [&](std::string& out) { AppendCommandArgs(out, args); }, /*replies=*/1);
   if (!sent.ok()) return sent;
   absl::StatusOr<Reply> reply;
   if (server_timeout.has_value()) {

@@ -215,7 +215,11 @@ absl::StatusOr<PipelineResults> Pipeline::ExecuteOn(Connection& conn) {
 absl::Status Pipeline::ExecutePlain(Connection& conn,
                                     PipelineResults& results) {
   if (!buffer_.empty()) {
-    absl::Status sent = conn.Send(buffer_);
+    // One reply per command sent (one_reply_rule.h): counted, so the pool
+    // knows the connection is in step once they are all read.
+    int replies = 0;
+    for (const Queued& q : queued_) replies += q.failure.ok() ? 1 : 0;
+    absl::Status sent = conn.Send(buffer_, replies);
     if (!sent.ok()) return BatchFailure(sent, "sending", conn);
   }
   for (size_t i = 0; i < queued_.size(); ++i) {
@@ -248,7 +252,8 @@ absl::Status Pipeline::ExecuteTransaction(Connection& conn,
                                           PipelineResults& results) {
   const size_t n = queued_.size();
   AppendCommand(buffer_, "EXEC");
-  absl::Status sent = conn.Send(buffer_);
+  // MULTI, every command (each answers QUEUED or an error), EXEC.
+  absl::Status sent = conn.Send(buffer_, static_cast<int>(n) + 2);
   if (!sent.ok()) return BatchFailure(sent, "sending", conn);
 
   // Every reply is read, whatever came before, so the connection stays in

@@ -196,7 +196,8 @@ ClusterPipelineResults ClusterPipeline::Execute() {
       ArgsOf(i, args);
       AppendCommandArgs(packed, args);
     }
-    absl::Status sent = (*conn)->Send(packed);
+    absl::Status sent = (*conn)->Send(
+        packed, static_cast<int>(group.commands.size()));
     size_t read = 0;
     if (sent.ok()) {
       for (; read < group.commands.size(); ++read) {

@@ -1,9 +1,10 @@
 #include "valkey/connection/connection.h"
 
 #include <poll.h>
-#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@
 #include "valkey/common/command_secrets.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/handshake.h"
+#include "valkey/common/process_id.h"
 #include "valkey/connection/socket_transport.h"
 #include "valkey/connection/tls_transport.h"
 
@@ -24,6 +26,10 @@ absl::Time DeadlineAfter(absl::Duration d) {
   return d == absl::InfiniteDuration() ? absl::InfiniteFuture()
                                        : absl::Now() + d;
 }
+
+// Nanoseconds of Connection::kPendingCheckIdle, or the test override.
+std::atomic<int64_t> g_pending_check_idle_ns{
+    absl::ToInt64Nanoseconds(Connection::kPendingCheckIdle)};
 
 
 }  // namespace
@@ -119,11 +125,13 @@ Connection::Connection(std::shared_ptr<const Connector> connector,
       address_(std::move(address)),
       reader_(connector_->options().reader_limits),
       last_used_(absl::Now()),
-      pid_(::getpid()) {}
+      pid_(CurrentProcessId()) {}
 
 Connection::~Connection() = default;
 
-bool Connection::OwnedByThisProcess() const { return ::getpid() == pid_; }
+bool Connection::OwnedByThisProcess() const {
+  return CurrentProcessId() == pid_;
+}
 
 absl::Status Connection::Handshake(absl::Time deadline) {
   const ConnectionOptions& options = connector_->options();
@@ -179,6 +187,15 @@ absl::Time Connection::ReplyDeadline() const {
 }
 
 absl::Status Connection::Send(absl::string_view packed) {
+  return Send(packed, static_cast<int>(kUnknownReplies));
+}
+
+absl::Status Connection::Send(absl::string_view packed, int replies) {
+  if (replies < 0 || replies_owed_ < 0) {
+    replies_owed_ = kUnknownReplies;
+  } else {
+    replies_owed_ += replies;
+  }
   if (broken_) {
     return ConnectionError(
         absl::StrCat("connection to ", address_, " is closed"));
@@ -222,13 +239,20 @@ absl::StatusOr<Reply> Connection::ReadRaw(absl::Time deadline) {
 }
 
 absl::StatusOr<Reply> Connection::ReadAny(absl::Time deadline) {
+  // Which of these answer a command is the caller's business now.
+  replies_owed_ = kUnknownReplies;
   return ReadRaw(deadline);
 }
 
 absl::StatusOr<Reply> Connection::ReadReply(absl::Time deadline) {
   for (;;) {
     absl::StatusOr<Reply> reply = ReadRaw(deadline);
-    if (!reply.ok() || !reply->is_push()) return reply;
+    if (!reply.ok()) return reply;
+    if (!reply->is_push()) {
+      // A reply nobody counted makes the count meaningless.
+      replies_owed_ = replies_owed_ > 0 ? replies_owed_ - 1 : kUnknownReplies;
+      return reply;
+    }
     if (push_handler_) push_handler_(*std::move(reply));
   }
 }
@@ -268,6 +292,18 @@ bool Connection::HasPendingData() {
   return reader_.buffered_bytes() > 0 || transport_->Readable();
 }
 
+bool Connection::HasPendingDataAtCheckout() {
+  if (broken_) return false;
+  if (replies_owed_ > 0 || reader_.buffered_bytes() > 0) return true;
+  if (replies_owed_ == 0 &&
+      absl::Now() - last_used_ <
+          absl::Nanoseconds(
+              g_pending_check_idle_ns.load(std::memory_order_relaxed))) {
+    return false;
+  }
+  return transport_->Readable();
+}
+
 bool Connection::WaitReadable(absl::Time deadline) {
   for (;;) {
     if (broken_ || HasPendingData()) return true;
@@ -291,7 +327,9 @@ absl::Status Connection::CheckHealth() {
   // health check must not hang on a silent peer.
   const absl::Duration bound = std::min(connector_->options().socket_timeout,
                                         connector_->options().connect_timeout);
-  if (absl::Status s = SendCommand("PING"); !s.ok()) return s;
+  out_.clear();
+  AppendCommand(out_, "PING");
+  if (absl::Status s = Send(out_, /*replies=*/1); !s.ok()) return s;
   absl::StatusOr<Reply> pong = ReadReply(absl::Now() + bound);
   if (!pong.ok()) return pong.status();
   if (pong->str() != "PONG") {
@@ -301,4 +339,19 @@ absl::Status Connection::CheckHealth() {
   return absl::OkStatus();
 }
 
+namespace internal {
+
+ScopedPendingCheckIdleForTesting::ScopedPendingCheckIdleForTesting(
+    absl::Duration idle) {
+  g_pending_check_idle_ns.store(absl::ToInt64Nanoseconds(idle),
+                                std::memory_order_relaxed);
+}
+
+ScopedPendingCheckIdleForTesting::~ScopedPendingCheckIdleForTesting() {
+  g_pending_check_idle_ns.store(
+      absl::ToInt64Nanoseconds(Connection::kPendingCheckIdle),
+      std::memory_order_relaxed);
+}
+
+}  // namespace internal
 }  // namespace valkey

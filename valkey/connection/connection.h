@@ -23,6 +23,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -95,7 +96,12 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   // Sends packed RESP bytes (one or many commands) within the socket time-out.
+  // With `replies`, the number of replies they will bring (each command
+  // answers with one reply, see one_reply_rule.h), the connection knows when
+  // all of them have been read; without it, it no longer knows (see
+  // HasPendingDataAtCheckout).
   absl::Status Send(absl::string_view packed);
+  absl::Status Send(absl::string_view packed, int replies);
 
   // Packs and sends one command. Arguments: strings, bytes, integers,
   // doubles (see CommandArg). Reuses an internal buffer: no allocation once
@@ -110,11 +116,18 @@ class Connection {
 
   // Lets `encode(std::string&)` append one or more packed commands to the
   // connection's reusable buffer, then sends them.
+  // `replies` as for Send.
   template <typename Encode>
   absl::Status SendEncoded(Encode&& encode) {
     out_.clear();
     encode(out_);
     return Send(out_);
+  }
+  template <typename Encode>
+  absl::Status SendEncoded(Encode&& encode, int replies) {
+    out_.clear();
+    encode(out_);
+    return Send(out_, replies);
   }
 
   // Reads the next reply that is not a RESP3 push (pushes go to the push
@@ -144,8 +157,24 @@ class Connection {
   absl::StatusOr<Reply> ExecuteArgv(absl::Span<const absl::string_view> argv);
 
   // True if reply bytes are waiting that no command asked for (or the peer
-  // closed): such a connection is out of step and must not be reused.
+  // closed): such a connection is out of step and must not be reused. Asks
+  // the kernel (one system call) unless bytes are buffered already.
   bool HasPendingData();
+
+  // HasPendingData for a connection about to be reused (pools call it at
+  // checkout), without the system call when it cannot find anything that
+  // matters. True at once when a reply that was sent for is still unread;
+  // false without asking the kernel when every reply to what was sent has
+  // been read (all sends counted their replies: Send with `replies`) and
+  // the connection was last used less than kPendingCheckIdle ago. Then no
+  // reply is on its way, and what the server could have sent on its own
+  // since (EOF after a CLIENT KILL or restart, a RESP3 push) was caused by
+  // something a caller could learn of only through another round trip,
+  // which takes longer than that. (Such an event can land just after any
+  // check; a check narrows that race, it never closed it: the command then
+  // fails with UNAVAILABLE.) Otherwise as HasPendingData.
+  bool HasPendingDataAtCheckout();
+  static constexpr absl::Duration kPendingCheckIdle = absl::Microseconds(5);
 
   // Waits until a read would not block — reply bytes, EOF or a socket error
   // are waiting, or the connection is broken (the read then says why) — or
@@ -213,10 +242,31 @@ class Connection {
   std::function<void(Reply)> push_handler_;
   absl::Time last_used_;
   pid_t pid_;
+  // Replies sent for and not read yet; kUnknownReplies after a send that did
+  // not count them, a reply nobody sent for, or ReadAny (pub/sub, MONITOR):
+  // from then on every checkout asks the kernel.
+  static constexpr int64_t kUnknownReplies = -1;
+  int64_t replies_owed_ = 0;
   int protocol_ = 2;
   bool broken_ = false;
 };
 
+namespace internal {
+
+// Replaces Connection::kPendingCheckIdle while alive, for tests that count
+// the system calls of a steady state and must not depend on when the
+// scheduler runs them. One at a time; not for production code.
+class ScopedPendingCheckIdleForTesting {
+ public:
+  explicit ScopedPendingCheckIdleForTesting(absl::Duration idle);
+  ~ScopedPendingCheckIdleForTesting();
+  ScopedPendingCheckIdleForTesting(const ScopedPendingCheckIdleForTesting&) =
+      delete;
+  ScopedPendingCheckIdleForTesting& operator=(
+      const ScopedPendingCheckIdleForTesting&) = delete;
+};
+
+}  // namespace internal
 }  // namespace valkey
 
 #endif  // VALKEY_CONNECTION_CONNECTION_H_

@@ -1,7 +1,5 @@
 #include "valkey/connection/connection_pool.h"
 
-#include <unistd.h>
-
 #include <memory>
 #include <utility>
 #include <vector>
@@ -9,6 +7,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "valkey/common/errors.h"
+#include "valkey/common/process_id.h"
 
 namespace valkey {
 namespace pool_internal {
@@ -22,7 +21,7 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
         options_(std::move(options)),
         connect_(std::move(connect)),
         checkout_(std::move(checkout)),
-        pid_(::getpid()) {}
+        pid_(CurrentProcessId()) {}
 
   absl::StatusOr<PooledConnection> Acquire() ABSL_LOCKS_EXCLUDED(mu_);
   void Release(Connection* connection, bool discard) ABSL_LOCKS_EXCLUDED(mu_);
@@ -44,9 +43,9 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
   bool Reusable(const Slot& slot) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return !closed_ && slot.generation == generation_ &&
            !slot.connection->broken() &&
-           // pid_ is refreshed by CheckForkLocked at every Acquire: one
-           // getpid() per checkout. A connection released in a child
-           // before its first Acquire is dropped by that Acquire.
+           // pid_ is refreshed by CheckForkLocked at every Acquire (no
+           // system call: CurrentProcessId). A connection released in a
+           // child before its first Acquire is dropped by that Acquire.
            slot.connection->owner_pid() == pid_;
   }
   // After fork() the child forgets the parent's connections: they are
@@ -88,7 +87,7 @@ void PoolState::ForgetAllLocked(std::vector<Slot>& doomed) {
 }
 
 void PoolState::CheckForkLocked(std::vector<Slot>& doomed) {
-  const pid_t pid = ::getpid();
+  const pid_t pid = CurrentProcessId();
   if (pid == pid_) return;
   pid_ = pid;
   ForgetAllLocked(doomed);
@@ -124,7 +123,7 @@ absl::StatusOr<PooledConnection> PoolState::Acquire() {
       mu_.Unlock();
       doomed.clear();
       absl::Status healthy = absl::OkStatus();
-      if (connection->HasPendingData()) {
+      if (connection->HasPendingDataAtCheckout()) {
         healthy = ProtocolError("unexpected pending data");
       } else {
         healthy = connection->CheckHealth();

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -22,7 +23,16 @@
 #include "valkey/connection/name_lookup.h"
 
 namespace valkey {
+namespace {
+
+// The socket system calls this thread made (SocketCallsOnThisThread).
+thread_local uint64_t t_socket_calls = 0;
+
+}  // namespace
+
 namespace internal {
+
+uint64_t SocketCallsOnThisThread() { return t_socket_calls; }
 
 absl::Status WaitFd(int fd, short events, absl::Time deadline,
                     absl::string_view what, absl::string_view peer) {
@@ -38,6 +48,7 @@ absl::Status WaitFd(int fd, short events, absl::Time deadline,
           left + absl::Milliseconds(1) - absl::Nanoseconds(1)));
     }
     pollfd p{fd, events, 0};
+    ++t_socket_calls;
     const int n = ::poll(&p, 1, timeout_ms);
     if (n > 0) return absl::OkStatus();
     if (n < 0 && errno != EINTR) {
@@ -56,18 +67,40 @@ std::string FormatHostPort(absl::string_view host, int port) {
 
 namespace {
 
+// A socket receive time-out (SO_RCVTIMEO) ends a blocked recv() on the
+// kernel's timer wheel, which rounds it up to its tick and, for longer
+// waits, by up to an eighth (a coarser level of the wheel). A time-out `t`
+// therefore ends a wait by t + t/8 + two ticks (a tick is 10 ms at the
+// slowest kernel clock, 100 Hz); a read uses it only when that still ends
+// before its deadline.
+constexpr absl::Duration kTimerTick = absl::Milliseconds(10);
+absl::Duration LatestEnd(absl::Duration timeout) {
+  return timeout + timeout / 8 + 2 * kTimerTick;
+}
+// Shorter waits than this poll() instead: their precise end matters more
+// than one system call.
+constexpr absl::Duration kShortestReceiveTimeout = absl::Milliseconds(20);
+
 class SocketTransport final : public Transport {
  public:
-  SocketTransport(int fd, std::string peer) : fd_(fd), peer_(std::move(peer)) {}
+  SocketTransport(int fd, std::string peer) : fd_(fd), peer_(std::move(peer)) {
+    // Reads block in recv() bounded by SO_RCVTIMEO, which only a blocking
+    // socket honours; every other call passes MSG_DONTWAIT. If the mode
+    // cannot be changed the socket stays non-blocking and reads poll.
+    const int flags = ::fcntl(fd_, F_GETFL);
+    blocking_ = flags >= 0 && ((flags & O_NONBLOCK) == 0 ||
+                               ::fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK) == 0);
+  }
   ~SocketTransport() override { Close(); }
 
   absl::Status Write(absl::string_view data, absl::Time deadline) override {
     while (!data.empty()) {
       if (fd_ < 0) return Closed();
-      const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      ++t_socket_calls;
+      const ssize_t n = ::send(fd_, data.data(), data.size(),
+                               MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n > 0) {
         data.remove_prefix(static_cast<size_t>(n));
-        reply_pending_ = true;
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
@@ -82,20 +115,30 @@ class SocketTransport final : public Transport {
     return absl::OkStatus();
   }
 
+  // One recv() that blocks until data arrives, bounded by the socket's
+  // receive time-out (set only when the time left no longer fits it), so a
+  // round trip costs a send and a recv. Near the deadline, or when the
+  // time-out cannot be set, it polls for the exact time left instead.
   absl::StatusOr<size_t> Read(char* buffer, size_t size,
                               absl::Time deadline) override {
-    if (reply_pending_) {
-      // Just after a request the answer is almost never there yet: wait
-      // first instead of paying for a recv() that fails with EAGAIN.
-      reply_pending_ = false;
-      if (fd_ < 0) return Closed();
-      absl::Status ready =
-          internal::WaitFd(fd_, POLLIN, deadline, "read from", peer_);
-      if (!ready.ok()) return ready;
-    }
     for (;;) {
       if (fd_ < 0) return Closed();
-      const ssize_t n = ::recv(fd_, buffer, size, 0);
+      int flags = 0;
+      if (deadline != absl::InfiniteFuture() || !blocking_) {
+        const absl::Duration left = deadline - absl::Now();
+        if (left <= absl::ZeroDuration()) {
+          flags = MSG_DONTWAIT;  // Take what is there; never wait.
+        } else if (!blocking_ || !FitReceiveTimeout(left)) {
+          absl::Status ready =
+              internal::WaitFd(fd_, POLLIN, deadline, "read from", peer_);
+          if (!ready.ok()) return ready;
+          flags = MSG_DONTWAIT;
+        }
+      }
+      // Otherwise no deadline: any receive time-out set earlier only wakes
+      // the loop below, which waits again.
+      ++t_socket_calls;
+      const ssize_t n = ::recv(fd_, buffer, size, flags);
       if (n > 0) return static_cast<size_t>(n);
       if (n == 0) {
         return ConnectionError(
@@ -103,9 +146,11 @@ class SocketTransport final : public Transport {
       }
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        absl::Status ready =
-            internal::WaitFd(fd_, POLLIN, deadline, "read from", peer_);
-        if (!ready.ok()) return ready;
+        // The receive time-out ended the wait (it ends before the
+        // deadline by design), or MSG_DONTWAIT found nothing.
+        if (absl::Now() >= deadline) {
+          return TimeoutError(absl::StrCat("read from ", peer_, ": timed out"));
+        }
         continue;
       }
       return ErrnoError(errno, absl::StrCat("read from ", peer_));
@@ -114,6 +159,7 @@ class SocketTransport final : public Transport {
 
   bool Readable() override {
     if (fd_ < 0) return false;
+    ++t_socket_calls;
     pollfd p{fd_, POLLIN, 0};
     return ::poll(&p, 1, 0) > 0;
   }
@@ -133,10 +179,35 @@ class SocketTransport final : public Transport {
     return ConnectionError(absl::StrCat("connection to ", peer_, " is closed"));
   }
 
+  // Makes sure a blocking recv() ends before `left` has passed: keeps the
+  // receive time-out in place when it fits (the usual case: every read
+  // waits about the same socket time-out), else sets a shorter one. False
+  // when `left` is too short for one, or setting it failed: poll instead.
+  bool FitReceiveTimeout(absl::Duration left) {
+    if (receive_timeout_ > absl::ZeroDuration() &&
+        LatestEnd(receive_timeout_) <= left) {
+      return true;
+    }
+    // Three quarters of what is left (whole milliseconds, rounded down), so
+    // the next read, whose deadline lies about as far ahead, fits it too.
+    const absl::Duration want =
+        absl::Floor((left - 2 * kTimerTick) * 3 / 4, absl::Milliseconds(1));
+    if (want < kShortestReceiveTimeout) return false;
+    const timeval tv = absl::ToTimeval(want);
+    ++t_socket_calls;
+    if (::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0) {
+      return false;
+    }
+    receive_timeout_ = want;
+    return true;
+  }
+
   int fd_;
   const std::string peer_;
-  // A request went out and nothing has been read since.
-  bool reply_pending_ = false;
+  bool blocking_ = false;  // O_NONBLOCK is off: recv() may block.
+  // The socket's SO_RCVTIMEO; zero while none is set (the kernel then
+  // waits forever).
+  absl::Duration receive_timeout_ = absl::ZeroDuration();
 };
 
 // Owns a file descriptor until released.

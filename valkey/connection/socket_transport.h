@@ -3,8 +3,13 @@
 //   TcpEndpoint ep{.host = "127.0.0.1", .port = 6379};
 //   auto t = ConnectTcp(ep, absl::Now() + absl::Seconds(2));
 //
-// Every system call that could block is preceded by poll() with the time left
-// until the deadline, so a dead or silent peer never blocks a caller past it.
+// No call blocks past its deadline, so a dead or silent peer never holds a
+// caller longer. A read blocks in recv() itself, bounded by the socket's
+// receive time-out (SO_RCVTIMEO, changed only when the time left no longer
+// fits it), so a request and its reply cost two system calls: send and
+// recv. Writes never block in send(): when the socket buffer is full they
+// poll() for the time left. Connected sockets are switched to blocking mode
+// for this; every non-blocking call passes MSG_DONTWAIT.
 //
 // Thread-safety: the connect functions are thread-safe; each returned
 // transport is used by one thread at a time.
@@ -14,6 +19,7 @@
 
 #include <sys/socket.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,8 +63,8 @@ absl::StatusOr<std::unique_ptr<Transport>> ConnectTcp(
 absl::StatusOr<std::unique_ptr<Transport>> ConnectUnix(absl::string_view path,
                                                       absl::Time deadline);
 
-// Wraps an already connected socket `fd` (owned from now on). `peer` names it
-// in error messages.
+// Wraps an already connected socket `fd` (owned from now on; switched to
+// blocking mode, see above). `peer` names it in error messages.
 std::unique_ptr<Transport> MakeSocketTransport(int fd, std::string peer);
 
 namespace internal {
@@ -99,6 +105,11 @@ absl::Status WaitFd(int fd, short events, absl::Time deadline,
 
 // "host:port", with brackets around an IPv6 literal.
 std::string FormatHostPort(absl::string_view host, int port);
+
+// How many socket system calls (send, recv, poll, setsockopt) the transports
+// made on the calling thread since it started. For tests and benchmarks that
+// count what a round trip costs; TLS transports go through these too.
+uint64_t SocketCallsOnThisThread();
 
 }  // namespace internal
 }  // namespace valkey

@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <string>
 #include <thread>
 
@@ -137,6 +138,27 @@ TEST(SocketTransportTest, ReadWriteAndEofOverSocketPair) {
   auto closed = a->Write("x", In(absl::Seconds(1)));
   EXPECT_EQ(closed.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(a->fd(), -1);
+}
+
+// A write and a read that waits with a deadline are one system call each:
+// the read blocks in recv() under the socket's receive time-out, which is
+// set once and kept while each deadline lies about as far ahead.
+TEST(SocketTransportTest, ReadsWithTheSameTimeoutSetItOnce) {
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+  auto a = MakeSocketTransport(fds[0], "pair-a");
+  auto b = MakeSocketTransport(fds[1], "pair-b");
+  constexpr int kRounds = 100;
+  const uint64_t before = internal::SocketCallsOnThisThread();
+  for (int i = 0; i < kRounds; ++i) {
+    ASSERT_TRUE(a->Write("x", In(absl::Seconds(5))).ok());
+    char c;
+    auto n = b->Read(&c, 1, In(absl::Seconds(5)));
+    ASSERT_TRUE(n.ok()) << n.status();
+    EXPECT_EQ(*n, 1u);
+  }
+  // kRounds sends, kRounds recvs, one setsockopt(SO_RCVTIMEO).
+  EXPECT_EQ(internal::SocketCallsOnThisThread() - before, 2u * kRounds + 1);
 }
 
 TEST(SocketTransportTest, WriteToVanishedPeerFailsWithoutSigpipe) {
