@@ -18,7 +18,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/status/status_matchers.h"
 #include "testing/sentinel_test_support.h"
 #include "testing/sentinel_topology.h"
 #include "testing/valkey_server.h"
@@ -27,6 +29,9 @@
 
 namespace valkey {
 namespace {
+
+using ::testing::HasSubstr;
+using ::valkey::testing::StatusIs;
 
 constexpr absl::Duration kWait = absl::Seconds(10);
 
@@ -62,8 +67,8 @@ class ClientFactoryTest : public ::testing::Test {
         << status;
   }
   static void ExpectRefusedByCreate(const absl::Status& status) {
-    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
-    EXPECT_TRUE(absl::StrContains(status.message(), "CreateClient")) << status;
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
+                                 HasSubstr("CreateClient")));
   }
 
   std::unique_ptr<testing::ValkeyServer> server_;
@@ -75,9 +80,8 @@ TEST_F(ClientFactoryTest, BlockingFollowsTheSentinelService) {
   ExpectRefusedByCreate(Client::Create(*config).status());
   ExpectRefusedByCreate(Client::FromUrl(SentinelUrl()).status());
 
-  absl::StatusOr<std::unique_ptr<Client>> c = CreateClient(*config);
-  ASSERT_TRUE(c.ok()) << c.status();
-  ExpectNoMaster((*c)->Get("k").status());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Client> c, CreateClient(*config));
+  ExpectNoMaster(c->Get("k").status());
   absl::StatusOr<std::unique_ptr<Client>> url =
       CreateClientFromUrl(SentinelUrl());
   ASSERT_TRUE(url.ok()) << url.status();
@@ -166,10 +170,8 @@ TEST_F(ClientFactoryTest, CacheWithSentinelIsRefusedAlikeByBoth) {
   ASSERT_TRUE(thread.ok()) << thread.status();
   absl::StatusOr<std::unique_ptr<async::Client>> async =
       async::CreateClient((*thread)->loop(), *config);
-  EXPECT_EQ(sync.status().code(), absl::StatusCode::kInvalidArgument)
-      << sync.status();
-  EXPECT_EQ(async.status().code(), absl::StatusCode::kInvalidArgument)
-      << async.status();
+  EXPECT_THAT(sync, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(async, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(sync.status().message(), async.status().message());
   EXPECT_TRUE(absl::StrContains(sync.status().message(), "cache.enabled"))
       << sync.status();
