@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "valkey/commands/watch_retry.h"
 #include "valkey/common/errors.h"
 #include "valkey/connection/connection_pool.h"
 
@@ -109,12 +110,8 @@ absl::StatusOr<PipelineResults> RunTransaction(
       if (!results.ok() && !IsServerError(results.status())) Unwatch(conn);
       return results;
     }
-    if (options.max_tries > 0 && attempt >= options.max_tries) {
-      return WatchError(absl::StrCat(
-          "transaction gave up after ", attempt,
-          attempt == 1 ? " try" : " tries",
-          ": a watched key changed each time (last: ",
-          results.status().message(), ")"));
+    if (!WatchRetryAllowed(options.max_tries, attempt)) {
+      return WatchRetriesExhausted(attempt, results.status());
     }
     if (options.retry_delay > absl::ZeroDuration()) {
       absl::SleepFor(options.retry_delay);
@@ -135,10 +132,8 @@ absl::StatusOr<PipelineResults> Transaction(
     Client& client, TransactionFn fn,
     absl::Span<const std::string> watched_keys,
     const TransactionOptions& options) {
-  if (options.max_tries < 0) {
-    return InvalidArgumentError(absl::StrCat(
-        "transaction: max_tries must be >= 0 (0 = no limit), got ",
-        options.max_tries));
+  if (absl::Status s = CheckWatchMaxTries(options.max_tries); !s.ok()) {
+    return s;
   }
   // Connecting is retried per the client's policy; nothing is sent yet.
   absl::StatusOr<PooledConnection> pooled =
