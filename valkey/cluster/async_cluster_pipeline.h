@@ -45,6 +45,7 @@
 #include "valkey/async/event_loop.h"
 #include "valkey/async/future.h"
 #include "valkey/cluster/async_cluster_client.h"
+#include "valkey/commands/command_arena.h"
 #include "valkey/common/reply.h"
 #include "valkey/common/resp_writer.h"
 
@@ -81,23 +82,14 @@ class AsyncClusterPipeline
                 std::optional<absl::Duration> server_timeout);
 
  private:
-  // One queued command: its arguments are args_[first_arg, first_arg +
-  // arg_count), each a range of arena_ (offsets: the arena may grow).
+  // One queued command; its arguments are command `i` of args_.
   struct Queued {
-    uint32_t first_arg = 0;
-    uint32_t arg_count = 0;
     std::optional<absl::Duration> server_timeout;
     valkey::async::ReplySink sink;
   };
-  struct ArgRange {
-    uint32_t offset = 0;
-    uint32_t size = 0;
-  };
-  void Clear();
 
   AsyncClusterClient* client_;
-  std::string arena_;
-  std::vector<ArgRange> args_;
+  CommandArena args_;
   std::vector<Queued> queued_;
 };
 

@@ -64,42 +64,23 @@ absl::Status ClusterPipelineResults::ForeignRef(uint32_t index,
 uint32_t ClusterPipeline::Enqueue(
     absl::Span<const CommandArg> args,
     std::optional<absl::Duration> server_timeout) {
-  const auto index = static_cast<uint32_t>(queued_.size());
-  Queued& q = queued_.emplace_back();
   if (args.empty()) {
-    q.failure = InvalidArgumentError("cluster pipeline: empty command");
-    return index;
+    return EnqueueFailure(
+        InvalidArgumentError("cluster pipeline: empty command"));
   }
-  q.first_arg = static_cast<uint32_t>(args_.size());
-  q.arg_count = static_cast<uint32_t>(args.size());
-  q.server_timeout = server_timeout;
-  for (const CommandArg& a : args) {
-    const absl::string_view v = a.view();
-    args_.push_back({static_cast<uint32_t>(arena_.size()),
-                     static_cast<uint32_t>(v.size())});
-    arena_.append(v.data(), v.size());
-  }
+  const auto index = static_cast<uint32_t>(args_.Add(args));
+  queued_.emplace_back().server_timeout = server_timeout;
   return index;
 }
 
 uint32_t ClusterPipeline::EnqueueFailure(absl::Status status) {
-  const auto index = static_cast<uint32_t>(queued_.size());
+  const auto index = static_cast<uint32_t>(args_.Add({}));
   queued_.emplace_back().failure = std::move(status);
   return index;
 }
 
-void ClusterPipeline::ArgsOf(size_t index, std::vector<CommandArg>& out) const {
-  out.clear();
-  const Queued& q = queued_[index];
-  for (uint32_t a = q.first_arg; a < q.first_arg + q.arg_count; ++a) {
-    out.emplace_back(
-        absl::string_view(arena_).substr(args_[a].offset, args_[a].size));
-  }
-}
-
 void ClusterPipeline::StartBatch() {
-  arena_.clear();
-  args_.clear();
+  args_.Clear();
   queued_.clear();
   ++batch_;
   if (batch_ == 0) batch_ = 1;  // 0 marks "no batch".
@@ -143,7 +124,7 @@ ClusterPipelineResults ClusterPipeline::Execute() {
       outcomes[i] = queued_[i].failure;
       continue;
     }
-    ArgsOf(i, args);
+    args_.Get(i, args);
     Route route = RouteCommand(args);
     switch (route.kind) {
       case Route::kRefused:
@@ -193,11 +174,11 @@ ClusterPipelineResults ClusterPipeline::Execute() {
     }
     packed.clear();
     for (size_t i : group.commands) {
-      ArgsOf(i, args);
+      args_.Get(i, args);
       AppendCommandArgs(packed, args);
     }
-    absl::Status sent = (*conn)->Send(
-        packed, static_cast<int>(group.commands.size()));
+    absl::Status sent =
+        (*conn)->Send(packed, static_cast<int>(group.commands.size()));
     size_t read = 0;
     if (sent.ok()) {
       for (; read < group.commands.size(); ++read) {
@@ -211,7 +192,7 @@ ClusterPipelineResults ClusterPipeline::Execute() {
           outcomes[i] = *std::move(reply);
           continue;
         }
-        ArgsOf(i, args);
+        args_.Get(i, args);
         absl::Status error = ErrorReplyStatus(args, *reply, where);
         if (NeedsResend(error)) {
           if (GetErrorKind(error) == ErrorKind::kMoved) {
@@ -237,7 +218,7 @@ ClusterPipelineResults ClusterPipeline::Execute() {
   // theirs.
   std::sort(alone.begin(), alone.end());
   for (size_t i : alone) {
-    ArgsOf(i, args);
+    args_.Get(i, args);
     outcomes[i] = client_->RoundTrip(args, queued_[i].server_timeout);
   }
   StartBatch();

@@ -59,6 +59,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "valkey/cluster/cluster_client.h"
+#include "valkey/commands/command_arena.h"
 #include "valkey/commands/command_table.h"
 #include "valkey/commands/reply_convert.h"
 #include "valkey/common/reply.h"
@@ -202,30 +203,21 @@ class ClusterPipeline : public Commands<ClusterPipeline> {
   }
 
  private:
-  // One queued command: its arguments are args_[first_arg, first_arg +
-  // arg_count), each a range of arena_.
+  // One queued command; its arguments are command `i` of args_ (none for
+  // a refusal).
   struct Queued {
-    uint32_t first_arg = 0;
-    uint32_t arg_count = 0;
     std::optional<absl::Duration> server_timeout;  // Blocking commands.
     absl::Status failure;  // A client-side refusal, or OK.
-  };
-  struct ArgRange {
-    uint32_t offset = 0;
-    uint32_t size = 0;
   };
 
   uint32_t Enqueue(absl::Span<const CommandArg> args,
                    std::optional<absl::Duration> server_timeout);
   uint32_t EnqueueFailure(absl::Status status);
-  // Command `index`'s arguments as views of arena_, into `out` (cleared).
-  void ArgsOf(size_t index, std::vector<CommandArg>& out) const;
   void StartBatch();
 
   ClusterClient* client_;
   uint32_t batch_ = 1;
-  std::string arena_;
-  std::vector<ArgRange> args_;
+  CommandArena args_;
   std::vector<Queued> queued_;
 };
 
