@@ -188,7 +188,7 @@ struct SentinelOptions {
   // Sentinel connections never wait forever: an infinite socket_timeout
   // here (e.g. a data-node template copied in) is replaced by
   // kDefaultSentinelSocketTimeout when they are opened
-  // (sentinel_rules::ConnectionFor, valkey/sentinel/sentinel.h).
+  // (sentinel_rules::ConnectionFor, valkey/sentinel/sentinel_rules.h).
   ConnectionOptions connection = DefaultSentinelConnectionOptions();
 };
 

@@ -32,7 +32,8 @@ Task<Endpoint> ResolveReplica(std::shared_ptr<Sentinel> sentinel,
   absl::StatusOr<std::vector<NodeAddress>> replicas =
       co_await sentinel->DiscoverReplicas(service);
   if (replicas.ok() && !replicas->empty()) {
-    const NodeAddress& a = (*replicas)[cursor->fetch_add(1) % replicas->size()];
+    const NodeAddress a =
+        sentinel_rules::ReplicaOrder(*replicas, cursor->fetch_add(1)).front();
     co_return Endpoint{a.host, a.port};
   }
   absl::StatusOr<NodeAddress> master =
@@ -62,11 +63,8 @@ std::function<Future<Endpoint>()> Resolver(std::weak_ptr<Sentinel> weak,
 
 absl::StatusOr<std::shared_ptr<Sentinel>> Sentinel::Create(
     EventLoop& loop, SentinelOptions options) {
-  // The blocking Sentinel validates the same options (and opens nothing).
-  if (absl::StatusOr<std::shared_ptr<valkey::Sentinel>> check =
-          valkey::Sentinel::Create(options);
-      !check.ok()) {
-    return check.status();
+  if (absl::Status s = sentinel_rules::ValidateOptions(options); !s.ok()) {
+    return s;
   }
   std::vector<Node> nodes;
   for (const SentinelAddress& address : options.sentinels) {

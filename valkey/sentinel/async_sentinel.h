@@ -16,7 +16,7 @@
 // connection per sentinel, opened at once and kept) and accepts the first
 // usable answer; that sentinel moves to the front. Nothing blocks the loop:
 // each question is a command future. Sentinel connections are opened with
-// sentinel_rules::ConnectionFor (valkey/sentinel/sentinel.h): never an
+// sentinel_rules::ConnectionFor (valkey/sentinel/sentinel_rules.h): never an
 // infinite socket time-out, so a sentinel that accepts and never answers
 // costs a question kDefaultSentinelSocketTimeout (by default) and the next
 // sentinel is asked.
@@ -57,13 +57,14 @@
 #include "valkey/async/pubsub.h"
 #include "valkey/common/config.h"
 #include "valkey/common/reply.h"
-#include "valkey/sentinel/sentinel.h"
+#include "valkey/sentinel/sentinel_rules.h"
 
 namespace valkey::async {
 
 class Sentinel : public std::enable_shared_from_this<Sentinel> {
  public:
-  // Errors: INVALID_ARGUMENT as valkey::Sentinel::Create.
+  // Errors: INVALID_ARGUMENT as valkey::Sentinel::Create
+  // (sentinel_rules::ValidateOptions, then the connection template).
   static absl::StatusOr<std::shared_ptr<Sentinel>> Create(
       EventLoop& loop, SentinelOptions options);
   ~Sentinel();

@@ -11,8 +11,11 @@
 //   absl::StatusOr<valkey::NodeAddress> master =
 //       (*sentinel)->DiscoverMaster("mymaster");
 //
-// Clients: see sentinel_client.h (MasterFor / ReplicaFor) or
-// Client::Create with ClientOptions::sentinel set.
+// Pools that follow the service: sentinel_pools.h. Clients: see
+// sentinel_client.h (MasterFor / ReplicaFor) or CreateClient
+// (valkey/client_factory.h) with ClientOptions::sentinel set. The rules
+// shared with the async Sentinel (reply judgement, replica order, option
+// checks) are in sentinel_rules.h.
 //
 // Discovery (DiscoverMaster) asks each sentinel in the current order for
 // SENTINEL MASTER <service> and accepts the first answer that describes a
@@ -45,7 +48,6 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -56,68 +58,21 @@
 #include "valkey/common/reply.h"
 #include "valkey/common/resp_writer.h"
 #include "valkey/connection/connection_pool.h"
+#include "valkey/sentinel/sentinel_rules.h"
 
 namespace valkey {
-
-// A data node's TCP address as a sentinel reports it.
-struct NodeAddress {
-  std::string host;
-  int port = 0;
-
-  // "host:port" ("[v6::addr]:port" for IPv6 literals).
-  std::string ToString() const;
-  friend bool operator==(const NodeAddress& a, const NodeAddress& b) {
-    return a.host == b.host && a.port == b.port;
-  }
-  friend bool operator!=(const NodeAddress& a, const NodeAddress& b) {
-    return !(a == b);
-  }
-};
-
-// One entry of SENTINEL MASTER(S) / REPLICAS / SENTINELS, whatever the
-// protocol. Every field is kept as text in `fields` ("ip", "port",
-// "flags", "num-other-sentinels", ...); the accessors parse the common ones.
-struct SentinelNodeState {
-  absl::flat_hash_map<std::string, std::string> fields;
-
-  // The field's text, or "" when absent.
-  std::string Get(absl::string_view name) const;
-  // The field as an integer, or `fallback` when absent or not a number.
-  int64_t GetInt(absl::string_view name, int64_t fallback = 0) const;
-
-  std::string name() const { return Get("name"); }
-  NodeAddress address() const;  // "ip" and "port".
-  // True when the comma-separated "flags" field holds `flag`
-  // ("master", "slave", "s_down", "o_down", "disconnected", ...).
-  bool HasFlag(absl::string_view flag) const;
-  bool is_master() const { return HasFlag("master"); }
-  bool is_replica() const { return HasFlag("slave"); }
-  bool is_sdown() const { return HasFlag("s_down"); }
-  bool is_odown() const { return HasFlag("o_down"); }
-  bool is_disconnected() const { return HasFlag("disconnected"); }
-  int64_t num_other_sentinels() const {
-    return GetInt("num-other-sentinels");
-  }
-};
-
-// Parses one entry: a RESP3 map or a RESP2 flat array of key/value pairs.
-// Errors: kProtocol DATA_LOSS for any other shape.
-absl::StatusOr<SentinelNodeState> ParseSentinelNodeState(ReplyView reply);
-// Parses an array of entries.
-absl::StatusOr<std::vector<SentinelNodeState>> ParseSentinelNodeStates(
-    ReplyView reply);
-
 class Sentinel {
  public:
   // Validates the options (at least one sentinel, each with a host and a
   // port in 1..65535, max_connections_per_sentinel >= 1, a valid connection
-  // template) and prepares one connection pool per sentinel. No connection is opened here.
-  // `options.connection` is the template for connections to the sentinels
-  // (credentials, TLS, time-outs, protocol); its host, port, unix_path and
-  // db are ignored, and an infinite socket_timeout is replaced by
+  // template) and prepares one connection pool per sentinel. No connection is
+  // opened here. `options.connection` is the template for connections to the
+  // sentinels (credentials, TLS, time-outs, protocol); its host, port,
+  // unix_path and db are ignored, and an infinite socket_timeout is replaced by
   // kDefaultSentinelSocketTimeout (sentinel_rules::ConnectionFor), so a
-  // sentinel that never answers is skipped, never waited on forever. `options.service_name` is the default service of the
-  // calls that take none. Errors: INVALID_ARGUMENT.
+  // sentinel that never answers is skipped, never waited on forever.
+  // `options.service_name` is the default service of the calls that take none.
+  // Errors: INVALID_ARGUMENT.
   static absl::StatusOr<std::shared_ptr<Sentinel>> Create(
       SentinelOptions options);
 
@@ -220,77 +175,6 @@ class Sentinel {
   mutable absl::Mutex mu_;
   std::vector<Node> nodes_ ABSL_GUARDED_BY(mu_);  // Front: asked first.
 };
-
-// The discovery rules, I/O-free: the blocking Sentinel and the async one
-// (valkey/sentinel/async_sentinel.h) judge sentinel replies with these.
-namespace sentinel_rules {
-
-// One sentinel's reply to SENTINEL MASTER <service>: the master's address
-// if it describes a usable master (flags "master", not s_down/o_down,
-// num-other-sentinels >= min_other_sentinels, a valid address); otherwise
-// NOT_FOUND (kMasterNotFound) or DATA_LOSS saying why, without naming the
-// sentinel.
-absl::StatusOr<NodeAddress> MasterFromReply(ReplyView reply,
-                                            int min_other_sentinels);
-
-// The replicas in a SENTINEL REPLICAS reply that are usable (not s_down,
-// o_down or disconnected; valid address), in the sentinel's order.
-absl::StatusOr<std::vector<NodeAddress>> ReplicasFromReply(ReplyView reply);
-
-// NOT_FOUND (kMasterNotFound): "No master found for 'svc' : <errors>".
-absl::Status NoMasterFound(absl::string_view service,
-                           absl::Span<const std::string> errors);
-
-// The options of a connection to the sentinel at `address`:
-// options.connection with that address, no Unix path, db 0 (sentinels
-// have no SELECT), and kDefaultSentinelSocketTimeout in place of an
-// infinite socket time-out, so that a silent sentinel is given up on and
-// the next one asked (config.h). Every sentinel connection, blocking or
-// async, discovery or +switch-master subscription, is opened with these.
-ConnectionOptions ConnectionFor(const SentinelOptions& options,
-                                const SentinelAddress& address);
-
-}  // namespace sentinel_rules
-
-// "host:port" of a sentinel, for messages.
-std::string SentinelAddressString(const SentinelAddress& address);
-
-// Connection pools that follow a service through a Sentinel. Connections
-// are routed when they are opened (not per command); each pool keeps the
-// Sentinel alive.
-//
-// Master pool: every new connection asks DiscoverMaster, connects there
-// with `connection` (its host/port/unix_path are ignored) and checks that
-// ROLE says "master"; otherwise the connection is closed and the open fails
-// with a kConnection error (UNAVAILABLE), so a retry re-discovers. When the
-// discovered address differs from the previous one, the pool's other
-// connections are dropped (idle ones now, busy ones when returned) so they
-// reconnect to the new master. Connections stay open between commands, so
-// a master that moves while they work would go unnoticed until the old
-// one is demoted (READONLY, or killed connections); hence at most once per
-// `recheck_interval` (zero: never) a checkout asks the sentinels again
-// (one SENTINEL MASTER round trip), and drops the pool's connections when
-// the master moved. Acquire errors: NOT_FOUND (kMasterNotFound),
-// connection errors, and the pool's own.
-//
-// Replica pool: every new connection goes to the next replica reported by
-// DiscoverReplicas, round-robin (starting at a random one); replicas that
-// refuse are skipped, then the master is tried. Acquire errors: NOT_FOUND
-// (kReplicaNotFound, "No replica found for 'svc'") when none of them can be
-// reached, and the pool's own.
-//
-// The pools are otherwise ordinary ConnectionPools (limits, health checks,
-// Disconnect). Call Disconnect(true) when a command learns that the master
-// was demoted (a READONLY reply); Client does this for sentinel clients.
-inline constexpr absl::Duration kDefaultSentinelRecheckInterval =
-    absl::Seconds(1);
-absl::StatusOr<std::shared_ptr<ConnectionPool>> CreateSentinelMasterPool(
-    std::shared_ptr<Sentinel> sentinel, std::string service,
-    ConnectionOptions connection, PoolOptions pool,
-    absl::Duration recheck_interval = kDefaultSentinelRecheckInterval);
-absl::StatusOr<std::shared_ptr<ConnectionPool>> CreateSentinelReplicaPool(
-    std::shared_ptr<Sentinel> sentinel, std::string service,
-    ConnectionOptions connection, PoolOptions pool);
 
 }  // namespace valkey
 

@@ -6,6 +6,7 @@
 
 #include "valkey/common/errors.h"
 #include "valkey/sentinel/follow_options.h"
+#include "valkey/sentinel/sentinel_pools.h"
 
 namespace valkey {
 namespace {

@@ -27,8 +27,8 @@
 #include "valkey/client/client.h"
 #include "valkey/common/config.h"
 #include "valkey/common/errors.h"
-#include "valkey/common/resp_reader.h"
 #include "valkey/sentinel/sentinel_client.h"
+#include "valkey/sentinel/sentinel_pools.h"
 
 namespace valkey {
 namespace {
@@ -56,52 +56,6 @@ std::shared_ptr<Sentinel> MakeSentinel(const SentinelOptions& options) {
       Sentinel::Create(options);
   EXPECT_TRUE(sentinel.ok()) << sentinel.status();
   return sentinel.ok() ? *sentinel : nullptr;
-}
-
-// ----------------------------------------------------------- No server needed
-
-Reply ParseResp(absl::string_view bytes) {
-  RespReader reader;
-  reader.Feed(bytes);
-  absl::StatusOr<std::optional<Reply>> reply = reader.Next();
-  EXPECT_TRUE(reply.ok() && reply->has_value()) << bytes;
-  return reply.ok() && reply->has_value() ? **std::move(reply) : Reply();
-}
-
-void ExpectParsedState(const Reply& reply) {
-  absl::StatusOr<SentinelNodeState> state =
-      ParseSentinelNodeState(reply.view());
-  ASSERT_TRUE(state.ok()) << state.status();
-  EXPECT_EQ(state->name(), "mymaster");
-  EXPECT_EQ(state->address(), (NodeAddress{"10.0.0.1", 6380}));
-  EXPECT_TRUE(state->is_master());
-  EXPECT_TRUE(state->is_sdown());
-  EXPECT_FALSE(state->is_odown());
-  EXPECT_EQ(state->num_other_sentinels(), 2);
-}
-
-TEST(SentinelStateTest, ParsesResp2FlatArray) {
-  ExpectParsedState(ParseResp(
-      "*10\r\n$4\r\nname\r\n$8\r\nmymaster\r\n$2\r\nip\r\n"
-      "$8\r\n10.0.0.1\r\n$4\r\nport\r\n$4\r\n6380\r\n"
-      "$5\r\nflags\r\n$13\r\nmaster,s_down\r\n"
-      "$19\r\nnum-other-sentinels\r\n$1\r\n2\r\n"));
-}
-
-TEST(SentinelStateTest, ParsesResp3MapWithIntegers) {
-  const Reply reply = ParseResp(
-      "%5\r\n$4\r\nname\r\n$8\r\nmymaster\r\n$2\r\nip\r\n"
-      "$8\r\n10.0.0.1\r\n$4\r\nport\r\n:6380\r\n"
-      "$5\r\nflags\r\n$13\r\nmaster,s_down\r\n"
-      "$19\r\nnum-other-sentinels\r\n:2\r\n");
-  ExpectParsedState(reply);
-}
-
-TEST(SentinelStateTest, RejectsOtherShapes) {
-  EXPECT_FALSE(ParseSentinelNodeState(ParseResp(":1\r\n").view()).ok());
-  EXPECT_FALSE(
-      ParseSentinelNodeState(ParseResp("*1\r\n$1\r\na\r\n").view()).ok());
-  EXPECT_FALSE(ParseSentinelNodeStates(ParseResp(":1\r\n").view()).ok());
 }
 
 TEST(SentinelCreateTest, RejectsBadOptions) {
