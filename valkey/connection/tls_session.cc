@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "valkey/common/errors.h"
+#include "valkey/connection/ocsp_check.h"
 
 namespace valkey {
 namespace {
@@ -60,6 +61,9 @@ absl::StatusOr<std::unique_ptr<TlsSession>> TlsSession::Create(
   }
   SSL_set_bio(session->ssl_, internal, internal);
   SSL_set_connect_state(session->ssl_);
+  if (options.ocsp != TlsOptions::Ocsp::kOff) {
+    SSL_enable_ocsp_stapling(session->ssl_);
+  }
 
   const std::string name =
       options.server_name.empty() ? std::string(host) : options.server_name;
@@ -136,7 +140,16 @@ absl::StatusOr<TlsSession::Progress> TlsSession::Classify(
 }
 
 absl::StatusOr<TlsSession::Progress> TlsSession::Handshake() {
-  return Classify(SSL_do_handshake(ssl_), "handshake with");
+  absl::StatusOr<Progress> p =
+      Classify(SSL_do_handshake(ssl_), "handshake with");
+  if (p.ok() && *p == Progress::kDone && !revocation_checked_) {
+    revocation_checked_ = true;
+    if (absl::Status s = CheckOcsp(ssl_, context_->options(), peer_);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return p;
 }
 
 absl::StatusOr<TlsSession::Progress> TlsSession::Write(absl::string_view data,
