@@ -156,6 +156,7 @@ absl::StatusOr<std::string> BuildOcspRequest(X509* leaf, X509* issuer) {
   CBB cbb, request, tbs, list, one, cert_id, octets;
   uint8_t* out = nullptr;
   size_t out_len = 0;
+  CBB_zero(&cbb);
   const bool ok =
       name_len > 0 && serial_len > 0 && !name_hash.empty() &&
       !key_hash.empty() && CBB_init(&cbb, 128) &&
@@ -177,7 +178,7 @@ absl::StatusOr<std::string> BuildOcspRequest(X509* leaf, X509* issuer) {
       CBB_finish(&cbb, &out, &out_len);
   OPENSSL_free(serial_der);
   if (!ok) {
-    if (name_len > 0 && serial_len > 0) CBB_cleanup(&cbb);
+    CBB_cleanup(&cbb);
     ERR_clear_error();
     return TlsError("cannot build the OCSP request");
   }

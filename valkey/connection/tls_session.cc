@@ -122,8 +122,11 @@ absl::StatusOr<TlsSession::Progress> TlsSession::Classify(
       return ConnectionError(
           absl::StrCat("TLS ", op, " ", peer_, ": connection closed by server"));
     case SSL_ERROR_SSL: {
+      // X509_V_ERR_INVALID_CALL is BoringSSL's "not verified yet": the
+      // handshake failed before the certificate was looked at (an alert
+      // from the server, say), so the queued error is the cause.
       const long verify = SSL_get_verify_result(ssl_);
-      if (verify != X509_V_OK) {
+      if (verify != X509_V_OK && verify != X509_V_ERR_INVALID_CALL) {
         ERR_clear_error();
         return TlsError(absl::StrCat(
             "TLS ", op, " ", peer_, ": certificate verify failed: ",
