@@ -99,11 +99,11 @@ absl::StatusOr<OcspPki> OcspPki::Mint(const std::string& dir,
   }
   Minter m(openssl, dir);
   const std::string aia = absl::StrCat(
-      "authorityInfoAccess = OCSP;URI:http://127.0.0.1:", responder_port,
-      "\n");
+      "authorityInfoAccess = OCSP;URI:http://127.0.0.1:", responder_port, "\n");
   absl::Status s = m.Ca("ca", "valkey-cpp OCSP test CA");
   if (s.ok()) s = m.Ca("other_ca", "valkey-cpp other OCSP test CA");
-  if (s.ok()) s = m.Cert("ocsp", "responder", "2001", "ca", kResponderExtensions);
+  if (s.ok())
+    s = m.Cert("ocsp", "responder", "2001", "ca", kResponderExtensions);
   if (s.ok()) s = m.Cert("rogue", "rogue", "2002", "ca", kRogueExtensions);
   const std::string leaf = std::string(kLeafExtensions) + aia;
   if (s.ok()) s = m.Cert("good", "localhost", "1001", "ca", leaf);
@@ -113,18 +113,18 @@ absl::StatusOr<OcspPki> OcspPki::Mint(const std::string& dir,
   // index.txt: status, expiry, revocation time, serial, file, subject.
   const std::string subject = "/O=valkey-cpp OCSP tests/CN=localhost";
   if (s.ok()) {
-    s = WriteFile(m.Path("index.txt"),
-                  absl::StrCat("V\t301231000000Z\t\t1001\tunknown\t", subject,
-                               "\n", "R\t301231000000Z\t240101000000Z\t1002\t",
-                               "unknown\t", subject, "\n",
-                               "V\t301231000000Z\t\t1004\tunknown\t", subject,
-                               "\n"));
+    s = WriteFile(
+        m.Path("index.txt"),
+        absl::StrCat("V\t301231000000Z\t\t1001\tunknown\t", subject, "\n",
+                     "R\t301231000000Z\t240101000000Z\t1002\t", "unknown\t",
+                     subject, "\n", "V\t301231000000Z\t\t1004\tunknown\t",
+                     subject, "\n"));
   }
   // Several certificates share the subject CN=localhost.
   if (s.ok()) s = WriteFile(m.Path("index.txt.attr"), "unique_subject = no\n");
   if (!s.ok()) {
-    return absl::Status(s.code(), absl::StrCat("minting OCSP test PKI in ",
-                                               dir, ": ", s.message()));
+    return absl::Status(s.code(), absl::StrCat("minting OCSP test PKI in ", dir,
+                                               ": ", s.message()));
   }
   OcspPki p;
   p.openssl = openssl;
@@ -162,9 +162,11 @@ absl::Status OcspPki::MakeResponse(const std::string& cert,
 
 std::vector<std::string> OcspPki::ResponderArgv(
     const std::string& signer_cert, const std::string& signer_key) const {
-  return {openssl,   "ocsp",      "-index", index,      "-port",
-          absl::StrCat(responder_port), "-rsigner", signer_cert, "-rkey",
-          signer_key, "-CA",      ca_cert,  "-ndays",   "1"};
+  return {openssl,    "ocsp",      "-index",
+          index,      "-port",     absl::StrCat(responder_port),
+          "-rsigner", signer_cert, "-rkey",
+          signer_key, "-CA",       ca_cert,
+          "-ndays",   "1"};
 }
 
 }  // namespace valkey::testing

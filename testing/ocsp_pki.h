@@ -55,11 +55,11 @@ struct OcspPki {
   int responder_port = 0;
   std::string index;  // index.txt, as `openssl ca` writes it.
 
-  std::string ca_cert, ca_key;          // PEM paths.
-  std::string ocsp_cert, ocsp_key;      // Delegated responder (OCSPSigning).
-  std::string rogue_cert, rogue_key;    // Issued by ca, no OCSPSigning.
+  std::string ca_cert, ca_key;        // PEM paths.
+  std::string ocsp_cert, ocsp_key;    // Delegated responder (OCSPSigning).
+  std::string rogue_cert, rogue_key;  // Issued by ca, no OCSPSigning.
   std::string other_ca_cert, other_ca_key;
-  std::string good_cert, good_key;      // Valid in the index.
+  std::string good_cert, good_key;        // Valid in the index.
   std::string revoked_cert, revoked_key;  // Revoked in the index.
   std::string unknown_cert, unknown_key;  // Not in the index.
   std::string no_aia_cert, no_aia_key;    // Valid, but names no responder.

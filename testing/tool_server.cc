@@ -65,8 +65,8 @@ absl::StatusOr<int> FreeLoopbackPort() {
 }
 
 absl::StatusOr<std::unique_ptr<ToolServer>> ToolServer::Start(
-    const std::vector<std::string>& argv, int port,
-    const std::string& log_path, absl::Duration timeout) {
+    const std::vector<std::string>& argv, int port, const std::string& log_path,
+    absl::Duration timeout) {
   absl::StatusOr<pid_t> pid = SpawnProcess(argv, log_path);
   if (!pid.ok()) return pid.status();
   std::unique_ptr<ToolServer> server(new ToolServer(*pid, port, log_path));
@@ -74,17 +74,15 @@ absl::StatusOr<std::unique_ptr<ToolServer>> ToolServer::Start(
   while (!Listening(port)) {
     if (std::optional<int> status = TryReap(*pid); status.has_value()) {
       server->pid_ = 0;
-      return absl::UnavailableError(
-          absl::StrCat(argv[0], " ", argv.size() > 1 ? argv[1] : "",
-                       " exited (", DescribeWaitStatus(*status),
-                       ") before listening on port ", port, ": ",
-                       server->LogTail()));
+      return absl::UnavailableError(absl::StrCat(
+          argv[0], " ", argv.size() > 1 ? argv[1] : "", " exited (",
+          DescribeWaitStatus(*status), ") before listening on port ", port,
+          ": ", server->LogTail()));
     }
     if (absl::Now() > deadline) {
       return absl::DeadlineExceededError(
           absl::StrCat(argv[0], " did not listen on port ", port, " within ",
-                       absl::FormatDuration(timeout), ": ",
-                       server->LogTail()));
+                       absl::FormatDuration(timeout), ": ", server->LogTail()));
     }
     absl::SleepFor(absl::Milliseconds(20));
   }

@@ -78,7 +78,8 @@ class AsyncTlsOcspTest : public ::testing::Test {
   }
 
   absl::StatusOr<Reply> Ping(const ConnectionOptions& options) {
-    absl::StatusOr<Connection> conn = Connection::Create(loop_->loop(), options);
+    absl::StatusOr<Connection> conn =
+        Connection::Create(loop_->loop(), options);
     if (!conn.ok()) return conn.status();
     Future<Reply> f = conn->Execute("PING");
     absl::StatusOr<Reply> r = f.Get(absl::Seconds(20));
@@ -100,16 +101,15 @@ TEST_F(AsyncTlsOcspTest, ResponderGoodAnswersPingRevokedIsRefused) {
   ASSERT_NE(good, nullptr);
   ASSERT_NE(revoked, nullptr);
 
-  ASSERT_OK_AND_ASSIGN(
-      Reply pong,
-      Ping(Options(good->tls_port(), TlsOptions::Ocsp::kResponder)));
+  ASSERT_OK_AND_ASSIGN(Reply pong, Ping(Options(good->tls_port(),
+                                                TlsOptions::Ocsp::kResponder)));
   EXPECT_EQ(pong.str(), "PONG");
 
   absl::StatusOr<Reply> r =
       Ping(Options(revoked->tls_port(), TlsOptions::Ocsp::kResponder));
-  EXPECT_THAT(r, StatusIs(absl::StatusCode::kUnavailable,
-                          AllOf(HasSubstr("serial 1002"),
-                                HasSubstr("revoked"))));
+  EXPECT_THAT(r,
+              StatusIs(absl::StatusCode::kUnavailable,
+                       AllOf(HasSubstr("serial 1002"), HasSubstr("revoked"))));
   EXPECT_EQ(GetErrorKind(r.status()), ErrorKind::kTls) << r.status();
 }
 
@@ -120,10 +120,15 @@ TEST_F(AsyncTlsOcspTest, StapledRevokedAndMissingStapleAreRefused) {
   for (const std::string staple : {"revoked.der", ""}) {
     SCOPED_TRACE(staple);
     ASSERT_OK_AND_ASSIGN(int port, FreeLoopbackPort());
-    std::vector<std::string> argv = {
-        pki_.openssl, "s_server", "-quiet", "-accept",
-        absl::StrCat("127.0.0.1:", port), "-cert", pki_.revoked_cert, "-key",
-        pki_.revoked_key};
+    std::vector<std::string> argv = {pki_.openssl,
+                                     "s_server",
+                                     "-quiet",
+                                     "-accept",
+                                     absl::StrCat("127.0.0.1:", port),
+                                     "-cert",
+                                     pki_.revoked_cert,
+                                     "-key",
+                                     pki_.revoked_key};
     if (!staple.empty()) {
       argv.push_back("-status_file");
       argv.push_back(pki_.dir + "/" + staple);
@@ -132,10 +137,10 @@ TEST_F(AsyncTlsOcspTest, StapledRevokedAndMissingStapleAreRefused) {
         std::unique_ptr<ToolServer> s_server,
         ToolServer::Start(argv, port, pki_.dir + "/s_server.log"));
     absl::StatusOr<Reply> r = Ping(Options(port, TlsOptions::Ocsp::kStapled));
-    EXPECT_THAT(r, StatusIs(absl::StatusCode::kUnavailable,
-                            HasSubstr(staple.empty()
-                                          ? "stapled no OCSP response"
-                                          : "is revoked")));
+    EXPECT_THAT(r,
+                StatusIs(absl::StatusCode::kUnavailable,
+                         HasSubstr(staple.empty() ? "stapled no OCSP response"
+                                                  : "is revoked")));
     EXPECT_EQ(GetErrorKind(r.status()), ErrorKind::kTls) << r.status();
   }
 }

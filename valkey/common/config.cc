@@ -199,10 +199,9 @@ absl::Status ConvertOcsp(const TlsConfig& c, absl::string_view p,
     return Invalid(Sub(p, "ocsp_responder_timeout"),
                    "set without ocsp OCSP_RESPONDER");
   }
-  return PositiveDuration(c.has_ocsp_responder_timeout(),
-                          c.ocsp_responder_timeout(),
-                          Sub(p, "ocsp_responder_timeout"),
-                          &out->ocsp_responder_timeout);
+  return PositiveDuration(
+      c.has_ocsp_responder_timeout(), c.ocsp_responder_timeout(),
+      Sub(p, "ocsp_responder_timeout"), &out->ocsp_responder_timeout);
 }
 
 absl::Status ConvertTls(const TlsConfig& c, absl::string_view p, Mode mode,

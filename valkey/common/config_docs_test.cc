@@ -53,16 +53,16 @@ connection {
 
 // docs/configuration.md, "Example: TLS with OCSP revocation checks".
 constexpr char kTlsOcsp[] = R"pb(
-connection {
-  host: "cache.internal"
-  port: 6380
-  tls {
-    ca_file: "/etc/valkey/ca.pem"
-    ocsp: OCSP_RESPONDER
-    ocsp_fail_open: false
-    ocsp_responder_timeout { seconds: 1 }
+  connection {
+    host: "cache.internal"
+    port: 6380
+    tls {
+      ca_file: "/etc/valkey/ca.pem"
+      ocsp: OCSP_RESPONDER
+      ocsp_fail_open: false
+      ocsp_responder_timeout { seconds: 1 }
+    }
   }
-}
 )pb";
 constexpr const char* kTlsOcspUrls[] = {
     "valkeys://cache.internal:6380?ssl_ca_certs=/etc/valkey/ca.pem"
@@ -182,9 +182,8 @@ class ConfigDocsTest : public ::testing::Test {
 };
 
 TEST_F(ConfigDocsTest, EveryTextProtoExampleParsesAndConverts) {
-  for (const char* text :
-       {kStandalone, kTlsClientCert, kTlsOcsp, kUnixSocket, kAclUserFromEnv,
-        kUntrustedLimits, kCluster}) {
+  for (const char* text : {kStandalone, kTlsClientCert, kTlsOcsp, kUnixSocket,
+                           kAclUserFromEnv, kUntrustedLimits, kCluster}) {
     absl::StatusOr<ClientConfig> config = ParseConfigText(text, "docs");
     ASSERT_TRUE(config.ok()) << config.status() << "\n" << text;
     absl::StatusOr<ClientOptions> options = ToClientOptions(*config);

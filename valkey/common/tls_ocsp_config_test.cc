@@ -49,10 +49,9 @@ TEST(TlsOcspConfigTest, ModesFailOpenAndTimeoutConvert) {
   ASSERT_OK_AND_ASSIGN(TlsOptions stapled, Convert("ocsp: OCSP_STAPLED"));
   EXPECT_EQ(stapled.ocsp, TlsOptions::Ocsp::kStapled);
   EXPECT_FALSE(stapled.ocsp_fail_open);
-  ASSERT_OK_AND_ASSIGN(
-      TlsOptions responder,
-      Convert("ocsp: OCSP_RESPONDER ocsp_fail_open: true "
-              "ocsp_responder_timeout { nanos: 500000000 }"));
+  ASSERT_OK_AND_ASSIGN(TlsOptions responder,
+                       Convert("ocsp: OCSP_RESPONDER ocsp_fail_open: true "
+                               "ocsp_responder_timeout { nanos: 500000000 }"));
   EXPECT_EQ(responder.ocsp, TlsOptions::Ocsp::kResponder);
   EXPECT_TRUE(responder.ocsp_fail_open);
   EXPECT_EQ(responder.ocsp_responder_timeout, absl::Milliseconds(500));
@@ -63,21 +62,20 @@ TEST(TlsOcspConfigTest, ModesFailOpenAndTimeoutConvert) {
 TEST(TlsOcspConfigTest, InvalidCombinationsNameTheField) {
   EXPECT_THAT(Convert("verify_mode: VERIFY_NONE ocsp: OCSP_STAPLED"),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("tls.ocsp"),
-                             HasSubstr("VERIFY_NONE"))));
+                       AllOf(HasSubstr("tls.ocsp"), HasSubstr("VERIFY_NONE"))));
   EXPECT_THAT(Convert("ocsp_fail_open: true"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("tls.ocsp_fail_open")));
-  EXPECT_THAT(Convert("ocsp: OCSP_STAPLED ocsp_responder_timeout { seconds: 1 }"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("tls.ocsp_responder_timeout")));
+  EXPECT_THAT(
+      Convert("ocsp: OCSP_STAPLED ocsp_responder_timeout { seconds: 1 }"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("tls.ocsp_responder_timeout")));
   EXPECT_THAT(Convert("ocsp: OCSP_RESPONDER ocsp_responder_timeout {}"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(HasSubstr("tls.ocsp_responder_timeout"),
                              HasSubstr("must be > 0"))));
-  EXPECT_THAT(Convert("ocsp: 7"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("tls.ocsp")));
+  EXPECT_THAT(Convert("ocsp: 7"), StatusIs(absl::StatusCode::kInvalidArgument,
+                                           HasSubstr("tls.ocsp")));
   absl::Status s = Convert("ocsp_fail_open: false").status();
   EXPECT_EQ(GetErrorKind(s), ErrorKind::kInvalidArgument) << s;
 }

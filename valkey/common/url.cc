@@ -438,8 +438,8 @@ absl::Status ApplyOption(absl::string_view key, const std::string& value,
     } else if (v == "responder") {
       mode = OCSP_RESPONDER;
     } else {
-      return Invalid(absl::StrCat(
-          key, ": '", value, "' is not valid (off, stapled, responder)"));
+      return Invalid(absl::StrCat(key, ": '", value,
+                                  "' is not valid (off, stapled, responder)"));
     }
     conn.mutable_tls()->set_ocsp(mode);
   } else if (key == "ssl_validate_ocsp" || key == "ssl_validate_ocsp_stapled") {

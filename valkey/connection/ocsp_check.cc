@@ -75,7 +75,8 @@ absl::StatusOr<OcspSingleResponse> Ask(SSL* ssl, const TlsOptions& options,
 absl::Status CheckOcsp(SSL* ssl, const TlsOptions& options,
                        absl::string_view peer) {
   if (options.ocsp == TlsOptions::Ocsp::kOff) return absl::OkStatus();
-  const std::string where = absl::StrCat("TLS handshake with ", peer, ": OCSP: ");
+  const std::string where =
+      absl::StrCat("TLS handshake with ", peer, ": OCSP: ");
   std::unique_ptr<X509, X509Deleter> leaf(SSL_get_peer_certificate(ssl));
   absl::Status failure;
   if (leaf == nullptr) {

@@ -44,13 +44,14 @@ struct HttpUrl {
 absl::StatusOr<HttpUrl> ParseHttpUrl(absl::string_view url) {
   absl::string_view rest = url;
   if (!absl::ConsumePrefix(&rest, "http://")) {
-    return InvalidArgumentError(absl::StrCat(
-        "OCSP responder URL '", url, "': only http:// is supported"));
+    return InvalidArgumentError(absl::StrCat("OCSP responder URL '", url,
+                                             "': only http:// is supported"));
   }
   HttpUrl out;
   const size_t slash = rest.find('/');
   absl::string_view authority = rest.substr(0, slash);
-  if (slash != absl::string_view::npos) out.path = std::string(rest.substr(slash));
+  if (slash != absl::string_view::npos)
+    out.path = std::string(rest.substr(slash));
   absl::string_view port;
   if (absl::StartsWith(authority, "[")) {
     const size_t close = authority.find(']');
@@ -74,9 +75,8 @@ absl::StatusOr<HttpUrl> ParseHttpUrl(absl::string_view url) {
     return InvalidArgumentError(
         absl::StrCat("OCSP responder URL '", url, "': no host"));
   }
-  if (!port.empty() &&
-      (!absl::SimpleAtoi(port, &out.port) || out.port < 1 ||
-       out.port > 65535)) {
+  if (!port.empty() && (!absl::SimpleAtoi(port, &out.port) || out.port < 1 ||
+                        out.port > 65535)) {
     return InvalidArgumentError(
         absl::StrCat("OCSP responder URL '", url, "': bad port"));
   }
@@ -88,10 +88,9 @@ absl::StatusOr<std::string> HttpBody(absl::string_view reply,
                                      absl::string_view url) {
   const size_t end = reply.find("\r\n\r\n");
   const size_t line_end = reply.find("\r\n");
-  if (end == absl::string_view::npos ||
-      !absl::StartsWith(reply, "HTTP/1.")) {
-    return TlsError(absl::StrCat("OCSP responder ", url,
-                                 ": the reply is not HTTP"));
+  if (end == absl::string_view::npos || !absl::StartsWith(reply, "HTTP/1.")) {
+    return TlsError(
+        absl::StrCat("OCSP responder ", url, ": the reply is not HTTP"));
   }
   absl::string_view status_line = reply.substr(0, line_end);
   const size_t space = status_line.find(' ');
@@ -119,8 +118,9 @@ absl::StatusOr<std::string> OcspResponderUrl(X509* cert) {
         continue;
       }
       const ASN1_IA5STRING* uri = ad->location->d.uniformResourceIdentifier;
-      std::string text(reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
-                       ASN1_STRING_length(uri));
+      std::string text(
+          reinterpret_cast<const char*>(ASN1_STRING_get0_data(uri)),
+          ASN1_STRING_length(uri));
       if (absl::StartsWithIgnoreCase(text, "http://")) {
         found = std::move(text);
         break;
@@ -139,8 +139,7 @@ absl::StatusOr<std::string> OcspResponderUrl(X509* cert) {
 
 absl::StatusOr<std::string> BuildOcspRequest(X509* leaf, X509* issuer) {
   uint8_t* name_der = nullptr;
-  const int name_len =
-      i2d_X509_NAME(X509_get_subject_name(issuer), &name_der);
+  const int name_len = i2d_X509_NAME(X509_get_subject_name(issuer), &name_der);
   const ASN1_BIT_STRING* key = X509_get0_pubkey_bitstr(issuer);
   uint8_t* serial_der = nullptr;
   const int serial_len =
@@ -148,8 +147,8 @@ absl::StatusOr<std::string> BuildOcspRequest(X509* leaf, X509* issuer) {
   std::string name_hash, key_hash;
   if (name_len > 0) name_hash = Digest(EVP_sha1(), name_der, name_len);
   if (key != nullptr) {
-    key_hash = Digest(EVP_sha1(), ASN1_STRING_get0_data(key),
-                      ASN1_STRING_length(key));
+    key_hash =
+        Digest(EVP_sha1(), ASN1_STRING_get0_data(key), ASN1_STRING_length(key));
   }
   OPENSSL_free(name_der);
 
@@ -167,12 +166,10 @@ absl::StatusOr<std::string> BuildOcspRequest(X509* leaf, X509* issuer) {
       CBB_add_asn1(&one, &cert_id, CBS_ASN1_SEQUENCE) &&
       EVP_marshal_digest_algorithm(&cert_id, EVP_sha1()) &&
       CBB_add_asn1(&cert_id, &octets, CBS_ASN1_OCTETSTRING) &&
-      CBB_add_bytes(&octets,
-                    reinterpret_cast<const uint8_t*>(name_hash.data()),
+      CBB_add_bytes(&octets, reinterpret_cast<const uint8_t*>(name_hash.data()),
                     name_hash.size()) &&
       CBB_add_asn1(&cert_id, &octets, CBS_ASN1_OCTETSTRING) &&
-      CBB_add_bytes(&octets,
-                    reinterpret_cast<const uint8_t*>(key_hash.data()),
+      CBB_add_bytes(&octets, reinterpret_cast<const uint8_t*>(key_hash.data()),
                     key_hash.size()) &&
       CBB_add_bytes(&cert_id, serial_der, serial_len) &&
       CBB_finish(&cbb, &out, &out_len);
@@ -224,13 +221,13 @@ absl::StatusOr<std::string> FetchOcspResponse(absl::string_view url,
     }
     reply.append(buf, *n);
     if (reply.size() > kMaxReply) {
-      return TlsError(absl::StrCat("OCSP responder ", url,
-                                   ": reply larger than 1 MiB"));
+      return TlsError(
+          absl::StrCat("OCSP responder ", url, ": reply larger than 1 MiB"));
     }
   }
   if (reply.empty()) {
-    return ConnectionError(absl::StrCat("OCSP responder ", url,
-                                        ": closed without a reply"));
+    return ConnectionError(
+        absl::StrCat("OCSP responder ", url, ": closed without a reply"));
   }
   return HttpBody(reply, url);
 }

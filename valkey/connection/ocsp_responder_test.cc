@@ -101,10 +101,10 @@ TEST(OcspResponderTest, UrlFromAiaRequestAnsweredByOpensslResponder) {
               StatusIs(absl::StatusCode::kNotFound,
                        HasSubstr("no http OCSP responder")));
 
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ToolServer> responder,
-                       ToolServer::Start(
-                           pki.ResponderArgv(pki.ocsp_cert, pki.ocsp_key),
-                           port, dir + "/responder.log"));
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<ToolServer> responder,
+      ToolServer::Start(pki.ResponderArgv(pki.ocsp_cert, pki.ocsp_key), port,
+                        dir + "/responder.log"));
   ASSERT_OK_AND_ASSIGN(std::string request,
                        BuildOcspRequest(good.get(), ca.get()));
   ASSERT_OK_AND_ASSIGN(
@@ -118,12 +118,12 @@ TEST(OcspResponderTest, UrlFromAiaRequestAnsweredByOpensslResponder) {
 
 TEST(OcspResponderTest, PostsOcspRequestOverHttp10) {
   FakeHttp http;
-  http.Serve("HTTP/1.0 200 OK\r\nContent-Type: application/ocsp-response\r\n"
-             "\r\nbody bytes");
-  ASSERT_OK_AND_ASSIGN(
-      std::string body,
-      FetchOcspResponse(http.url() + "/ocsp", "REQ",
-                        absl::Now() + absl::Seconds(10)));
+  http.Serve(
+      "HTTP/1.0 200 OK\r\nContent-Type: application/ocsp-response\r\n"
+      "\r\nbody bytes");
+  ASSERT_OK_AND_ASSIGN(std::string body,
+                       FetchOcspResponse(http.url() + "/ocsp", "REQ",
+                                         absl::Now() + absl::Seconds(10)));
   EXPECT_EQ(body, "body bytes");
   EXPECT_THAT(http.request(), HasSubstr("POST /ocsp HTTP/1.0\r\n"));
   EXPECT_THAT(http.request(),
@@ -135,18 +135,17 @@ TEST(OcspResponderTest, HttpErrorStatusAndNonHttpReplies) {
   {
     FakeHttp http;
     http.Serve("HTTP/1.0 500 Internal Server Error\r\n\r\n");
-    EXPECT_THAT(FetchOcspResponse(http.url(), "REQ",
-                                  absl::Now() + absl::Seconds(10)),
-                StatusIs(absl::StatusCode::kUnavailable,
-                         HasSubstr("HTTP status 'HTTP/1.0 500")));
+    EXPECT_THAT(
+        FetchOcspResponse(http.url(), "REQ", absl::Now() + absl::Seconds(10)),
+        StatusIs(absl::StatusCode::kUnavailable,
+                 HasSubstr("HTTP status 'HTTP/1.0 500")));
   }
   {
     FakeHttp http;
     http.Serve("+PONG\r\n");
-    EXPECT_THAT(FetchOcspResponse(http.url(), "REQ",
-                                  absl::Now() + absl::Seconds(10)),
-                StatusIs(absl::StatusCode::kUnavailable,
-                         HasSubstr("not HTTP")));
+    EXPECT_THAT(
+        FetchOcspResponse(http.url(), "REQ", absl::Now() + absl::Seconds(10)),
+        StatusIs(absl::StatusCode::kUnavailable, HasSubstr("not HTTP")));
   }
   {
     FakeHttp http;
@@ -162,9 +161,9 @@ TEST(OcspResponderTest, HttpErrorStatusAndNonHttpReplies) {
 
 TEST(OcspResponderTest, SilentResponderEndsAtTheDeadline) {
   FakeHttp http;  // Listens, never accepts: the backlog completes connects.
-  absl::Status s =
-      FetchOcspResponse(http.url(), "REQ", absl::Now() + absl::Milliseconds(200))
-          .status();
+  absl::Status s = FetchOcspResponse(http.url(), "REQ",
+                                     absl::Now() + absl::Milliseconds(200))
+                       .status();
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kDeadlineExceeded,
                           HasSubstr("OCSP responder http://127.0.0.1:")));
   EXPECT_EQ(GetErrorKind(s), ErrorKind::kTimeout) << s;
@@ -172,9 +171,9 @@ TEST(OcspResponderTest, SilentResponderEndsAtTheDeadline) {
 
 TEST(OcspResponderTest, BadUrlsAreInvalidArguments) {
   const absl::Time deadline = absl::Now() + absl::Seconds(1);
-  for (const char* url : {"https://127.0.0.1/", "ldap://x", "http://",
-                          "http://127.0.0.1:0/", "http://127.0.0.1:99999",
-                          "http://[::1", "http://[::1]x/"}) {
+  for (const char* url :
+       {"https://127.0.0.1/", "ldap://x", "http://", "http://127.0.0.1:0/",
+        "http://127.0.0.1:99999", "http://[::1", "http://[::1]x/"}) {
     EXPECT_THAT(FetchOcspResponse(url, "REQ", deadline),
                 StatusIs(absl::StatusCode::kInvalidArgument,
                          HasSubstr("OCSP responder URL")))

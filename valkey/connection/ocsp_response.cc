@@ -59,9 +59,8 @@ absl::string_view ResponseStatusName(uint64_t status) {
 bool GetTime(CBS* cbs, absl::Time* out) {
   CBS t;
   if (!CBS_get_asn1(cbs, &t, CBS_ASN1_GENERALIZEDTIME)) return false;
-  std::optional<absl::Time> parsed = ParseGeneralizedTime(
-      absl::string_view(reinterpret_cast<const char*>(CBS_data(&t)),
-                        CBS_len(&t)));
+  std::optional<absl::Time> parsed = ParseGeneralizedTime(absl::string_view(
+      reinterpret_cast<const char*>(CBS_data(&t)), CBS_len(&t)));
   if (!parsed.has_value()) return false;
   *out = *parsed;
   return true;
@@ -294,8 +293,8 @@ absl::StatusOr<OcspResponse> ParseOcspResponse(absl::string_view der) {
   }
   status = CBS_data(&status_cbs)[0];
   if (status != 0) {
-    return ProtocolError(absl::StrCat("OCSP response: responseStatus ",
-                                      status, " (", ResponseStatusName(status),
+    return ProtocolError(absl::StrCat("OCSP response: responseStatus ", status,
+                                      " (", ResponseStatusName(status),
                                       "), not successful"));
   }
   CBS bytes_wrapper, bytes, type, octets;

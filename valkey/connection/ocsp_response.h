@@ -26,10 +26,10 @@ namespace valkey {
 
 // CertID: which certificate a SingleResponse is about.
 struct OcspCertId {
-  int hash_nid = 0;               // NID of hashAlgorithm (SHA-1, SHA-256...).
-  std::string issuer_name_hash;   // Hash of the issuer's DER subject name.
-  std::string issuer_key_hash;    // Hash of the issuer's public key bits.
-  std::string serial_der;         // The serialNumber INTEGER, DER (tag too).
+  int hash_nid = 0;              // NID of hashAlgorithm (SHA-1, SHA-256...).
+  std::string issuer_name_hash;  // Hash of the issuer's DER subject name.
+  std::string issuer_key_hash;   // Hash of the issuer's public key bits.
+  std::string serial_der;        // The serialNumber INTEGER, DER (tag too).
 };
 
 enum class OcspCertStatus { kGood, kRevoked, kUnknown };

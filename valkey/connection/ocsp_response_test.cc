@@ -42,10 +42,10 @@ class OcspResponseTest : public ::testing::Test {
                                      dir + "/" + out),
                   ::valkey::testing::IsOk());
     }
-    ASSERT_THAT(pki_->MakeResponse(pki_->good_cert, pki_->ocsp_cert,
-                                   pki_->ocsp_key, 60, dir + "/sha256.der",
-                                   "sha256"),
-                ::valkey::testing::IsOk());
+    ASSERT_THAT(
+        pki_->MakeResponse(pki_->good_cert, pki_->ocsp_cert, pki_->ocsp_key, 60,
+                           dir + "/sha256.der", "sha256"),
+        ::valkey::testing::IsOk());
   }
   static void TearDownTestSuite() {
     delete pki_;
@@ -134,8 +134,9 @@ TEST_F(OcspResponseTest, UnsuccessfulResponseStatusIsNamed) {
   EXPECT_THAT(ParseOcspResponse(std::string("\x30\x03\x0a\x01\x06", 5)),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("unauthorized")));
   // successful(0) without responseBytes.
-  EXPECT_THAT(ParseOcspResponse(std::string("\x30\x03\x0a\x01\x00", 5)),
-              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("responseBytes")));
+  EXPECT_THAT(
+      ParseOcspResponse(std::string("\x30\x03\x0a\x01\x00", 5)),
+      StatusIs(absl::StatusCode::kDataLoss, HasSubstr("responseBytes")));
 }
 
 TEST(GeneralizedTimeTest, AcceptsOnlyRfc5280Form) {

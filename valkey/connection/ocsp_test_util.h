@@ -123,13 +123,11 @@ inline std::string Redate(const std::string& der,
       !CBB_add_bytes(&c_bytes, CBS_data(&type), CBS_len(&type)) ||
       !CBB_add_asn1(&c_bytes, &c_octets, CBS_ASN1_OCTETSTRING) ||
       !CBB_add_asn1(&c_octets, &c_basic, CBS_ASN1_SEQUENCE) ||
-      !CBB_add_bytes(&c_basic,
-                     reinterpret_cast<const uint8_t*>(new_tbs.data()),
+      !CBB_add_bytes(&c_basic, reinterpret_cast<const uint8_t*>(new_tbs.data()),
                      new_tbs.size()) ||
       !CBB_add_bytes(&c_basic, CBS_data(&alg), CBS_len(&alg)) ||
       !CBB_add_asn1(&c_basic, &c_sig, CBS_ASN1_BITSTRING) ||
-      !CBB_add_u8(&c_sig, 0) ||
-      !CBB_add_bytes(&c_sig, signature, sig_len) ||
+      !CBB_add_u8(&c_sig, 0) || !CBB_add_bytes(&c_sig, signature, sig_len) ||
       !CBB_add_bytes(&c_basic, CBS_data(&basic), CBS_len(&basic)) ||
       !CBB_finish(&cbb, &out, &out_len)) {
     CBB_cleanup(&cbb);

@@ -153,8 +153,7 @@ absl::Status CheckDelegate(X509* delegate, X509* issuer, absl::Time now) {
   return absl::OkStatus();
 }
 
-absl::Status CheckSigner(const OcspResponse& r, X509* issuer,
-                         absl::Time now) {
+absl::Status CheckSigner(const OcspResponse& r, X509* issuer, absl::Time now) {
   if (MatchesResponderId(r, issuer)) return CheckSignature(r, issuer);
   for (const std::string& der : r.certs) {
     const uint8_t* p = reinterpret_cast<const uint8_t*>(der.data());
@@ -192,8 +191,7 @@ std::string SerialHex(X509* cert) {
 }
 
 absl::StatusOr<OcspSingleResponse> VerifyOcspResponse(absl::string_view der,
-                                                      X509* leaf,
-                                                      X509* issuer,
+                                                      X509* leaf, X509* issuer,
                                                       absl::Time now) {
   absl::StatusOr<OcspResponse> r = ParseOcspResponse(der);
   if (!r.ok()) return r.status();
@@ -214,9 +212,8 @@ absl::StatusOr<OcspSingleResponse> VerifyOcspResponse(absl::string_view der,
   }
   if (mine->next_update.has_value()) {
     if (*mine->next_update <= now - kOcspClockSkew) {
-      return Untrusted(absl::StrCat("expired: nextUpdate ",
-                                    Rfc3339(*mine->next_update),
-                                    " has passed"));
+      return Untrusted(absl::StrCat(
+          "expired: nextUpdate ", Rfc3339(*mine->next_update), " has passed"));
     }
   } else if (mine->this_update + kOcspMaxAgeWithoutNextUpdate <= now) {
     return Untrusted(absl::StrCat("expired: thisUpdate ",

@@ -45,8 +45,7 @@ inline constexpr absl::Duration kOcspMaxAgeWithoutNextUpdate = absl::Hours(1);
 // "... expired: nextUpdate ..."), or the parser's DATA_LOSS (kProtocol)
 // for malformed DER.
 absl::StatusOr<OcspSingleResponse> VerifyOcspResponse(absl::string_view der,
-                                                      X509* leaf,
-                                                      X509* issuer,
+                                                      X509* leaf, X509* issuer,
                                                       absl::Time now);
 
 // The leaf's serial number as upper-case hex ("1A2B"), for messages.

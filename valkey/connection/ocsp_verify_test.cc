@@ -43,8 +43,7 @@ class OcspVerifyTest : public ::testing::Test {
     };
     for (const Made& m : std::initializer_list<Made>{
              {p.good_cert, p.ocsp_cert, p.ocsp_key, "good.der", "sha1", 60},
-             {p.good_cert, p.ocsp_cert, p.ocsp_key, "sha256.der", "sha256",
-              60},
+             {p.good_cert, p.ocsp_cert, p.ocsp_key, "sha256.der", "sha256", 60},
              {p.good_cert, p.ca_cert, p.ca_key, "by_ca.der", "sha1", 60},
              {p.good_cert, p.rogue_cert, p.rogue_key, "rogue.der", "sha1", 60},
              {p.good_cert, p.other_ca_cert, p.other_ca_key, "other_ca.der",
@@ -117,14 +116,13 @@ TEST_F(OcspVerifyTest, RevokedAndUnknownAreReportedAsSuch) {
 TEST_F(OcspVerifyTest, WrongSignersAreRefused) {
   // Issued by the CA but without the OCSPSigning extended key usage.
   EXPECT_THAT(
-      VerifyOcspResponse(Der("rogue.der"), good_.get(), ca_.get(),
-                         absl::Now()),
+      VerifyOcspResponse(Der("rogue.der"), good_.get(), ca_.get(), absl::Now()),
       StatusIs(absl::StatusCode::kUnavailable, HasSubstr("OCSPSigning")));
   // An unrelated CA, sending its own certificate along.
-  EXPECT_THAT(VerifyOcspResponse(Der("other_ca.der"), good_.get(), ca_.get(),
-                                 absl::Now()),
-              StatusIs(absl::StatusCode::kUnavailable,
-                       HasSubstr("did not issue")));
+  EXPECT_THAT(
+      VerifyOcspResponse(Der("other_ca.der"), good_.get(), ca_.get(),
+                         absl::Now()),
+      StatusIs(absl::StatusCode::kUnavailable, HasSubstr("did not issue")));
 }
 
 TEST_F(OcspVerifyTest, ResponseAboutAnotherCertificateIsRefused) {
@@ -150,20 +148,19 @@ TEST_F(OcspVerifyTest, TamperedResponseFailsTheSignature) {
 
 TEST_F(OcspVerifyTest, ExpiredAndFutureResponsesAreRefused) {
   const std::string der = Der("short.der");  // nextUpdate = thisUpdate + 1 min.
-  ASSERT_OK_AND_ASSIGN(OcspSingleResponse fresh,
-                       VerifyOcspResponse(der, good_.get(), ca_.get(),
-                                          absl::Now()));
+  ASSERT_OK_AND_ASSIGN(
+      OcspSingleResponse fresh,
+      VerifyOcspResponse(der, good_.get(), ca_.get(), absl::Now()));
   // Past nextUpdate plus the allowed clock skew.
-  EXPECT_THAT(VerifyOcspResponse(der, good_.get(), ca_.get(),
-                                 *fresh.next_update + kOcspClockSkew +
-                                     absl::Seconds(1)),
+  EXPECT_THAT(VerifyOcspResponse(
+                  der, good_.get(), ca_.get(),
+                  *fresh.next_update + kOcspClockSkew + absl::Seconds(1)),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("expired")));
   // Before thisUpdate minus the skew.
-  EXPECT_THAT(VerifyOcspResponse(der, good_.get(), ca_.get(),
-                                 fresh.this_update - kOcspClockSkew -
-                                     absl::Seconds(1)),
-              StatusIs(absl::StatusCode::kUnavailable,
-                       HasSubstr("in the future")));
+  EXPECT_THAT(
+      VerifyOcspResponse(der, good_.get(), ca_.get(),
+                         fresh.this_update - kOcspClockSkew - absl::Seconds(1)),
+      StatusIs(absl::StatusCode::kUnavailable, HasSubstr("in the future")));
   // Within the skew on both ends.
   EXPECT_THAT(VerifyOcspResponse(der, good_.get(), ca_.get(),
                                  fresh.this_update - absl::Minutes(4)),
@@ -174,9 +171,9 @@ TEST_F(OcspVerifyTest, ExpiredAndFutureResponsesAreRefused) {
 }
 
 TEST_F(OcspVerifyTest, GarbageIsAParseError) {
-  EXPECT_THAT(VerifyOcspResponse("garbage", good_.get(), ca_.get(),
-                                 absl::Now()),
-              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("malformed")));
+  EXPECT_THAT(
+      VerifyOcspResponse("garbage", good_.get(), ca_.get(), absl::Now()),
+      StatusIs(absl::StatusCode::kDataLoss, HasSubstr("malformed")));
 }
 
 TEST_F(OcspVerifyTest, SerialHexNamesTheCertificate) {

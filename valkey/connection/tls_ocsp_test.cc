@@ -77,9 +77,9 @@ class TlsOcspTest : public ::testing::Test {
              {p.unknown_cert, p.ocsp_cert, p.ocsp_key, "unknown.der"},
              {p.good_cert, p.rogue_cert, p.rogue_key, "rogue.der"},
          }) {
-      ASSERT_THAT(p.MakeResponse(m.cert, m.signer, m.key, 60,
-                                 dir + "/" + m.out),
-                  IsOk());
+      ASSERT_THAT(
+          p.MakeResponse(m.cert, m.signer, m.key, 60, dir + "/" + m.out),
+          IsOk());
     }
     // Produced and updated two days ago, next update yesterday.
     const absl::Time now = absl::Now();
@@ -95,12 +95,11 @@ class TlsOcspTest : public ::testing::Test {
     // id-pkix-ocsp-basic response bytes are not a BasicOCSPResponse.
     const std::string inner = "garbage, not a BasicOCSPResponse";
     const std::string octets = absl::StrCat("\x04", Len(inner), inner);
-    const std::string oid("\x06\x09\x2b\x06\x01\x05\x05\x07\x30\x01\x01",
-                          11);
-    const std::string bytes = absl::StrCat("\x30", Len(oid + octets), oid,
-                                           octets);
-    const std::string body = absl::StrCat(std::string("\x0a\x01\x00", 3),
-                                          "\xa0", Len(bytes), bytes);
+    const std::string oid("\x06\x09\x2b\x06\x01\x05\x05\x07\x30\x01\x01", 11);
+    const std::string bytes =
+        absl::StrCat("\x30", Len(oid + octets), oid, octets);
+    const std::string body =
+        absl::StrCat(std::string("\x0a\x01\x00", 3), "\xa0", Len(bytes), bytes);
     WriteFile(dir + "/garbage.der", absl::StrCat("\x30", Len(body), body));
     // Bytes that are no OCSPResponse at all: s_server aborts the handshake.
     WriteFile(dir + "/undecodable.der", "\x30\x82 not DER");
@@ -129,9 +128,15 @@ class TlsOcspTest : public ::testing::Test {
     absl::StatusOr<int> port = FreeLoopbackPort();
     EXPECT_TRUE(port.ok()) << port.status();
     if (!port.ok()) return nullptr;
-    std::vector<std::string> argv = {
-        pki_->openssl, "s_server", "-quiet", "-accept",
-        absl::StrCat("127.0.0.1:", *port), "-cert", cert, "-key", key};
+    std::vector<std::string> argv = {pki_->openssl,
+                                     "s_server",
+                                     "-quiet",
+                                     "-accept",
+                                     absl::StrCat("127.0.0.1:", *port),
+                                     "-cert",
+                                     cert,
+                                     "-key",
+                                     key};
     if (!staple.empty()) {
       argv.push_back("-status_file");
       argv.push_back(pki_->dir + "/" + staple);
@@ -160,11 +165,10 @@ class TlsOcspTest : public ::testing::Test {
   static absl::Status StapledHandshake(const std::string& staple,
                                        const TlsOptions& tls,
                                        const std::string& cert = "") {
-    std::unique_ptr<ToolServer> server =
-        StaplingServer(cert.empty() ? pki_->good_cert : cert,
-                       cert.empty() ? pki_->good_key
-                                    : cert.substr(0, cert.size() - 3) + "key",
-                       staple);
+    std::unique_ptr<ToolServer> server = StaplingServer(
+        cert.empty() ? pki_->good_cert : cert,
+        cert.empty() ? pki_->good_key : cert.substr(0, cert.size() - 3) + "key",
+        staple);
     if (server == nullptr) return absl::InternalError("no s_server");
     return Handshake(server->port(), tls);
   }
@@ -188,9 +192,9 @@ TEST_F(TlsOcspTest, StapledRevokedRefusesNamingSerialEvenWhenFailOpen) {
     absl::Status s = StapledHandshake(
         "revoked.der", Tls(TlsOptions::Ocsp::kStapled, fail_open),
         pki_->revoked_cert);
-    EXPECT_THAT(s, StatusIs(absl::StatusCode::kUnavailable,
-                            AllOf(HasSubstr("serial 1002"),
-                                  HasSubstr("revoked"))));
+    EXPECT_THAT(
+        s, StatusIs(absl::StatusCode::kUnavailable,
+                    AllOf(HasSubstr("serial 1002"), HasSubstr("revoked"))));
     EXPECT_EQ(GetErrorKind(s), ErrorKind::kTls) << s;
   }
 }
@@ -201,7 +205,8 @@ TEST_F(TlsOcspTest, OcspOffIgnoresARevokedStaple) {
               IsOk());
 }
 
-TEST_F(TlsOcspTest, StapledUnknownExpiredWrongSignerGarbageAndMissingFailClosed) {
+TEST_F(TlsOcspTest,
+       StapledUnknownExpiredWrongSignerGarbageAndMissingFailClosed) {
   struct Case {
     std::string staple, cert, reason;
   };
@@ -228,8 +233,8 @@ TEST_F(TlsOcspTest, StapledUnknownExpiredWrongSignerGarbageAndMissingFailClosed)
 // failed: Invalid certificate verification context" (BoringSSL's initial
 // verify result) instead of the real cause, here the server's alert.
 TEST_F(TlsOcspTest, HandshakeAbortedByTheServerNamesTheAlertNotVerification) {
-  absl::Status s = StapledHandshake("undecodable.der",
-                                    Tls(TlsOptions::Ocsp::kStapled));
+  absl::Status s =
+      StapledHandshake("undecodable.der", Tls(TlsOptions::Ocsp::kStapled));
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kUnavailable,
                           ::testing::Not(HasSubstr("verif"))));
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("ALERT")));
@@ -310,10 +315,11 @@ TEST_F(TlsOcspResponderTest, RevokedCertificateIsRefused) {
   auto server = Server(pki_->revoked_cert, pki_->revoked_key);
   ASSERT_NE(server, nullptr);
   for (const bool fail_open : {false, true}) {
-    absl::Status s = Ping(*server, Tls(TlsOptions::Ocsp::kResponder, fail_open));
-    EXPECT_THAT(s, StatusIs(absl::StatusCode::kUnavailable,
-                            AllOf(HasSubstr("serial 1002"),
-                                  HasSubstr("revoked"))));
+    absl::Status s =
+        Ping(*server, Tls(TlsOptions::Ocsp::kResponder, fail_open));
+    EXPECT_THAT(
+        s, StatusIs(absl::StatusCode::kUnavailable,
+                    AllOf(HasSubstr("serial 1002"), HasSubstr("revoked"))));
     EXPECT_EQ(GetErrorKind(s), ErrorKind::kTls) << s;
   }
 }
@@ -326,17 +332,17 @@ TEST_F(TlsOcspResponderTest, UnknownAndWrongSignerFailClosedOrOpen) {
   {
     auto responder = Responder(pki_->ocsp_cert, pki_->ocsp_key);
     ASSERT_NE(responder, nullptr);
-    EXPECT_THAT(Ping(*unknown_server, Tls(TlsOptions::Ocsp::kResponder)),
-                StatusIs(absl::StatusCode::kUnavailable,
-                         HasSubstr("status unknown")));
+    EXPECT_THAT(
+        Ping(*unknown_server, Tls(TlsOptions::Ocsp::kResponder)),
+        StatusIs(absl::StatusCode::kUnavailable, HasSubstr("status unknown")));
     EXPECT_THAT(Ping(*unknown_server, Tls(TlsOptions::Ocsp::kResponder, true)),
                 IsOk());
   }
   auto rogue = Responder(pki_->rogue_cert, pki_->rogue_key);
   ASSERT_NE(rogue, nullptr);
-  EXPECT_THAT(Ping(*good_server, Tls(TlsOptions::Ocsp::kResponder)),
-              StatusIs(absl::StatusCode::kUnavailable,
-                       HasSubstr("OCSPSigning")));
+  EXPECT_THAT(
+      Ping(*good_server, Tls(TlsOptions::Ocsp::kResponder)),
+      StatusIs(absl::StatusCode::kUnavailable, HasSubstr("OCSPSigning")));
   EXPECT_THAT(Ping(*good_server, Tls(TlsOptions::Ocsp::kResponder, true)),
               IsOk());
 }

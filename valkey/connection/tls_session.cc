@@ -147,8 +147,7 @@ absl::StatusOr<TlsSession::Progress> TlsSession::Handshake() {
       Classify(SSL_do_handshake(ssl_), "handshake with");
   if (p.ok() && *p == Progress::kDone && !revocation_checked_) {
     revocation_checked_ = true;
-    if (absl::Status s = CheckOcsp(ssl_, context_->options(), peer_);
-        !s.ok()) {
+    if (absl::Status s = CheckOcsp(ssl_, context_->options(), peer_); !s.ok()) {
       return s;
     }
   }

@@ -60,7 +60,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   const std::string longer = std::string(der) + '\0';
-  FUZZ_CHECK(!valkey::ParseOcspResponse(longer).ok(),
-             "trailing data accepted");
+  FUZZ_CHECK(!valkey::ParseOcspResponse(longer).ok(), "trailing data accepted");
   return 0;
 }
