@@ -75,7 +75,11 @@ class FakeHttp {
   }
   int port() const { return port_; }
   std::string url() const { return absl::StrCat("http://127.0.0.1:", port_); }
-  const std::string& request() const { return request_; }
+  // The request received; waits for the serving thread to finish.
+  const std::string& request() {
+    if (thread_.joinable()) thread_.join();
+    return request_;
+  }
 
  private:
   int fd_ = -1;
