@@ -73,7 +73,7 @@ absl::StatusOr<OcspSingleResponse> Ask(SSL* ssl, const TlsOptions& options,
 }  // namespace
 
 absl::Status CheckOcsp(SSL* ssl, const TlsOptions& options,
-                       absl::string_view peer) {
+                       X509* verified_issuer, absl::string_view peer) {
   if (options.ocsp == TlsOptions::Ocsp::kOff) return absl::OkStatus();
   const std::string where =
       absl::StrCat("TLS handshake with ", peer, ": OCSP: ");
@@ -82,7 +82,12 @@ absl::Status CheckOcsp(SSL* ssl, const TlsOptions& options,
   if (leaf == nullptr) {
     failure = TlsError("the server sent no certificate");
   } else {
-    absl::StatusOr<X509*> issuer = FindIssuer(ssl, leaf.get());
+    absl::StatusOr<X509*> issuer = verified_issuer;
+    if (verified_issuer != nullptr) {
+      X509_up_ref(verified_issuer);
+    } else {
+      issuer = FindIssuer(ssl, leaf.get());
+    }
     if (!issuer.ok()) {
       failure = issuer.status();
     } else {

@@ -28,16 +28,20 @@
 #include "valkey/common/config.h"
 
 typedef struct ssl_st SSL;
+typedef struct x509_st X509;
 
 namespace valkey {
 
 // Checks the server certificate of the established connection `ssl`.
-// `peer` names the connection in messages.
+// `verified_issuer` is the leaf's issuer from the chain the handshake
+// verified (it may be the leaf itself when that is trusted directly); when
+// null, the chain is built and verified again to find it. `peer` names the
+// connection in messages.
 // Errors: UNAVAILABLE (kTls): "TLS handshake with <peer>: OCSP: server
 // certificate serial <hex> is revoked (since <time>)", or "...: OCSP:
 // <reason> (fail-closed)" for a check that could not establish the status.
 absl::Status CheckOcsp(SSL* ssl, const TlsOptions& options,
-                       absl::string_view peer);
+                       X509* verified_issuer, absl::string_view peer);
 
 }  // namespace valkey
 

@@ -36,6 +36,8 @@
 
 typedef struct ssl_st SSL;
 typedef struct bio_st BIO;
+typedef struct x509_st X509;
+typedef struct x509_store_ctx_st X509_STORE_CTX;
 
 namespace valkey {
 
@@ -90,6 +92,9 @@ class TlsSession {
  private:
   TlsSession(std::shared_ptr<const TlsContext> context, std::string peer);
   absl::StatusOr<Progress> Classify(int ret, absl::string_view op);
+  // Verify callback (OCSP on only): keeps the leaf's issuer from the chain
+  // BoringSSL verified, so the revocation check need not verify it again.
+  static int RememberIssuer(int ok, X509_STORE_CTX* store);
   void DrainToOutput();
 
   std::shared_ptr<const TlsContext> context_;
@@ -99,6 +104,7 @@ class TlsSession {
   std::string output_;      // Ciphertext taken from network_, not yet sent.
   size_t output_offset_ = 0;
   bool revocation_checked_ = false;
+  X509* verified_issuer_ = nullptr;  // Owned reference; OCSP on only.
 };
 
 }  // namespace valkey
