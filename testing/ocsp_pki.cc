@@ -24,6 +24,10 @@ constexpr char kResponderExtensions[] =
     "keyUsage = critical, digitalSignature\n"
     "extendedKeyUsage = critical, OCSPSigning\n";
 
+constexpr char kSubCaExtensions[] =
+    "basicConstraints = critical, CA:TRUE\n"
+    "keyUsage = critical, keyCertSign, cRLSign\n";
+
 constexpr char kRogueExtensions[] =
     "basicConstraints = critical, CA:FALSE\n"
     "keyUsage = critical, digitalSignature\n"
@@ -110,6 +114,11 @@ absl::StatusOr<OcspPki> OcspPki::Mint(const std::string& dir,
   if (s.ok()) s = m.Cert("revoked", "localhost", "1002", "ca", leaf);
   if (s.ok()) s = m.Cert("unknown", "localhost", "1003", "ca", leaf);
   if (s.ok()) s = m.Cert("no_aia", "localhost", "1004", "ca", kLeafExtensions);
+  if (s.ok()) {
+    s = m.Cert("sub_ca", "valkey-cpp OCSP test intermediate CA", "3001", "ca",
+               kSubCaExtensions);
+  }
+  if (s.ok()) s = m.Cert("sub_good", "localhost", "1005", "sub_ca", leaf);
   // index.txt: status, expiry, revocation time, serial, file, subject.
   const std::string subject = "/O=valkey-cpp OCSP tests/CN=localhost";
   if (s.ok()) {
@@ -118,6 +127,7 @@ absl::StatusOr<OcspPki> OcspPki::Mint(const std::string& dir,
         absl::StrCat("V\t301231000000Z\t\t1001\tunknown\t", subject, "\n",
                      "R\t301231000000Z\t240101000000Z\t1002\t", "unknown\t",
                      subject, "\n", "V\t301231000000Z\t\t1004\tunknown\t",
+                     subject, "\n", "V\t301231000000Z\t\t1005\tunknown\t",
                      subject, "\n"));
   }
   // Several certificates share the subject CN=localhost.
@@ -144,6 +154,8 @@ absl::StatusOr<OcspPki> OcspPki::Mint(const std::string& dir,
   pair("revoked", &p.revoked_cert, &p.revoked_key);
   pair("unknown", &p.unknown_cert, &p.unknown_key);
   pair("no_aia", &p.no_aia_cert, &p.no_aia_key);
+  pair("sub_ca", &p.sub_ca_cert, &p.sub_ca_key);
+  pair("sub_good", &p.sub_good_cert, &p.sub_good_key);
   return p;
 }
 
@@ -151,11 +163,13 @@ absl::Status OcspPki::MakeResponse(const std::string& cert,
                                    const std::string& signer_cert,
                                    const std::string& signer_key,
                                    int valid_minutes, const std::string& out,
-                                   const std::string& digest) const {
+                                   const std::string& digest,
+                                   const std::string& issuer) const {
+  const std::string& issuer_cert = issuer.empty() ? ca_cert : issuer;
   absl::StatusOr<std::string> r = RunCommand(
       {openssl, "ocsp", "-index", index, "-rsigner", signer_cert, "-rkey",
-       signer_key, "-CA", ca_cert, "-issuer", ca_cert, "-" + digest, "-cert",
-       cert, "-respout", out, "-nmin", absl::StrCat(valid_minutes)},
+       signer_key, "-CA", issuer_cert, "-issuer", issuer_cert, "-" + digest,
+       "-cert", cert, "-respout", out, "-nmin", absl::StrCat(valid_minutes)},
       absl::Seconds(30));
   return r.status();
 }

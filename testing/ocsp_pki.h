@@ -9,7 +9,8 @@
 //   pki->MakeResponse(pki->good_cert, pki->ocsp_cert, pki->ocsp_key,
 //                     /*valid_minutes=*/60, dir + "/good.der");
 //
-// Signers: ca (issues everything), ocsp (a delegated responder certificate
+// Signers: ca (issues everything but sub_good, which the intermediate
+// sub_ca issues), ocsp (a delegated responder certificate
 // the CA issued with the OCSPSigning extended key usage), rogue (issued by
 // the CA, without that usage: a wrong signer), other_ca (an unrelated CA:
 // also a wrong signer). Keys are ECDSA P-256; certificates are valid from
@@ -37,12 +38,14 @@ struct OcspPki {
   // Runs `openssl ocsp` over the index and writes the DER response about
   // `cert`, signed by `signer_cert`/`signer_key`, with nextUpdate
   // `valid_minutes` after thisUpdate, to `out`; the CertID hashes with
-  // `digest` ("sha1", "sha256").
+  // `digest` ("sha1", "sha256"). `issuer` is the CA that issued `cert`
+  // (default: ca_cert).
   absl::Status MakeResponse(const std::string& cert,
                             const std::string& signer_cert,
                             const std::string& signer_key, int valid_minutes,
                             const std::string& out,
-                            const std::string& digest = "sha1") const;
+                            const std::string& digest = "sha1",
+                            const std::string& issuer = "") const;
 
   // argv of `openssl ocsp` serving the index on `responder_port` (all
   // interfaces: `openssl ocsp -port` takes no address), signed by the given
@@ -59,10 +62,12 @@ struct OcspPki {
   std::string ocsp_cert, ocsp_key;    // Delegated responder (OCSPSigning).
   std::string rogue_cert, rogue_key;  // Issued by ca, no OCSPSigning.
   std::string other_ca_cert, other_ca_key;
-  std::string good_cert, good_key;        // Valid in the index.
-  std::string revoked_cert, revoked_key;  // Revoked in the index.
-  std::string unknown_cert, unknown_key;  // Not in the index.
-  std::string no_aia_cert, no_aia_key;    // Valid, but names no responder.
+  std::string good_cert, good_key;          // Valid in the index.
+  std::string revoked_cert, revoked_key;    // Revoked in the index.
+  std::string unknown_cert, unknown_key;    // Not in the index.
+  std::string no_aia_cert, no_aia_key;      // Valid, but names no responder.
+  std::string sub_ca_cert, sub_ca_key;      // Intermediate CA issued by ca.
+  std::string sub_good_cert, sub_good_key;  // Issued by sub_ca; valid.
 };
 
 }  // namespace valkey::testing

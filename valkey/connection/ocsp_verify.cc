@@ -133,7 +133,7 @@ absl::Status CheckDelegate(X509* delegate, X509* issuer, absl::Time now) {
     ERR_clear_error();
     return Untrusted(
         "signed by a responder certificate the server certificate's issuer "
-        "did not issue");
+        "did not issue (wrong signer)");
   }
   // X509_get_extended_key_usage() answers "everything" for a certificate
   // without the extension: require the extension itself.
@@ -141,14 +141,15 @@ absl::Status CheckDelegate(X509* delegate, X509* issuer, absl::Time now) {
       (X509_get_extended_key_usage(delegate) & XKU_OCSP_SIGN) == 0) {
     return Untrusted(
         "signed by a responder certificate without the OCSPSigning extended "
-        "key usage");
+        "key usage (wrong signer)");
   }
   // The same clock skew as for the response's own times.
   time_t late = absl::ToTimeT(now + kOcspClockSkew);
   time_t early = absl::ToTimeT(now - kOcspClockSkew);
   if (X509_cmp_time(X509_get0_notBefore(delegate), &late) >= 0 ||
       X509_cmp_time(X509_get0_notAfter(delegate), &early) <= 0) {
-    return Untrusted("the responder certificate is not valid now");
+    return Untrusted(
+        "the responder certificate is not valid now (wrong signer)");
   }
   return absl::OkStatus();
 }

@@ -81,6 +81,15 @@ class TlsOcspTest : public ::testing::Test {
           p.MakeResponse(m.cert, m.signer, m.key, 60, dir + "/" + m.out),
           IsOk());
     }
+    // Through the intermediate: signed by the issuer (sub_ca) itself, and
+    // by the root, which is not the issuer and delegated nothing.
+    ASSERT_THAT(p.MakeResponse(p.sub_good_cert, p.sub_ca_cert, p.sub_ca_key, 60,
+                               dir + "/sub_good.der", "sha1", p.sub_ca_cert),
+                IsOk());
+    ASSERT_THAT(
+        p.MakeResponse(p.sub_good_cert, p.ca_cert, p.ca_key, 60,
+                       dir + "/sub_good_by_root.der", "sha1", p.sub_ca_cert),
+        IsOk());
     // Produced and updated two days ago, next update yesterday.
     const absl::Time now = absl::Now();
     const std::string expired = Redate(
@@ -249,6 +258,32 @@ TEST_F(TlsOcspTest, StapledFailuresAreAllowedWhenFailOpen) {
         StapledHandshake(staple, Tls(TlsOptions::Ocsp::kStapled, true),
                          staple == "unknown.der" ? pki_->unknown_cert : ""),
         IsOk());
+  }
+}
+
+// The issuer is the intermediate the server sends, taken from the chain the
+// handshake verified: its own signature is accepted, the root's is not.
+TEST_F(TlsOcspTest, StapledThroughAnIntermediateCaChecksTheRealIssuer) {
+  for (const bool by_issuer : {true, false}) {
+    SCOPED_TRACE(by_issuer);
+    ASSERT_OK_AND_ASSIGN(int port, FreeLoopbackPort());
+    ASSERT_OK_AND_ASSIGN(
+        std::unique_ptr<ToolServer> server,
+        ToolServer::Start({pki_->openssl, "s_server", "-quiet", "-accept",
+                           absl::StrCat("127.0.0.1:", port), "-cert",
+                           pki_->sub_good_cert, "-key", pki_->sub_good_key,
+                           "-cert_chain", pki_->sub_ca_cert, "-status_file",
+                           pki_->dir + (by_issuer ? "/sub_good.der"
+                                                  : "/sub_good_by_root.der")},
+                          port,
+                          absl::StrCat(pki_->dir, "/s_server.", port, ".log")));
+    absl::Status s = Handshake(port, Tls(TlsOptions::Ocsp::kStapled));
+    if (by_issuer) {
+      EXPECT_THAT(s, IsOk());
+    } else {
+      EXPECT_THAT(s, StatusIs(absl::StatusCode::kUnavailable,
+                              HasSubstr("wrong signer")));
+    }
   }
 }
 
