@@ -1,6 +1,7 @@
 #include "testing/tool_server.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -9,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -17,14 +19,40 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "testing/subprocess.h"
 
 namespace valkey::testing {
 namespace {
 
-// True if /proc/net/tcp or tcp6 has a socket in LISTEN (state 0A) on `port`.
-bool Listening(int port) {
+// The inodes of the sockets process `pid` has open.
+std::set<std::string> SocketInodes(pid_t pid) {
+  std::set<std::string> out;
+  const std::string dir = absl::StrCat("/proc/", pid, "/fd");
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return out;
+  while (dirent* e = readdir(d)) {
+    char target[128];
+    const std::string link = absl::StrCat(dir, "/", e->d_name);
+    const ssize_t n = readlink(link.c_str(), target, sizeof(target) - 1);
+    if (n <= 0) continue;
+    absl::string_view t(target, n);
+    if (absl::ConsumePrefix(&t, "socket:[") && absl::ConsumeSuffix(&t, "]")) {
+      out.insert(std::string(t));
+    }
+  }
+  closedir(d);
+  return out;
+}
+
+// True if /proc/net/tcp or tcp6 has a socket of process `pid` in LISTEN
+// (state 0A) on `port` (another process on the port does not count).
+bool Listening(int port, pid_t pid) {
+  // Sockets this process also holds do not count: between fork and exec
+  // (and through inherited descriptors) the child shares ours.
+  std::set<std::string> mine = SocketInodes(pid);
+  for (const std::string& inode : SocketInodes(getpid())) mine.erase(inode);
   for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
     std::ifstream in(table);
     std::string line;
@@ -32,7 +60,9 @@ bool Listening(int port) {
     while (std::getline(in, line)) {
       std::vector<std::string> fields =
           absl::StrSplit(line, ' ', absl::SkipEmpty());
-      if (fields.size() < 4 || fields[3] != "0A") continue;
+      if (fields.size() < 10 || fields[3] != "0A" || !mine.count(fields[9])) {
+        continue;
+      }
       const size_t colon = fields[1].rfind(':');
       int local_port = 0;
       if (colon != std::string::npos &&
@@ -71,7 +101,7 @@ absl::StatusOr<std::unique_ptr<ToolServer>> ToolServer::Start(
   if (!pid.ok()) return pid.status();
   std::unique_ptr<ToolServer> server(new ToolServer(*pid, port, log_path));
   const absl::Time deadline = absl::Now() + timeout;
-  while (!Listening(port)) {
+  while (!Listening(port, *pid)) {
     if (std::optional<int> status = TryReap(*pid); status.has_value()) {
       server->pid_ = 0;
       return absl::UnavailableError(absl::StrCat(

@@ -6,10 +6,11 @@
 //       {"/usr/bin/openssl", "s_server", "-accept",
 //        absl::StrCat("127.0.0.1:", port), ...}, port, dir + "/s_server.log");
 //
-// Start() returns once the port is listening (read from /proc/net/tcp and
-// tcp6, so no probe connection disturbs the tool). The destructor sends
-// SIGTERM, then SIGKILL after two seconds, and reaps the process; the
-// spawned child also dies with the spawning thread (subprocess.h).
+// Start() returns once the tool itself listens on the port (its socket
+// found in /proc/net/tcp and tcp6 by inode, so no probe connection disturbs
+// the tool and another process on the port is not mistaken for it). The
+// destructor sends SIGTERM, then SIGKILL after two seconds, and reaps the
+// process; the spawned child also dies with the spawning thread (subprocess.h).
 //
 // Thread-safety: one thread per ToolServer.
 
