@@ -165,6 +165,45 @@ absl::Status ConvertSecret(const Secret& secret, const std::string& field,
   return absl::OkStatus();
 }
 
+absl::Status ConvertOcsp(const TlsConfig& c, absl::string_view p,
+                         TlsOptions* out) {
+  switch (c.ocsp()) {
+    case TLS_OCSP_MODE_UNSPECIFIED:
+    case OCSP_OFF:
+      out->ocsp = TlsOptions::Ocsp::kOff;
+      break;
+    case OCSP_STAPLED:
+      out->ocsp = TlsOptions::Ocsp::kStapled;
+      break;
+    case OCSP_RESPONDER:
+      out->ocsp = TlsOptions::Ocsp::kResponder;
+      break;
+    default:
+      return Invalid(Sub(p, "ocsp"), absl::StrCat("unknown value ", c.ocsp()));
+  }
+  if (out->ocsp != TlsOptions::Ocsp::kOff &&
+      out->verify == TlsOptions::Verify::kNone) {
+    return Invalid(Sub(p, "ocsp"),
+                   "needs a verified certificate chain (not with verify_mode "
+                   "VERIFY_NONE)");
+  }
+  if (c.has_ocsp_fail_open()) {
+    if (out->ocsp == TlsOptions::Ocsp::kOff) {
+      return Invalid(Sub(p, "ocsp_fail_open"),
+                     "set without ocsp (OCSP_STAPLED or OCSP_RESPONDER)");
+    }
+    out->ocsp_fail_open = c.ocsp_fail_open();
+  }
+  if (c.has_ocsp_responder_timeout() &&
+      out->ocsp != TlsOptions::Ocsp::kResponder) {
+    return Invalid(Sub(p, "ocsp_responder_timeout"),
+                   "set without ocsp OCSP_RESPONDER");
+  }
+  return PositiveDuration(
+      c.has_ocsp_responder_timeout(), c.ocsp_responder_timeout(),
+      Sub(p, "ocsp_responder_timeout"), &out->ocsp_responder_timeout);
+}
+
 absl::Status ConvertTls(const TlsConfig& c, absl::string_view p, Mode mode,
                         TlsOptions* out) {
   out->enabled = !c.has_enabled() || c.enabled();
@@ -249,7 +288,7 @@ absl::Status ConvertTls(const TlsConfig& c, absl::string_view p, Mode mode,
                      absl::StrCat("unknown value ", c.min_version()));
   }
   out->ciphers = c.ciphers();
-  return absl::OkStatus();
+  return ConvertOcsp(c, p, out);
 }
 
 absl::Status ConvertReaderLimits(const ReaderLimitsConfig& c,

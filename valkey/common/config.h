@@ -61,6 +61,7 @@ struct KeepaliveOptions {
 struct TlsOptions {
   enum class Verify { kNone, kOptional, kRequired };
   enum class Version { kTls12, kTls13 };
+  enum class Ocsp { kOff, kStapled, kResponder };
 
   bool enabled = false;
   // Trusted CAs: any combination; added to the system store when
@@ -81,6 +82,10 @@ struct TlsOptions {
   std::string server_name;            // SNI + name to check; empty = host.
   Version min_version = Version::kTls12;
   std::string ciphers;  // TLS 1.2 cipher list; empty = library defaults.
+  // Revocation check (config.proto TlsOcspMode); never with kNone verify.
+  Ocsp ocsp = Ocsp::kOff;
+  bool ocsp_fail_open = false;
+  absl::Duration ocsp_responder_timeout = absl::Seconds(2);
 };
 
 // Retrying operations that failed with a retryable error (retry.h).

@@ -51,6 +51,26 @@ connection {
 }
 )pb";
 
+// docs/configuration.md, "Example: TLS with OCSP revocation checks".
+constexpr char kTlsOcsp[] = R"pb(
+  connection {
+    host: "cache.internal"
+    port: 6380
+    tls {
+      ca_file: "/etc/valkey/ca.pem"
+      ocsp: OCSP_RESPONDER
+      ocsp_fail_open: false
+      ocsp_responder_timeout { seconds: 1 }
+    }
+  }
+)pb";
+constexpr const char* kTlsOcspUrls[] = {
+    "valkeys://cache.internal:6380?ssl_ca_certs=/etc/valkey/ca.pem"
+    "&ssl_ocsp=responder&ssl_ocsp_timeout=1",
+    "valkeys://cache.internal:6380?ssl_ca_certs=/etc/valkey/ca.pem"
+    "&ssl_ocsp=stapled&ssl_ocsp_fail_open=true",
+};
+
 // docs/configuration.md, "Example: Unix socket".
 constexpr char kUnixSocket[] = R"pb(
 connection {
@@ -162,9 +182,8 @@ class ConfigDocsTest : public ::testing::Test {
 };
 
 TEST_F(ConfigDocsTest, EveryTextProtoExampleParsesAndConverts) {
-  for (const char* text :
-       {kStandalone, kTlsClientCert, kUnixSocket, kAclUserFromEnv,
-        kUntrustedLimits, kCluster}) {
+  for (const char* text : {kStandalone, kTlsClientCert, kTlsOcsp, kUnixSocket,
+                           kAclUserFromEnv, kUntrustedLimits, kCluster}) {
     absl::StatusOr<ClientConfig> config = ParseConfigText(text, "docs");
     ASSERT_TRUE(config.ok()) << config.status() << "\n" << text;
     absl::StatusOr<ClientOptions> options = ToClientOptions(*config);
@@ -218,6 +237,30 @@ TEST_F(ConfigDocsTest, TlsClientCertKeepsSecureDefaults) {
   EXPECT_FALSE(tls.use_system_trust_store);
   EXPECT_EQ(tls.min_version, TlsOptions::Version::kTls13);
   EXPECT_EQ(tls.key_password, "docs-passphrase");
+}
+
+TEST_F(ConfigDocsTest, TlsOcspExampleAndItsUrlsAgree) {
+  absl::StatusOr<ClientConfig> config = ParseConfigText(kTlsOcsp);
+  ASSERT_TRUE(config.ok()) << config.status();
+  absl::StatusOr<ClientOptions> options = ToClientOptions(*config);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->connection.tls.ocsp, TlsOptions::Ocsp::kResponder);
+  EXPECT_FALSE(options->connection.tls.ocsp_fail_open);
+  EXPECT_EQ(options->connection.tls.ocsp_responder_timeout, absl::Seconds(1));
+
+  absl::StatusOr<ClientConfig> responder = ParseUrl(kTlsOcspUrls[0]);
+  ASSERT_TRUE(responder.ok()) << responder.status();
+  absl::StatusOr<ClientOptions> r = ToClientOptions(*responder);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->connection.tls.ocsp, TlsOptions::Ocsp::kResponder);
+  EXPECT_EQ(r->connection.tls.ocsp_responder_timeout, absl::Seconds(1));
+
+  absl::StatusOr<ClientConfig> stapled = ParseUrl(kTlsOcspUrls[1]);
+  ASSERT_TRUE(stapled.ok()) << stapled.status();
+  absl::StatusOr<ClientOptions> st = ToClientOptions(*stapled);
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_EQ(st->connection.tls.ocsp, TlsOptions::Ocsp::kStapled);
+  EXPECT_TRUE(st->connection.tls.ocsp_fail_open);
 }
 
 TEST_F(ConfigDocsTest, UnixSocketExample) {

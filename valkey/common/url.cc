@@ -428,6 +428,36 @@ absl::Status ApplyOption(absl::string_view key, const std::string& value,
     conn.mutable_tls()->set_min_version(version);
   } else if (key == "ssl_ciphers") {
     conn.mutable_tls()->set_ciphers(value);
+  } else if (key == "ssl_ocsp") {
+    const std::string v = absl::AsciiStrToLower(value);
+    TlsOcspMode mode;
+    if (v == "off") {
+      mode = OCSP_OFF;
+    } else if (v == "stapled") {
+      mode = OCSP_STAPLED;
+    } else if (v == "responder") {
+      mode = OCSP_RESPONDER;
+    } else {
+      return Invalid(absl::StrCat(key, ": '", value,
+                                  "' is not valid (off, stapled, responder)"));
+    }
+    conn.mutable_tls()->set_ocsp(mode);
+  } else if (key == "ssl_validate_ocsp" || key == "ssl_validate_ocsp_stapled") {
+    // The reference client's switches: true picks the mode, false is off.
+    absl::StatusOr<bool> v = ParseBool(key, value);
+    if (!v.ok()) return v.status();
+    conn.mutable_tls()->set_ocsp(
+        !*v ? OCSP_OFF
+            : (key == "ssl_validate_ocsp" ? OCSP_RESPONDER : OCSP_STAPLED));
+  } else if (key == "ssl_ocsp_fail_open") {
+    absl::StatusOr<bool> v = ParseBool(key, value);
+    if (!v.ok()) return v.status();
+    conn.mutable_tls()->set_ocsp_fail_open(*v);
+  } else if (key == "ssl_ocsp_timeout") {
+    absl::StatusOr<google::protobuf::Duration> d =
+        ParseSeconds(key, value, /*allow_zero=*/false);
+    if (!d.ok()) return d.status();
+    *conn.mutable_tls()->mutable_ocsp_responder_timeout() = *d;
   } else {
     return Invalid(absl::StrCat("unknown option '", key, "'"));
   }

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "valkey/common/errors.h"
+#include "valkey/connection/ocsp_check.h"
 
 namespace valkey {
 namespace {
@@ -22,6 +23,13 @@ bool IsIpLiteral(const std::string& host) {
 }
 
 // The oldest queued BoringSSL error, as text; clears the queue.
+// The SSL ex_data slot that points back at the TlsSession.
+int SessionIndex() {
+  static const int index =
+      SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
 std::string TakeSslError() {
   const uint32_t code = ERR_get_error();
   ERR_clear_error();
@@ -38,6 +46,7 @@ TlsSession::TlsSession(std::shared_ptr<const TlsContext> context,
     : context_(std::move(context)), peer_(std::move(peer)) {}
 
 TlsSession::~TlsSession() {
+  if (verified_issuer_ != nullptr) X509_free(verified_issuer_);
   if (ssl_ != nullptr) SSL_free(ssl_);  // Frees the internal BIO too.
   if (network_ != nullptr) BIO_free(network_);
 }
@@ -60,6 +69,16 @@ absl::StatusOr<std::unique_ptr<TlsSession>> TlsSession::Create(
   }
   SSL_set_bio(session->ssl_, internal, internal);
   SSL_set_connect_state(session->ssl_);
+  if (options.ocsp != TlsOptions::Ocsp::kOff) {
+    SSL_enable_ocsp_stapling(session->ssl_);
+    if (SSL_set_ex_data(session->ssl_, SessionIndex(), session.get()) != 1) {
+      return TlsError(
+          absl::StrCat("TLS to ", session->peer_,
+                       ": cannot attach the session: ", TakeSslError()));
+    }
+    SSL_set_verify(session->ssl_, SSL_get_verify_mode(session->ssl_),
+                   &TlsSession::RememberIssuer);
+  }
 
   const std::string name =
       options.server_name.empty() ? std::string(host) : options.server_name;
@@ -82,6 +101,29 @@ absl::StatusOr<std::unique_ptr<TlsSession>> TlsSession::Create(
     }
   }
   return session;
+}
+
+int TlsSession::RememberIssuer(int ok, X509_STORE_CTX* store) {
+  // Called per certificate, the leaf (depth 0) last; only a verified leaf
+  // is of interest.
+  if (ok != 1 || X509_STORE_CTX_get_error_depth(store) != 0) return ok;
+  SSL* ssl = static_cast<SSL*>(
+      X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  TlsSession* session =
+      ssl == nullptr
+          ? nullptr
+          : static_cast<TlsSession*>(SSL_get_ex_data(ssl, SessionIndex()));
+  STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(store);
+  if (session == nullptr || chain == nullptr || sk_X509_num(chain) == 0) {
+    return ok;
+  }
+  X509* issuer = sk_X509_value(chain, sk_X509_num(chain) >= 2 ? 1 : 0);
+  X509_up_ref(issuer);
+  if (session->verified_issuer_ != nullptr) {
+    X509_free(session->verified_issuer_);
+  }
+  session->verified_issuer_ = issuer;
+  return ok;
 }
 
 void TlsSession::DrainToOutput() {
@@ -118,8 +160,11 @@ absl::StatusOr<TlsSession::Progress> TlsSession::Classify(
       return ConnectionError(
           absl::StrCat("TLS ", op, " ", peer_, ": connection closed by server"));
     case SSL_ERROR_SSL: {
+      // X509_V_ERR_INVALID_CALL is BoringSSL's "not verified yet": the
+      // handshake failed before the certificate was looked at (an alert
+      // from the server, say), so the queued error is the cause.
       const long verify = SSL_get_verify_result(ssl_);
-      if (verify != X509_V_OK) {
+      if (verify != X509_V_OK && verify != X509_V_ERR_INVALID_CALL) {
         ERR_clear_error();
         return TlsError(absl::StrCat(
             "TLS ", op, " ", peer_, ": certificate verify failed: ",
@@ -136,7 +181,17 @@ absl::StatusOr<TlsSession::Progress> TlsSession::Classify(
 }
 
 absl::StatusOr<TlsSession::Progress> TlsSession::Handshake() {
-  return Classify(SSL_do_handshake(ssl_), "handshake with");
+  absl::StatusOr<Progress> p =
+      Classify(SSL_do_handshake(ssl_), "handshake with");
+  if (p.ok() && *p == Progress::kDone && !revocation_checked_) {
+    revocation_checked_ = true;
+    if (absl::Status s =
+            CheckOcsp(ssl_, context_->options(), verified_issuer_, peer_);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return p;
 }
 
 absl::StatusOr<TlsSession::Progress> TlsSession::Write(absl::string_view data,

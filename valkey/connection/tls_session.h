@@ -6,6 +6,13 @@
 // transport drives it with poll(); the async connection drives it from the
 // event loop — one TLS implementation for both.
 //
+// The revocation check (TlsOptions::ocsp, ocsp_check.h) runs inside
+// Handshake() when the handshake completes, for both clients. Off and
+// stapled need no I/O. The exception to "I/O-free": in responder mode,
+// when the server stapled nothing, Handshake() asks the OCSP responder over
+// HTTP and blocks the calling thread (for the async client, the event
+// loop) for up to ocsp_responder_timeout.
+//
 //   TlsSession s = *TlsSession::Create(context, "cache.internal");
 //   while (true) {
 //     TlsSession::Result r = s.Handshake();
@@ -29,6 +36,8 @@
 
 typedef struct ssl_st SSL;
 typedef struct bio_st BIO;
+typedef struct x509_st X509;
+typedef struct x509_store_ctx_st X509_STORE_CTX;
 
 namespace valkey {
 
@@ -52,8 +61,10 @@ class TlsSession {
   TlsSession(const TlsSession&) = delete;
   TlsSession& operator=(const TlsSession&) = delete;
 
-  // Advances the handshake. kDone once established. Errors: UNAVAILABLE
-  // (kTls) with the reason, e.g. certificate verification failure and why.
+  // Advances the handshake. kDone once established and, when OCSP is on,
+  // the certificate's revocation status checked. Errors: UNAVAILABLE (kTls)
+  // with the reason, e.g. certificate verification failure and why, or a
+  // revoked certificate ("... serial 1A2B is revoked ...").
   absl::StatusOr<Progress> Handshake();
 
   // Encrypts up to data.size() bytes; `*written` says how many were taken.
@@ -81,6 +92,9 @@ class TlsSession {
  private:
   TlsSession(std::shared_ptr<const TlsContext> context, std::string peer);
   absl::StatusOr<Progress> Classify(int ret, absl::string_view op);
+  // Verify callback (OCSP on only): keeps the leaf's issuer from the chain
+  // BoringSSL verified, so the revocation check need not verify it again.
+  static int RememberIssuer(int ok, X509_STORE_CTX* store);
   void DrainToOutput();
 
   std::shared_ptr<const TlsContext> context_;
@@ -89,6 +103,8 @@ class TlsSession {
   BIO* network_ = nullptr;  // Our end of the pair; the SSL owns the other.
   std::string output_;      // Ciphertext taken from network_, not yet sent.
   size_t output_offset_ = 0;
+  bool revocation_checked_ = false;
+  X509* verified_issuer_ = nullptr;  // Owned reference; OCSP on only.
 };
 
 }  // namespace valkey
