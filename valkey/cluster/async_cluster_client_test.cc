@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "testing/valkey_cluster.h"
+#include "testing/valkey_cluster_test.h"
 #include "testing/valkey_server.h"
 #include "valkey/async/connection.h"
 #include "valkey/async/event_loop.h"
@@ -86,16 +87,12 @@ int64_t CommandCalls(Connection& c, absl::string_view command) {
   return 0;
 }
 
-class AsyncClusterClientTest : public ::testing::Test {
+class AsyncClusterClientTest
+    : public valkey::testing::ValkeyClusterTest<AsyncClusterClientTest> {
  protected:
-  static void SetUpTestSuite() { cluster_ = MustStartCluster().release(); }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_NE(cluster_, nullptr);
+    ValkeyClusterTest::SetUp();
+    if (HasFatalFailure()) return;
     absl::StatusOr<std::unique_ptr<EventLoopThread>> thread =
         EventLoopThread::Start();
     ASSERT_TRUE(thread.ok()) << thread.status();
@@ -115,11 +112,8 @@ class AsyncClusterClientTest : public ::testing::Test {
     return shard == nullptr ? -1 : cluster_->IndexOfPort(shard->primary.port);
   }
 
-  static ValkeyCluster* cluster_;
   std::unique_ptr<EventLoopThread> thread_;
 };
-
-ValkeyCluster* AsyncClusterClientTest::cluster_ = nullptr;
 
 TEST_F(AsyncClusterClientTest, RoutesKeysToTheirPrimaries) {
   auto client = MustCreate(OptionsFor(*cluster_));
@@ -397,8 +391,8 @@ TEST_F(AsyncClusterClientTest, SplitsMultiKeyCommandsAcrossSlots) {
   EXPECT_EQ((*values)[kKeys + 1].str(), "v7");
 
   absl::StatusOr<Reply> exists =
-      client->Execute("EXISTS", "split:1", "split:2", "split:missing",
-                      "split:1")
+      client
+          ->Execute("EXISTS", "split:1", "split:2", "split:missing", "split:1")
           .Get(kWait);
   ASSERT_TRUE(exists.ok()) << exists.status();
   EXPECT_EQ(exists->integer(), 3);
@@ -407,11 +401,10 @@ TEST_F(AsyncClusterClientTest, SplitsMultiKeyCommandsAcrossSlots) {
           .Get(kWait);
   ASSERT_TRUE(deleted.ok()) << deleted.status();
   EXPECT_EQ(deleted->integer(), 3);
-  exists = client->Execute("EXISTS", "split:1", "split:2", "split:4")
-               .Get(kWait);
+  exists =
+      client->Execute("EXISTS", "split:1", "split:2", "split:4").Get(kWait);
   ASSERT_TRUE(exists.ok()) << exists.status();
   EXPECT_EQ(exists->integer(), 1);
-
 }
 
 TEST_F(AsyncClusterClientTest, SplitFollowsAskDuringMigration) {
@@ -596,8 +589,8 @@ TEST_F(AsyncClusterClientTest, PipelineResolvesEachCommandWithItsOwnReply) {
   async::Future<Reply> pong = pipe.Command("PING");
   async::Future<int64_t> dbsize = pipe.DbSize();  // A broadcast, summed.
   // Refused while queuing: resolved at once, nothing queued.
-  async::Future<bool> bad = pipe.Set("apipe:bad", "x",
-                                     {.ttl = absl::Seconds(-1)});
+  async::Future<bool> bad =
+      pipe.Set("apipe:bad", "x", {.ttl = absl::Seconds(-1)});
   EXPECT_TRUE(bad.ready());
   const std::vector<std::string> cross = {"apipe:1", "apipe:2"};
   async::Future<std::vector<std::optional<std::string>>> refused =

@@ -5,8 +5,6 @@
 // primary. One cluster serves the whole suite; the cases that change the
 // topology find the current owners themselves and run last.
 
-#include "valkey/cluster/async_sharded_subscriber.h"
-
 #include <atomic>
 #include <map>
 #include <memory>
@@ -24,10 +22,12 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "testing/valkey_cluster.h"
+#include "testing/valkey_cluster_test.h"
 #include "valkey/async/event_loop.h"
 #include "valkey/async/future.h"
 #include "valkey/async/pubsub.h"
 #include "valkey/cluster/async_cluster_client.h"
+#include "valkey/cluster/async_sharded_subscriber.h"
 #include "valkey/cluster/cluster_options.h"
 #include "valkey/cluster/key_slot.h"
 #include "valkey/common/config.h"
@@ -66,21 +66,12 @@ class Inbox {
       ABSL_GUARDED_BY(mu_);
 };
 
-class AsyncShardedPubSubTest : public ::testing::Test {
+class AsyncShardedPubSubTest
+    : public valkey::testing::ValkeyClusterTest<AsyncShardedPubSubTest> {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<ValkeyCluster>> cluster =
-        ValkeyCluster::Start({});
-    ASSERT_TRUE(cluster.ok()) << cluster.status();
-    cluster_ = cluster->release();
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_NE(cluster_, nullptr);
+    ValkeyClusterTest::SetUp();
+    if (HasFatalFailure()) return;
     absl::StatusOr<std::unique_ptr<EventLoopThread>> thread =
         EventLoopThread::Start();
     ASSERT_TRUE(thread.ok()) << thread.status();
@@ -168,15 +159,12 @@ class AsyncShardedPubSubTest : public ::testing::Test {
     return out;
   }
 
-  static ValkeyCluster* cluster_;
   std::unique_ptr<EventLoopThread> thread_;
   std::unique_ptr<AsyncClusterClient> client_;
   Inbox inbox_;
   std::unique_ptr<AsyncShardedSubscriber> sub_;
   std::atomic<int> failed_attempts_{0};
 };
-
-ValkeyCluster* AsyncShardedPubSubTest::cluster_ = nullptr;
 
 TEST_F(AsyncShardedPubSubTest, ReceivesOnChannelsOfEveryPrimary) {
   const std::vector<std::string> channels = ChannelsOnEveryPrimary("all:", 2);
@@ -235,8 +223,9 @@ TEST_F(AsyncShardedPubSubTest, RejectsBadArgumentsAndUseAfterClose) {
   EXPECT_EQ(sub_->SSubscribe({"ok", ""}).Get(kWait).code(),
             absl::StatusCode::kInvalidArgument);
   AsyncShardedSubscriber::Options no_handler;
-  EXPECT_EQ(AsyncShardedSubscriber::Create(*client_, no_handler).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      AsyncShardedSubscriber::Create(*client_, no_handler).status().code(),
+      absl::StatusCode::kInvalidArgument);
   AsyncShardedSubscriber::Options bad_timeout;
   bad_timeout.handler = [](absl::string_view, absl::string_view) {};
   bad_timeout.subscribe_timeout = absl::ZeroDuration();
@@ -386,8 +375,9 @@ TEST_F(AsyncShardedPubSubTest, FollowsAManualFailoverUnderTraffic) {
   std::set<int> got;
   for (const std::string& p : inbox_.Of(channel)) got.insert(std::stoi(p));
   for (int seq = confirmed_at + 1; seq <= last; ++seq) {
-    EXPECT_TRUE(got.contains(seq)) << "message " << seq << " lost (confirmed at "
-                                   << confirmed_at << ", last " << last << ")";
+    EXPECT_TRUE(got.contains(seq))
+        << "message " << seq << " lost (confirmed at " << confirmed_at
+        << ", last " << last << ")";
   }
 }
 

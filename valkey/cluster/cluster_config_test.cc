@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "testing/valkey_cluster.h"
+#include "testing/valkey_cluster_test.h"
 #include "valkey/async/event_loop.h"
 #include "valkey/common/config.h"
 
@@ -30,23 +31,9 @@ using ::valkey::testing::ValkeyCluster;
 constexpr absl::Duration kWait = absl::Seconds(20);
 constexpr int kKeys = 60;  // Enough to land on all three shards.
 
-class ClusterConfigTest : public ::testing::Test {
+class ClusterConfigTest
+    : public valkey::testing::ValkeyClusterTest<ClusterConfigTest> {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<ValkeyCluster>> cluster =
-        ValkeyCluster::Start({});
-    if (!cluster.ok()) {
-      ADD_FAILURE() << "cluster did not start: " << cluster.status();
-      return;
-    }
-    cluster_ = cluster->release();
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-  void SetUp() override { ASSERT_NE(cluster_, nullptr); }
-
   static std::string TextConfig() {
     std::string seeds;
     for (const std::string& seed : cluster_->seed_addresses()) {
@@ -69,11 +56,7 @@ class ClusterConfigTest : public ::testing::Test {
                         absl::StrJoin(cluster_->seed_addresses(), ","),
                         "/0?socket_timeout=5&max_redirects=8");
   }
-
-  static ValkeyCluster* cluster_;
 };
-
-ValkeyCluster* ClusterConfigTest::cluster_ = nullptr;
 
 void RoundTrip(ClusterClient& client, absl::string_view tag) {
   for (int i = 0; i < kKeys; ++i) {
@@ -135,8 +118,7 @@ TEST_F(ClusterConfigTest, AsyncClientFromTextConfigAndFromUrl) {
       EventLoopThread::Start();
   ASSERT_TRUE(thread.ok()) << thread.status();
   {
-    absl::StatusOr<ClientConfig> config =
-        ParseConfigText(TextConfig(), "test");
+    absl::StatusOr<ClientConfig> config = ParseConfigText(TextConfig(), "test");
     ASSERT_TRUE(config.ok()) << config.status();
     // The async client does not split cross-slot commands yet (its
     // Create refuses split_multi_key); the rest of the config applies.
@@ -164,9 +146,9 @@ TEST_F(ClusterConfigTest, ConfigWithoutClusterIsRefused) {
 }
 
 TEST_F(ClusterConfigTest, WrongPasswordNeverEchoed) {
-  const std::string url = absl::StrCat(
-      "valkey+cluster://app:wr0ng-Secret@",
-      absl::StrJoin(cluster_->seed_addresses(), ","));
+  const std::string url =
+      absl::StrCat("valkey+cluster://app:wr0ng-Secret@",
+                   absl::StrJoin(cluster_->seed_addresses(), ","));
   absl::StatusOr<std::unique_ptr<ClusterClient>> client =
       ClusterClientFromUrl(url);
   ASSERT_FALSE(client.ok());

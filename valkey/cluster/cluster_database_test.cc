@@ -25,6 +25,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "testing/valkey_cluster.h"
+#include "testing/valkey_cluster_test.h"
 #include "valkey/async/event_loop.h"
 #include "valkey/cluster/async_cluster_client.h"
 #include "valkey/cluster/cluster_client.h"
@@ -101,27 +102,10 @@ void ExpectNamesDbAndServerAnswer(const absl::Status& status, int db) {
       << status;
 }
 
-class ClusterDatabaseTest : public ::testing::Test {
+class ClusterDatabaseTest
+    : public valkey::testing::ValkeyClusterTest<ClusterDatabaseTest> {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<ValkeyCluster>> cluster =
-        ValkeyCluster::Start({});
-    if (!cluster.ok()) {
-      ADD_FAILURE() << "cluster did not start: " << cluster.status();
-      return;
-    }
-    cluster_ = cluster->release();
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-  void SetUp() override { ASSERT_NE(cluster_, nullptr); }
-
-  static ValkeyCluster* cluster_;
 };
-
-ValkeyCluster* ClusterDatabaseTest::cluster_ = nullptr;
 
 TEST_F(ClusterDatabaseTest, SyncCreateWithDbFailsNamingDbAndServerAnswer) {
   if (SupportsClusterDatabases(cluster_->node(0).port())) {

@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "testing/valkey_cluster.h"
+#include "testing/valkey_cluster_test.h"
 #include "valkey/cluster/cluster_client.h"
 #include "valkey/cluster/cluster_options.h"
 #include "valkey/cluster/key_slot.h"
@@ -30,22 +31,9 @@ namespace {
 
 using ::valkey::testing::ValkeyCluster;
 
-class ClusterPipelineTest : public ::testing::Test {
+class ClusterPipelineTest
+    : public valkey::testing::ValkeyClusterTest<ClusterPipelineTest> {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<ValkeyCluster>> cluster =
-        ValkeyCluster::Start({});
-    if (!cluster.ok()) {
-      ADD_FAILURE() << "cluster did not start: " << cluster.status();
-      return;
-    }
-    cluster_ = cluster->release();
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-
   std::unique_ptr<ClusterClient> MakeClient(
       bool split = false, absl::Duration socket_timeout = absl::Seconds(5)) {
     ClusterOptions o;
@@ -58,11 +46,7 @@ class ClusterPipelineTest : public ::testing::Test {
     EXPECT_TRUE(client.ok()) << client.status();
     return client.ok() ? *std::move(client) : nullptr;
   }
-
-  static ValkeyCluster* cluster_;
 };
-
-ValkeyCluster* ClusterPipelineTest::cluster_ = nullptr;
 
 TEST_F(ClusterPipelineTest, ThousandCommandsOverAllPrimaries) {
   ASSERT_NE(cluster_, nullptr);

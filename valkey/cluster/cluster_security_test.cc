@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "testing/valkey_cluster.h"
+#include "testing/valkey_cluster_test.h"
 #include "valkey/async/event_loop.h"
 #include "valkey/async/future.h"
 #include "valkey/cluster/async_cluster_client.h"
@@ -52,41 +53,40 @@ std::string KeyInSlot(int slot, absl::string_view prefix,
                       absl::string_view suffix = "") {
   for (int i = 0;; ++i) {
     std::string tag = absl::StrCat("t", i);
-    if (KeySlot(tag) == slot) return absl::StrCat(prefix, "{", tag, "}", suffix);
+    if (KeySlot(tag) == slot)
+      return absl::StrCat(prefix, "{", tag, "}", suffix);
   }
 }
 
 // One slot in each third of the slot space: one per primary.
 constexpr int kSlotsAcrossPrimaries[] = {10, 6000, 12000};
 
-std::unique_ptr<ValkeyCluster> StartCluster(ValkeyCluster::Options o) {
+// The security suites' clusters: 3 primaries, no replicas.
+ValkeyCluster::Options ThreePrimaries() {
+  ValkeyCluster::Options o;
   o.num_primaries = 3;
   o.replicas_per_primary = 0;
-  absl::StatusOr<std::unique_ptr<ValkeyCluster>> cluster =
-      ValkeyCluster::Start(std::move(o));
-  EXPECT_TRUE(cluster.ok()) << cluster.status();
-  return cluster.ok() ? *std::move(cluster) : nullptr;
+  return o;
 }
 
 // --------------------------------------------------------------------- TLS
 
-class ClusterTlsTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    ValkeyCluster::Options o;
+class ClusterTlsTest
+    : public valkey::testing::ValkeyClusterTest<ClusterTlsTest> {
+ public:
+  // Read by the fixture base when it starts the suite's cluster.
+  static ValkeyCluster::Options StartOptions() {
+    ValkeyCluster::Options o = ThreePrimaries();
     o.tls = true;
-    cluster_ = StartCluster(o).release();
+    return o;
   }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-  void SetUp() override { ASSERT_NE(cluster_, nullptr); }
 
+ protected:
   static ClusterOptions Options(const std::string& ca_file) {
     ClusterOptions o;
     for (int i = 0; i < cluster_->size(); ++i) {
-      o.seeds.push_back(absl::StrCat("127.0.0.1:", cluster_->node(i).tls_port()));
+      o.seeds.push_back(
+          absl::StrCat("127.0.0.1:", cluster_->node(i).tls_port()));
     }
     o.connection.connect_timeout = absl::Seconds(2);
     o.connection.socket_timeout = absl::Seconds(5);
@@ -108,10 +108,7 @@ class ClusterTlsTest : public ::testing::Test {
                          << " is not a TLS port";
     }
   }
-
-  static ValkeyCluster* cluster_;
 };
-ValkeyCluster* ClusterTlsTest::cluster_ = nullptr;
 
 TEST_F(ClusterTlsTest, BlockingClientUsesTlsPortsEverywhere) {
   absl::StatusOr<std::unique_ptr<ClusterClient>> client =
@@ -179,8 +176,10 @@ TEST_F(ClusterTlsTest, AsyncClientUsesTlsPortsEverywhere) {
   const int to = (*from + 1) % 3;
   ASSERT_TRUE(cluster_->MoveSlot(moved_slot, to).ok());
   const int64_t before = (*client)->redirects();
-  ASSERT_TRUE(
-      (*client)->Set(KeyInSlot(moved_slot, "tls:a", ":moved"), "m").Get(kWait).ok());
+  ASSERT_TRUE((*client)
+                  ->Set(KeyInSlot(moved_slot, "tls:a", ":moved"), "m")
+                  .Get(kWait)
+                  .ok());
   EXPECT_GT((*client)->redirects(), before);
 
   const int ask_slot = 902;
@@ -226,23 +225,21 @@ TEST_F(ClusterTlsTest, WrongCaFailsNamingTheSeed) {
 
 // ------------------------------------------------------- ACL, requirepass
 
-class ClusterAclTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    ValkeyCluster::Options o;
+class ClusterAclTest
+    : public valkey::testing::ValkeyClusterTest<ClusterAclTest> {
+ public:
+  // Read by the fixture base when it starts the suite's cluster.
+  static ValkeyCluster::Options StartOptions() {
+    ValkeyCluster::Options o = ThreePrimaries();
     o.password = kPassword;
     // Keys "lim:*" only; every command otherwise (the client needs
     // CLUSTER SLOTS, HELLO, CLIENT SETINFO).
-    o.acl_users = {absl::StrCat("user limited on >", kUserPassword,
-                                " ~lim:* &* +@all")};
-    cluster_ = StartCluster(o).release();
+    o.acl_users = {
+        absl::StrCat("user limited on >", kUserPassword, " ~lim:* &* +@all")};
+    return o;
   }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-  void SetUp() override { ASSERT_NE(cluster_, nullptr); }
 
+ protected:
   static ClusterOptions Options(const std::string& user,
                                 const std::string& password) {
     ClusterOptions o;
@@ -253,10 +250,7 @@ class ClusterAclTest : public ::testing::Test {
         std::make_shared<StaticCredentialProvider>(user, password);
     return o;
   }
-
-  static ValkeyCluster* cluster_;
 };
-ValkeyCluster* ClusterAclTest::cluster_ = nullptr;
 
 TEST_F(ClusterAclTest, BlockingLimitedUserAllowedAndRefused) {
   absl::StatusOr<std::unique_ptr<ClusterClient>> client =

@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "testing/valkey_cluster.h"
+#include "testing/valkey_cluster_test.h"
 #include "valkey/client/client.h"
 #include "valkey/client/pubsub.h"
 #include "valkey/cluster/cluster_client.h"
@@ -63,21 +64,12 @@ class Inbox {
       ABSL_GUARDED_BY(mu_);
 };
 
-class ShardedPubSubTest : public ::testing::Test {
+class ShardedPubSubTest
+    : public valkey::testing::ValkeyClusterTest<ShardedPubSubTest> {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<ValkeyCluster>> cluster =
-        ValkeyCluster::Start({});
-    ASSERT_TRUE(cluster.ok()) << cluster.status();
-    cluster_ = cluster->release();
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_NE(cluster_, nullptr);
+    ValkeyClusterTest::SetUp();
+    if (HasFatalFailure()) return;
     ClusterOptions o;
     o.seeds = cluster_->seed_addresses();
     o.connection.socket_timeout = absl::Seconds(5);
@@ -175,15 +167,12 @@ class ShardedPubSubTest : public ::testing::Test {
     return out;
   }
 
-  static ValkeyCluster* cluster_;
   std::unique_ptr<ClusterClient> client_;
   Inbox inbox_;
   std::unique_ptr<ShardedSubscriber> sub_;
   int failed_attempts_ = 0;
   absl::Status last_failure_;
 };
-
-ValkeyCluster* ShardedPubSubTest::cluster_ = nullptr;
 
 TEST_F(ShardedPubSubTest, ReceivesOnChannelsOfEveryPrimary) {
   const std::vector<std::string> channels = ChannelsOnEveryPrimary("all:", 2);
@@ -252,7 +241,8 @@ TEST_F(ShardedPubSubTest, RejectsBadArgumentsAndUseAfterClose) {
   EXPECT_EQ(ShardedSubscriber::Create(*client_, no_handler).status().code(),
             absl::StatusCode::kInvalidArgument);
   sub_->Close();
-  EXPECT_EQ(sub_->SSubscribe("x").code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(sub_->SSubscribe("x").code(),
+            absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(sub_->Poll(absl::ZeroDuration()).code(),
             absl::StatusCode::kFailedPrecondition);
 }
@@ -266,8 +256,8 @@ TEST_F(ShardedPubSubTest, RefusedChannelFailsTheCallWithoutRetrying) {
     absl::StatusOr<std::unique_ptr<Client>> node = Client::Create(co);
     ASSERT_TRUE(node.ok()) << node.status();
     absl::StatusOr<Reply> set =
-        (*node)->Execute("ACL", "SETUSER", "limited", "on", ">limited-pw",
-                         "~*", "resetchannels", "&allowed:*", "+@all");
+        (*node)->Execute("ACL", "SETUSER", "limited", "on", ">limited-pw", "~*",
+                         "resetchannels", "&allowed:*", "+@all");
     ASSERT_TRUE(set.ok()) << set.status();
   }
   ClusterOptions o;
@@ -372,8 +362,8 @@ TEST_F(ShardedPubSubTest, FollowsAManualFailoverUnderTraffic) {
   });
 
   ASSERT_TRUE(cluster_->Failover(new_primary).ok());
-  ASSERT_TRUE(cluster_->WaitForPrimaryOf(KeySlot(channel), absl::Seconds(30))
-                  .ok());
+  ASSERT_TRUE(
+      cluster_->WaitForPrimaryOf(KeySlot(channel), absl::Seconds(30)).ok());
   const bool placed = AwaitPlacedAtOwner(channel, absl::Seconds(30));
   // Messages numbered above this were published after the confirmation.
   const int confirmed_at = published.load();
@@ -400,8 +390,9 @@ TEST_F(ShardedPubSubTest, FollowsAManualFailoverUnderTraffic) {
   std::set<int> got;
   for (const std::string& p : inbox_.Of(channel)) got.insert(std::stoi(p));
   for (int seq = confirmed_at + 1; seq <= last; ++seq) {
-    EXPECT_TRUE(got.contains(seq)) << "message " << seq << " lost (confirmed at "
-                                   << confirmed_at << ", last " << last << ")";
+    EXPECT_TRUE(got.contains(seq))
+        << "message " << seq << " lost (confirmed at " << confirmed_at
+        << ", last " << last << ")";
   }
 }
 
@@ -414,8 +405,8 @@ TEST_F(ShardedPubSubTest, FollowsAKilledPrimary) {
   absl::StatusOr<int> primary = cluster_->PrimaryForSlot(KeySlot(channel));
   ASSERT_TRUE(primary.ok()) << primary.status();
   ASSERT_TRUE(cluster_->KillNode(*primary).ok());
-  ASSERT_TRUE(cluster_->WaitForPrimaryOf(KeySlot(channel), absl::Seconds(30))
-                  .ok());
+  ASSERT_TRUE(
+      cluster_->WaitForPrimaryOf(KeySlot(channel), absl::Seconds(30)).ok());
   ASSERT_TRUE(AwaitPlacedAtOwner(channel, absl::Seconds(30)))
       << "last failure: " << last_failure_;
   EXPECT_NE(sub_->placement().at(channel),
