@@ -73,7 +73,7 @@
 #include "absl/types/span.h"
 #include "valkey/async/event_loop.h"
 #include "valkey/async/future.h"
-#include "valkey/common/config.h"
+#include "valkey/common/options.h"
 #include "valkey/common/reply.h"
 #include "valkey/common/resp_writer.h"
 

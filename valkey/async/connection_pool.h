@@ -42,7 +42,7 @@
 #include "valkey/async/async_executor.h"
 #include "valkey/async/connection.h"
 #include "valkey/async/future.h"
-#include "valkey/common/config.h"
+#include "valkey/common/options.h"
 
 namespace valkey::async {
 

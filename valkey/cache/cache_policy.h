@@ -25,7 +25,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "valkey/cache/local_cache.h"
-#include "valkey/common/config.h"
+#include "valkey/common/options.h"
 #include "valkey/common/reply.h"
 #include "valkey/common/resp_writer.h"
 

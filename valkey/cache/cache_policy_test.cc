@@ -11,7 +11,7 @@
 
 #include "gtest/gtest.h"
 #include "valkey/common/command_keys.h"
-#include "valkey/common/config.h"
+#include "valkey/common/options.h"
 
 namespace valkey {
 namespace {

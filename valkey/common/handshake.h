@@ -29,7 +29,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "valkey/common/command_secrets.h"
-#include "valkey/common/config.h"
+#include "valkey/common/options.h"
 #include "valkey/common/credentials.h"
 #include "valkey/common/reply.h"
 

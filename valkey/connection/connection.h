@@ -33,7 +33,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "valkey/common/config.h"
+#include "valkey/common/options.h"
 #include "valkey/common/reply.h"
 #include "valkey/common/resp_reader.h"
 #include "valkey/common/resp_writer.h"

@@ -42,7 +42,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "valkey/common/config.h"
+#include "valkey/common/options.h"
 #include "valkey/connection/connection.h"
 
 namespace valkey {

@@ -15,7 +15,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "testing/valkey_server.h"
-#include "valkey/common/config.h"
+#include "valkey/common/options.h"
 #include "valkey/common/errors.h"
 #include "valkey/connection/connection.h"
 

@@ -25,7 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "valkey/common/config.h"
+#include "valkey/common/options.h"
 
 typedef struct ssl_st SSL;
 typedef struct x509_st X509;

@@ -20,7 +20,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "valkey/common/config.h"
+#include "valkey/common/options.h"
 
 typedef struct ssl_ctx_st SSL_CTX;
 

@@ -24,7 +24,7 @@
 #include "testing/status/status_matchers.h"
 #include "testing/tool_server.h"
 #include "testing/valkey_server.h"
-#include "valkey/common/config.h"
+#include "valkey/common/options.h"
 #include "valkey/common/errors.h"
 #include "valkey/connection/connection.h"
 #include "valkey/connection/ocsp_test_util.h"
