@@ -3,46 +3,28 @@
 #include <atomic>
 #include <optional>
 #include <utility>
+#include <variant>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "valkey/commands/command_args.h"
 #include "valkey/commands/pubsub_frame.h"
+#include "valkey/commands/subscriptions.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/resp_writer.h"
 
 namespace valkey::async {
-
-namespace {
-
-// The three subscription families; each has its own set of names, its own
-// commands and its own confirmation kinds.
-enum Family : int { kChannels = 0, kPatterns = 1, kShards = 2 };
-
-constexpr absl::string_view kSubscribeCommand[] = {"SUBSCRIBE", "PSUBSCRIBE",
-                                                   "SSUBSCRIBE"};
-constexpr absl::string_view kUnsubscribeCommand[] = {
-    "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"};
-constexpr valkey::PubSubKind kSubscribeKind[] = {
-    valkey::PubSubKind::kSubscribe, valkey::PubSubKind::kPSubscribe,
-    valkey::PubSubKind::kSSubscribe};
-constexpr valkey::PubSubKind kUnsubscribeKind[] = {
-    valkey::PubSubKind::kUnsubscribe, valkey::PubSubKind::kPUnsubscribe,
-    valkey::PubSubKind::kSUnsubscribe};
-
-}  // namespace
 
 // What the loop's hooks and the callers share.
 struct PubSub::Shared {
   // One (un)subscribe command awaiting its answer: one confirmation per
   // name, or a single error reply for the whole command (NOPERM, ERR, ...).
   struct Waiting {
-    Family family;
-    bool subscribe;
-    size_t remaining;
-    // Names this command added to the remembered set: an error takes them
-    // out again, so a refused name is never resubscribed.
-    std::vector<std::string> added;
+    // What the command changed in `subscriptions`: an error reverts it, so
+    // a refused name is never resubscribed.
+    Subscriptions<std::monostate>::Change change;
+    int remaining;                        // Confirmations still due.
     std::vector<Promise<void>> promises;  // Resolved when answered.
   };
 
@@ -52,7 +34,7 @@ struct PubSub::Shared {
   // A command asked for while disconnected: sent, as its own command,
   // after the next resubscription.
   struct Deferred {
-    Family family;
+    SubscriptionFamily family;
     bool subscribe;
     std::vector<std::string> names;
     Promise<void> promise;
@@ -60,7 +42,7 @@ struct PubSub::Shared {
 
   absl::Mutex mu;
   // What the server was asked to subscribe to (and did not refuse).
-  absl::btree_set<std::string> names[3] ABSL_GUARDED_BY(mu);
+  Subscriptions<std::monostate> subscriptions ABSL_GUARDED_BY(mu);
   std::deque<Waiting> waiting ABSL_GUARDED_BY(mu);
   std::vector<Deferred> deferred ABSL_GUARDED_BY(mu);
   // Set once OnConnected() has resubscribed and sent the deferred commands;
@@ -78,24 +60,26 @@ struct PubSub::Shared {
   Connection* connection = nullptr;  // Set once, before traffic.
 
   // Updates the remembered names, sends the command and waits for its
-  // answer. `promise` may be empty (a resubscription nobody awaits).
-  void SendLocked(Family family, bool subscribe,
-                  absl::Span<const std::string> list,
-                  std::optional<Promise<void>> promise)
+  // answer.
+  void SendLocked(SubscriptionFamily family, bool subscribe,
+                  absl::Span<const std::string> list, Promise<void> promise)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    absl::btree_set<std::string>& set = names[family];
-    Waiting w{family, subscribe, list.size(), {}, {}};
-    for (const std::string& n : list) {
-      if (subscribe) {
-        if (set.insert(n).second) w.added.push_back(n);
-      } else {
-        set.erase(n);
-      }
-    }
-    if (promise.has_value()) w.promises.push_back(*std::move(promise));
-    CommandArgs args{subscribe ? kSubscribeCommand[family]
-                               : kUnsubscribeCommand[family]};
+    const std::vector<absl::string_view> views(list.begin(), list.end());
+    SendChangeLocked(subscriptions.Apply(family, subscribe, views, {}), list,
+                     std::move(promise));
+  }
+
+  // Sends the command of `change` naming `list`. `promise` may be empty (a
+  // resubscription nobody awaits).
+  void SendChangeLocked(Subscriptions<std::monostate>::Change change,
+                        absl::Span<const std::string> list,
+                        std::optional<Promise<void>> promise)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    CommandArgs args{SubscriptionCommand(change.family, change.subscribe)};
     for (const std::string& n : list) args.push_back(n);
+    Waiting w{std::move(change), 0, {}};
+    w.remaining = w.change.expected_confirmations;
+    if (promise.has_value()) w.promises.push_back(*std::move(promise));
     waiting.push_back(std::move(w));
     connection->SendUnanswered(args.span());
   }
@@ -131,12 +115,9 @@ struct PubSub::Shared {
     bool server_dropped = false;
     {
       absl::MutexLock lock(&mu);
-      // Our own SUNSUBSCRIBE took its names out of the set when sent; a
+      // Our own unsubscriptions took their names out when sent; a
       // `sunsubscribe` for a name still in it is the server's own doing.
-      if (m.kind == valkey::PubSubKind::kSUnsubscribe &&
-          names[kShards].erase(m.channel) > 0) {
-        server_dropped = true;
-      }
+      server_dropped = subscriptions.ForgetDroppedByServer(m);
     }
     if (server_dropped) {
       if (handlers.on_sunsubscribed) handlers.on_sunsubscribed(m.channel);
@@ -149,10 +130,10 @@ struct PubSub::Shared {
       // unsubscription the server made on its own).
       if (waiting.empty()) return;
       Waiting& front = waiting.front();
-      const valkey::PubSubKind expected =
-          front.subscribe ? kSubscribeKind[front.family]
-                          : kUnsubscribeKind[front.family];
-      if (m.kind != expected) return;
+      if (m.kind != ConfirmationKind(front.change.family,
+                                     front.change.subscribe)) {
+        return;
+      }
       if (--front.remaining == 0) {
         done = std::move(front.promises);
         waiting.pop_front();
@@ -170,14 +151,14 @@ struct PubSub::Shared {
       absl::MutexLock lock(&mu);
       if (waiting.empty()) return;
       Waiting& front = waiting.front();
-      for (const std::string& n : front.added) names[front.family].erase(n);
       annotated = Annotate(
-          error, absl::StrCat(front.subscribe ? kSubscribeCommand[front.family]
-                                              : kUnsubscribeCommand[front.family],
+          error, absl::StrCat(SubscriptionCommand(front.change.family,
+                                                  front.change.subscribe),
                               " on ", connection != nullptr
                                           ? connection->address()
                                           : std::string("a closed connection")));
       failed = std::move(front.promises);
+      subscriptions.Revert(std::move(front.change));
       waiting.pop_front();
     }
     for (Promise<void>& p : failed) p.Set(annotated);
@@ -191,12 +172,12 @@ struct PubSub::Shared {
     if (closing) return;
     // Before Create() set `connection` nothing was asked for yet: both
     // loops below are empty then, and only `ready` matters.
-    for (int f = 0; f < 3; ++f) {
-      if (names[f].empty()) continue;
-      std::vector<std::string> list(names[f].begin(), names[f].end());
-      names[f].clear();  // Re-added (and marked as added) by SendLocked.
-      SendLocked(static_cast<Family>(f), /*subscribe=*/true, list,
-                 std::nullopt);
+    for (int f = 0; f < kSubscriptionFamilies; ++f) {
+      const auto family = static_cast<SubscriptionFamily>(f);
+      if (subscriptions.size(family) == 0) continue;
+      const std::vector<std::string> list = subscriptions.Names(family);
+      SendChangeLocked(subscriptions.Resubscription(family), list,
+                       std::nullopt);
     }
     std::vector<Deferred> asked = std::move(deferred);
     deferred.clear();
@@ -259,10 +240,9 @@ PubSub::~PubSub() {
   connection_->Close();
 }
 
-Future<void> PubSub::Change(int family, bool subscribe,
+Future<void> PubSub::Change(SubscriptionFamily family, bool subscribe,
                             absl::Span<const std::string> names) {
-  const absl::string_view command = subscribe ? kSubscribeCommand[family]
-                                              : kUnsubscribeCommand[family];
+  const absl::string_view command = SubscriptionCommand(family, subscribe);
   if (names.empty()) {
     return Future<void>::Resolved(InvalidArgumentError(
         absl::StrCat(command, ": needs at least one name")));
@@ -273,33 +253,32 @@ Future<void> PubSub::Change(int family, bool subscribe,
   if (!shared_->ready) {
     // Sent as its own command once connected (and resubscribed).
     shared_->deferred.push_back(Shared::Deferred{
-        static_cast<Family>(family), subscribe,
+        family, subscribe,
         std::vector<std::string>(names.begin(), names.end()),
         std::move(promise)});
     return future;
   }
-  shared_->SendLocked(static_cast<Family>(family), subscribe, names,
-                      std::move(promise));
+  shared_->SendLocked(family, subscribe, names, std::move(promise));
   return future;
 }
 
 Future<void> PubSub::Subscribe(absl::Span<const std::string> channels) {
-  return Change(kChannels, /*subscribe=*/true, channels);
+  return Change(SubscriptionFamily::kChannel, /*subscribe=*/true, channels);
 }
 Future<void> PubSub::PSubscribe(absl::Span<const std::string> patterns) {
-  return Change(kPatterns, /*subscribe=*/true, patterns);
+  return Change(SubscriptionFamily::kPattern, /*subscribe=*/true, patterns);
 }
 Future<void> PubSub::SSubscribe(absl::Span<const std::string> channels) {
-  return Change(kShards, /*subscribe=*/true, channels);
+  return Change(SubscriptionFamily::kShard, /*subscribe=*/true, channels);
 }
 Future<void> PubSub::Unsubscribe(absl::Span<const std::string> channels) {
-  return Change(kChannels, /*subscribe=*/false, channels);
+  return Change(SubscriptionFamily::kChannel, /*subscribe=*/false, channels);
 }
 Future<void> PubSub::PUnsubscribe(absl::Span<const std::string> patterns) {
-  return Change(kPatterns, /*subscribe=*/false, patterns);
+  return Change(SubscriptionFamily::kPattern, /*subscribe=*/false, patterns);
 }
 Future<void> PubSub::SUnsubscribe(absl::Span<const std::string> channels) {
-  return Change(kShards, /*subscribe=*/false, channels);
+  return Change(SubscriptionFamily::kShard, /*subscribe=*/false, channels);
 }
 
 uint64_t PubSub::messages() const {

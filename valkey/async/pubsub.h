@@ -35,7 +35,6 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/btree_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -43,7 +42,8 @@
 #include "absl/types/span.h"
 #include "valkey/async/connection.h"
 #include "valkey/async/future.h"
-#include "valkey/common/config.h"
+#include "valkey/commands/subscriptions.h"
+#include "valkey/common/options.h"
 
 namespace valkey::async {
 
@@ -92,8 +92,7 @@ class PubSub {
  private:
   struct Shared;
   PubSub(std::shared_ptr<Shared> shared, std::unique_ptr<Connection> conn);
-  // family: 0 channels, 1 patterns, 2 shard channels.
-  Future<void> Change(int family, bool subscribe,
+  Future<void> Change(SubscriptionFamily family, bool subscribe,
                       absl::Span<const std::string> names);
 
   std::shared_ptr<Shared> shared_;

@@ -12,38 +12,7 @@
 namespace valkey {
 namespace {
 
-// Command names and confirmation kinds per family, indexed by Family.
-constexpr absl::string_view kSubscribeCommand[] = {"SUBSCRIBE", "PSUBSCRIBE",
-                                                   "SSUBSCRIBE"};
-constexpr absl::string_view kUnsubscribeCommand[] = {
-    "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"};
-constexpr PubSub::Kind kSubscribeKind[] = {PubSub::Kind::kSubscribe,
-                                           PubSub::Kind::kPSubscribe,
-                                           PubSub::Kind::kSSubscribe};
-constexpr PubSub::Kind kUnsubscribeKind[] = {PubSub::Kind::kUnsubscribe,
-                                             PubSub::Kind::kPUnsubscribe,
-                                             PubSub::Kind::kSUnsubscribe};
-
 absl::Status ClosedError() { return PubSubError("PubSub is closed"); }
-
-std::vector<std::string> SortedNames(
-    const absl::flat_hash_map<std::string, PubSub::Handler>& map) {
-  std::vector<std::string> names;
-  names.reserve(map.size());
-  for (const auto& [name, handler] : map) names.push_back(name);
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-void AppendNames(std::string& out, absl::string_view command,
-                 const absl::flat_hash_map<std::string, PubSub::Handler>& map) {
-  if (map.empty()) return;
-  std::vector<absl::string_view> argv;
-  argv.reserve(map.size() + 1);
-  argv.push_back(command);
-  for (const auto& [name, handler] : map) argv.push_back(name);
-  AppendCommandArgv(out, argv);
-}
 
 }  // namespace
 
@@ -67,9 +36,7 @@ PubSub::~PubSub() { Close(); }
 void PubSub::Close() {
   closed_ = true;
   DropConnection();
-  channels_.clear();
-  patterns_.clear();
-  shards_.clear();
+  subscriptions_.Clear();
   queue_.clear();
 }
 
@@ -79,25 +46,13 @@ void PubSub::DropConnection() {
 }
 
 std::vector<std::string> PubSub::channels() const {
-  return SortedNames(channels_);
+  return subscriptions_.Names(SubscriptionFamily::kChannel);
 }
 std::vector<std::string> PubSub::patterns() const {
-  return SortedNames(patterns_);
+  return subscriptions_.Names(SubscriptionFamily::kPattern);
 }
 std::vector<std::string> PubSub::shard_channels() const {
-  return SortedNames(shards_);
-}
-
-PubSub::HandlerMap& PubSub::Map(Family family) {
-  switch (family) {
-    case Family::kChannel:
-      return channels_;
-    case Family::kPattern:
-      return patterns_;
-    case Family::kShard:
-      break;
-  }
-  return shards_;
+  return subscriptions_.Names(SubscriptionFamily::kShard);
 }
 
 absl::Time PubSub::ReplyDeadline() const {
@@ -108,77 +63,62 @@ absl::Time PubSub::ReplyDeadline() const {
 
 absl::Status PubSub::Subscribe(absl::Span<const absl::string_view> channels,
                                Handler handler) {
-  return Change(Family::kChannel, true, channels, std::move(handler));
+  return Change(SubscriptionFamily::kChannel, true, channels, std::move(handler));
 }
 absl::Status PubSub::PSubscribe(absl::Span<const absl::string_view> patterns,
                                 Handler handler) {
-  return Change(Family::kPattern, true, patterns, std::move(handler));
+  return Change(SubscriptionFamily::kPattern, true, patterns, std::move(handler));
 }
 absl::Status PubSub::SSubscribe(absl::Span<const absl::string_view> channels,
                                 Handler handler) {
-  return Change(Family::kShard, true, channels, std::move(handler));
+  return Change(SubscriptionFamily::kShard, true, channels, std::move(handler));
 }
 absl::Status PubSub::Unsubscribe(absl::Span<const absl::string_view> channels) {
-  return Change(Family::kChannel, false, channels, nullptr);
+  return Change(SubscriptionFamily::kChannel, false, channels, nullptr);
 }
 absl::Status PubSub::PUnsubscribe(
     absl::Span<const absl::string_view> patterns) {
-  return Change(Family::kPattern, false, patterns, nullptr);
+  return Change(SubscriptionFamily::kPattern, false, patterns, nullptr);
 }
 absl::Status PubSub::SUnsubscribe(
     absl::Span<const absl::string_view> channels) {
-  return Change(Family::kShard, false, channels, nullptr);
+  return Change(SubscriptionFamily::kShard, false, channels, nullptr);
 }
 
-absl::Status PubSub::Change(Family family, bool subscribe,
+absl::Status PubSub::Change(SubscriptionFamily family, bool subscribe,
                             absl::Span<const absl::string_view> names,
                             Handler handler) {
   if (closed_) return ClosedError();
-  const int f = static_cast<int>(family);
+  const absl::string_view command = SubscriptionCommand(family, subscribe);
   if (subscribe && names.empty()) {
     return InvalidArgumentError(
-        absl::StrCat(kSubscribeCommand[f], " needs at least one name"));
+        absl::StrCat(command, " needs at least one name"));
   }
-  HandlerMap& map = Map(family);
   // Valkey 8 refuses unsubscribing outside subscribed mode (NOSUB), older
   // servers confirm it with a null name: either way there is nothing to do.
   if (!subscribe && !subscribed()) return absl::OkStatus();
-  // The server confirms each name given, or each name it held for an
-  // unsubscribe-all (one null confirmation when it held none).
-  const int expected = !names.empty()
-                           ? static_cast<int>(names.size())
-                           : std::max(1, static_cast<int>(map.size()));
-  // What to restore if the server refuses the command.
-  HandlerMap before = map;
 
   // Remember the change first: if the connection fails, the reconnect
   // applies it.
-  if (subscribe) {
-    for (absl::string_view name : names) {
-      map.insert_or_assign(std::string(name), handler);
-    }
-  } else if (names.empty()) {
-    map.clear();
-  } else {
-    for (absl::string_view name : names) map.erase(name);
-  }
+  Subscriptions<Handler>::Change change =
+      subscriptions_.Apply(family, subscribe, names, handler);
 
   if (!conn_) return Reconnect();  // A previous reconnect failed.
   absl::Status status = conn_->SendEncoded([&](std::string& out) {
     std::vector<absl::string_view> argv;
     argv.reserve(names.size() + 1);
-    argv.push_back(subscribe ? kSubscribeCommand[f] : kUnsubscribeCommand[f]);
+    argv.push_back(command);
     argv.insert(argv.end(), names.begin(), names.end());
     AppendCommandArgv(out, argv);
   });
   if (status.ok()) {
-    status = AwaitConfirmations(
-        subscribe ? kSubscribeKind[f] : kUnsubscribeKind[f], expected);
+    status = AwaitConfirmations(ConfirmationKind(family, subscribe),
+                                change.expected_confirmations);
   }
   if (status.ok()) return status;
   if (conn_ && !conn_->broken()) {
     // The server refused the command: nothing changed on its side.
-    map = std::move(before);
+    subscriptions_.Revert(std::move(change));
     return status;
   }
   return Reconnect();
@@ -197,14 +137,13 @@ absl::Status PubSub::AwaitConfirmations(Kind kind, int expected) {
     }
     if (frame.type != pubsub_internal::Frame::Type::kMessage) continue;
     if (frame.message.kind == kind) ++seen;
-    queue_.push_back(std::move(frame.message));
+    Queue(std::move(frame.message));
   }
   return absl::OkStatus();
 }
 
-absl::Status PubSub::AwaitConfirmations(int channels, int patterns,
-                                        int shards) {
-  int left[3] = {channels, patterns, shards};
+absl::Status PubSub::AwaitConfirmations(
+    std::array<int, kSubscriptionFamilies> left) {
   while (left[0] + left[1] + left[2] > 0) {
     absl::StatusOr<Reply> reply = conn_->ReadAny(ReplyDeadline());
     if (!reply.ok()) return reply.status();
@@ -214,10 +153,12 @@ absl::Status PubSub::AwaitConfirmations(int channels, int patterns,
                       absl::StrCat("resubscribing on ", conn_->address()));
     }
     if (frame.type != pubsub_internal::Frame::Type::kMessage) continue;
-    for (int f = 0; f < 3; ++f) {
-      if (frame.message.kind == kSubscribeKind[f] && left[f] > 0) --left[f];
+    if (const auto of = ConfirmationOf(frame.message.kind);
+        of.has_value() && of->second) {
+      int& f = left[static_cast<int>(of->first)];
+      if (f > 0) --f;
     }
-    queue_.push_back(std::move(frame.message));
+    Queue(std::move(frame.message));
   }
   return absl::OkStatus();
 }
@@ -228,16 +169,11 @@ absl::Status PubSub::ReconnectOnce() {
   if (!conn.ok()) return conn.status();
   conn_ = *std::move(conn);
   if (!subscribed()) return absl::OkStatus();
+  std::array<int, kSubscriptionFamilies> expected{};
   absl::Status status = conn_->SendEncoded([&](std::string& out) {
-    AppendNames(out, kSubscribeCommand[0], channels_);
-    AppendNames(out, kSubscribeCommand[1], patterns_);
-    AppendNames(out, kSubscribeCommand[2], shards_);
+    expected = subscriptions_.AppendResubscribe(out);
   });
-  if (status.ok()) {
-    status = AwaitConfirmations(static_cast<int>(channels_.size()),
-                                static_cast<int>(patterns_.size()),
-                                static_cast<int>(shards_.size()));
-  }
+  if (status.ok()) status = AwaitConfirmations(expected);
   // Whatever failed, the connection is out of step: never reuse it.
   if (!status.ok()) DropConnection();
   return status;
@@ -266,7 +202,7 @@ absl::Status PubSub::Absorb(const Reply& reply) {
   pubsub_internal::Frame frame = pubsub_internal::ParseFrame(reply.view());
   switch (frame.type) {
     case pubsub_internal::Frame::Type::kMessage:
-      queue_.push_back(std::move(frame.message));
+      Queue(std::move(frame.message));
       break;
     case pubsub_internal::Frame::Type::kError:
       return Annotate(frame.error,
@@ -278,28 +214,23 @@ absl::Status PubSub::Absorb(const Reply& reply) {
   return absl::OkStatus();
 }
 
+void PubSub::Queue(Message message) {
+  // An unsubscription the server made on its own (a shard channel whose
+  // slot moved away) is not resubscribed on reconnect.
+  subscriptions_.ForgetDroppedByServer(message);
+  queue_.push_back(std::move(message));
+}
+
 bool PubSub::Deliver(const Message& message) {
-  const HandlerMap* map = nullptr;
-  absl::string_view key = message.channel;
-  switch (message.kind) {
-    case Kind::kMessage:
-      map = &channels_;
-      break;
-    case Kind::kPMessage:
-      map = &patterns_;
-      key = message.pattern;
-      break;
-    case Kind::kSMessage:
-      map = &shards_;
-      break;
-    default:
-      return !options_.ignore_subscribe_messages;
-  }
-  auto it = map->find(key);
-  if (it == map->end() || it->second == nullptr) return true;
-  // Copy: the handler may not outlive a map rehash, and must not be
-  // destroyed while it runs.
-  Handler handler = it->second;
+  const std::optional<SubscriptionFamily> family = MessageFamily(message.kind);
+  if (!family.has_value()) return !options_.ignore_subscribe_messages;
+  const absl::string_view name =
+      message.kind == Kind::kPMessage ? message.pattern : message.channel;
+  const Handler* found = subscriptions_.Find(*family, name);
+  if (found == nullptr || *found == nullptr) return true;
+  // Copy: the handler may not outlive a rehash of the subscriptions, and
+  // must not be destroyed while it runs.
+  Handler handler = *found;
   handler(message);
   return false;
 }

@@ -24,6 +24,11 @@
 // server that lacks it) is returned by the call itself and leaves the
 // subscription set as it was. The unsubscribe calls work the same way;
 // called with no names they drop every name of their kind.
+// A `sunsubscribe` the server sends on its own for a shard channel still
+// subscribed (in a cluster: the channel's slot left the node) is queued
+// like any confirmation and the channel forgotten: it is not resubscribed
+// on reconnect (the async PubSub does the same; both keep their names in
+// valkey/commands/subscriptions.h).
 //
 // Messages. RESP2 delivers messages as arrays, RESP3 as push frames; both
 // become a Message. A handler registered for a channel (pattern, shard
@@ -81,7 +86,6 @@
 #include <type_traits>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -89,6 +93,7 @@
 #include "absl/types/span.h"
 #include "valkey/client/client.h"
 #include "valkey/commands/pubsub_frame.h"
+#include "valkey/commands/subscriptions.h"
 #include "valkey/common/reply.h"
 #include "valkey/connection/connection_pool.h"
 
@@ -219,9 +224,7 @@ class PubSub {
   std::vector<std::string> patterns() const;
   std::vector<std::string> shard_channels() const;
   // True while any channel, pattern or shard channel is subscribed.
-  bool subscribed() const {
-    return !channels_.empty() || !patterns_.empty() || !shards_.empty();
-  }
+  bool subscribed() const { return !subscriptions_.empty(); }
   bool closed() const { return closed_; }
   // Successful reconnects (each followed by a resubscription) so far.
   int64_t reconnects() const { return reconnects_; }
@@ -230,10 +233,6 @@ class PubSub {
   Connection* connection() const { return conn_.get(); }
 
  private:
-  // The three subscription namespaces.
-  enum class Family : uint8_t { kChannel, kPattern, kShard };
-  using HandlerMap = absl::flat_hash_map<std::string, Handler>;
-
   PubSub(Client& client, Options options, PooledConnection conn);
 
   template <typename... Names>
@@ -242,15 +241,15 @@ class PubSub {
     return {absl::string_view(names)...};
   }
 
-  HandlerMap& Map(Family family);
-  absl::Status Change(Family family, bool subscribe,
+  absl::Status Change(SubscriptionFamily family, bool subscribe,
                       absl::Span<const absl::string_view> names,
                       Handler handler);
   // Reads until `expected` confirmations of `kind` arrived, queuing them
   // and everything else. Errors: the server's error reply (the connection
   // stays usable), or a connection failure (the connection is broken).
   absl::Status AwaitConfirmations(Kind kind, int expected);
-  absl::Status AwaitConfirmations(int channels, int patterns, int shards);
+  absl::Status AwaitConfirmations(
+      std::array<int, kSubscriptionFamilies> expected);
   // Discards the connection, acquires a new one and resubscribes.
   absl::Status Reconnect();
   absl::Status ReconnectOnce();
@@ -260,6 +259,8 @@ class PubSub {
   // Handles one frame read from the connection: queues a message, consumes
   // a pong. A server error reply is returned as its status.
   absl::Status Absorb(const Reply& reply);
+  // Keeps a message read for GetMessage.
+  void Queue(Message message);
   // Runs the handler of `message` or applies the ignore option. True if
   // the message is to be returned to the caller.
   bool Deliver(const Message& message);
@@ -269,9 +270,8 @@ class PubSub {
   PooledConnection conn_;  // Empty after Close() or a failed reconnect.
   bool closed_ = false;
   int64_t reconnects_ = 0;
-  HandlerMap channels_;
-  HandlerMap patterns_;
-  HandlerMap shards_;
+  // Each name with its handler (null: returned by GetMessage).
+  Subscriptions<Handler> subscriptions_;
   std::deque<Message> queue_;  // Read, not yet delivered.
 };
 

@@ -273,14 +273,16 @@ void ShardedSubscriber::Handle(const std::string& key,
   if (message.kind != PubSub::Kind::kSUnsubscribe) return;
   auto it = placed_.find(message.channel);
   if (it == placed_.end() || it->second != key) return;  // Our own request.
-  // PubSub still remembers the channel, so we did not ask: the server
-  // dropped it because the slot left this node.
+  // Placed here, yet the node's PubSub no longer remembers the channel: it
+  // forgets what the server drops on its own (the slot left this node). If
+  // it still remembers it, this is a late confirmation of an earlier
+  // unsubscribe of ours, from before the channel came back here.
   auto node = nodes_.find(key);
   if (node == nodes_.end()) return;
   const std::vector<std::string> remembered =
       node->second.pubsub->shard_channels();
-  if (!std::binary_search(remembered.begin(), remembered.end(),
-                          message.channel)) {
+  if (std::binary_search(remembered.begin(), remembered.end(),
+                         message.channel)) {
     return;
   }
   Unplace(key, {message.channel});
