@@ -28,6 +28,7 @@
 #include "valkey/connection/connection.h"
 #include "valkey/connection/name_lookup.h"
 #include "valkey/connection/socket_transport.h"
+#include "valkey/connection/detached_thread.h"
 #include "valkey/connection/tls_session.h"
 
 namespace valkey::async {
@@ -402,15 +403,8 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     write_offset_ = 0;
     const uint64_t attempt = ++attempt_id_;
     target_ = address_;
-    connect_timer_ = loop_.RunAfter(
-        options_.connect_timeout, [this, weak = weak_from_this()] {
-          auto keep_alive = weak.lock();
-          if (keep_alive == nullptr) return;
-          connect_timer_ = 0;
-          AttemptFailed(TimeoutError(
-              absl::StrCat("connect to ", target_, ": no answer within ",
-                           absl::FormatDuration(options_.connect_timeout))));
-        });
+    connect_deadline_ = absl::Now() + options_.connect_timeout;
+    ArmConnectTimer(connect_deadline_);
     if (options_.is_unix()) {
       absl::StatusOr<valkey::internal::SocketAddress> a =
           valkey::internal::UnixSocketAddress(options_.unix_path);
@@ -533,10 +527,24 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
           TlsSession::Create(tls_, host_, target_);
       if (!session.ok()) return AttemptFailed(session.status());
       tls_session_ = *std::move(session);
+      tls_session_->DeferResponderQuery();
       SetPhase(Phase::kTls);
       return AdvanceTls();
     }
     StartHandshake();
+  }
+
+  // Fails the attempt at `when` unless it is ready by then.
+  void ArmConnectTimer(absl::Time when) {
+    if (connect_timer_ != 0) loop_.Cancel(connect_timer_);
+    connect_timer_ = loop_.RunAt(when, [this, weak = weak_from_this()] {
+      auto keep_alive = weak.lock();
+      if (keep_alive == nullptr) return;
+      connect_timer_ = 0;
+      AttemptFailed(TimeoutError(
+          absl::StrCat("connect to ", target_, ": no answer within ",
+                       absl::FormatDuration(options_.connect_timeout))));
+    });
   }
 
   void AdvanceTls() {
@@ -544,12 +552,59 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     if (!p.ok()) return AttemptFailed(p.status());
     if (absl::Status s = SendCiphertext(); !s.ok()) return AttemptFailed(s);
     if (*p == TlsSession::Progress::kDone) {
+      if (tls_session_->responder_query_pending()) return QueryResponder();
       StartHandshake();
       return;
     }
     SetInterest(
         EventLoop::kReadable |
         (tls_session_->PendingOutput().empty() ? 0 : EventLoop::kWritable));
+  }
+
+  // The OCSP responder must be asked (responder mode, nothing stapled):
+  // on a helper thread, which takes the session along, so the loop goes on
+  // serving other connections for the up to ocsp_responder_timeout that
+  // takes. The socket is left alone meanwhile; the connect deadline moves
+  // out by that time-out (it adds to connect_timeout, as for the blocking
+  // client). A late answer finds another attempt (or a closed connection)
+  // and is dropped, the session with it.
+  void QueryResponder() {
+    SetInterest(0);
+    responder_query_running_ = true;
+    ArmConnectTimer(connect_deadline_ +
+                    options_.tls.ocsp_responder_timeout);
+    const uint64_t attempt = attempt_id_;
+    std::weak_ptr<ConnectionCore> weak = weak_from_this();
+    auto session = std::make_shared<std::unique_ptr<TlsSession>>(
+        std::move(tls_session_));
+    auto query = [weak, attempt, session]() mutable {
+      absl::Status checked = (*session)->QueryResponder();
+      std::shared_ptr<ConnectionCore> self = weak.lock();
+      if (self == nullptr) return;
+      // Close() sets closing_ under mu_ before the loop may go away: after
+      // it, nothing is posted.
+      absl::MutexLock lock(&self->mu_);
+      if (self->closing_) return;
+      self->loop_.Post([self, attempt, session, checked]() mutable {
+        if (self->attempt_id_ != attempt || self->closed_on_loop_ ||
+            self->phase_on_loop_ != Phase::kTls) {
+          return;
+        }
+        self->responder_query_running_ = false;
+        self->tls_session_ = std::move(*session);
+        if (!checked.ok()) return self->AttemptFailed(checked);
+        self->StartHandshake();
+      });
+    };
+    if (!valkey::internal::RunDetached(std::move(query), 512 * 1024)) {
+      // No thread to spare: ask from here, as the blocking client does.
+      responder_query_running_ = false;
+      tls_session_ = std::move(*session);
+      if (absl::Status s = tls_session_->QueryResponder(); !s.ok()) {
+        return AttemptFailed(s);
+      }
+      StartHandshake();
+    }
   }
 
   void StartHandshake() {
@@ -730,6 +785,13 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
       case Phase::kConnecting:
         return OnConnectFinished();
       case Phase::kTls:
+        if (responder_query_running_) {
+          // Only a hang-up or an error can arrive (no interest is set):
+          // the server is gone, whatever the responder says.
+          return AttemptFailed(ConnectionError(absl::StrCat(
+              "connect to ", target_,
+              ": connection closed while the OCSP responder was asked")));
+        }
         if (events & (EventLoop::kReadable | EventLoop::kError)) {
           if (absl::Status s = ReceiveCiphertext(); !s.ok()) {
             return AttemptFailed(s);
@@ -1096,6 +1158,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
     }
     interest_ = 0;
     tls_session_.reset();
+    responder_query_running_ = false;
   }
 
   void CloseOnLoop() {
@@ -1146,6 +1209,10 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   int port_ = 0;
   std::string target_;  // The current attempt's peer, for messages.
   std::unique_ptr<TlsSession> tls_session_;
+  // The session is away on a helper thread asking the OCSP responder
+  // (QueryResponder); socket events are not for it meanwhile.
+  bool responder_query_running_ = false;
+  absl::Time connect_deadline_;  // Of the current attempt.
   std::vector<valkey::internal::SocketAddress> addresses_;
   size_t next_address_ = 0;
   absl::Status last_connect_error_;

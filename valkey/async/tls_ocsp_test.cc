@@ -3,11 +3,20 @@
 // TLS valkey-server whose certificate names an `openssl ocsp` responder on
 // 127.0.0.1, and stapled mode against `openssl s_server -status_file`.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/ocsp_pki.h"
@@ -143,6 +152,72 @@ TEST_F(AsyncTlsOcspTest, StapledRevokedAndMissingStapleAreRefused) {
                                                   : "is revoked")));
     EXPECT_EQ(GetErrorKind(r.status()), ErrorKind::kTls) << r.status();
   }
+}
+
+// A responder that accepts connections (the kernel's backlog) and never
+// answers: every query waits for ocsp_responder_timeout. The async
+// connection asks it from a helper thread, so the loop keeps running
+// timers and other connections meanwhile; the attempt then fails closed
+// with the OCSP error (the responder time-out adds to connect_timeout,
+// so the connect timer does not fire first).
+TEST_F(AsyncTlsOcspTest, SilentResponderDoesNotBlockTheLoop) {
+  const int silent = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(silent, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(pki_.responder_port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)),
+            0);
+  ASSERT_EQ(::listen(silent, 16), 0);
+  auto good = Server(pki_.good_cert, pki_.good_key);
+  ASSERT_NE(good, nullptr);
+
+  ConnectionOptions options =
+      Options(good->tls_port(), TlsOptions::Ocsp::kResponder);
+  options.connect_timeout = absl::Seconds(1);
+  options.tls.ocsp_responder_timeout = absl::Seconds(3);
+  ASSERT_OK_AND_ASSIGN(Connection conn,
+                       Connection::Create(loop_->loop(), options));
+  // Timers on the same loop fire while the responder is being asked: the
+  // PING is still unanswered when each of them runs.
+  struct Seen {
+    absl::Mutex mu;
+    int fired = 0;
+    int fired_after_ping = 0;
+    std::optional<absl::StatusOr<Reply>> ping;
+    absl::Notification done;
+  };
+  auto seen = std::make_shared<Seen>();
+  absl::Notification armed;
+  loop_->loop().Post([&, seen] {
+    for (int i = 1; i <= 5; ++i) {
+      loop_->loop().RunAfter(absl::Milliseconds(200 * i), [seen] {
+        absl::MutexLock lock(&seen->mu);
+        ++seen->fired;
+        if (seen->ping.has_value()) ++seen->fired_after_ping;
+      });
+    }
+    armed.Notify();
+  });
+  armed.WaitForNotification();
+  conn.Execute("PING").Then([seen](absl::StatusOr<Reply> r) {
+    absl::MutexLock lock(&seen->mu);
+    seen->ping = std::move(r);
+    seen->done.Notify();
+  });
+
+  ASSERT_TRUE(seen->done.WaitForNotificationWithTimeout(absl::Seconds(20)))
+      << "hung: PING did not resolve";
+  absl::MutexLock lock(&seen->mu);
+  const absl::StatusOr<Reply>& r = *seen->ping;
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kUnavailable,
+                          AllOf(HasSubstr("OCSP"), HasSubstr("fail-closed"))));
+  EXPECT_EQ(GetErrorKind(r.status()), ErrorKind::kTls) << r.status();
+  EXPECT_EQ(seen->fired, 5);
+  EXPECT_EQ(seen->fired_after_ping, 0);
+  conn.Close();
+  ::close(silent);
 }
 
 }  // namespace

@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <pthread.h>
 
 #include <memory>
 #include <optional>
@@ -12,41 +11,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "valkey/common/errors.h"
+#include "valkey/connection/detached_thread.h"
 
 namespace valkey::internal {
 namespace {
 
 LookupResult LookUpName(absl::string_view host, int port) {
   return ResolveTcp(host, port);
-}
-
-// Runs `fn` on a new detached thread. False if none could be started.
-bool RunDetached(absl::AnyInvocable<void() &&> fn) {
-  using Task = absl::AnyInvocable<void() &&>;
-  auto* task = new Task(std::move(fn));
-  pthread_attr_t attr;
-  if (pthread_attr_init(&attr) != 0) {
-    delete task;
-    return false;
-  }
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  // getaddrinfo needs little stack; keep the helper small.
-  pthread_attr_setstacksize(&attr, 256 * 1024);
-  pthread_t thread;
-  const int rc = pthread_create(
-      &thread, &attr,
-      [](void* arg) -> void* {
-        std::unique_ptr<Task> t(static_cast<Task*>(arg));
-        std::move (*t)();
-        return nullptr;
-      },
-      task);
-  pthread_attr_destroy(&attr);
-  if (rc != 0) {
-    delete task;
-    return false;
-  }
-  return true;
 }
 
 absl::Status NoThread(absl::string_view host, int port) {

@@ -72,6 +72,14 @@ absl::StatusOr<OcspSingleResponse> Ask(SSL* ssl, const TlsOptions& options,
 
 }  // namespace
 
+bool OcspNeedsResponderQuery(SSL* ssl, const TlsOptions& options) {
+  if (options.ocsp != TlsOptions::Ocsp::kResponder) return false;
+  const uint8_t* staple = nullptr;
+  size_t staple_len = 0;
+  SSL_get0_ocsp_response(ssl, &staple, &staple_len);
+  return staple_len == 0;
+}
+
 absl::Status CheckOcsp(SSL* ssl, const TlsOptions& options,
                        X509* verified_issuer, absl::string_view peer) {
   if (options.ocsp == TlsOptions::Ocsp::kOff) return absl::OkStatus();

@@ -43,6 +43,10 @@ namespace valkey {
 absl::Status CheckOcsp(SSL* ssl, const TlsOptions& options,
                        X509* verified_issuer, absl::string_view peer);
 
+// True when CheckOcsp(ssl, options, ...) would ask the responder over the
+// network: responder mode and no stapled response.
+bool OcspNeedsResponderQuery(SSL* ssl, const TlsOptions& options);
+
 }  // namespace valkey
 
 #endif  // VALKEY_CONNECTION_OCSP_CHECK_H_

@@ -185,6 +185,11 @@ absl::StatusOr<TlsSession::Progress> TlsSession::Handshake() {
       Classify(SSL_do_handshake(ssl_), "handshake with");
   if (p.ok() && *p == Progress::kDone && !revocation_checked_) {
     revocation_checked_ = true;
+    if (defer_responder_query_ &&
+        OcspNeedsResponderQuery(ssl_, context_->options())) {
+      responder_query_pending_ = true;
+      return p;
+    }
     if (absl::Status s =
             CheckOcsp(ssl_, context_->options(), verified_issuer_, peer_);
         !s.ok()) {
@@ -192,6 +197,11 @@ absl::StatusOr<TlsSession::Progress> TlsSession::Handshake() {
     }
   }
   return p;
+}
+
+absl::Status TlsSession::QueryResponder() {
+  responder_query_pending_ = false;
+  return CheckOcsp(ssl_, context_->options(), verified_issuer_, peer_);
 }
 
 absl::StatusOr<TlsSession::Progress> TlsSession::Write(absl::string_view data,

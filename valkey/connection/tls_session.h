@@ -9,9 +9,12 @@
 // The revocation check (TlsOptions::ocsp, ocsp_check.h) runs inside
 // Handshake() when the handshake completes, for both clients. Off and
 // stapled need no I/O. The exception to "I/O-free": in responder mode,
-// when the server stapled nothing, Handshake() asks the OCSP responder over
-// HTTP and blocks the calling thread (for the async client, the event
-// loop) for up to ocsp_responder_timeout.
+// when the server stapled nothing, the OCSP responder is asked over HTTP,
+// which blocks for up to ocsp_responder_timeout. Handshake() does that
+// itself (the blocking transport) unless DeferResponderQuery() was called
+// (the async connection): then Handshake() reports kDone with
+// responder_query_pending(), and the caller runs QueryResponder() on a
+// thread of its own, so that an event loop never waits on the responder.
 //
 //   TlsSession s = *TlsSession::Create(context, "cache.internal");
 //   while (true) {
@@ -89,6 +92,19 @@ class TlsSession {
   // Free space for FeedInput.
   size_t InputCapacity() const;
 
+  // Leaves a responder query (responder mode, nothing stapled) to the
+  // caller instead of making it inside Handshake(). Call before the first
+  // Handshake().
+  void DeferResponderQuery() { defer_responder_query_ = true; }
+  // True once Handshake() reported kDone with the responder still to ask:
+  // the connection must not be used until QueryResponder() returned OK.
+  bool responder_query_pending() const { return responder_query_pending_; }
+  // Asks the responder and judges the answer as Handshake() would have
+  // (errors as Handshake()'s revocation errors). Blocks for up to
+  // ocsp_responder_timeout. May run on any thread while nothing else
+  // touches the session.
+  absl::Status QueryResponder();
+
  private:
   TlsSession(std::shared_ptr<const TlsContext> context, std::string peer);
   absl::StatusOr<Progress> Classify(int ret, absl::string_view op);
@@ -104,6 +120,8 @@ class TlsSession {
   std::string output_;      // Ciphertext taken from network_, not yet sent.
   size_t output_offset_ = 0;
   bool revocation_checked_ = false;
+  bool defer_responder_query_ = false;
+  bool responder_query_pending_ = false;
   X509* verified_issuer_ = nullptr;  // Owned reference; OCSP on only.
 };
 
