@@ -31,7 +31,10 @@ void OnReauthReply(void* ctx, void*, absl::StatusOr<Reply> outcome) {
 
 void SubmitReauth(Connection& connection, const HandshakePlan& plan,
                   std::function<void(absl::Status)> done) {
-  auto* call = new ReauthCall{std::move(done), std::string()};
+  auto* call = new ReauthCall{
+      std::move(done),
+      plan.username().empty() ? std::string()
+                              : absl::StrCat(" as '", plan.username(), "'")};
   const ReplySink sink{&OnReauthReply, call, nullptr};
   connection.SubmitPacked(plan.bytes(), absl::MakeConstSpan(&sink, 1));
 }

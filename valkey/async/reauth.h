@@ -6,7 +6,7 @@
 //   auto tally = std::make_shared<ReauthTally>(loop, /*expected=*/2, result);
 //   SubmitReauth(conn_a, plan, [tally](absl::Status s) { tally->Add(s); });
 //   SubmitReauth(conn_b, plan, [tally](absl::Status s) { tally->Add(s); });
-//   Future<ReauthResult> done = tally->future();
+//   Future<ReauthResult> done = tally->TakeFuture();
 //
 // Shared by async::ConnectionPool and async::Client (docs/credentials.md).
 //
@@ -20,6 +20,7 @@
 
 #include <functional>
 #include <memory>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -46,7 +47,8 @@ class ReauthTally {
   ReauthTally(const EventLoop& loop, int expected, ReauthResult initial);
 
   // The tally once every outcome is in (at once when `expected` is 0).
-  Future<ReauthResult> future() { return future_; }
+  // Call once.
+  Future<ReauthResult> TakeFuture() { return std::move(future_); }
 
   // One connection's outcome.
   void Add(const absl::Status& outcome) ABSL_LOCKS_EXCLUDED(mu_);

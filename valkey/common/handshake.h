@@ -69,6 +69,8 @@ class HandshakePlan {
   // Number of replies to read, one per step.
   size_t size() const { return steps_.size(); }
   Step step(size_t i) const { return steps_[i]; }
+  // The user name authenticated as (empty: the default user), for messages.
+  const std::string& username() const { return username_; }
 
   // Judges the reply to step `i`. OK for success and for failures the
   // handshake tolerates (CLIENT SETINFO on servers that lack it). Otherwise

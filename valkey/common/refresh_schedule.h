@@ -24,9 +24,11 @@
 #ifndef VALKEY_COMMON_REFRESH_SCHEDULE_H_
 #define VALKEY_COMMON_REFRESH_SCHEDULE_H_
 
+#include <cstdint>
 #include <optional>
 
 #include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "valkey/common/backoff.h"
 
@@ -48,6 +50,13 @@ struct CredentialRefreshOptions {
   // Default: exponential with equal jitter, 100 ms doubling up to 5 s.
   Backoff retry_backoff =
       Backoff::EqualJitter(absl::Milliseconds(100), absl::Seconds(5));
+};
+
+// What a credential refresh has done so far (blocking and async alike).
+struct CredentialRefreshStats {
+  int64_t rounds = 0;         // Re-authentication rounds run.
+  int64_t failed_rounds = 0;  // Rounds (or expiry look-ups) that failed.
+  absl::Status last_error;    // The latest failure (OK: none yet).
 };
 
 class RefreshSchedule {

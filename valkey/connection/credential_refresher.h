@@ -42,11 +42,7 @@ class CredentialRefresher {
  public:
   using Reauthenticate = std::function<ReauthResult()>;
 
-  struct Stats {
-    int64_t rounds = 0;          // Calls of `reauthenticate`.
-    int64_t failed_rounds = 0;   // Rounds (or expiry look-ups) that failed.
-    absl::Status last_error;     // The latest failure (OK: none yet).
-  };
+  using Stats = CredentialRefreshStats;
 
   // Starts the thread. Errors: FAILED_PRECONDITION when `provider` is null
   // (there is nothing to refresh); INVALID_ARGUMENT for an empty
