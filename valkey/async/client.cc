@@ -8,9 +8,11 @@
 #include "absl/strings/str_cat.h"
 #include "valkey/async/cache_own_writes.h"
 #include "valkey/async/pubsub.h"
+#include "valkey/async/reauth.h"
 #include "valkey/cache/cache_policy.h"
 #include "valkey/commands/command_retry.h"
 #include "valkey/common/errors.h"
+#include "valkey/common/handshake.h"
 #include "valkey/common/one_reply_rule.h"
 #include "valkey/common/retry.h"
 #include "valkey/common/url.h"
@@ -265,6 +267,7 @@ Client::Client(EventLoop& loop, std::shared_ptr<internal::ClientShared> shared)
 Client::~Client() { Close(); }
 
 void Client::Close() {
+  StopCredentialRefresh();
   shared_->closed.store(true);
   for (auto& c : shared_->connections) c->Close();
   shared_->pool->Close();
@@ -370,5 +373,106 @@ void Client::ReconnectAll(const std::string& reason) {
 }
 ConnectionPool& Client::pool() { return *shared_->pool; }
 const ClientOptions& Client::options() const { return shared_->options; }
+
+// Credential rotation (client.h). Kept together, after the rest.
+
+namespace {
+
+Future<ReauthResult> ReauthenticateShared(
+    const EventLoop& loop, std::shared_ptr<internal::ClientShared> shared) {
+  ReauthResult result;
+  if (shared->closed.load()) {
+    result.first_error = ConnectionError("client is closed");
+    return Future<ReauthResult>::Resolved(std::move(result));
+  }
+  const ConnectionOptions& options = shared->options.connection;
+  if (options.credentials == nullptr) {
+    result.first_error = MakeError(
+        absl::StatusCode::kFailedPrecondition, ErrorKind::kNone,
+        absl::StrCat("re-authenticate connections to ", options.Address(),
+                     ": no credential provider configured"));
+    return Future<ReauthResult>::Resolved(std::move(result));
+  }
+  absl::StatusOr<Credentials> credentials =
+      options.credentials->GetCredentials();
+  if (!credentials.ok()) {
+    result.first_error = Annotate(
+        credentials.status(),
+        absl::StrCat("get credentials to re-authenticate connections to ",
+                     options.Address()));
+    return Future<ReauthResult>::Resolved(std::move(result));
+  }
+  result.expires_at = credentials->expires_at;
+  const HandshakePlan plan = HandshakePlan::CreateReauth(*credentials);
+  auto tally = std::make_shared<ReauthTally>(
+      loop, static_cast<int>(shared->connections.size()) + 1,
+      std::move(result));
+  Future<ReauthResult> done = tally->TakeFuture();
+  for (size_t i = 0; i < shared->connections.size(); ++i) {
+    SubmitReauth(*shared->connections[i], plan,
+                 [tally, shared, i](absl::Status status) {
+                   // Refused: it still has the old identity; reconnecting
+                   // takes the provider's current secret.
+                   if (!status.ok() && !shared->closed.load()) {
+                     shared->connections[i]->Reconnect(
+                         "re-authentication failed");
+                   }
+                   tally->Add(status);
+                 });
+  }
+  shared->pool->ReauthenticateAll(*credentials)
+      .Then([tally](absl::StatusOr<ReauthResult> pool_result) {
+        if (pool_result.ok()) {
+          tally->AddAll(*pool_result);
+        } else {
+          ReauthResult failed;
+          failed.first_error = pool_result.status();
+          tally->AddAll(failed);
+        }
+      });
+  return done;
+}
+
+}  // namespace
+
+Future<ReauthResult> Client::ReauthenticateAll() {
+  return ReauthenticateShared(loop_, shared_);
+}
+
+absl::Status Client::EnableCredentialRefresh(
+    CredentialRefreshOptions options) {
+  absl::MutexLock lock(&refresh_mu_);
+  if (shared_->closed.load()) return ConnectionError("client is closed");
+  if (refresh_ != nullptr) {
+    return MakeError(absl::StatusCode::kFailedPrecondition, ErrorKind::kNone,
+                     "credential refresh is already enabled on this client");
+  }
+  // The timer keeps the shared state (not the Client) alive, so a round
+  // under way when the client goes finishes safely.
+  absl::StatusOr<std::shared_ptr<CredentialRefreshTimer>> timer =
+      CredentialRefreshTimer::Start(
+          loop_, shared_->options.connection.credentials,
+          [&loop = loop_, shared = shared_] {
+            return ReauthenticateShared(loop, shared);
+          },
+          std::move(options));
+  if (!timer.ok()) return timer.status();
+  refresh_ = *std::move(timer);
+  return absl::OkStatus();
+}
+
+CredentialRefreshStats Client::credential_refresh_stats() const {
+  absl::MutexLock lock(&refresh_mu_);
+  return refresh_ != nullptr ? refresh_->stats() : CredentialRefreshStats();
+}
+
+void Client::StopCredentialRefresh() {
+  std::shared_ptr<CredentialRefreshTimer> timer;
+  {
+    absl::MutexLock lock(&refresh_mu_);
+    timer = std::move(refresh_);
+  }
+  if (timer != nullptr) timer->Stop();
+}
 
 }  // namespace valkey::async

@@ -53,19 +53,24 @@
 #include <optional>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "valkey/async/async_executor.h"
 #include "valkey/async/connection.h"
 #include "valkey/async/connection_pool.h"
+#include "valkey/async/credential_refresh_timer.h"
 #include "valkey/async/future.h"
 #include "valkey/async/transaction.h"
 #include "valkey/cache/local_cache.h"
 #include "valkey/common/config.h"
 #include "valkey/common/config.pb.h"
+#include "valkey/common/reauth_result.h"
+#include "valkey/common/refresh_schedule.h"
 
 namespace valkey::async {
 
@@ -136,7 +141,35 @@ class Client : public AsyncExecutor<Client> {
   EventLoop& loop() { return loop_; }
   const ClientOptions& options() const;
 
-  // Closes the shared connection and the pool. Idempotent.
+  // Credential rotation of live connections (docs/credentials.md).
+  //
+  // ReauthenticateAll asks the credential provider once (on the calling
+  // thread) and switches the client's connections to that identity: AUTH
+  // goes into each shared connection's command stream in order with every
+  // other caller's commands (commands queued before it run as the old user,
+  // those after it as the new one), and the pool re-authenticates its idle
+  // connections now and leased ones when their lease ends
+  // (ConnectionPool::ReauthenticateAll). A shared connection whose AUTH is
+  // refused reconnects (with the provider's secret of that moment; its
+  // commands in flight fail with UNAVAILABLE); a refused pool connection is
+  // closed. Subscriber connections (Subscribe) keep their identity until
+  // they reconnect. The future resolves on the loop's thread with the
+  // tally (reauth_result.h; never an error status: failures are in
+  // first_error, e.g. FAILED_PRECONDITION without a provider, UNAVAILABLE
+  // once closed).
+  Future<ReauthResult> ReauthenticateAll();
+
+  // Re-authenticates a margin before the provider's credentials expire,
+  // with a timer on the client's event loop (no thread): see
+  // credential_refresh_timer.h and refresh_schedule.h. Close() and the
+  // destructor stop it. Errors: FAILED_PRECONDITION without a provider or
+  // when already enabled; UNAVAILABLE once closed.
+  absl::Status EnableCredentialRefresh(CredentialRefreshOptions options = {});
+  // Rounds run and failed so far (zeros when refresh is not enabled).
+  CredentialRefreshStats credential_refresh_stats() const;
+
+  // Closes the shared connection and the pool, and stops the credential
+  // refresh. Idempotent.
   void Close();
 
   // Command-table hook (AsyncExecutor).
@@ -164,12 +197,19 @@ class Client : public AsyncExecutor<Client> {
 
   Client(EventLoop& loop, std::shared_ptr<internal::ClientShared> shared);
 
+  // Stops the credential refresh, if any (Close).
+  void StopCredentialRefresh();
+
   void DispatchBlocking(absl::Span<const CommandArg> args, ReplySink sink,
                         absl::Duration server_timeout);
   void DispatchWithRetry(absl::Span<const CommandArg> args, ReplySink sink);
 
   EventLoop& loop_;
   std::shared_ptr<internal::ClientShared> shared_;
+
+  // Null until EnableCredentialRefresh.
+  mutable absl::Mutex refresh_mu_;
+  std::shared_ptr<CredentialRefreshTimer> refresh_ ABSL_GUARDED_BY(refresh_mu_);
 };
 
 }  // namespace valkey::async

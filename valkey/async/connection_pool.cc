@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "valkey/async/reauth.h"
 #include "valkey/async/transaction.h"
 #include "valkey/commands/command_args.h"
 #include "valkey/common/errors.h"
@@ -128,6 +129,7 @@ Future<ConnectionPool::Lease> ConnectionPool::Acquire() {
       connection = std::make_unique<Connection>(*std::move(created));
       ++total_;
       ++stats_.created;
+      epochs_[connection.get()] = auth_epoch_;
     } else if (!pool_options_.blocking) {
       ++stats_.exhausted;
       return Future<Lease>::Resolved(PoolExhaustedError(absl::StrCat(
@@ -178,10 +180,20 @@ void ConnectionPool::ExpireWaiter(uint64_t id) {
 void ConnectionPool::Return(std::unique_ptr<Connection> connection,
                             bool discard) {
   std::optional<Promise<Lease>> waiter;
+  std::shared_ptr<const HandshakePlan> reauth;
+  uint64_t reauth_epoch = 0;
   {
     absl::MutexLock lock(&mu_);
-    if (closed_ || discard) {
+    auto stale = epochs_.find(connection.get());
+    if (!closed_ && !discard && reauth_plan_ != nullptr &&
+        stale != epochs_.end() && stale->second != auth_epoch_) {
+      // Leased during a ReauthenticateAll: switch it before anyone else
+      // gets it (below, without the lock).
+      reauth = reauth_plan_;
+      reauth_epoch = auth_epoch_;
+    } else if (closed_ || discard) {
       --total_;
+      epochs_.erase(connection.get());
       // Closed outside the lock (below) when `connection` goes.
     } else if (!waiters_.empty()) {
       waiter.emplace(std::move(waiters_.front().promise));
@@ -189,6 +201,11 @@ void ConnectionPool::Return(std::unique_ptr<Connection> connection,
     } else {
       idle_.push_back(std::move(connection));
     }
+  }
+  if (reauth != nullptr) {
+    Reauthenticate(std::move(connection), std::move(reauth), reauth_epoch,
+                   [](absl::Status) {});
+    return;
   }
   if (waiter.has_value()) {
     waiter->Set(Lease(shared_from_this(), std::move(connection)));
@@ -217,8 +234,12 @@ void ConnectionPool::Return(std::unique_ptr<Connection> connection,
       }
       if (w.has_value()) {
         if (created.ok()) {
-          w->Set(Lease(shared_from_this(),
-                       std::make_unique<Connection>(*std::move(created))));
+          auto fresh = std::make_unique<Connection>(*std::move(created));
+          {
+            absl::MutexLock lock(&mu_);
+            epochs_[fresh.get()] = auth_epoch_;
+          }
+          w->Set(Lease(shared_from_this(), std::move(fresh)));
         } else {
           w->Set(created.status());
         }
@@ -250,12 +271,91 @@ void ConnectionPool::Close() {
     closed_ = true;
     idle.swap(idle_);
     total_ -= static_cast<int>(idle.size());
+    for (const auto& c : idle) epochs_.erase(c.get());
     waiters.swap(waiters_);
   }
   for (Waiter& w : waiters) {
     w.promise.Set(ConnectionError("connection pool was closed"));
   }
   // `idle` closes its connections on the way out.
+}
+
+void ConnectionPool::Reauthenticate(std::unique_ptr<Connection> connection,
+                                    std::shared_ptr<const HandshakePlan> plan,
+                                    uint64_t epoch,
+                                    std::function<void(absl::Status)> done) {
+  // The callback owns the connection until the reply is in (a
+  // std::function must be copyable, hence the shared holder).
+  Connection& conn = *connection;
+  auto held =
+      std::make_shared<std::unique_ptr<Connection>>(std::move(connection));
+  std::weak_ptr<ConnectionPool> weak = weak_from_this();
+  SubmitReauth(conn, *plan,
+               [weak, held, epoch, done = std::move(done)](absl::Status s) {
+                 if (std::shared_ptr<ConnectionPool> pool = weak.lock()) {
+                   if (s.ok()) {
+                     absl::MutexLock lock(&pool->mu_);
+                     auto it = pool->epochs_.find(held->get());
+                     if (it != pool->epochs_.end() && it->second < epoch) {
+                       it->second = epoch;
+                     }
+                   }
+                   // Refused: closed, as it still has the old identity.
+                   pool->Return(std::move(*held), /*discard=*/!s.ok());
+                 }
+                 done(s);
+               });
+}
+
+Future<ReauthResult> ConnectionPool::ReauthenticateAll() {
+  ReauthResult result;
+  if (options_.credentials == nullptr) {
+    result.first_error = MakeError(
+        absl::StatusCode::kFailedPrecondition, ErrorKind::kNone,
+        absl::StrCat("re-authenticate connections to ", options_.Address(),
+                     ": no credential provider configured"));
+    return Future<ReauthResult>::Resolved(std::move(result));
+  }
+  absl::StatusOr<Credentials> credentials =
+      options_.credentials->GetCredentials();
+  if (!credentials.ok()) {
+    result.first_error = Annotate(
+        credentials.status(),
+        absl::StrCat("get credentials to re-authenticate connections to ",
+                     options_.Address()));
+    return Future<ReauthResult>::Resolved(std::move(result));
+  }
+  return ReauthenticateAll(*credentials);
+}
+
+Future<ReauthResult> ConnectionPool::ReauthenticateAll(
+    const Credentials& credentials) {
+  ReauthResult result;
+  result.expires_at = credentials.expires_at;
+  auto plan = std::make_shared<const HandshakePlan>(
+      HandshakePlan::CreateReauth(credentials));
+  std::vector<std::unique_ptr<Connection>> now;
+  uint64_t epoch = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    if (closed_) {
+      result.first_error = ConnectionError(absl::StrCat(
+          "connection pool for ", options_.Address(), " is closed"));
+      return Future<ReauthResult>::Resolved(std::move(result));
+    }
+    epoch = ++auth_epoch_;
+    reauth_plan_ = plan;
+    now.swap(idle_);
+    result.deferred = total_ - static_cast<int>(now.size());
+  }
+  auto tally = std::make_shared<ReauthTally>(
+      loop_, static_cast<int>(now.size()), std::move(result));
+  Future<ReauthResult> done = tally->TakeFuture();
+  for (std::unique_ptr<Connection>& connection : now) {
+    Reauthenticate(std::move(connection), plan, epoch,
+                   [tally](absl::Status s) { tally->Add(s); });
+  }
+  return done;
 }
 
 }  // namespace valkey::async

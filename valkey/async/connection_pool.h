@@ -29,12 +29,14 @@
 #define VALKEY_ASYNC_CONNECTION_POOL_H_
 
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <optional>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -42,7 +44,10 @@
 #include "valkey/async/async_executor.h"
 #include "valkey/async/connection.h"
 #include "valkey/async/future.h"
+#include "valkey/common/credentials.h"
+#include "valkey/common/handshake.h"
 #include "valkey/common/options.h"
+#include "valkey/common/reauth_result.h"
 
 namespace valkey::async {
 
@@ -117,6 +122,26 @@ class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
   // Makes idle connections reconnect (see Connection::Reconnect).
   void ReconnectIdle(const std::string& reason);
 
+  // Switches the pool's connections to the credential provider's current
+  // identity, asking it once (docs/credentials.md):
+  //   - idle connections are taken out of the idle list, sent AUTH
+  //     (HandshakePlan::CreateReauth) and put back once the server accepted
+  //     it; one refused is closed (it would otherwise keep the old
+  //     identity) and replaced on demand;
+  //   - leased connections are re-authenticated when their lease ends,
+  //     before the next Acquire gets them (counted as `deferred`), never
+  //     between a lease holder's commands.
+  // The future resolves (on the loop's thread) when every idle
+  // connection's reply is in; its value counts the outcomes (always a
+  // value, never an error status: failures are in first_error —
+  // FAILED_PRECONDITION without a provider, the provider's error with
+  // nothing sent, UNAVAILABLE once closed, or the first refusal). Calls
+  // the provider on the calling thread. Thread-safe.
+  Future<ReauthResult> ReauthenticateAll();
+  // Same with credentials already obtained from the provider (a client
+  // asks once for its shared connections and its pool).
+  Future<ReauthResult> ReauthenticateAll(const Credentials& credentials);
+
   // Closes idle connections and fails waiters with UNAVAILABLE; later
   // Acquire calls fail, leases still out close when returned. Idempotent.
   void Close();
@@ -130,6 +155,12 @@ class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
   ConnectionPool(EventLoop& loop, ConnectionOptions options, PoolOptions pool,
                  AsyncOptions async);
   void Return(std::unique_ptr<Connection> connection, bool discard);
+  // Sends `plan` on a connection taken out of circulation; then returns it
+  // (accepted, and now carrying `epoch`) or discards it (refused).
+  void Reauthenticate(std::unique_ptr<Connection> connection,
+                      std::shared_ptr<const HandshakePlan> plan,
+                      uint64_t epoch,
+                      std::function<void(absl::Status)> done);
   void ExpireWaiter(uint64_t id);
 
   EventLoop& loop_;
@@ -144,6 +175,11 @@ class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
   uint64_t next_waiter_ ABSL_GUARDED_BY(mu_) = 1;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   Stats stats_ ABSL_GUARDED_BY(mu_);
+  // Bumped by every ReauthenticateAll; reauth_plan_ is its AUTH. Each live
+  // connection maps to the epoch whose credentials it carries.
+  uint64_t auth_epoch_ ABSL_GUARDED_BY(mu_) = 0;
+  std::shared_ptr<const HandshakePlan> reauth_plan_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<const Connection*, uint64_t> epochs_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace valkey::async

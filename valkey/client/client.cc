@@ -10,6 +10,7 @@
 #include "valkey/client/command_exchange.h"
 #include "valkey/commands/command_retry.h"
 #include "valkey/common/errors.h"
+#include "valkey/common/handshake.h"
 #include "valkey/common/process_id.h"
 #include "valkey/common/url.h"
 
@@ -111,6 +112,12 @@ void Client::FlushCache() {
 
 void Client::Close() {
   if (closed_.exchange(true)) return;
+  std::unique_ptr<CredentialRefresher> refresher;
+  {
+    absl::MutexLock lock(&refresh_mu_);
+    refresher = std::move(refresher_);
+  }
+  refresher.reset();  // Joins its thread before the pool closes.
   if (cache_ != nullptr) cache_->Close();
   {
     absl::MutexLock lock(&single_mu_);
@@ -230,6 +237,65 @@ void Client::SetResponseCallback(absl::string_view command,
 void Client::ClearResponseCallback(absl::string_view command) {
   callbacks_.erase(absl::AsciiStrToUpper(command));
   has_callbacks_.store(!callbacks_.empty(), std::memory_order_release);
+}
+
+ReauthResult Client::ReauthenticateAll() {
+  ReauthResult result;
+  if (closed_.load(std::memory_order_relaxed)) {
+    result.first_error = ConnectionError("client is closed");
+    return result;
+  }
+  if (!single_) return pool_->ReauthenticateAll();
+  const std::shared_ptr<CredentialProvider>& provider =
+      pool_->connector().options().credentials;
+  if (provider == nullptr) return pool_->ReauthenticateAll();  // Its error.
+  absl::StatusOr<Credentials> credentials = provider->GetCredentials();
+  if (!credentials.ok()) {
+    result.first_error = Annotate(
+        credentials.status(),
+        absl::StrCat("get credentials to re-authenticate connections to ",
+                     pool_->connector().options().Address()));
+    return result;
+  }
+  // Held so that no command of this client is between its send and its
+  // reply while the AUTH goes out.
+  absl::MutexLock lock(&single_mu_);
+  result = pool_->ReauthenticateAll(*credentials);
+  if (single_connection_ && !single_connection_->broken() &&
+      single_connection_->owner_pid() == CurrentProcessId()) {
+    --result.deferred;  // The pool counted it as checked out.
+    const absl::Status status = single_connection_->Reauthenticate(
+        HandshakePlan::CreateReauth(*credentials));
+    result.Record(status);
+    // Refused: it was closed; the next command opens a new one.
+    if (!status.ok()) single_connection_.Discard();
+  }
+  return result;
+}
+
+absl::Status Client::EnableCredentialRefresh(
+    CredentialRefreshOptions options) {
+  absl::MutexLock lock(&refresh_mu_);
+  if (closed_.load(std::memory_order_relaxed)) {
+    return ConnectionError("client is closed");
+  }
+  if (refresher_ != nullptr) {
+    return MakeError(absl::StatusCode::kFailedPrecondition, ErrorKind::kNone,
+                     "credential refresh is already enabled on this client");
+  }
+  absl::StatusOr<std::unique_ptr<CredentialRefresher>> refresher =
+      CredentialRefresher::Start(pool_->connector().options().credentials,
+                                 [this] { return ReauthenticateAll(); },
+                                 std::move(options));
+  if (!refresher.ok()) return refresher.status();
+  refresher_ = *std::move(refresher);
+  return absl::OkStatus();
+}
+
+CredentialRefresher::Stats Client::credential_refresh_stats() const {
+  absl::MutexLock lock(&refresh_mu_);
+  return refresher_ != nullptr ? refresher_->stats()
+                               : CredentialRefresher::Stats();
 }
 
 namespace client_internal {

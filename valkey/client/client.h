@@ -65,10 +65,13 @@
 #include "valkey/commands/reply_convert.h"
 #include "valkey/common/config.h"
 #include "valkey/common/config.pb.h"
+#include "valkey/common/reauth_result.h"
+#include "valkey/common/refresh_schedule.h"
 #include "valkey/common/reply.h"
 #include "valkey/common/resp_writer.h"
 #include "valkey/common/retry.h"
 #include "valkey/connection/connection_pool.h"
+#include "valkey/connection/credential_refresher.h"
 
 namespace valkey {
 
@@ -172,8 +175,35 @@ class Client : public ImmediateExecutor<Client> {
   // True when ClientOptions::cache.enabled.
   bool cache_enabled() const { return cache_ != nullptr; }
 
+  // Credential rotation of live connections (docs/credentials.md).
+  //
+  // ReauthenticateAll asks the pool's credential provider once and switches
+  // every connection of the client to that identity: the pool's idle
+  // connections now, connections checked out by other calls (pipelines,
+  // transactions, pub/sub) before their next checkout, and a
+  // single-connection client's own connection now (between two commands:
+  // it waits for the command in progress). A connection whose AUTH is
+  // refused is closed and replaced later with the provider's secret of that
+  // moment. See ConnectionPool::ReauthenticateAll for the counts and errors;
+  // also UNAVAILABLE once closed. The client-side cache's tracking
+  // connection keeps its identity until it reconnects. Thread-safe; blocks
+  // for one round trip per idle connection.
+  ReauthResult ReauthenticateAll();
+
+  // Starts one background thread that calls ReauthenticateAll a margin
+  // before the provider's credentials expire (Credentials::expires_at; see
+  // refresh_schedule.h for the margin, the retry backoff after a failed
+  // round and the re-check of credentials without an expiry), and again
+  // before each new expiry. Close() and the destructor stop and join it.
+  // Errors: FAILED_PRECONDITION without a credential provider or when
+  // already enabled; UNAVAILABLE once closed.
+  absl::Status EnableCredentialRefresh(CredentialRefreshOptions options = {});
+  // Rounds run and failed so far (zeros when refresh is not enabled).
+  CredentialRefresher::Stats credential_refresh_stats() const;
+
   // Closes the pool if this client made it, and the cache's tracking
-  // connection. Later commands fail with UNAVAILABLE. Idempotent.
+  // connection; stops the credential refresh. Later commands fail with
+  // UNAVAILABLE. Idempotent.
   void Close();
 
  private:
@@ -215,6 +245,10 @@ class Client : public ImmediateExecutor<Client> {
   // Null when the cache is disabled.
   std::unique_ptr<ClientCache> cache_;
   friend ClientCache* client_internal::CacheOf(Client& client);
+
+  // Null until EnableCredentialRefresh.
+  mutable absl::Mutex refresh_mu_;
+  std::unique_ptr<CredentialRefresher> refresher_ ABSL_GUARDED_BY(refresh_mu_);
 
   std::atomic<bool> has_callbacks_{false};
   absl::flat_hash_map<std::string, ResponseCallback> callbacks_;

@@ -72,12 +72,78 @@ ClusterClient::~ClusterClient() { Close(); }
 
 void ClusterClient::Close() {
   closed_.store(true, std::memory_order_relaxed);
+  std::unique_ptr<CredentialRefresher> refresher;
+  {
+    absl::MutexLock lock(&refresh_mu_);
+    refresher = std::move(refresher_);
+  }
+  refresher.reset();  // Joins its thread before the pools close.
   absl::flat_hash_map<std::string, std::shared_ptr<ConnectionPool>> pools;
   {
     absl::MutexLock lock(&mu_);
     pools.swap(pools_);
   }
   for (auto& [address, pool] : pools) pool->Disconnect(true);
+}
+
+ReauthResult ClusterClient::ReauthenticateAll() {
+  ReauthResult result;
+  if (closed_.load(std::memory_order_relaxed)) {
+    result.first_error = ConnectionError("cluster client is closed");
+    return result;
+  }
+  const std::shared_ptr<CredentialProvider>& provider =
+      connector_->options().credentials;
+  if (provider == nullptr) {
+    result.first_error =
+        MakeError(absl::StatusCode::kFailedPrecondition, ErrorKind::kNone,
+                  "cluster: re-authenticate connections: no credential "
+                  "provider configured");
+    return result;
+  }
+  absl::StatusOr<Credentials> credentials = provider->GetCredentials();
+  if (!credentials.ok()) {
+    result.first_error =
+        Annotate(credentials.status(),
+                 "cluster: get credentials to re-authenticate connections");
+    return result;
+  }
+  result.expires_at = credentials->expires_at;
+  std::vector<std::shared_ptr<ConnectionPool>> pools;
+  {
+    absl::MutexLock lock(&mu_);
+    pools.reserve(pools_.size());
+    for (const auto& [address, pool] : pools_) pools.push_back(pool);
+  }
+  for (const std::shared_ptr<ConnectionPool>& pool : pools) {
+    result.Merge(pool->ReauthenticateAll(*credentials));
+  }
+  return result;
+}
+
+absl::Status ClusterClient::EnableCredentialRefresh(
+    CredentialRefreshOptions options) {
+  absl::MutexLock lock(&refresh_mu_);
+  if (closed_.load(std::memory_order_relaxed)) {
+    return ConnectionError("cluster client is closed");
+  }
+  if (refresher_ != nullptr) {
+    return MakeError(absl::StatusCode::kFailedPrecondition, ErrorKind::kNone,
+                     "credential refresh is already enabled on this client");
+  }
+  absl::StatusOr<std::unique_ptr<CredentialRefresher>> refresher =
+      CredentialRefresher::Start(connector_->options().credentials,
+                                 [this] { return ReauthenticateAll(); },
+                                 std::move(options));
+  if (!refresher.ok()) return refresher.status();
+  refresher_ = *std::move(refresher);
+  return absl::OkStatus();
+}
+
+CredentialRefresher::Stats ClusterClient::credential_refresh_stats() const {
+  absl::MutexLock lock(&refresh_mu_);
+  return refresher_ != nullptr ? refresher_->stats()
+                               : CredentialRefresher::Stats();
 }
 
 ClusterClient::Stats ClusterClient::stats() const {

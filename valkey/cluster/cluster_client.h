@@ -74,11 +74,14 @@
 #include "valkey/cluster/routing.h"
 #include "valkey/cluster/slot_map.h"
 #include "valkey/cluster/topology.h"
+#include "valkey/common/reauth_result.h"
+#include "valkey/common/refresh_schedule.h"
 #include "valkey/common/reply.h"
 #include "valkey/common/resp_writer.h"
 #include "valkey/common/retry.h"
 #include "valkey/connection/connection.h"
 #include "valkey/connection/connection_pool.h"
+#include "valkey/connection/credential_refresher.h"
 
 namespace valkey {
 namespace cluster {
@@ -142,8 +145,26 @@ class ClusterClient : public ImmediateExecutor<ClusterClient> {
 
   const Retry& retry() const { return retry_; }
 
-  // Closes every node pool. Later commands fail with UNAVAILABLE.
-  // Idempotent.
+  // Credential rotation of live connections (docs/credentials.md): asks
+  // the credential provider once and re-authenticates every node pool
+  // opened so far with it (ConnectionPool::ReauthenticateAll: idle
+  // connections now, checked-out ones before their next checkout, refused
+  // ones closed and replaced later). The tallies of all nodes are added up;
+  // first_error is the first node's failure (or FAILED_PRECONDITION without
+  // a provider, the provider's error, UNAVAILABLE once closed). Topology
+  // fetches open short-lived connections with the provider's current
+  // secret. Thread-safe; blocks for one round trip per idle connection.
+  ReauthResult ReauthenticateAll();
+
+  // As Client::EnableCredentialRefresh: one background thread runs
+  // ReauthenticateAll a margin before the credentials expire; Close() and
+  // the destructor stop and join it. Errors: FAILED_PRECONDITION without a
+  // provider or when already enabled; UNAVAILABLE once closed.
+  absl::Status EnableCredentialRefresh(CredentialRefreshOptions options = {});
+  CredentialRefresher::Stats credential_refresh_stats() const;
+
+  // Closes every node pool and stops the credential refresh. Later commands
+  // fail with UNAVAILABLE. Idempotent.
   void Close();
 
  private:
@@ -205,6 +226,10 @@ class ClusterClient : public ImmediateExecutor<ClusterClient> {
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<ConnectionPool>> pools_
       ABSL_GUARDED_BY(mu_);
+
+  // Null until EnableCredentialRefresh.
+  mutable absl::Mutex refresh_mu_;
+  std::unique_ptr<CredentialRefresher> refresher_ ABSL_GUARDED_BY(refresh_mu_);
 };
 
 }  // namespace cluster

@@ -26,6 +26,7 @@
 #include "google/protobuf/message.h"
 #include "valkey/common/backoff.h"
 #include "valkey/common/config.pb.h"
+#include "valkey/common/config_credentials.h"
 #include "valkey/common/credentials.h"
 #include "valkey/common/errors.h"
 

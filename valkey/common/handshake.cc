@@ -42,18 +42,7 @@ absl::StatusOr<HandshakePlan> HandshakePlan::Create(
     plan.auth_secrets_ = CommandSecrets::Find(hello);
     plan.steps_.push_back(Step::kHello);
   } else {
-    if (auth) {
-      if (user.empty()) {
-        const absl::string_view argv[] = {"AUTH", password};
-        AppendCommandArgv(out, argv);
-        plan.auth_secrets_ = CommandSecrets::Find(argv);
-      } else {
-        const absl::string_view argv[] = {"AUTH", user, password};
-        AppendCommandArgv(out, argv);
-        plan.auth_secrets_ = CommandSecrets::Find(argv);
-      }
-      plan.steps_.push_back(Step::kAuth);
-    }
+    if (auth) plan.AppendAuth(user, password);
     if (!options.client_name.empty()) {
       AppendCommand(out, "CLIENT", "SETNAME", options.client_name);
       plan.steps_.push_back(Step::kSetName);
@@ -77,6 +66,31 @@ absl::StatusOr<HandshakePlan> HandshakePlan::Create(
     AppendCommand(out, "SELECT", options.db);
     plan.steps_.push_back(Step::kSelect);
   }
+  return plan;
+}
+
+void HandshakePlan::AppendAuth(const std::string& user,
+                                const std::string& password) {
+  if (user.empty()) {
+    const absl::string_view argv[] = {"AUTH", password};
+    AppendCommandArgv(bytes_, argv);
+    auth_secrets_ = CommandSecrets::Find(argv);
+  } else {
+    const absl::string_view argv[] = {"AUTH", user, password};
+    AppendCommandArgv(bytes_, argv);
+    auth_secrets_ = CommandSecrets::Find(argv);
+  }
+  steps_.push_back(Step::kAuth);
+}
+
+HandshakePlan HandshakePlan::CreateReauth(const Credentials& credentials) {
+  HandshakePlan plan;
+  plan.username_ = credentials.username;
+  // "AUTH <empty>" would be a syntax error; name the default user instead.
+  const bool to_default =
+      credentials.username.empty() && credentials.password.empty();
+  plan.AppendAuth(to_default ? std::string("default") : credentials.username,
+                  credentials.password);
   return plan;
 }
 

@@ -55,12 +55,22 @@ class HandshakePlan {
       const ConnectionOptions& options,
       const std::optional<Credentials>& credentials);
 
+  // Plans a re-authentication of a live connection (ReauthenticateAll,
+  // credential refresh): one AUTH step, built as the RESP2 handshake builds
+  // it ("AUTH pass" for the default user, "AUTH user pass" otherwise, valid
+  // under RESP2 and RESP3 alike). Credentials with neither a user name nor a
+  // password mean the default user: "AUTH default <empty>", which a
+  // `nopass` default user accepts. Never fails.
+  static HandshakePlan CreateReauth(const Credentials& credentials);
+
   // The packed commands. Contains the password: never log it.
   absl::string_view bytes() const { return bytes_; }
 
   // Number of replies to read, one per step.
   size_t size() const { return steps_.size(); }
   Step step(size_t i) const { return steps_[i]; }
+  // The user name authenticated as (empty: the default user), for messages.
+  const std::string& username() const { return username_; }
 
   // Judges the reply to step `i`. OK for success and for failures the
   // handshake tolerates (CLIENT SETINFO on servers that lack it). Otherwise
@@ -75,6 +85,10 @@ class HandshakePlan {
 
  private:
   HandshakePlan() = default;
+
+  // Appends the AUTH command (the one AUTH builder of the library) and its
+  // step.
+  void AppendAuth(const std::string& user, const std::string& password);
 
   std::string bytes_;
   std::vector<Step> steps_;

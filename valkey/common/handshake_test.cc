@@ -85,6 +85,33 @@ TEST(HandshakeTest, NoCredentialsNoSteps) {
   EXPECT_EQ(empty->size(), 0u);
 }
 
+TEST(HandshakeTest, ReauthIsOneAuthStep) {
+  HandshakePlan plan = HandshakePlan::CreateReauth(Credentials{"bob", "pw2"});
+  EXPECT_EQ(plan.bytes(), Packed({"AUTH", "bob", "pw2"}));
+  ASSERT_EQ(plan.size(), 1u);
+  EXPECT_EQ(plan.step(0), HandshakePlan::Step::kAuth);
+
+  EXPECT_EQ(HandshakePlan::CreateReauth(Credentials{"", "pw"}).bytes(),
+            Packed({"AUTH", "pw"}));
+  // Nothing given: back to the default user (accepted when it is nopass).
+  EXPECT_EQ(HandshakePlan::CreateReauth(Credentials{}).bytes(),
+            Packed({"AUTH", "default", ""}));
+}
+
+TEST(HandshakeTest, ReauthCheckNamesUserNotPassword) {
+  HandshakePlan plan =
+      HandshakePlan::CreateReauth(Credentials{"bob", "hunter2"});
+  EXPECT_TRUE(plan.Check(0, Parse("+OK\r\n").view(), "127.0.0.1:1").ok());
+  absl::Status refused = plan.Check(
+      0,
+      Parse("-WRONGPASS invalid username-password pair hunter2\r\n").view(),
+      "127.0.0.1:1");
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnauthenticated) << refused;
+  EXPECT_TRUE(absl::StrContains(refused.message(), "as 'bob'")) << refused;
+  EXPECT_TRUE(absl::StrContains(refused.message(), "127.0.0.1:1")) << refused;
+  EXPECT_FALSE(absl::StrContains(refused.message(), "hunter2")) << refused;
+}
+
 TEST(HandshakeTest, BadProtocol) {
   ConnectionOptions options = Bare();
   options.protocol = 1;

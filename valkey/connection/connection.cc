@@ -354,4 +354,25 @@ ScopedPendingCheckIdleForTesting::~ScopedPendingCheckIdleForTesting() {
 }
 
 }  // namespace internal
+absl::Status Connection::Reauthenticate(const HandshakePlan& plan) {
+  const absl::Time deadline = ReplyDeadline();
+  if (broken_) {
+    return ConnectionError(
+        absl::StrCat("re-authenticate on ", address_, ": connection is closed"));
+  }
+  if (absl::Status s = Send(plan.bytes(), static_cast<int>(plan.size()));
+      !s.ok()) {
+    return s;
+  }
+  absl::Status first_error;
+  for (size_t i = 0; i < plan.size(); ++i) {
+    absl::StatusOr<Reply> reply = ReadReply(deadline);
+    if (!reply.ok()) return reply.status();
+    absl::Status checked = plan.Check(i, reply->view(), address_);
+    if (!checked.ok() && first_error.ok()) first_error = checked;
+  }
+  if (!first_error.ok()) Disconnect();
+  return first_error;
+}
+
 }  // namespace valkey

@@ -33,6 +33,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "valkey/common/handshake.h"
 #include "valkey/common/options.h"
 #include "valkey/common/reply.h"
 #include "valkey/common/resp_reader.h"
@@ -188,6 +189,15 @@ class Connection {
   // min(socket_timeout, connect_timeout) for the answer. Errors as
   // ReadReply; an unexpected answer is DATA_LOSS.
   absl::Status CheckHealth();
+
+  // Sends `plan` (HandshakePlan::CreateReauth: one AUTH) and judges the
+  // reply, switching the connection to the plan's identity. Blocks up to
+  // the socket time-out. A refused AUTH closes the connection (it would
+  // otherwise keep its old identity) and returns the server's error as
+  // UNAUTHENTICATED/PERMISSION_DENIED naming the user and the server, never
+  // the password; I/O errors as ReadReply (the connection is then broken).
+  // Pools call it; a caller holding a checked-out connection may too.
+  absl::Status Reauthenticate(const HandshakePlan& plan);
 
   // Marks the connection broken and closes it. Idempotent.
   void Disconnect();

@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "valkey/common/errors.h"
+#include "valkey/common/handshake.h"
 #include "valkey/common/process_id.h"
 
 namespace valkey {
@@ -29,6 +30,9 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
   void Reset() ABSL_LOCKS_EXCLUDED(mu_);
   void Close() ABSL_LOCKS_EXCLUDED(mu_);
   PoolStats stats() const ABSL_LOCKS_EXCLUDED(mu_);
+  ReauthResult ReauthenticateAll() ABSL_LOCKS_EXCLUDED(mu_);
+  ReauthResult ReauthenticateAll(const Credentials& credentials)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   const PoolOptions& options() const { return options_; }
   const Connector& connector() const { return *connector_; }
@@ -37,7 +41,15 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
   struct Slot {
     std::unique_ptr<Connection> connection;
     uint64_t generation = 0;
+    // The auth_epoch_ whose credentials the connection carries; behind
+    // auth_epoch_, it is re-authenticated at its next checkout.
+    uint64_t auth_epoch = 0;
   };
+
+  // Sends the plan on `connection` (held in in_use_ by this thread) and
+  // counts the outcome.
+  absl::Status RunReauth(Connection& connection, const HandshakePlan& plan)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // Whether an idle or returning connection may be reused.
   bool Reusable(const Slot& slot) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -75,6 +87,10 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   pid_t pid_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  // Bumped by every ReauthenticateAll; reauth_plan_ is its AUTH, for the
+  // connections that were checked out then (null before the first).
+  uint64_t auth_epoch_ ABSL_GUARDED_BY(mu_) = 0;
+  std::shared_ptr<const HandshakePlan> reauth_plan_ ABSL_GUARDED_BY(mu_);
   PoolStats stats_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -118,6 +134,13 @@ absl::StatusOr<PooledConnection> PoolState::Acquire() {
       }
       Connection* connection = slot.connection.get();
       const uint64_t generation = slot.generation;
+      // Checked out during a ReauthenticateAll: switch it to the new
+      // identity before anyone sends on it.
+      std::shared_ptr<const HandshakePlan> reauth;
+      if (slot.auth_epoch != auth_epoch_) {
+        reauth = reauth_plan_;
+        slot.auth_epoch = auth_epoch_;
+      }
       in_use_.emplace(connection, std::move(slot));
       // Checks that may touch the network run without the lock.
       mu_.Unlock();
@@ -127,6 +150,9 @@ absl::StatusOr<PooledConnection> PoolState::Acquire() {
         healthy = ProtocolError("unexpected pending data");
       } else {
         healthy = connection->CheckHealth();
+      }
+      if (healthy.ok() && reauth != nullptr) {
+        healthy = RunReauth(*connection, *reauth);
       }
       if (healthy.ok() && checkout_) healthy = checkout_(*connection);
       mu_.Lock();
@@ -145,6 +171,7 @@ absl::StatusOr<PooledConnection> PoolState::Acquire() {
     if (TotalLocked() < options_.max_connections) {
       ++opening_;
       const uint64_t generation = generation_;
+      const uint64_t auth_epoch = auth_epoch_;
       mu_.Unlock();
       doomed.clear();
       absl::StatusOr<std::unique_ptr<Connection>> opened =
@@ -160,7 +187,8 @@ absl::StatusOr<PooledConnection> PoolState::Acquire() {
       }
       ++stats_.created;
       Connection* connection = opened->get();
-      in_use_.emplace(connection, Slot{*std::move(opened), generation});
+      in_use_.emplace(connection,
+                      Slot{*std::move(opened), generation, auth_epoch});
       return PooledConnection(shared_from_this(), connection);
     }
     // 3. At the limit.
@@ -235,6 +263,86 @@ void PoolState::Close() {
   closed_ = true;
   ForgetAllLocked(doomed);
   released_.SignalAll();
+}
+
+absl::Status PoolState::RunReauth(Connection& connection,
+                                  const HandshakePlan& plan) {
+  absl::Status status = connection.Reauthenticate(plan);
+  absl::MutexLock lock(&mu_);
+  if (status.ok()) {
+    ++stats_.reauthenticated;
+  } else {
+    ++stats_.reauth_failures;
+  }
+  return status;
+}
+
+ReauthResult PoolState::ReauthenticateAll() {
+  const std::shared_ptr<CredentialProvider>& provider =
+      connector_->options().credentials;
+  ReauthResult result;
+  if (provider == nullptr) {
+    result.first_error = MakeError(
+        absl::StatusCode::kFailedPrecondition, ErrorKind::kNone,
+        absl::StrCat("re-authenticate connections to ",
+                     connector_->options().Address(),
+                     ": no credential provider configured"));
+    return result;
+  }
+  absl::StatusOr<Credentials> credentials = provider->GetCredentials();
+  if (!credentials.ok()) {
+    result.first_error = Annotate(
+        credentials.status(),
+        absl::StrCat("get credentials to re-authenticate connections to ",
+                     connector_->options().Address()));
+    return result;
+  }
+  return ReauthenticateAll(*credentials);
+}
+
+ReauthResult PoolState::ReauthenticateAll(const Credentials& credentials) {
+  ReauthResult result;
+  result.expires_at = credentials.expires_at;
+  auto plan = std::make_shared<const HandshakePlan>(
+      HandshakePlan::CreateReauth(credentials));
+  std::vector<Connection*> now;  // Idle ones, held in in_use_ meanwhile.
+  std::vector<Slot> doomed;      // Closed outside the lock.
+  {
+    absl::MutexLock lock(&mu_);
+    CheckForkLocked(doomed);
+    if (closed_) {
+      result.first_error = ConnectionError(
+          absl::StrCat("connection pool for ", connector_->options().Address(),
+                       " is closed"));
+      return result;
+    }
+    ++auth_epoch_;
+    reauth_plan_ = plan;
+    // Connections in use, or being opened (possibly with the previous
+    // secret), switch at their next checkout.
+    result.deferred = static_cast<int>(in_use_.size()) + opening_;
+    for (Slot& slot : idle_) {
+      if (!Reusable(slot)) {
+        ++stats_.discarded;
+        doomed.push_back(std::move(slot));
+        continue;
+      }
+      slot.auth_epoch = auth_epoch_;
+      Connection* connection = slot.connection.get();
+      now.push_back(connection);
+      in_use_.emplace(connection, std::move(slot));
+    }
+    idle_.clear();
+  }
+  doomed.clear();
+  for (Connection* connection : now) {
+    absl::Status status = RunReauth(*connection, *plan);
+    result.Record(status);
+    // Back to the idle list (or closed, when AUTH failed: Disconnect()
+    // marked it broken, so Release drops it and frees its slot).
+    Release(connection, /*discard=*/!status.ok());
+  }
+  return result;
 }
 
 PoolStats PoolState::stats() const {
@@ -339,6 +447,14 @@ void ConnectionPool::Disconnect(bool include_in_use) {
 }
 
 void ConnectionPool::Reset() { state_->Reset(); }
+
+ReauthResult ConnectionPool::ReauthenticateAll() {
+  return state_->ReauthenticateAll();
+}
+
+ReauthResult ConnectionPool::ReauthenticateAll(const Credentials& credentials) {
+  return state_->ReauthenticateAll(credentials);
+}
 
 PoolStats ConnectionPool::stats() const { return state_->stats(); }
 

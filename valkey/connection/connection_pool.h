@@ -42,7 +42,9 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "valkey/common/credentials.h"
 #include "valkey/common/options.h"
+#include "valkey/common/reauth_result.h"
 #include "valkey/connection/connection.h"
 
 namespace valkey {
@@ -90,6 +92,8 @@ struct PoolStats {
   int64_t waits = 0;       // Acquires that had to wait (blocking pools).
   int64_t timeouts = 0;    // Waits that ended in DEADLINE_EXCEEDED.
   int64_t exhausted = 0;   // RESOURCE_EXHAUSTED answers (non-blocking).
+  int64_t reauthenticated = 0;  // AUTHs of live connections accepted.
+  int64_t reauth_failures = 0;  // ... refused or failed (connection closed).
 };
 
 class ConnectionPool {
@@ -138,6 +142,30 @@ class ConnectionPool {
   // Forgets every connection (as after fork): idle ones are closed, in-use
   // ones are closed on return, counters restart.
   void Reset();
+
+  // Switches live connections to the provider's current credentials
+  // (connector().options().credentials), asking it once:
+  //   - every idle connection is sent AUTH now (HandshakePlan::CreateReauth,
+  //     the handshake's own AUTH), one after the other on this thread, and
+  //     is not handed out meanwhile;
+  //   - a connection checked out now (or being opened) is re-authenticated
+  //     at its next checkout, before the caller gets it — never between a
+  //     caller's commands (counted as `deferred`);
+  //   - a connection whose AUTH fails is closed (it would otherwise keep the
+  //     old identity); the pool opens a replacement on demand, with the
+  //     provider's secret of that moment.
+  // Later connections authenticate with the provider as always. Blocks for
+  // one round trip per idle connection (each bounded by the socket
+  // time-out). The result counts the outcomes (reauth_result.h); its
+  // first_error is FAILED_PRECONDITION without a provider, the provider's
+  // error (nothing is sent), UNAVAILABLE for a closed pool, or the first
+  // refused AUTH (never the password).
+  // Thread-safe; concurrent calls are allowed (the last one's credentials
+  // win for deferred connections).
+  ReauthResult ReauthenticateAll();
+  // Same with credentials the caller got from the provider already (a
+  // cluster client asks once for all its nodes' pools).
+  ReauthResult ReauthenticateAll(const Credentials& credentials);
 
   PoolStats stats() const;
   const PoolOptions& options() const;

@@ -1,4 +1,4 @@
-#include "valkey/common/credentials.h"
+#include "valkey/common/config_credentials.h"
 
 #include <errno.h>
 #include <fcntl.h>
