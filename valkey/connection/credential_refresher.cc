@@ -6,6 +6,7 @@
 #include "absl/random/random.h"
 #include "absl/time/clock.h"
 #include "valkey/common/errors.h"
+#include "valkey/common/process_id.h"
 
 namespace valkey {
 
@@ -32,14 +33,22 @@ CredentialRefresher::CredentialRefresher(
     Reauthenticate reauthenticate, CredentialRefreshOptions options)
     : provider_(std::move(provider)),
       reauthenticate_(std::move(reauthenticate)),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      pid_(CurrentProcessId()) {}
 
 CredentialRefresher::~CredentialRefresher() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  if (thread_.joinable()) thread_.join();
+  if (!thread_.joinable()) return;
+  if (CurrentProcessId() != pid_) {
+    // fork()ed child: the thread was not copied, so there is nothing to
+    // wake or wait for.
+    thread_.detach();
+    return;
+  }
+  thread_.join();
 }
 
 CredentialRefresher::Stats CredentialRefresher::stats() const {

@@ -15,6 +15,9 @@
 // of what was sent. A failed round (provider error, refused AUTH) is
 // retried after the schedule's backoff; it never throws, crashes or spins.
 //
+// Fork: in a fork()ed child the thread does not exist; destroying the
+// refresher there only forgets it (no join, which would wait forever).
+//
 // Thread-safety: stats() is thread-safe. The destructor wakes the thread
 // and joins it; it waits for a round under way (at most one round trip per
 // idle connection, each bounded by the socket time-out) and must not run
@@ -22,6 +25,8 @@
 
 #ifndef VALKEY_CONNECTION_CREDENTIAL_REFRESHER_H_
 #define VALKEY_CONNECTION_CREDENTIAL_REFRESHER_H_
+
+#include <sys/types.h>
 
 #include <cstdint>
 #include <functional>
@@ -70,6 +75,8 @@ class CredentialRefresher {
   const std::shared_ptr<CredentialProvider> provider_;
   const Reauthenticate reauthenticate_;
   const CredentialRefreshOptions options_;
+
+  const pid_t pid_;  // The process whose thread runs Run().
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
