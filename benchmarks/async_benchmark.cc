@@ -1,30 +1,37 @@
-// The async Client under concurrency, against the server-bound limit that
-// valkey-benchmark reaches, on one valkey-server, in one run.
+// The async Client's throughput and latency against queue depth, next to
+// valkey-benchmark at the same depth, on one valkey-server, in one run.
 //
-// Cases:
+// Cases (depth N = 1, 16, 50, 256 by default; --depths=1,16,50,256):
 //   async/N      N concurrent callers (coroutines on the client's event loop,
 //                each looping `co_await client.Get(key)`) share one
 //                async::Client, i.e. one multiplexed, auto-pipelined
-//                connection; N = 1, 16, 64, 256. GET of a 16-byte value.
-//   peer         `valkey-benchmark -c 1 -P 64 -t get --csv -n <n>`: one
-//                connection, 64 commands in flight — what the server can
-//                answer on one connection; run by this binary against the
-//                same server right after each of our cases, whose ratios
+//                connection: N GETs in flight. 16-byte value.
+//   sync/1       the blocking Client, one caller: one round trip per GET.
+//   peer         after each of our cases, at once, `valkey-benchmark -c 1
+//                -P N -t get -d 16 --csv -n <n>` against the same server:
+//                one connection, N commands in flight (N = 1 for sync/1),
+//                `n` sized so it runs about as long as our window. Ratios
 //                are taken against that run (the machine drifts).
-//   sync/1       the blocking Client, one caller: one round trip per GET
-//                (context: its ratio to the peer only shows what
-//                pipelining buys).
 //
-// Rounds (--rounds=, default 3) go through every case in turn, each case
-// followed by a peer run; the final table shows medians over the rounds, the
-// ratios being medians of per-round ratios.
+// Rounds (--rounds=, default 3) go through every case in turn, ours then
+// the peer, so the two alternate; the final table shows medians over the
+// rounds, ratios being medians of per-round ratios.
 //
-// For each case: ops/s over a fixed window (--seconds=, default 1, after a
-// 0.3 s warm-up) and client CPU per operation: getrusage(RUSAGE_SELF) user +
-// system over the window for ours (the server is another process and is
-// not counted), getrusage of the reaped child for valkey-benchmark (its
-// whole run). "cmds/write" is the async connection's commands per write
-// system call (how much auto-pipelining happened). Ratios are ours / peer.
+// For each case: GET/s over a fixed window (--seconds=, default 1, after a
+// 0.3 s warm-up); client CPU per GET: getrusage(RUSAGE_SELF) user + system
+// over the window for ours (the server is another process and is not
+// counted), getrusage of the reaped child for valkey-benchmark (its whole
+// run); p50 and p99 latency per GET: ours from the call that issues a GET to
+// the caller resuming with its value (a LatencyHistogram, one clock read
+// per GET: a caller issues its next GET as soon as it resumes), the peer's
+// from its --csv columns (it times each reply from the write of its batch).
+// "cmds/write" is the async connection's commands per write system call.
+//
+// --csv_out=<path> writes one line per round, case and side (ours, peer) —
+// the input of tools/plot_depth_curve.py.
+//
+// --count=ours/async/<N>:<n> issues n GETs at depth N and exits, for
+// callgrind (run it with two values of n; the difference cancels start-up).
 //
 // Both sides use RESP2 without CLIENT SETINFO, and read the key
 // "key:__rand_int__" (the one `valkey-benchmark -t get` reads without -r),
@@ -35,7 +42,7 @@
 // peer is given only -h/-p or -s). valkey-benchmark is $VALKEY_BENCHMARK_BIN,
 // else found on PATH, else /usr/bin/valkey-benchmark; when missing the
 // benchmark fails (exit 2), it never skips the peer. Run:
-//   bazel run -c opt //benchmarks:async_benchmark [-- --seconds=2 --rounds=5]
+//   bazel run -c opt //benchmarks:async_benchmark -- --csv_out=/tmp/depth.csv
 
 #include <fcntl.h>
 #include <poll.h>
@@ -50,11 +57,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <iterator>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,6 +80,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "benchmarks/bench_target.h"
+#include "benchmarks/latency_histogram.h"
 #include "valkey/async/client.h"
 #include "valkey/async/event_loop.h"
 #include "valkey/async/future.h"
@@ -81,13 +90,13 @@
 namespace {
 
 using valkey::ConnectionOptions;
+using valkey::bench::LatencyHistogram;
 namespace async = valkey::async;
 
 ConnectionOptions g_options;  // RESP2, no CLIENT SETINFO.
 // The key `valkey-benchmark -t get` reads (no -r: the placeholder stays).
 const std::string kKey = "key:__rand_int__";
 const std::string kValue(16, 'v');
-constexpr int kCallers[] = {1, 16, 64, 256};
 const absl::Duration kWarmUp = absl::Milliseconds(300);
 
 double CpuSeconds(const struct rusage& ru) {
@@ -101,10 +110,21 @@ double ProcessCpuSeconds() {
   return CpuSeconds(ru);
 }
 
+// Monotonic nanoseconds (clock_gettime through the vDSO: no system call).
+uint64_t NowNanos() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+          std::chrono::steady_clock::now().time_since_epoch())
+          .count());
+}
+
 struct Result {
   std::string name;
+  int depth = 0;
   double ops_per_second = 0;
   double cpu_us_per_op = 0;
+  double p50_us = 0;
+  double p99_us = 0;
   double cmds_per_write = 0;  // 0 when not applicable.
 };
 
@@ -112,19 +132,35 @@ struct Result {
 
 struct Shared {
   std::atomic<bool> stop{false};
+  // Set by the main thread for the measured window only.
+  std::atomic<bool> recording{false};
   // Written only on the loop's thread (the callers run there), read by the
   // main thread at the window's edges.
   std::atomic<uint64_t> ops{0};
+  // GETs left to issue (--count mode), or unlimited.
+  uint64_t budget = UINT64_MAX;
+  // Loop thread only; read after every caller has finished.
+  LatencyHistogram latency;
 };
 
 // One caller: GET until told to stop. Runs on the loop's thread (started
-// there, resumed there by every reply).
+// there, resumed there by every reply). It issues its next GET as soon as
+// it resumes, so the time between two resumptions is one GET's latency.
 async::Task<void> Caller(async::Client& client, Shared& shared) {
-  while (!shared.stop.load(std::memory_order_relaxed)) {
+  uint64_t issued_at = NowNanos();
+  while (!shared.stop.load(std::memory_order_relaxed) && shared.budget > 0) {
+    --shared.budget;
     absl::StatusOr<std::optional<std::string>> v = co_await client.Get(kKey);
     if (!v.ok()) co_return v.status();
     if (!v->has_value() || (*v)->size() != kValue.size()) {
       co_return absl::InternalError("GET returned the wrong value");
+    }
+    if (shared.recording.load(std::memory_order_relaxed)) {
+      const uint64_t now = NowNanos();
+      shared.latency.Record(now - issued_at);
+      issued_at = now;
+    } else {
+      issued_at = NowNanos();
     }
     shared.ops.store(shared.ops.load(std::memory_order_relaxed) + 1,
                      std::memory_order_relaxed);
@@ -132,9 +168,10 @@ async::Task<void> Caller(async::Client& client, Shared& shared) {
   co_return absl::OkStatus();
 }
 
-absl::StatusOr<Result> RunAsync(async::EventLoop& loop, async::Client& client,
-                                int callers, absl::Duration window) {
-  Shared shared;
+// Starts `callers` callers on the loop; returns their tasks.
+std::vector<async::Task<void>> StartCallers(async::EventLoop& loop,
+                                            async::Client& client,
+                                            int callers, Shared& shared) {
   std::vector<async::Task<void>> tasks;
   tasks.reserve(callers);
   absl::Notification started;
@@ -143,9 +180,27 @@ absl::StatusOr<Result> RunAsync(async::EventLoop& loop, async::Client& client,
     started.Notify();
   });
   started.WaitForNotification();
+  return tasks;
+}
+
+absl::Status JoinCallers(std::vector<async::Task<void>>& tasks) {
+  absl::Status status;
+  for (async::Task<void>& task : tasks) {
+    absl::Status s = task.Get(absl::Seconds(30));
+    if (!s.ok() && status.ok()) status = s;
+  }
+  return status;
+}
+
+absl::StatusOr<Result> RunAsync(async::EventLoop& loop, async::Client& client,
+                                int callers, absl::Duration window) {
+  Shared shared;
+  std::vector<async::Task<void>> tasks =
+      StartCallers(loop, client, callers, shared);
 
   absl::SleepFor(kWarmUp);
   const async::Connection::Stats stats0 = client.connection().stats();
+  shared.recording.store(true, std::memory_order_relaxed);
   const uint64_t ops0 = shared.ops.load(std::memory_order_relaxed);
   const double cpu0 = ProcessCpuSeconds();
   const absl::Time t0 = absl::Now();
@@ -153,22 +208,20 @@ absl::StatusOr<Result> RunAsync(async::EventLoop& loop, async::Client& client,
   const uint64_t ops1 = shared.ops.load(std::memory_order_relaxed);
   const double cpu1 = ProcessCpuSeconds();
   const absl::Time t1 = absl::Now();
+  shared.recording.store(false, std::memory_order_relaxed);
   const async::Connection::Stats stats1 = client.connection().stats();
   shared.stop.store(true, std::memory_order_relaxed);
-
-  absl::Status status;
-  for (async::Task<void>& task : tasks) {
-    absl::Status s = task.Get(absl::Seconds(30));
-    if (!s.ok() && status.ok()) status = s;
-  }
-  if (!status.ok()) return status;
+  if (absl::Status s = JoinCallers(tasks); !s.ok()) return s;
 
   const double ops = static_cast<double>(ops1 - ops0);
   if (ops <= 0) return absl::InternalError("no GET completed in the window");
   Result r;
   r.name = absl::StrCat("async/", callers);
+  r.depth = callers;
   r.ops_per_second = ops / absl::ToDoubleSeconds(t1 - t0);
   r.cpu_us_per_op = (cpu1 - cpu0) * 1e6 / ops;
+  r.p50_us = static_cast<double>(shared.latency.Percentile(50)) / 1e3;
+  r.p99_us = static_cast<double>(shared.latency.Percentile(99)) / 1e3;
   const uint64_t writes = stats1.writes - stats0.writes;
   if (writes > 0) {
     r.cmds_per_write =
@@ -194,23 +247,32 @@ absl::StatusOr<Result> RunSync(absl::Duration window) {
   for (absl::Time end = absl::Now() + kWarmUp; absl::Now() < end;) {
     if (absl::Status s = get(); !s.ok()) return s;
   }
+  LatencyHistogram latency;
   uint64_t ops = 0;
   const double cpu0 = ProcessCpuSeconds();
   const absl::Time t0 = absl::Now();
   const absl::Time end = t0 + window;
   absl::Time now = t0;
+  uint64_t issued_at = NowNanos();
   while (now < end) {
     for (int i = 0; i < 64; ++i) {
       if (absl::Status s = get(); !s.ok()) return s;
+      const uint64_t done = NowNanos();
+      latency.Record(done - issued_at);
+      issued_at = done;
     }
     ops += 64;
     now = absl::Now();
+    issued_at = NowNanos();
   }
   const double cpu1 = ProcessCpuSeconds();
   Result r;
   r.name = "sync/1";
+  r.depth = 1;
   r.ops_per_second = static_cast<double>(ops) / absl::ToDoubleSeconds(now - t0);
   r.cpu_us_per_op = (cpu1 - cpu0) * 1e6 / static_cast<double>(ops);
+  r.p50_us = static_cast<double>(latency.Percentile(50)) / 1e3;
+  r.p99_us = static_cast<double>(latency.Percentile(99)) / 1e3;
   return r;
 }
 
@@ -236,9 +298,52 @@ std::string FindValkeyBenchmark() {
 
 struct PeerRun {
   double rps = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
   double cpu_seconds = 0;  // The child's user + system time.
   std::string output;
 };
+
+// Parses the "GET" line of valkey-benchmark 8's --csv output:
+//   "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms",
+//   "p95_latency_ms","p99_latency_ms","max_latency_ms"
+//   "GET","143472.02","0.099","0.024","0.039","0.087","2.535","12.895"
+// The header is read to find the columns, so an added column does not
+// shift them.
+bool ParsePeerCsv(absl::string_view output, PeerRun& run) {
+  std::vector<std::string> header;
+  for (absl::string_view line : absl::StrSplit(output, '\n')) {
+    line = absl::StripTrailingAsciiWhitespace(line);
+    std::vector<std::string> fields;
+    for (absl::string_view f : absl::StrSplit(line, ',')) {
+      absl::ConsumePrefix(&f, "\"");
+      absl::ConsumeSuffix(&f, "\"");
+      fields.emplace_back(f);
+    }
+    if (fields.empty()) continue;
+    if (fields[0] == "test") {
+      header = std::move(fields);
+      continue;
+    }
+    if (fields[0] != "GET" || header.size() != fields.size()) continue;
+    bool have_rps = false, have_p50 = false, have_p99 = false;
+    for (size_t i = 1; i < fields.size(); ++i) {
+      double v = 0;
+      if (!absl::SimpleAtod(fields[i], &v)) continue;
+      if (header[i] == "rps") have_rps = (run.rps = v) > 0;
+      if (header[i] == "p50_latency_ms") {
+        run.p50_ms = v;
+        have_p50 = true;
+      }
+      if (header[i] == "p99_latency_ms") {
+        run.p99_ms = v;
+        have_p99 = true;
+      }
+    }
+    return have_rps && have_p50 && have_p99;
+  }
+  return false;
+}
 
 // Runs `binary args...` with stdout (and stderr) captured, waits for it (at
 // most `timeout`, then SIGKILL to its PID) and parses the GET line of
@@ -314,54 +419,54 @@ absl::StatusOr<PeerRun> RunPeerOnce(const std::string& binary,
         binary, " failed (wait status ", wstatus, "); output:\n", run.output));
   }
   run.cpu_seconds = CpuSeconds(ru);
-
-  // --csv: a header line, then "GET","<rps>",...
-  for (absl::string_view line : absl::StrSplit(run.output, '\n')) {
-    if (!absl::ConsumePrefix(&line, "\"GET\",\"")) continue;
-    const size_t quote = line.find('"');
-    if (quote != absl::string_view::npos &&
-        absl::SimpleAtod(line.substr(0, quote), &run.rps) && run.rps > 0) {
-      return run;
-    }
+  if (!ParsePeerCsv(run.output, run)) {
+    return absl::InternalError(absl::StrCat(
+        "no \"GET\" line with rps, p50_latency_ms and p99_latency_ms in the "
+        "--csv output of ",
+        binary, ":\n", run.output));
   }
-  return absl::InternalError(
-      absl::StrCat("no \"GET\" line with a rate in the output of ", binary,
-                   ":\n", run.output));
+  return run;
 }
 
-// Runs the peer for about `window`: `n` is sized from `*rps_estimate` (the
-// last measured rate; a 200 000-GET probe first when it is 0), which is then
-// updated.
-absl::StatusOr<Result> RunPeer(const std::string& binary, absl::Duration window,
-                               double* rps_estimate) {
+// Runs the peer at `depth` (-P) for about `window`: `n` is sized from
+// `*rps_estimate` (the last measured rate at this depth; a short probe
+// first when it is 0), which is then updated.
+absl::StatusOr<Result> RunPeer(const std::string& binary, int depth,
+                               absl::Duration window, double* rps_estimate) {
   std::vector<std::string> args;
   if (g_options.is_unix()) {
     args = {"-s", g_options.unix_path};
   } else {
     args = {"-h", g_options.host, "-p", absl::StrCat(g_options.port)};
   }
-  for (const char* a :
-       {"-c", "1", "-P", "64", "-t", "get", "-d", "16", "--csv", "-n"}) {
+  for (const char* a : {"-c", "1", "-t", "get", "-d", "16", "--csv"}) {
     args.push_back(a);
   }
-  args.push_back("200000");
+  args.push_back("-P");
+  args.push_back(absl::StrCat(depth));
+  args.push_back("-n");
+  const int64_t probe = std::max<int64_t>(10000, int64_t{2000} * depth);
+  args.push_back(absl::StrCat(probe));
   const absl::Duration timeout = window * 10 + absl::Seconds(60);
   if (*rps_estimate <= 0) {
-    absl::StatusOr<PeerRun> probe = RunPeerOnce(binary, args, timeout);
-    if (!probe.ok()) return probe.status();
-    *rps_estimate = probe->rps;
+    absl::StatusOr<PeerRun> first = RunPeerOnce(binary, args, timeout);
+    if (!first.ok()) return first.status();
+    *rps_estimate = first->rps;
   }
   const double want = *rps_estimate * absl::ToDoubleSeconds(window);
-  const int64_t n =
-      std::max<int64_t>(100000, static_cast<int64_t>(want) / 64 * 64);
+  const int64_t n = std::max<int64_t>(
+      10000 / depth * depth, static_cast<int64_t>(want) / depth * depth);
   args.back() = absl::StrCat(n);
   absl::StatusOr<PeerRun> run = RunPeerOnce(binary, args, timeout);
   if (!run.ok()) return run.status();
   *rps_estimate = run->rps;
   Result r;
-  r.name = "valkey-benchmark -c 1 -P 64";
+  r.name = absl::StrCat("valkey-benchmark -c 1 -P ", depth);
+  r.depth = depth;
   r.ops_per_second = run->rps;
   r.cpu_us_per_op = run->cpu_seconds * 1e6 / static_cast<double>(n);
+  r.p50_us = run->p50_ms * 1e3;
+  r.p99_us = run->p99_ms * 1e3;
   return r;
 }
 
@@ -376,39 +481,86 @@ double Median(std::vector<double> v) {
 // One case's rounds: ours, and the peer run right after it.
 struct Rounds {
   std::string name;
+  int depth = 0;
+  bool sync = false;
   std::vector<Result> ours;
   std::vector<Result> peer;
 };
 
 // Medians over the rounds; the ratios are medians of per-round ratios.
 void PrintRow(const Rounds& c) {
-  std::vector<double> ops, cpu, writes, peer_ops, peer_cpu, ops_ratio,
-      cpu_ratio;
+  std::vector<double> ops, cpu, p50, p99, writes, peer_ops, peer_cpu, peer_p50,
+      peer_p99, ops_ratio, cpu_ratio;
   for (size_t i = 0; i < c.ours.size(); ++i) {
     const Result& o = c.ours[i];
     const Result& p = c.peer[i];
     ops.push_back(o.ops_per_second);
     cpu.push_back(o.cpu_us_per_op);
+    p50.push_back(o.p50_us);
+    p99.push_back(o.p99_us);
     writes.push_back(o.cmds_per_write);
     peer_ops.push_back(p.ops_per_second);
     peer_cpu.push_back(p.cpu_us_per_op);
+    peer_p50.push_back(p.p50_us);
+    peer_p99.push_back(p.p99_us);
     ops_ratio.push_back(o.ops_per_second / p.ops_per_second);
     cpu_ratio.push_back(o.cpu_us_per_op / p.cpu_us_per_op);
   }
-  std::printf("%-10s %11.0f %9.2f", c.name.c_str(), Median(ops), Median(cpu));
+  std::printf("%-10s %10.0f %7.2f %7.1f %7.1f", c.name.c_str(), Median(ops),
+              Median(cpu), Median(p50), Median(p99));
   if (Median(writes) > 0) {
-    std::printf(" %10.1f", Median(writes));
+    std::printf(" %6.1f", Median(writes));
   } else {
-    std::printf(" %10s", "-");
+    std::printf(" %6s", "-");
   }
-  std::printf(" %11.0f %9.2f %9.2f %9.2f\n", Median(peer_ops), Median(peer_cpu),
+  std::printf(" | %10.0f %7.2f %7.1f %7.1f | %5.2f %5.2f\n", Median(peer_ops),
+              Median(peer_cpu), Median(peer_p50), Median(peer_p99),
               Median(ops_ratio), Median(cpu_ratio));
+}
+
+void WriteCsvLine(std::FILE* f, int round, const Rounds& c, const char* who,
+                  const Result& r) {
+  std::fprintf(f, "%d,%s,%d,%s,%.0f,%.3f,%.2f,%.2f,%.2f\n", round,
+               c.name.c_str(), c.depth, who, r.ops_per_second, r.cpu_us_per_op,
+               r.p50_us, r.p99_us, r.cmds_per_write);
 }
 
 int Fail(absl::string_view what, const absl::Status& status) {
   std::fprintf(stderr, "%.*s: %s\n", static_cast<int>(what.size()), what.data(),
                status.ToString().c_str());
   return 1;
+}
+
+// --count=ours/async/<N>:<n>. Before the GETs it lets absl's clock
+// calibrate (two absl::Now() calls 0.6 s apart), as client_benchmark does:
+// until then each absl::Now() (one per flush) takes a slow path that a
+// long-running process never sees.
+int RunCount(const std::string& spec, async::EventLoop& loop,
+             async::Client& client) {
+  absl::string_view rest = spec;
+  int depth = 0;
+  int64_t n = 0;
+  const bool prefixed = absl::ConsumePrefix(&rest, "ours/async/");
+  const size_t colon = rest.rfind(':');
+  if (!prefixed || colon == absl::string_view::npos ||
+      !absl::SimpleAtoi(rest.substr(0, colon), &depth) ||
+      !absl::SimpleAtoi(rest.substr(colon + 1), &n) || depth < 1 || n < 0) {
+    std::fprintf(stderr,
+                 "bad --count spec: %s (want ours/async/<depth>:<n>)\n",
+                 spec.c_str());
+    return 2;
+  }
+  (void)absl::Now();
+  absl::SleepFor(absl::Milliseconds(600));
+  (void)absl::Now();
+  Shared shared;
+  shared.budget = static_cast<uint64_t>(n);
+  std::vector<async::Task<void>> tasks =
+      StartCallers(loop, client, depth, shared);
+  if (absl::Status s = JoinCallers(tasks); !s.ok()) return Fail("GET", s);
+  std::printf("%llu GETs at depth %d\n",
+              static_cast<unsigned long long>(shared.ops.load()), depth);
+  return 0;
 }
 
 }  // namespace
@@ -418,6 +570,8 @@ int main(int argc, char** argv) {
       valkey::bench::TakeBenchFlags(argc, argv);
   double seconds = 1;
   int rounds = 3;
+  std::vector<int> depths = {1, 16, 50, 256};
+  std::string csv_out;
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
     if (absl::ConsumePrefix(&arg, "--seconds=") &&
@@ -429,27 +583,52 @@ int main(int argc, char** argv) {
         absl::SimpleAtoi(arg, &rounds) && rounds > 0) {
       continue;
     }
+    arg = argv[i];
+    if (absl::ConsumePrefix(&arg, "--csv_out=") && !arg.empty()) {
+      csv_out = std::string(arg);
+      continue;
+    }
+    arg = argv[i];
+    if (absl::ConsumePrefix(&arg, "--depths=")) {
+      depths.clear();
+      bool ok = true;
+      for (absl::string_view d : absl::StrSplit(arg, ',')) {
+        int v = 0;
+        ok = ok && absl::SimpleAtoi(d, &v) && v >= 1 && v <= 100000;
+        depths.push_back(v);
+      }
+      if (ok && !depths.empty()) continue;
+    }
     std::fprintf(stderr,
                  "unknown or bad argument: %s\n"
                  "usage: async_benchmark [--url=valkey://host:port] "
-                 "[--seconds=1] [--rounds=3]\n",
+                 "[--seconds=1] [--rounds=3] [--depths=1,16,50,256] "
+                 "[--csv_out=path] [--count=ours/async/<depth>:<n>]\n",
                  argv[i]);
-    return 2;
-  }
-  if (!flags.count.empty()) {
-    std::fprintf(stderr, "--count is not supported by async_benchmark\n");
     return 2;
   }
   const absl::Duration window = absl::Seconds(seconds);
 
   // Fail before starting anything if the peer cannot be run.
   const std::string peer_binary = FindValkeyBenchmark();
-  if (peer_binary.empty()) {
+  if (peer_binary.empty() && flags.count.empty()) {
     std::fprintf(stderr,
                  "valkey-benchmark not found ($VALKEY_BENCHMARK_BIN, PATH, "
                  "/usr/bin/valkey-benchmark); install valkey-tools (see "
                  "tools/setup.sh). The peer is required, not optional.\n");
     return 2;
+  }
+  std::FILE* csv = nullptr;
+  if (!csv_out.empty()) {
+    csv = std::fopen(csv_out.c_str(), "w");
+    if (csv == nullptr) {
+      std::fprintf(stderr, "--csv_out=%s: %s\n", csv_out.c_str(),
+                   std::strerror(errno));
+      return 2;
+    }
+    std::fprintf(csv,
+                 "round,case,depth,who,ops_per_s,cpu_us_per_op,p50_us,p99_us,"
+                 "cmds_per_write\n");
   }
 
   std::unique_ptr<valkey::bench::BenchTarget> target =
@@ -465,16 +644,6 @@ int main(int argc, char** argv) {
   // Same work as valkey-benchmark: RESP2, no CLIENT SETINFO.
   g_options.protocol = 2;
   g_options.send_lib_info = false;
-  std::printf(
-      "server: %s, valkey-benchmark: %s, %d rounds, %.1f s per case and "
-      "round\n",
-      g_options.Address().c_str(), peer_binary.c_str(), rounds, seconds);
-
-  std::vector<Rounds> cases;
-  for (int callers : kCallers) {
-    cases.push_back(Rounds{absl::StrCat("async/", callers), {}, {}});
-  }
-  cases.push_back(Rounds{"sync/1", {}, {}});
 
   absl::StatusOr<std::unique_ptr<async::EventLoopThread>> thread =
       async::EventLoopThread::Start();
@@ -488,43 +657,67 @@ int main(int argc, char** argv) {
       (*client)->Set(kKey, kValue).Get(absl::Seconds(10));
   if (!set.ok()) return Fail("SET", set.status());
 
-  // Each case is followed at once by a valkey-benchmark run, and its ratio
-  // is taken against that run: on a shared machine the rate drifts by tens
-  // of percent within a minute (and jumps between regimes), less within a
-  // second or two. Rounds go through every case in turn; the table shows
-  // medians over the rounds.
-  double peer_rps = 0;
+  if (!flags.count.empty()) {
+    const int rc = RunCount(flags.count, (*thread)->loop(), **client);
+    client->reset();
+    return rc;
+  }
+
+  std::printf(
+      "server: %s, valkey-benchmark: %s, %d rounds, %.1f s per case and "
+      "round\n",
+      g_options.Address().c_str(), peer_binary.c_str(), rounds, seconds);
+
+  std::vector<Rounds> cases;
+  for (int depth : depths) {
+    cases.push_back(Rounds{absl::StrCat("async/", depth), depth, false, {}, {}});
+  }
+  cases.push_back(Rounds{"sync/1", 1, true, {}, {}});
+
+  // Each case is followed at once by a valkey-benchmark run at the same
+  // depth, and its ratio is taken against that run: on a shared machine the
+  // rate drifts by tens of percent within a minute (and jumps between
+  // regimes), less within a second or two. Rounds go through every case in
+  // turn; the table shows medians over the rounds.
+  std::map<int, double> peer_rps;  // By depth.
   for (int round = 1; round <= rounds; ++round) {
-    for (size_t c = 0; c < cases.size(); ++c) {
+    for (Rounds& c : cases) {
       absl::StatusOr<Result> r =
-          c < std::size(kCallers)
-              ? RunAsync((*thread)->loop(), **client, kCallers[c], window)
-              : RunSync(window);  // The async client idles meanwhile.
-      if (!r.ok()) return Fail(cases[c].name, r.status());
-      absl::StatusOr<Result> peer = RunPeer(peer_binary, window, &peer_rps);
+          c.sync ? RunSync(window)  // The async client idles meanwhile.
+                 : RunAsync((*thread)->loop(), **client, c.depth, window);
+      if (!r.ok()) return Fail(c.name, r.status());
+      absl::StatusOr<Result> peer =
+          RunPeer(peer_binary, c.depth, window, &peer_rps[c.depth]);
       if (!peer.ok()) return Fail("valkey-benchmark", peer.status());
       std::printf(
-          "round %d %-10s %10.0f ops/s %7.2f us CPU/op | peer %10.0f ops/s "
-          "%5.2f us CPU/op\n",
+          "round %d %-10s %10.0f GET/s %6.2f us CPU p50 %7.1f p99 %7.1f us | "
+          "-P %-3d %10.0f GET/s %6.2f us CPU p50 %7.1f p99 %7.1f us\n",
           round, r->name.c_str(), r->ops_per_second, r->cpu_us_per_op,
-          peer->ops_per_second, peer->cpu_us_per_op);
+          r->p50_us, r->p99_us, c.depth, peer->ops_per_second,
+          peer->cpu_us_per_op, peer->p50_us, peer->p99_us);
       std::fflush(stdout);
-      cases[c].ours.push_back(*std::move(r));
-      cases[c].peer.push_back(*std::move(peer));
+      if (csv != nullptr) {
+        WriteCsvLine(csv, round, c, "ours", *r);
+        WriteCsvLine(csv, round, c, "valkey-benchmark", *peer);
+        std::fflush(csv);
+      }
+      c.ours.push_back(*std::move(r));
+      c.peer.push_back(*std::move(peer));
     }
   }
   client->reset();  // Closes the connection before the loop's thread stops.
+  if (csv != nullptr) std::fclose(csv);
 
   std::printf(
-      "\nmedians of %d rounds; peer: valkey-benchmark -c 1 -P 64 -t "
-      "get, run right after each case\n",
+      "\nmedians of %d rounds; peer: valkey-benchmark -c 1 -P <depth> -t get, "
+      "run right after each case (latencies in us)\n",
       rounds);
-  std::printf("%-10s %11s %9s %10s %11s %9s %9s %9s\n", "case", "ops/s",
-              "CPU us/op", "cmds/write", "peer ops/s", "peer CPU", "ops ratio",
-              "CPU ratio");
+  std::printf("%-10s %10s %7s %7s %7s %6s | %10s %7s %7s %7s | %5s %5s\n",
+              "case", "GET/s", "CPU/op", "p50", "p99", "c/wr", "peer GET/s",
+              "CPU/op", "p50", "p99", "ops", "CPU");
   for (const Rounds& c : cases) PrintRow(c);
   std::printf(
-      "ratios: ours / peer, per round (ops ratio > 1: more GET/s; CPU ratio "
-      "< 1: less client CPU per GET)\n");
+      "ratios: ours / peer, per round (ops > 1: more GET/s; CPU < 1: less "
+      "client CPU per GET); c/wr: commands per write system call\n");
   return 0;
 }

@@ -280,10 +280,14 @@ void Client::Dispatch(absl::Span<const CommandArg> args, ReplySink sink,
     sink.fn(sink.ctx, sink.aux, loop_.CheckOwnerProcess());
     return;
   }
-  // Checked before the cache, retry and blocking paths pack the command.
-  if (absl::Status refused = CheckOneReplyPerCommand(args); !refused.ok()) {
-    sink.fn(sink.ctx, sink.aux, std::move(refused));
-    return;
+  // Checked here for the retry and blocking paths, which pack the command;
+  // a plain submission is checked by Connection::Submit, and the cache
+  // takes only reads, none of which the rule refuses.
+  if (server_timeout.has_value() || shared_->retry.retries() != 0) {
+    if (absl::Status refused = CheckOneReplyPerCommand(args); !refused.ok()) {
+      sink.fn(sink.ctx, sink.aux, std::move(refused));
+      return;
+    }
   }
   if (server_timeout.has_value()) {
     return DispatchBlocking(args, sink, *server_timeout);

@@ -7,7 +7,6 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <deque>
 #include <optional>
 #include <utility>
 
@@ -18,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "valkey/async/ring_queue.h"
 #include "valkey/common/backoff.h"
 #include "valkey/common/command_secrets.h"
 #include "valkey/common/credentials.h"
@@ -750,7 +750,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
       deadline_timer_ = 0;
       armed_deadline_ = absl::InfiniteFuture();
     }
-    std::deque<Pending> failed;
+    RingQueue<Pending> failed;
     failed.swap(inflight_);
     if (include_queued) {
       absl::MutexLock lock(&mu_);
@@ -830,9 +830,12 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
           writing_.clear();
           write_offset_ = 0;
         }
-        const bool any_expired =
-            std::any_of(queued_.begin(), queued_.end(),
-                        [](const Pending& p) { return p.expired; });
+        bool any_expired = false;
+        bool any_no_reply = false;
+        for (const Pending& p : queued_) {
+          any_expired |= p.expired;
+          any_no_reply |= p.no_reply;
+        }
         if (any_expired) {
           // Commands whose callers were already told DEADLINE_EXCEEDED are
           // not sent at all.
@@ -851,21 +854,36 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
         min = absl::InfiniteFuture();
         uint64_t moved = 0;
         const absl::Time now = absl::Now();
-        for (Pending& p : queued_) {
-          if (p.no_reply) continue;
-          if (p.expired) {
-            in_flight_.fetch_sub(1, std::memory_order_relaxed);
-            continue;
+        if (inflight_.empty() && !any_expired && !any_no_reply) {
+          // The common case when callers run in step (a batch of replies
+          // resumes them all, and their next commands form the next
+          // batch): the queue becomes the in-flight queue as it is, the
+          // emptied in-flight ring becomes the queue. No element moves.
+          for (Pending& p : queued_) {
+            if (p.timeout != absl::InfiniteDuration()) {
+              p.deadline = now + p.timeout;
+            }
+            min = std::min(min, p.deadline);
           }
-          ++moved;
-          if (p.timeout != absl::InfiniteDuration()) {
-            p.deadline = now + p.timeout;
+          moved = queued_.size();
+          inflight_.swap(queued_);
+        } else {
+          while (!queued_.empty()) {
+            Pending p = queued_.take_front();
+            if (p.no_reply) continue;
+            if (p.expired) {
+              in_flight_.fetch_sub(1, std::memory_order_relaxed);
+              continue;
+            }
+            ++moved;
+            if (p.timeout != absl::InfiniteDuration()) {
+              p.deadline = now + p.timeout;
+            }
+            min = std::min(min, p.deadline);
+            inflight_.push_back(std::move(p));
           }
-          min = std::min(min, p.deadline);
-          inflight_.push_back(p);
         }
         commands_.fetch_add(moved, std::memory_order_relaxed);
-        queued_.clear();
         queued_min_deadline_ = absl::InfiniteFuture();
         have_data = write_offset_ < writing_.size();
         // Under mu_, so that no submitter sees out_ emptied without the
@@ -1031,8 +1049,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
                                          "awaits")));
         return false;
       }
-      Pending p = inflight_.front();
-      inflight_.pop_front();
+      Pending p = inflight_.take_front();
       in_flight_.fetch_sub(1, std::memory_order_relaxed);
       if (p.expired) continue;
       if (reply.is_error() && async_.drop_on_readonly &&
@@ -1185,7 +1202,8 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   // Shared with submitters.
   mutable absl::Mutex mu_;
   std::string out_ ABSL_GUARDED_BY(mu_);
-  std::deque<Pending> queued_ ABSL_GUARDED_BY(mu_);
+  // Rings, not deques: no allocation per command in steady state.
+  RingQueue<Pending> queued_ ABSL_GUARDED_BY(mu_);
   absl::Time queued_min_deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   bool flush_scheduled_ ABSL_GUARDED_BY(mu_) = false;
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
@@ -1223,7 +1241,7 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   int protocol_seen_ = 2;
   std::string writing_;
   size_t write_offset_ = 0;
-  std::deque<Pending> inflight_;
+  RingQueue<Pending> inflight_;
   RespReader reader_;
   EventLoop::TimerId connect_timer_ = 0;
   EventLoop::TimerId reconnect_timer_ = 0;

@@ -47,23 +47,19 @@ template <typename ViewOf, typename T>
 void AppendArgs(std::string& out, absl::Span<const T> args, ViewOf view_of) {
   size_t total = 1 + DecimalDigits(args.size()) + 2;
   for (const T& a : args) total += BulkSize(view_of(a).size());
-  out.reserve(out.size() + total);
-  // Each header is written together with the previous argument's CRLF.
-  char hdr[64];  // "\r\n" or "*<n>\r\n", then "$<len>\r\n"
-  char* p = WriteHeader(hdr, '*', args.size());
+  // One resize to the exact size, then every byte written in place: a
+  // command is several small pieces, and an append per piece (a capacity
+  // check and a length update each) cost more than writing them.
+  const size_t start = out.size();
+  out.resize(start + total);
+  char* p = WriteHeader(out.data() + start, '*', args.size());
   for (const T& a : args) {
     const absl::string_view v = view_of(a);
     p = WriteHeader(p, '$', v.size());
-    out.append(hdr, p - hdr);
-    out.append(v.data(), v.size());
-    hdr[0] = '\r';
-    hdr[1] = '\n';
-    p = hdr + 2;
-  }
-  if (!args.empty()) {
-    out.append("\r\n", 2);
-  } else {
-    out.append(hdr, p - hdr);
+    if (!v.empty()) std::memcpy(p, v.data(), v.size());
+    p += v.size();
+    *p++ = '\r';
+    *p++ = '\n';
   }
 }
 
