@@ -60,7 +60,7 @@ ReplySink MakeTypedSink(const EventLoop& loop, Converter<T> convert,
 }
 
 template <typename E>
-class AsyncExecutor : public Commands<E> {
+class AsyncExecutor : public Commands<E, Future> {
  public:
   template <typename T, typename... Args>
   Future<T> Run(Converter<T> convert, const Args&... args) {

@@ -201,7 +201,7 @@ struct PipelineOptions {
   bool raise_on_error = false;
 };
 
-class Pipeline : public Commands<Pipeline> {
+class Pipeline : public Commands<Pipeline, Slot> {
  public:
   // A pipeline running on `client`'s pool; `client` must outlive it.
   explicit Pipeline(Client& client, PipelineOptions options = {});

@@ -143,7 +143,7 @@ class ClusterPipelineResults {
   std::vector<Outcome> outcomes_;
 };
 
-class ClusterPipeline : public Commands<ClusterPipeline> {
+class ClusterPipeline : public Commands<ClusterPipeline, CommandRef> {
  public:
   explicit ClusterPipeline(ClusterClient& client) : client_(&client) {}
 

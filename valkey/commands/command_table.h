@@ -3,8 +3,12 @@
 // Client, Pipeline and Transaction, and (later) the async client.
 //
 // Each command family is a small class template in its own header
-// (string_commands.h, hash_commands.h, ...); Commands<Executor> gathers
-// them. An executor derives from Commands<Itself> and provides:
+// (string_commands.h, hash_commands.h, ...); Commands<Executor, Result>
+// gathers them. Every method spells its return type as Result<T> — T is the
+// command's natural C++ type, Result the executor's wrapper of it
+// (absl::StatusOr for the blocking executors, Slot / CommandRef for
+// pipelines, Future for the async ones). An executor derives from
+// Commands<Itself, Result> and provides:
 //
 //   // Runs a command whose arguments are known at compile time.
 //   template <typename T, typename... Args>
@@ -35,7 +39,11 @@
 #ifndef VALKEY_COMMANDS_COMMAND_TABLE_H_
 #define VALKEY_COMMANDS_COMMAND_TABLE_H_
 
+#include "valkey/commands/bitmap_commands.h"
+#include "valkey/commands/function_commands.h"
+#include "valkey/commands/geo_commands.h"
 #include "valkey/commands/hash_commands.h"
+#include "valkey/commands/hyperloglog_commands.h"
 #include "valkey/commands/key_commands.h"
 #include "valkey/commands/list_commands.h"
 #include "valkey/commands/script_commands.h"
@@ -47,16 +55,20 @@
 
 namespace valkey {
 
-template <typename Executor>
-class Commands : public StringCommands<Executor>,
-                 public KeyCommands<Executor>,
-                 public HashCommands<Executor>,
-                 public ListCommands<Executor>,
-                 public SetCommands<Executor>,
-                 public SortedSetCommands<Executor>,
-                 public StreamCommands<Executor>,
-                 public ScriptCommands<Executor>,
-                 public ServerCommands<Executor> {};
+template <typename Executor, template <typename> class Result>
+class Commands : public StringCommands<Executor, Result>,
+                 public KeyCommands<Executor, Result>,
+                 public HashCommands<Executor, Result>,
+                 public ListCommands<Executor, Result>,
+                 public SetCommands<Executor, Result>,
+                 public SortedSetCommands<Executor, Result>,
+                 public StreamCommands<Executor, Result>,
+                 public ScriptCommands<Executor, Result>,
+                 public ServerCommands<Executor, Result>,
+                 public BitmapCommands<Executor, Result>,
+                 public HyperLogLogCommands<Executor, Result>,
+                 public GeoCommands<Executor, Result>,
+                 public FunctionCommands<Executor, Result> {};
 
 }  // namespace valkey
 

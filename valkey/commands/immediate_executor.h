@@ -25,7 +25,7 @@
 namespace valkey {
 
 template <typename E>
-class ImmediateExecutor : public Commands<E> {
+class ImmediateExecutor : public Commands<E, absl::StatusOr> {
  public:
   template <typename T, typename... Args>
   absl::StatusOr<T> Run(Converter<T> convert, const Args&... args) {

@@ -86,85 +86,129 @@ inline absl::StatusOr<double> BlockingTimeoutSeconds(absl::string_view command,
                      absl::FormatDuration(timeout)));
   }
   if (timeout == absl::InfiniteDuration()) return 0.0;
-  const int64_t ms = absl::ToInt64Milliseconds(
-      absl::Ceil(timeout, absl::Milliseconds(1)));
+  const int64_t ms =
+      absl::ToInt64Milliseconds(absl::Ceil(timeout, absl::Milliseconds(1)));
   return static_cast<double>(ms) / 1000;
 }
 
 }  // namespace internal
 
-template <typename E>
+// A list end: LMOVE / LMPOP's LEFT (head) or RIGHT (tail).
+enum class ListEnd { kLeft, kRight };
+
+// What LMPOP / BLMPOP popped: the list it came from and the elements.
+struct ListMultiPop {
+  std::string key;
+  std::vector<std::string> elements;
+
+  friend bool operator==(const ListMultiPop&, const ListMultiPop&) = default;
+};
+
+// LPOS's options.
+struct LPosOptions {
+  // RANK r: skip to the r-th match (negative: from the tail). Not 0.
+  std::optional<int64_t> rank;
+  // MAXLEN n: compare at most n elements (> 0).
+  std::optional<int64_t> max_len;
+};
+
+namespace convert {
+
+// [key, [element, ...]] → a ListMultiPop; nil → nullopt.
+inline absl::StatusOr<std::optional<ListMultiPop>> OptionalListMultiPop(
+    const ReplyView& reply) {
+  if (reply.is_null()) return std::optional<ListMultiPop>();
+  if (reply.type() != ReplyType::kArray || reply.size() != 2 ||
+      !reply[0].is_string() || reply[0].is_error()) {
+    return WrongShape("[key, elements] or nil", reply);
+  }
+  absl::StatusOr<std::vector<std::string>> elements = StringList(reply[1]);
+  if (!elements.ok()) return elements.status();
+  return std::optional<ListMultiPop>(
+      ListMultiPop{std::string(reply[0].str()), *std::move(elements)});
+}
+
+}  // namespace convert
+
+template <typename E, template <typename> class Result>
 class ListCommands {
  public:
   // LPUSH key element... → the list's length after the push. Elements are
   // pushed one by one onto the head, so the last one ends up first.
-  auto LPush(absl::string_view key, absl::Span<const std::string> elements) {
+  Result<int64_t> LPush(absl::string_view key,
+                        absl::Span<const std::string> elements) {
     return PushCommand("LPUSH", key, elements);
   }
   // RPUSH key element... → the list's length after the push.
-  auto RPush(absl::string_view key, absl::Span<const std::string> elements) {
+  Result<int64_t> RPush(absl::string_view key,
+                        absl::Span<const std::string> elements) {
     return PushCommand("RPUSH", key, elements);
   }
   // LPUSHX key element... → the new length; 0 (nothing pushed) when the
   // list does not exist.
-  auto LPushX(absl::string_view key, absl::Span<const std::string> elements) {
+  Result<int64_t> LPushX(absl::string_view key,
+                         absl::Span<const std::string> elements) {
     return PushCommand("LPUSHX", key, elements);
   }
   // RPUSHX key element... → as LPushX, at the tail.
-  auto RPushX(absl::string_view key, absl::Span<const std::string> elements) {
+  Result<int64_t> RPushX(absl::string_view key,
+                         absl::Span<const std::string> elements) {
     return PushCommand("RPUSHX", key, elements);
   }
 
   // LPOP key → the head element, or nullopt when the list is empty.
-  auto LPop(absl::string_view key) {
+  Result<std::optional<std::string>> LPop(absl::string_view key) {
     return self().template Run<std::optional<std::string>>(
         &convert::OptionalString, "LPOP", key);
   }
   // LPOP key count → up to `count` elements from the head (empty when the
   // list is). INVALID_ARGUMENT for a negative count.
-  auto LPop(absl::string_view key, int64_t count) {
+  Result<std::vector<std::string>> LPop(absl::string_view key, int64_t count) {
     return PopCountCommand("LPOP", key, count);
   }
   // RPOP key → the tail element, or nullopt when the list is empty.
-  auto RPop(absl::string_view key) {
+  Result<std::optional<std::string>> RPop(absl::string_view key) {
     return self().template Run<std::optional<std::string>>(
         &convert::OptionalString, "RPOP", key);
   }
   // RPOP key count → up to `count` elements from the tail, tail first.
-  auto RPop(absl::string_view key, int64_t count) {
+  Result<std::vector<std::string>> RPop(absl::string_view key, int64_t count) {
     return PopCountCommand("RPOP", key, count);
   }
 
   // LRANGE key start stop → the elements from index start to stop, both
   // inclusive (negative indexes count from the tail).
-  auto LRange(absl::string_view key, int64_t start, int64_t stop) {
+  Result<std::vector<std::string>> LRange(absl::string_view key, int64_t start,
+                                          int64_t stop) {
     return self().template Run<std::vector<std::string>>(
         &convert::StringList, "LRANGE", key, start, stop);
   }
   // LLEN key → the length (0 for a missing key).
-  auto LLen(absl::string_view key) {
+  Result<int64_t> LLen(absl::string_view key) {
     return self().template Run<int64_t>(&convert::Integer, "LLEN", key);
   }
   // LINDEX key index → the element, or nullopt when out of range.
-  auto LIndex(absl::string_view key, int64_t index) {
+  Result<std::optional<std::string>> LIndex(absl::string_view key,
+                                            int64_t index) {
     return self().template Run<std::optional<std::string>>(
         &convert::OptionalString, "LINDEX", key, index);
   }
   // LSET key index element → true. An index out of range or a missing key
   // is a server error.
-  auto LSet(absl::string_view key, int64_t index, absl::string_view element) {
-    return self().template Run<bool>(&convert::Ok, "LSET", key, index,
-                                     element);
+  Result<bool> LSet(absl::string_view key, int64_t index,
+                    absl::string_view element) {
+    return self().template Run<bool>(&convert::Ok, "LSET", key, index, element);
   }
   // LREM key count element → how many were removed: count > 0 removes the
   // first `count` equal elements from the head, < 0 from the tail, 0 all.
-  auto LRem(absl::string_view key, int64_t count, absl::string_view element) {
+  Result<int64_t> LRem(absl::string_view key, int64_t count,
+                       absl::string_view element) {
     return self().template Run<int64_t>(&convert::Integer, "LREM", key, count,
                                         element);
   }
   // LTRIM key start stop → true; keeps only the elements from start to
   // stop, both inclusive.
-  auto LTrim(absl::string_view key, int64_t start, int64_t stop) {
+  Result<bool> LTrim(absl::string_view key, int64_t start, int64_t stop) {
     return self().template Run<bool>(&convert::Ok, "LTRIM", key, start, stop);
   }
 
@@ -173,19 +217,161 @@ class ListCommands {
   // nullopt (not an error) when the time-out passed. The time-out is sent
   // in seconds rounded up to a millisecond. INVALID_ARGUMENT for no keys or
   // a negative time-out.
-  auto BLPop(absl::Span<const std::string> keys, absl::Duration timeout) {
+  Result<std::optional<ListPop>> BLPop(absl::Span<const std::string> keys,
+                                       absl::Duration timeout) {
     return BlockingPopCommand("BLPOP", keys, timeout);
   }
   // BRPOP key... timeout → as BLPop, from the tail.
-  auto BRPop(absl::Span<const std::string> keys, absl::Duration timeout) {
+  Result<std::optional<ListPop>> BRPop(absl::Span<const std::string> keys,
+                                       absl::Duration timeout) {
     return BlockingPopCommand("BRPOP", keys, timeout);
+  }
+
+  // LINSERT key BEFORE|AFTER pivot element → the new length; -1 when the
+  // pivot is not found, 0 for a missing key.
+  Result<int64_t> LInsert(absl::string_view key, bool before,
+                          absl::string_view pivot, absl::string_view element) {
+    return self().template Run<int64_t>(&convert::Integer, "LINSERT", key,
+                                        before ? "BEFORE" : "AFTER", pivot,
+                                        element);
+  }
+  // LPOS key element [RANK r] [MAXLEN n] → the index of the first (or
+  // rank-th) match, or nullopt.
+  Result<std::optional<int64_t>> LPos(absl::string_view key,
+                                      absl::string_view element,
+                                      const LPosOptions& options = {}) {
+    using Value = std::optional<int64_t>;
+    CommandArgs args{"LPOS", key, element};
+    absl::Status s = AppendLPosOptions(options, args);
+    if (!s.ok()) return self().template Fail<Value>(std::move(s));
+    return self().template RunArgs<Value>(&convert::OptionalInteger,
+                                          args.span());
+  }
+  // LPOS key element COUNT n [RANK r] [MAXLEN n] → the indexes of up to
+  // `count` matches (0: all).
+  Result<std::vector<int64_t>> LPosAll(absl::string_view key,
+                                       absl::string_view element,
+                                       int64_t count,
+                                       const LPosOptions& options = {}) {
+    using Value = std::vector<int64_t>;
+    CommandArgs args{"LPOS", key, element};
+    absl::Status s = AppendLPosOptions(options, args);
+    if (s.ok() && count < 0) {
+      s = InvalidArgumentError(
+          absl::StrCat("LPOS: count must be >= 0, got ", count));
+    }
+    if (!s.ok()) return self().template Fail<Value>(std::move(s));
+    args.push_back("COUNT");
+    args.push_back(count);
+    return self().template RunArgs<Value>(&convert::IntegerList, args.span());
+  }
+  // LMOVE source destination LEFT|RIGHT LEFT|RIGHT → the element moved, or
+  // nullopt when source is empty.
+  Result<std::optional<std::string>> LMove(absl::string_view source,
+                                           absl::string_view destination,
+                                           ListEnd from, ListEnd to) {
+    return self().template Run<std::optional<std::string>>(
+        &convert::OptionalString, "LMOVE", source, destination, EndName(from),
+        EndName(to));
+  }
+  // BLMOVE ... timeout: as LMove, waiting up to `timeout` (zero or
+  // infinite: forever) for an element; nullopt when none came.
+  Result<std::optional<std::string>> BLMove(absl::string_view source,
+                                            absl::string_view destination,
+                                            ListEnd from, ListEnd to,
+                                            absl::Duration timeout) {
+    using Value = std::optional<std::string>;
+    absl::StatusOr<double> seconds =
+        internal::BlockingTimeoutSeconds("BLMOVE", timeout);
+    if (!seconds.ok()) return self().template Fail<Value>(seconds.status());
+    CommandArgs args{"BLMOVE", source, destination, EndName(from), EndName(to),
+                     *seconds};
+    return self().template RunBlockingArgs<Value>(
+        &convert::OptionalString, ServerWait(*seconds), args.span());
+  }
+  // LMPOP numkeys key... LEFT|RIGHT [COUNT n] → up to `count` elements of
+  // the first non-empty list, or nullopt when all are empty.
+  Result<std::optional<ListMultiPop>> LMPop(
+      absl::Span<const std::string> keys, ListEnd end,
+      std::optional<int64_t> count = std::nullopt) {
+    using Value = std::optional<ListMultiPop>;
+    CommandArgs args{"LMPOP"};
+    absl::Status s = AppendMPop("LMPOP", keys, end, count, args);
+    if (!s.ok()) return self().template Fail<Value>(std::move(s));
+    return self().template RunArgs<Value>(&convert::OptionalListMultiPop,
+                                          args.span());
+  }
+  // BLMPOP timeout numkeys key... LEFT|RIGHT [COUNT n]: as LMPop, waiting
+  // up to `timeout` (zero or infinite: forever).
+  Result<std::optional<ListMultiPop>> BLMPop(
+      absl::Duration timeout, absl::Span<const std::string> keys, ListEnd end,
+      std::optional<int64_t> count = std::nullopt) {
+    using Value = std::optional<ListMultiPop>;
+    absl::StatusOr<double> seconds =
+        internal::BlockingTimeoutSeconds("BLMPOP", timeout);
+    if (!seconds.ok()) return self().template Fail<Value>(seconds.status());
+    CommandArgs args{"BLMPOP", *seconds};
+    absl::Status s = AppendMPop("BLMPOP", keys, end, count, args);
+    if (!s.ok()) return self().template Fail<Value>(std::move(s));
+    return self().template RunBlockingArgs<Value>(
+        &convert::OptionalListMultiPop, ServerWait(*seconds), args.span());
   }
 
  private:
   E& self() { return static_cast<E&>(*this); }
 
-  auto PushCommand(absl::string_view command, absl::string_view key,
-                   absl::Span<const std::string> elements) {
+  static const char* EndName(ListEnd end) {
+    return end == ListEnd::kLeft ? "LEFT" : "RIGHT";
+  }
+  static absl::Duration ServerWait(double seconds) {
+    return seconds == 0 ? absl::ZeroDuration() : absl::Seconds(seconds);
+  }
+
+  static absl::Status AppendLPosOptions(const LPosOptions& options,
+                                        CommandArgs& args) {
+    if (options.rank.has_value()) {
+      if (*options.rank == 0) {
+        return InvalidArgumentError("LPOS: rank must not be 0");
+      }
+      args.push_back("RANK");
+      args.push_back(*options.rank);
+    }
+    if (options.max_len.has_value()) {
+      if (*options.max_len < 0) {
+        return InvalidArgumentError(absl::StrCat(
+            "LPOS: max_len must be >= 0, got ", *options.max_len));
+      }
+      args.push_back("MAXLEN");
+      args.push_back(*options.max_len);
+    }
+    return absl::OkStatus();
+  }
+
+  static absl::Status AppendMPop(absl::string_view command,
+                                 absl::Span<const std::string> keys,
+                                 ListEnd end, std::optional<int64_t> count,
+                                 CommandArgs& args) {
+    if (keys.empty()) {
+      return InvalidArgumentError(
+          absl::StrCat(command, ": needs at least one key"));
+    }
+    if (count.has_value() && *count <= 0) {
+      return InvalidArgumentError(
+          absl::StrCat(command, ": count must be > 0, got ", *count));
+    }
+    args.reserve(args.size() + keys.size() + 4);
+    args.push_back(static_cast<int64_t>(keys.size()));
+    for (const std::string& key : keys) args.push_back(key);
+    args.push_back(EndName(end));
+    if (count.has_value()) {
+      args.push_back("COUNT");
+      args.push_back(*count);
+    }
+    return absl::OkStatus();
+  }
+
+  Result<int64_t> PushCommand(absl::string_view command, absl::string_view key,
+                              absl::Span<const std::string> elements) {
     if (elements.empty()) {
       return self().template Fail<int64_t>(InvalidArgumentError(
           absl::StrCat(command, ": needs at least one element")));
@@ -196,37 +382,38 @@ class ListCommands {
     return self().template RunArgs<int64_t>(&convert::Integer, args.span());
   }
 
-  auto PopCountCommand(absl::string_view command, absl::string_view key,
-                       int64_t count) {
-    using Result = std::vector<std::string>;
+  Result<std::vector<std::string>> PopCountCommand(absl::string_view command,
+                                                   absl::string_view key,
+                                                   int64_t count) {
+    using Value = std::vector<std::string>;
     if (count < 0) {
-      return self().template Fail<Result>(InvalidArgumentError(absl::StrCat(
-          command, ": count must not be negative, got ", count)));
+      return self().template Fail<Value>(InvalidArgumentError(
+          absl::StrCat(command, ": count must not be negative, got ", count)));
     }
     CommandArgs args{command, key, count};
-    return self().template RunArgs<Result>(&convert::StringListOrNil,
-                                           args.span());
+    return self().template RunArgs<Value>(&convert::StringListOrNil,
+                                          args.span());
   }
 
-  auto BlockingPopCommand(absl::string_view command,
-                          absl::Span<const std::string> keys,
-                          absl::Duration timeout) {
-    using Result = std::optional<ListPop>;
+  Result<std::optional<ListPop>> BlockingPopCommand(
+      absl::string_view command, absl::Span<const std::string> keys,
+      absl::Duration timeout) {
+    using Value = std::optional<ListPop>;
     absl::StatusOr<double> seconds =
         internal::BlockingTimeoutSeconds(command, timeout);
     if (seconds.ok() && keys.empty()) {
       seconds = InvalidArgumentError(
           absl::StrCat(command, ": needs at least one key"));
     }
-    if (!seconds.ok()) return self().template Fail<Result>(seconds.status());
+    if (!seconds.ok()) return self().template Fail<Value>(seconds.status());
     CommandArgs args{command};
     args.reserve(keys.size() + 2);
     for (const std::string& key : keys) args.push_back(key);
     args.push_back(*seconds);
     const absl::Duration server_timeout =
         *seconds == 0 ? absl::ZeroDuration() : absl::Seconds(*seconds);
-    return self().template RunBlockingArgs<Result>(
-        &convert::OptionalListPop, server_timeout, args.span());
+    return self().template RunBlockingArgs<Value>(&convert::OptionalListPop,
+                                                  server_timeout, args.span());
   }
 };
 

@@ -76,6 +76,23 @@ absl::Status WrongShape(absl::string_view expected, const ReplyView& got);
 // Parses a double as the server writes it ("3.5", "inf", "-inf", "nan").
 std::optional<double> ParseDouble(absl::string_view text);
 
+// An array whose every element converts with `F` (nil elements included:
+// F decides what they mean).
+template <typename T, absl::StatusOr<T> (*F)(const ReplyView&)>
+absl::StatusOr<std::vector<T>> ArrayOf(const ReplyView& reply) {
+  if (reply.type() != ReplyType::kArray) {
+    return WrongShape("an array", reply);
+  }
+  std::vector<T> out;
+  out.reserve(reply.size());
+  for (ReplyView element : reply) {
+    absl::StatusOr<T> v = F(element);
+    if (!v.ok()) return v.status();
+    out.push_back(*std::move(v));
+  }
+  return out;
+}
+
 }  // namespace convert
 }  // namespace valkey
 

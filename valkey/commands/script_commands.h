@@ -40,49 +40,53 @@
 
 namespace valkey {
 
-template <typename E>
+template <typename E, template <typename> class Result>
 class ScriptCommands {
  public:
   // EVAL script numkeys key... arg... → the script's return value.
-  auto Eval(absl::string_view script, absl::Span<const std::string> keys,
-            absl::Span<const std::string> args) {
+  Result<Reply> Eval(absl::string_view script,
+                     absl::Span<const std::string> keys,
+                     absl::Span<const std::string> args) {
     return EvalAs(&convert::Raw, script, keys, args);
   }
   // EVAL, converting the return value with `convert`.
   template <typename T>
-  auto EvalAs(Converter<T> convert, absl::string_view script,
-              absl::Span<const std::string> keys,
-              absl::Span<const std::string> args) {
+  Result<T> EvalAs(Converter<T> convert, absl::string_view script,
+                   absl::Span<const std::string> keys,
+                   absl::Span<const std::string> args) {
     return Call("EVAL", convert, script, keys, args);
   }
 
   // EVALSHA sha1 numkeys key... arg... → the return value of the script
   // cached under `sha1`. NOSCRIPT (IsNoScript) if the server lacks it.
-  auto EvalSha(absl::string_view sha1, absl::Span<const std::string> keys,
-               absl::Span<const std::string> args) {
+  Result<Reply> EvalSha(absl::string_view sha1,
+                        absl::Span<const std::string> keys,
+                        absl::Span<const std::string> args) {
     return EvalShaAs(&convert::Raw, sha1, keys, args);
   }
   template <typename T>
-  auto EvalShaAs(Converter<T> convert, absl::string_view sha1,
-                 absl::Span<const std::string> keys,
-                 absl::Span<const std::string> args) {
+  Result<T> EvalShaAs(Converter<T> convert, absl::string_view sha1,
+                      absl::Span<const std::string> keys,
+                      absl::Span<const std::string> args) {
     return Call("EVALSHA", convert, sha1, keys, args);
   }
 
   // EVAL_RO / EVALSHA_RO: the same for scripts that only read (they may run
   // on replicas; a write inside is an error).
-  auto EvalRo(absl::string_view script, absl::Span<const std::string> keys,
-              absl::Span<const std::string> args) {
+  Result<Reply> EvalRo(absl::string_view script,
+                       absl::Span<const std::string> keys,
+                       absl::Span<const std::string> args) {
     return Call("EVAL_RO", &convert::Raw, script, keys, args);
   }
-  auto EvalShaRo(absl::string_view sha1, absl::Span<const std::string> keys,
-                 absl::Span<const std::string> args) {
+  Result<Reply> EvalShaRo(absl::string_view sha1,
+                          absl::Span<const std::string> keys,
+                          absl::Span<const std::string> args) {
     return Call("EVALSHA_RO", &convert::Raw, sha1, keys, args);
   }
 
   // SCRIPT LOAD script → its SHA1 (40 lowercase hex digits); the server
   // caches the script without running it.
-  auto ScriptLoad(absl::string_view script) {
+  Result<std::string> ScriptLoad(absl::string_view script) {
     if (script.empty()) {
       return self().template Fail<std::string>(
           InvalidArgumentError("SCRIPT LOAD: script must not be empty"));
@@ -93,21 +97,30 @@ class ScriptCommands {
 
   // SCRIPT EXISTS sha1... → for each SHA1, whether the server has it.
   // INVALID_ARGUMENT: no SHA1s.
-  auto ScriptExists(absl::Span<const std::string> sha1s) {
-    using Result = std::vector<bool>;
+  Result<std::vector<bool>> ScriptExists(absl::Span<const std::string> sha1s) {
+    using Value = std::vector<bool>;
     if (sha1s.empty()) {
-      return self().template Fail<Result>(
+      return self().template Fail<Value>(
           InvalidArgumentError("SCRIPT EXISTS: needs at least one sha1"));
     }
     CommandArgs args{"SCRIPT", "EXISTS"};
     args.reserve(2 + sha1s.size());
     for (const std::string& sha1 : sha1s) args.push_back(sha1);
-    return self().template RunArgs<Result>(&convert::BoolList,
-                                           args.span());
+    return self().template RunArgs<Value>(&convert::BoolList, args.span());
   }
 
+  // SCRIPT SHOW sha1 → the source of the cached script (Valkey 8.0+).
+  // A server error when the server lacks it.
+  Result<std::string> ScriptShow(absl::string_view sha1) {
+    if (sha1.empty()) {
+      return self().template Fail<std::string>(
+          InvalidArgumentError("SCRIPT SHOW: sha1 must not be empty"));
+    }
+    return self().template Run<std::string>(&convert::String, "SCRIPT", "SHOW",
+                                            sha1);
+  }
   // SCRIPT FLUSH [ASYNC|SYNC]: empties the server's script cache.
-  auto ScriptFlush(FlushMode mode = FlushMode::kDefault) {
+  Result<bool> ScriptFlush(FlushMode mode = FlushMode::kDefault) {
     CommandArgs args{"SCRIPT", "FLUSH"};
     internal::AppendFlushMode(mode, args);
     return self().template RunArgs<bool>(&convert::Ok, args.span());
@@ -115,7 +128,7 @@ class ScriptCommands {
 
   // SCRIPT KILL: stops the running script if it has not written yet.
   // Errors: NOTBUSY when no script runs; UNKILLABLE after a write.
-  auto ScriptKill() {
+  Result<bool> ScriptKill() {
     return self().template Run<bool>(&convert::Ok, "SCRIPT", "KILL");
   }
 
@@ -123,14 +136,14 @@ class ScriptCommands {
   E& self() { return static_cast<E&>(*this); }
 
   template <typename T>
-  auto Call(absl::string_view command, Converter<T> convert,
-            absl::string_view body, absl::Span<const std::string> keys,
-            absl::Span<const std::string> script_args) {
+  Result<T> Call(absl::string_view command, Converter<T> convert,
+                 absl::string_view body, absl::Span<const std::string> keys,
+                 absl::Span<const std::string> script_args) {
     if (body.empty()) {
-      return self().template Fail<T>(InvalidArgumentError(absl::StrCat(
-          command, command == "EVAL" || command == "EVAL_RO"
-                       ? ": script must not be empty"
-                       : ": sha1 must not be empty")));
+      return self().template Fail<T>(InvalidArgumentError(
+          absl::StrCat(command, command == "EVAL" || command == "EVAL_RO"
+                                    ? ": script must not be empty"
+                                    : ": sha1 must not be empty")));
     }
     CommandArgs args{command, body, static_cast<int64_t>(keys.size())};
     args.reserve(3 + keys.size() + script_args.size());

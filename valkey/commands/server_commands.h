@@ -155,68 +155,65 @@ inline void AppendFlushMode(FlushMode mode, CommandArgs& args) {
 
 }  // namespace internal
 
-template <typename E>
+template <typename E, template <typename> class Result>
 class ServerCommands {
  public:
   // PING → "PONG".
-  auto Ping() {
+  Result<std::string> Ping() {
     return self().template Run<std::string>(&convert::String, "PING");
   }
   // PING message → `message`.
-  auto Ping(absl::string_view message) {
-    return self().template Run<std::string>(&convert::String, "PING",
-                                            message);
+  Result<std::string> Ping(absl::string_view message) {
+    return self().template Run<std::string>(&convert::String, "PING", message);
   }
   // ECHO message → `message`.
-  auto Echo(absl::string_view message) {
-    return self().template Run<std::string>(&convert::String, "ECHO",
-                                            message);
+  Result<std::string> Echo(absl::string_view message) {
+    return self().template Run<std::string>(&convert::String, "ECHO", message);
   }
 
   // INFO → the default sections, parsed (see InfoFields).
-  auto Info() {
+  Result<InfoFields> Info() {
     return self().template Run<InfoFields>(&convert::Info, "INFO");
   }
   // INFO section → one section ("server", "memory", "commandstats", ...) or
   // a group ("all", "everything"), parsed. An unknown section gives an empty
   // map, as the server sends no lines.
-  auto Info(absl::string_view section) {
+  Result<InfoFields> Info(absl::string_view section) {
     return self().template Run<InfoFields>(&convert::Info, "INFO", section);
   }
   // INFO [section] → the text as the server sent it ("# Server\r\n...").
-  auto InfoText(absl::string_view section = "") {
+  Result<std::string> InfoText(absl::string_view section = "") {
     if (section.empty()) {
       return self().template Run<std::string>(&convert::String, "INFO");
     }
-    return self().template Run<std::string>(&convert::String, "INFO",
-                                            section);
+    return self().template Run<std::string>(&convert::String, "INFO", section);
   }
 
   // DBSIZE → the number of keys in the connection's database.
-  auto DbSize() {
+  Result<int64_t> DbSize() {
     return self().template Run<int64_t>(&convert::Integer, "DBSIZE");
   }
   // FLUSHDB [ASYNC|SYNC]: deletes every key of the connection's database.
-  auto FlushDb(FlushMode mode = FlushMode::kDefault) {
+  Result<bool> FlushDb(FlushMode mode = FlushMode::kDefault) {
     CommandArgs args{"FLUSHDB"};
     internal::AppendFlushMode(mode, args);
     return self().template RunArgs<bool>(&convert::Ok, args.span());
   }
   // FLUSHALL [ASYNC|SYNC]: deletes every key of every database.
-  auto FlushAll(FlushMode mode = FlushMode::kDefault) {
+  Result<bool> FlushAll(FlushMode mode = FlushMode::kDefault) {
     CommandArgs args{"FLUSHALL"};
     internal::AppendFlushMode(mode, args);
     return self().template RunArgs<bool>(&convert::Ok, args.span());
   }
 
   // CLIENT ID → the id of the connection that ran it.
-  auto ClientId() {
+  Result<int64_t> ClientId() {
     return self().template Run<int64_t>(&convert::Integer, "CLIENT", "ID");
   }
   // CLIENT SETNAME name: names the connection that runs it ("" clears the
   // name). INVALID_ARGUMENT: a name with a space or a newline (the server
   // would refuse it too).
-  auto ClientSetName(absl::string_view name) {
+  Result<bool> ClientSetName(absl::string_view name) {
     if (name.find_first_of(" \r\n") != absl::string_view::npos) {
       return self().template Fail<bool>(InvalidArgumentError(
           "CLIENT SETNAME: name must not contain spaces or newlines"));
@@ -224,25 +221,27 @@ class ServerCommands {
     return self().template Run<bool>(&convert::Ok, "CLIENT", "SETNAME", name);
   }
   // CLIENT GETNAME → the connection's name, or nullopt if it has none.
-  auto ClientGetName() {
+  Result<std::optional<std::string>> ClientGetName() {
     return self().template Run<std::optional<std::string>>(
         &convert::OptionalString, "CLIENT", "GETNAME");
   }
   // CLIENT LIST → one ClientInfo per connected client.
-  auto ClientList() {
+  Result<std::vector<ClientInfo>> ClientList() {
     return self().template Run<std::vector<ClientInfo>>(&convert::ClientList,
                                                         "CLIENT", "LIST");
   }
 
   // CONFIG GET pattern → matching parameters and their values (a glob:
   // "maxmemory*"; RESP3 map and RESP2 flat array convert alike).
-  auto ConfigGet(absl::string_view pattern) {
+  Result<absl::flat_hash_map<std::string, std::string>> ConfigGet(
+      absl::string_view pattern) {
     return self().template Run<absl::flat_hash_map<std::string, std::string>>(
         &convert::StringMap, "CONFIG", "GET", pattern);
   }
   // CONFIG SET param value [param value ...]: all or none are applied.
   // INVALID_ARGUMENT: no pairs.
-  auto ConfigSet(absl::Span<const std::pair<std::string, std::string>> pairs) {
+  Result<bool> ConfigSet(
+      absl::Span<const std::pair<std::string, std::string>> pairs) {
     if (pairs.empty()) {
       return self().template Fail<bool>(InvalidArgumentError(
           "CONFIG SET: needs at least one parameter/value pair"));
@@ -255,31 +254,33 @@ class ServerCommands {
     }
     return self().template RunArgs<bool>(&convert::Ok, args.span());
   }
-  auto ConfigSet(absl::string_view param, absl::string_view value) {
+  Result<bool> ConfigSet(absl::string_view param, absl::string_view value) {
     return self().template Run<bool>(&convert::Ok, "CONFIG", "SET", param,
                                      value);
   }
   // CONFIG RESETSTAT: zeroes INFO's statistics (commandstats, ...).
-  auto ConfigResetStat() {
+  Result<bool> ConfigResetStat() {
     return self().template Run<bool>(&convert::Ok, "CONFIG", "RESETSTAT");
   }
 
   // TIME → the server's clock (microsecond precision).
-  auto Time() {
+  Result<absl::Time> Time() {
     return self().template Run<absl::Time>(&convert::ServerTime, "TIME");
   }
 
   // PUBLISH channel message → how many subscribers received it (on this
   // node; in a cluster, a lower bound).
-  auto Publish(absl::string_view channel, absl::string_view message) {
+  Result<int64_t> Publish(absl::string_view channel,
+                          absl::string_view message) {
     return self().template Run<int64_t>(&convert::Integer, "PUBLISH", channel,
                                         message);
   }
   // SPUBLISH shardchannel message → how many shard-channel subscribers
   // received it.
-  auto SPublish(absl::string_view channel, absl::string_view message) {
-    return self().template Run<int64_t>(&convert::Integer, "SPUBLISH",
-                                        channel, message);
+  Result<int64_t> SPublish(absl::string_view channel,
+                           absl::string_view message) {
+    return self().template Run<int64_t>(&convert::Integer, "SPUBLISH", channel,
+                                        message);
   }
 
  private:

@@ -38,8 +38,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "valkey/commands/command_args.h"
+#include "valkey/commands/list_commands.h"
 #include "valkey/commands/reply_convert.h"
 #include "valkey/commands/scan_page.h"
 #include "valkey/common/errors.h"
@@ -58,7 +60,7 @@ struct ScoredMember {
 
 struct ZAddOptions {
   enum class Condition { kAlways, kIfNotExists, kIfExists };  // -, NX, XX
-  enum class Comparison { kAny, kGreater, kLess };             // -, GT, LT
+  enum class Comparison { kAny, kGreater, kLess };            // -, GT, LT
   // NX: only add new members; XX: only update existing ones.
   Condition condition = Condition::kAlways;
   // GT / LT: only update when the new score is greater / less (new members
@@ -240,18 +242,82 @@ inline std::string FormatLexBound(const LexBound& bound) {
 
 }  // namespace internal
 
-template <typename E>
+// What BZPOPMIN / BZPOPMAX popped: the sorted set it came from, the member
+// and its score.
+struct KeyedScoredMember {
+  std::string key;
+  std::string member;
+  double score = 0;
+
+  friend bool operator==(const KeyedScoredMember&,
+                         const KeyedScoredMember&) = default;
+};
+
+// What ZMPOP / BZMPOP popped: the sorted set and its members with scores.
+struct SortedSetMultiPop {
+  std::string key;
+  std::vector<ScoredMember> members;
+
+  friend bool operator==(const SortedSetMultiPop&,
+                         const SortedSetMultiPop&) = default;
+};
+
+// Which end ZMPOP / BZMPOP pops from.
+enum class ZEnd { kMin, kMax };
+
+// ZUNION / ZINTER (and their STORE forms): WEIGHTS and AGGREGATE.
+struct ZCombineOptions {
+  // WEIGHTS: one multiplier per key (empty: all 1).
+  std::vector<double> weights;
+  enum class Aggregate { kSum, kMin, kMax };
+  Aggregate aggregate = Aggregate::kSum;
+};
+
+namespace convert {
+
+// [key, member, score] or nil.
+inline absl::StatusOr<std::optional<KeyedScoredMember>>
+OptionalKeyedScoredMember(const ReplyView& reply) {
+  if (reply.is_null()) return std::optional<KeyedScoredMember>();
+  if (reply.type() != ReplyType::kArray || reply.size() != 3 ||
+      !reply[0].is_string() || !reply[1].is_string()) {
+    return WrongShape("[key, member, score] or nil", reply);
+  }
+  absl::StatusOr<double> score = Double(reply[2]);
+  if (!score.ok()) return score.status();
+  return std::optional<KeyedScoredMember>(KeyedScoredMember{
+      std::string(reply[0].str()), std::string(reply[1].str()), *score});
+}
+
+// [key, [[member, score], ...]] or nil.
+inline absl::StatusOr<std::optional<SortedSetMultiPop>>
+OptionalSortedSetMultiPop(const ReplyView& reply) {
+  if (reply.is_null()) return std::optional<SortedSetMultiPop>();
+  if (reply.type() != ReplyType::kArray || reply.size() != 2 ||
+      !reply[0].is_string()) {
+    return WrongShape("[key, members] or nil", reply);
+  }
+  absl::StatusOr<std::vector<ScoredMember>> members = ScoredMembers(reply[1]);
+  if (!members.ok()) return members.status();
+  return std::optional<SortedSetMultiPop>(
+      SortedSetMultiPop{std::string(reply[0].str()), *std::move(members)});
+}
+
+}  // namespace convert
+
+template <typename E, template <typename> class Result>
 class SortedSetCommands {
  public:
   // ZADD key [NX|XX] [GT|LT] [CH] score member ... → how many members were
   // added (with `changed`: added or updated). INVALID_ARGUMENT for no
   // members, a NaN score, or NX with GT/LT.
-  auto ZAdd(absl::string_view key, absl::Span<const ScoredMember> members,
-            const ZAddOptions& options = {}) {
-    absl::Status s = members.empty()
-                         ? InvalidArgumentError(
-                               "ZADD: needs at least one member/score pair")
-                         : CheckZAddOptions(options);
+  Result<int64_t> ZAdd(absl::string_view key,
+                       absl::Span<const ScoredMember> members,
+                       const ZAddOptions& options = {}) {
+    absl::Status s =
+        members.empty()
+            ? InvalidArgumentError("ZADD: needs at least one member/score pair")
+            : CheckZAddOptions(options);
     for (const ScoredMember& m : members) {
       if (s.ok() && std::isnan(m.score)) {
         s = InvalidArgumentError(
@@ -270,25 +336,27 @@ class SortedSetCommands {
   }
   // ZADD key [NX|XX] [GT|LT] INCR increment member → the member's new
   // score, or nullopt when a condition stopped the update.
-  auto ZAddIncr(absl::string_view key, double increment,
-                absl::string_view member, const ZAddOptions& options = {}) {
-    using Result = std::optional<double>;
+  Result<std::optional<double>> ZAddIncr(absl::string_view key,
+                                         double increment,
+                                         absl::string_view member,
+                                         const ZAddOptions& options = {}) {
+    using Value = std::optional<double>;
     absl::Status s = CheckZAddOptions(options);
     if (s.ok() && std::isnan(increment)) {
       s = InvalidArgumentError("ZADD: increment is NaN");
     }
-    if (!s.ok()) return self().template Fail<Result>(std::move(s));
+    if (!s.ok()) return self().template Fail<Value>(std::move(s));
     CommandArgs args{"ZADD", key};
     AppendZAddOptions(options, args);
     args.push_back("INCR");
     args.push_back(increment);
     args.push_back(member);
-    return self().template RunArgs<Result>(&convert::OptionalDouble,
-                                           args.span());
+    return self().template RunArgs<Value>(&convert::OptionalDouble,
+                                          args.span());
   }
   // ZINCRBY key increment member → the new score.
-  auto ZIncrBy(absl::string_view key, double increment,
-               absl::string_view member) {
+  Result<double> ZIncrBy(absl::string_view key, double increment,
+                         absl::string_view member) {
     if (std::isnan(increment)) {
       return self().template Fail<double>(
           InvalidArgumentError("ZINCRBY: increment is NaN"));
@@ -297,7 +365,8 @@ class SortedSetCommands {
                                        increment, member);
   }
   // ZREM key member... → how many members were removed.
-  auto ZRem(absl::string_view key, absl::Span<const std::string> members) {
+  Result<int64_t> ZRem(absl::string_view key,
+                       absl::Span<const std::string> members) {
     if (members.empty()) {
       return self().template Fail<int64_t>(
           InvalidArgumentError("ZREM: needs at least one member"));
@@ -311,128 +380,439 @@ class SortedSetCommands {
   // ZRANGE key start stop [REV] → members from rank start to stop, both
   // inclusive (negative ranks count from the end). INVALID_ARGUMENT when
   // options.limit is set.
-  auto ZRange(absl::string_view key, int64_t start, int64_t stop,
-              const ZRangeOptions& options = {}) {
+  Result<std::vector<std::string>> ZRange(absl::string_view key, int64_t start,
+                                          int64_t stop,
+                                          const ZRangeOptions& options = {}) {
     return RangeByIndex<std::vector<std::string>>(key, start, stop, options,
                                                   &convert::StringList);
   }
   // ZRANGE key start stop [REV] WITHSCORES → as ZRange, with scores.
-  auto ZRangeWithScores(absl::string_view key, int64_t start, int64_t stop,
-                        const ZRangeOptions& options = {}) {
+  Result<std::vector<ScoredMember>> ZRangeWithScores(
+      absl::string_view key, int64_t start, int64_t stop,
+      const ZRangeOptions& options = {}) {
     return RangeByIndex<std::vector<ScoredMember>>(key, start, stop, options,
                                                    &convert::ScoredMembers);
   }
   // ZRANGE key min max BYSCORE [REV] [LIMIT o c] → members with scores in
   // [min, max] (ends as the bounds say), lowest first, or highest first
   // with rev. INVALID_ARGUMENT for a NaN bound.
-  auto ZRangeByScore(absl::string_view key, const ScoreBound& min,
-                     const ScoreBound& max,
-                     const ZRangeOptions& options = {}) {
+  Result<std::vector<std::string>> ZRangeByScore(
+      absl::string_view key, const ScoreBound& min, const ScoreBound& max,
+      const ZRangeOptions& options = {}) {
     return RangeByScore<std::vector<std::string>>(key, min, max, options,
                                                   &convert::StringList);
   }
   // ZRANGE key min max BYSCORE [REV] [LIMIT o c] WITHSCORES → as
   // ZRangeByScore, with scores.
-  auto ZRangeByScoreWithScores(absl::string_view key, const ScoreBound& min,
-                               const ScoreBound& max,
-                               const ZRangeOptions& options = {}) {
+  Result<std::vector<ScoredMember>> ZRangeByScoreWithScores(
+      absl::string_view key, const ScoreBound& min, const ScoreBound& max,
+      const ZRangeOptions& options = {}) {
     return RangeByScore<std::vector<ScoredMember>>(key, min, max, options,
                                                    &convert::ScoredMembers);
   }
   // ZRANGE key min max BYLEX [REV] [LIMIT o c] → members between the lex
   // bounds, in lex order (reversed with rev).
-  auto ZRangeByLex(absl::string_view key, const LexBound& min,
-                   const LexBound& max, const ZRangeOptions& options = {}) {
-    using Result = std::vector<std::string>;
+  Result<std::vector<std::string>> ZRangeByLex(
+      absl::string_view key, const LexBound& min, const LexBound& max,
+      const ZRangeOptions& options = {}) {
+    using Value = std::vector<std::string>;
     const std::string low = internal::FormatLexBound(min);
     const std::string high = internal::FormatLexBound(max);
-    return Range<Result>(key, low, high, "BYLEX", options, false,
-                         &convert::StringList);
+    return Range<Value>(key, low, high, "BYLEX", options, false,
+                        &convert::StringList);
   }
 
   // ZSCORE key member → the score, or nullopt when the member (or key) is
   // absent.
-  auto ZScore(absl::string_view key, absl::string_view member) {
-    return self().template Run<std::optional<double>>(
-        &convert::OptionalDouble, "ZSCORE", key, member);
+  Result<std::optional<double>> ZScore(absl::string_view key,
+                                       absl::string_view member) {
+    return self().template Run<std::optional<double>>(&convert::OptionalDouble,
+                                                      "ZSCORE", key, member);
   }
   // ZMSCORE key member... → one score (or nullopt) per member, in order.
-  auto ZMScore(absl::string_view key, absl::Span<const std::string> members) {
-    using Result = std::vector<std::optional<double>>;
+  Result<std::vector<std::optional<double>>> ZMScore(
+      absl::string_view key, absl::Span<const std::string> members) {
+    using Value = std::vector<std::optional<double>>;
     if (members.empty()) {
-      return self().template Fail<Result>(
+      return self().template Fail<Value>(
           InvalidArgumentError("ZMSCORE: needs at least one member"));
     }
     CommandArgs args{"ZMSCORE", key};
     args.reserve(members.size() + 2);
     for (const std::string& member : members) args.push_back(member);
-    return self().template RunArgs<Result>(&convert::OptionalDoubleList,
-                                           args.span());
+    return self().template RunArgs<Value>(&convert::OptionalDoubleList,
+                                          args.span());
   }
   // ZCARD key → the number of members (0 for a missing key).
-  auto ZCard(absl::string_view key) {
+  Result<int64_t> ZCard(absl::string_view key) {
     return self().template Run<int64_t>(&convert::Integer, "ZCARD", key);
   }
   // ZCOUNT key min max → how many members have scores within the bounds.
   // INVALID_ARGUMENT for a NaN bound.
-  auto ZCount(absl::string_view key, const ScoreBound& min,
-              const ScoreBound& max) {
+  Result<int64_t> ZCount(absl::string_view key, const ScoreBound& min,
+                         const ScoreBound& max) {
     absl::StatusOr<std::string> low = internal::FormatScoreBound("ZCOUNT", min);
     absl::StatusOr<std::string> high =
         internal::FormatScoreBound("ZCOUNT", max);
     if (!low.ok()) return self().template Fail<int64_t>(low.status());
     if (!high.ok()) return self().template Fail<int64_t>(high.status());
-    return self().template Run<int64_t>(&convert::Integer, "ZCOUNT", key,
-                                        *low, *high);
+    return self().template Run<int64_t>(&convert::Integer, "ZCOUNT", key, *low,
+                                        *high);
   }
   // ZRANK key member → the member's rank by ascending score (0-based), or
   // nullopt when absent.
-  auto ZRank(absl::string_view key, absl::string_view member) {
+  Result<std::optional<int64_t>> ZRank(absl::string_view key,
+                                       absl::string_view member) {
     return self().template Run<std::optional<int64_t>>(
         &convert::OptionalInteger, "ZRANK", key, member);
   }
   // ZREVRANK key member → the rank by descending score, or nullopt.
-  auto ZRevRank(absl::string_view key, absl::string_view member) {
+  Result<std::optional<int64_t>> ZRevRank(absl::string_view key,
+                                          absl::string_view member) {
     return self().template Run<std::optional<int64_t>>(
         &convert::OptionalInteger, "ZREVRANK", key, member);
   }
 
   // ZPOPMIN key → the lowest-scored member, removed; nullopt when empty.
-  auto ZPopMin(absl::string_view key) {
+  Result<std::optional<ScoredMember>> ZPopMin(absl::string_view key) {
     return self().template Run<std::optional<ScoredMember>>(
         &convert::OptionalScoredMember, "ZPOPMIN", key);
   }
   // ZPOPMIN key count → up to `count` lowest-scored members, removed,
   // lowest first. INVALID_ARGUMENT for a negative count.
-  auto ZPopMin(absl::string_view key, int64_t count) {
+  Result<std::vector<ScoredMember>> ZPopMin(absl::string_view key,
+                                            int64_t count) {
     return PopCount("ZPOPMIN", key, count);
   }
   // ZPOPMAX key → the highest-scored member, removed; nullopt when empty.
-  auto ZPopMax(absl::string_view key) {
+  Result<std::optional<ScoredMember>> ZPopMax(absl::string_view key) {
     return self().template Run<std::optional<ScoredMember>>(
         &convert::OptionalScoredMember, "ZPOPMAX", key);
   }
   // ZPOPMAX key count → up to `count` highest-scored members, highest
   // first.
-  auto ZPopMax(absl::string_view key, int64_t count) {
+  Result<std::vector<ScoredMember>> ZPopMax(absl::string_view key,
+                                            int64_t count) {
     return PopCount("ZPOPMAX", key, count);
   }
 
   // ZSCAN key cursor [MATCH p] [COUNT n] → one page of members with scores
   // and the next cursor (0: done). Start with cursor 0; members may repeat
   // across pages. INVALID_ARGUMENT for a non-positive count or a type.
-  auto ZScan(absl::string_view key, uint64_t cursor,
-             const ScanOptions& options = {}) {
-    using Result = ScanPage<ScoredMember>;
+  Result<ScanPage<ScoredMember>> ZScan(absl::string_view key, uint64_t cursor,
+                                       const ScanOptions& options = {}) {
+    using Value = ScanPage<ScoredMember>;
     CommandArgs args{"ZSCAN", key, cursor};
     absl::Status s = internal::AppendScanOptions("ZSCAN", options, args);
-    if (!s.ok()) return self().template Fail<Result>(std::move(s));
-    return self().template RunArgs<Result>(&convert::ScoredMemberScanPage,
-                                           args.span());
+    if (!s.ok()) return self().template Fail<Value>(std::move(s));
+    return self().template RunArgs<Value>(&convert::ScoredMemberScanPage,
+                                          args.span());
+  }
+
+  // BZPOPMIN key... timeout → the lowest-scored member of the first
+  // non-empty set, waiting up to `timeout` (zero or infinite: forever);
+  // nullopt when none came.
+  Result<std::optional<KeyedScoredMember>> BZPopMin(
+      absl::Span<const std::string> keys, absl::Duration timeout) {
+    return BlockingPop("BZPOPMIN", keys, timeout);
+  }
+  // BZPOPMAX: as BZPopMin, the highest-scored member.
+  Result<std::optional<KeyedScoredMember>> BZPopMax(
+      absl::Span<const std::string> keys, absl::Duration timeout) {
+    return BlockingPop("BZPOPMAX", keys, timeout);
+  }
+  // ZMPOP numkeys key... MIN|MAX [COUNT n] → up to `count` members of the
+  // first non-empty set, or nullopt when all are empty.
+  Result<std::optional<SortedSetMultiPop>> ZMPop(
+      absl::Span<const std::string> keys, ZEnd end,
+      std::optional<int64_t> count = std::nullopt) {
+    using Value = std::optional<SortedSetMultiPop>;
+    CommandArgs args{"ZMPOP"};
+    absl::Status s = AppendMPop("ZMPOP", keys, end, count, args);
+    if (!s.ok()) return self().template Fail<Value>(std::move(s));
+    return self().template RunArgs<Value>(&convert::OptionalSortedSetMultiPop,
+                                          args.span());
+  }
+  // BZMPOP timeout numkeys key... MIN|MAX [COUNT n]: as ZMPop, waiting up
+  // to `timeout` (zero or infinite: forever).
+  Result<std::optional<SortedSetMultiPop>> BZMPop(
+      absl::Duration timeout, absl::Span<const std::string> keys, ZEnd end,
+      std::optional<int64_t> count = std::nullopt) {
+    using Value = std::optional<SortedSetMultiPop>;
+    absl::StatusOr<double> seconds =
+        internal::BlockingTimeoutSeconds("BZMPOP", timeout);
+    if (!seconds.ok()) return self().template Fail<Value>(seconds.status());
+    CommandArgs args{"BZMPOP", *seconds};
+    absl::Status s = AppendMPop("BZMPOP", keys, end, count, args);
+    if (!s.ok()) return self().template Fail<Value>(std::move(s));
+    return self().template RunBlockingArgs<Value>(
+        &convert::OptionalSortedSetMultiPop, ServerWait(*seconds),
+        args.span());
+  }
+
+  // ZUNION / ZINTER numkeys key... [WEIGHTS w...] [AGGREGATE SUM|MIN|MAX]
+  // → the members of the union / intersection.
+  Result<std::vector<std::string>> ZUnion(absl::Span<const std::string> keys,
+                                          const ZCombineOptions& options = {}) {
+    return Combine<std::vector<std::string>>("ZUNION", keys, options, false,
+                                             &convert::StringList);
+  }
+  Result<std::vector<ScoredMember>> ZUnionWithScores(
+      absl::Span<const std::string> keys, const ZCombineOptions& options = {}) {
+    return Combine<std::vector<ScoredMember>>("ZUNION", keys, options, true,
+                                              &convert::ScoredMembers);
+  }
+  Result<std::vector<std::string>> ZInter(absl::Span<const std::string> keys,
+                                          const ZCombineOptions& options = {}) {
+    return Combine<std::vector<std::string>>("ZINTER", keys, options, false,
+                                             &convert::StringList);
+  }
+  Result<std::vector<ScoredMember>> ZInterWithScores(
+      absl::Span<const std::string> keys, const ZCombineOptions& options = {}) {
+    return Combine<std::vector<ScoredMember>>("ZINTER", keys, options, true,
+                                              &convert::ScoredMembers);
+  }
+  // ZDIFF numkeys key... → the members of the first set in none of the
+  // others.
+  Result<std::vector<std::string>> ZDiff(absl::Span<const std::string> keys) {
+    return Combine<std::vector<std::string>>("ZDIFF", keys, {}, false,
+                                             &convert::StringList);
+  }
+  Result<std::vector<ScoredMember>> ZDiffWithScores(
+      absl::Span<const std::string> keys) {
+    return Combine<std::vector<ScoredMember>>("ZDIFF", keys, {}, true,
+                                              &convert::ScoredMembers);
+  }
+  // ZUNIONSTORE / ZINTERSTORE / ZDIFFSTORE destination numkeys key... →
+  // the size of the stored result.
+  Result<int64_t> ZUnionStore(absl::string_view destination,
+                              absl::Span<const std::string> keys,
+                              const ZCombineOptions& options = {}) {
+    return CombineStore("ZUNIONSTORE", destination, keys, options);
+  }
+  Result<int64_t> ZInterStore(absl::string_view destination,
+                              absl::Span<const std::string> keys,
+                              const ZCombineOptions& options = {}) {
+    return CombineStore("ZINTERSTORE", destination, keys, options);
+  }
+  Result<int64_t> ZDiffStore(absl::string_view destination,
+                             absl::Span<const std::string> keys) {
+    return CombineStore("ZDIFFSTORE", destination, keys, {});
+  }
+  // ZINTERCARD numkeys key... [LIMIT n] → the size of the intersection
+  // (counting stops at `limit` when > 0).
+  Result<int64_t> ZInterCard(absl::Span<const std::string> keys,
+                             std::optional<int64_t> limit = std::nullopt) {
+    if (keys.empty() || (limit.has_value() && *limit < 0)) {
+      return self().template Fail<int64_t>(InvalidArgumentError(
+          "ZINTERCARD: needs at least one key and a limit >= 0"));
+    }
+    CommandArgs args{"ZINTERCARD", static_cast<int64_t>(keys.size())};
+    args.reserve(keys.size() + 4);
+    for (const std::string& key : keys) args.push_back(key);
+    if (limit.has_value()) {
+      args.push_back("LIMIT");
+      args.push_back(*limit);
+    }
+    return self().template RunArgs<int64_t>(&convert::Integer, args.span());
+  }
+  // ZRANGESTORE destination source start stop [REV] → how many members
+  // (by rank) were stored in destination.
+  Result<int64_t> ZRangeStore(absl::string_view destination,
+                              absl::string_view source, int64_t start,
+                              int64_t stop, const ZRangeOptions& options = {}) {
+    if (options.limit.has_value()) {
+      return self().template Fail<int64_t>(InvalidArgumentError(
+          "ZRANGESTORE: limit applies to score and lex ranges only"));
+    }
+    CommandArgs args{"ZRANGESTORE", destination, source, start, stop};
+    if (options.rev) args.push_back("REV");
+    return self().template RunArgs<int64_t>(&convert::Integer, args.span());
+  }
+  // ZRANGESTORE destination source min max BYSCORE [REV] [LIMIT o c] → how
+  // many members (by score) were stored.
+  Result<int64_t> ZRangeStoreByScore(absl::string_view destination,
+                                     absl::string_view source,
+                                     const ScoreBound& min,
+                                     const ScoreBound& max,
+                                     const ZRangeOptions& options = {}) {
+    absl::StatusOr<std::string> low =
+        internal::FormatScoreBound("ZRANGESTORE", min);
+    absl::StatusOr<std::string> high =
+        internal::FormatScoreBound("ZRANGESTORE", max);
+    if (!low.ok()) return self().template Fail<int64_t>(low.status());
+    if (!high.ok()) return self().template Fail<int64_t>(high.status());
+    CommandArgs args{"ZRANGESTORE", destination, source,
+                     options.rev ? *high : *low, options.rev ? *low : *high,
+                     "BYSCORE"};
+    if (options.rev) args.push_back("REV");
+    if (options.limit.has_value()) {
+      args.push_back("LIMIT");
+      args.push_back(options.limit->offset);
+      args.push_back(options.limit->count);
+    }
+    return self().template RunArgs<int64_t>(&convert::Integer, args.span());
+  }
+  // ZLEXCOUNT key min max → how many members lie between the lex bounds.
+  Result<int64_t> ZLexCount(absl::string_view key, const LexBound& min,
+                            const LexBound& max) {
+    const std::string low = internal::FormatLexBound(min);
+    const std::string high = internal::FormatLexBound(max);
+    return self().template Run<int64_t>(&convert::Integer, "ZLEXCOUNT", key,
+                                        low, high);
+  }
+  // ZREMRANGEBYRANK key start stop → how many members were removed.
+  Result<int64_t> ZRemRangeByRank(absl::string_view key, int64_t start,
+                                  int64_t stop) {
+    return self().template Run<int64_t>(&convert::Integer, "ZREMRANGEBYRANK",
+                                        key, start, stop);
+  }
+  // ZREMRANGEBYSCORE key min max → how many members were removed.
+  Result<int64_t> ZRemRangeByScore(absl::string_view key,
+                                   const ScoreBound& min,
+                                   const ScoreBound& max) {
+    absl::StatusOr<std::string> low =
+        internal::FormatScoreBound("ZREMRANGEBYSCORE", min);
+    absl::StatusOr<std::string> high =
+        internal::FormatScoreBound("ZREMRANGEBYSCORE", max);
+    if (!low.ok()) return self().template Fail<int64_t>(low.status());
+    if (!high.ok()) return self().template Fail<int64_t>(high.status());
+    return self().template Run<int64_t>(&convert::Integer, "ZREMRANGEBYSCORE",
+                                        key, *low, *high);
+  }
+  // ZREMRANGEBYLEX key min max → how many members were removed.
+  Result<int64_t> ZRemRangeByLex(absl::string_view key, const LexBound& min,
+                                 const LexBound& max) {
+    const std::string low = internal::FormatLexBound(min);
+    const std::string high = internal::FormatLexBound(max);
+    return self().template Run<int64_t>(&convert::Integer, "ZREMRANGEBYLEX",
+                                        key, low, high);
+  }
+  // ZRANDMEMBER key → a random member, or nullopt for a missing key.
+  Result<std::optional<std::string>> ZRandMember(absl::string_view key) {
+    return self().template Run<std::optional<std::string>>(
+        &convert::OptionalString, "ZRANDMEMBER", key);
+  }
+  // ZRANDMEMBER key count → count > 0: up to count distinct members; < 0:
+  // |count| members, possibly repeated.
+  Result<std::vector<std::string>> ZRandMember(absl::string_view key,
+                                               int64_t count) {
+    return self().template Run<std::vector<std::string>>(
+        &convert::StringList, "ZRANDMEMBER", key, count);
+  }
+  // ZRANDMEMBER key count WITHSCORES → as ZRandMember, with scores.
+  Result<std::vector<ScoredMember>> ZRandMemberWithScores(absl::string_view key,
+                                                          int64_t count) {
+    return self().template Run<std::vector<ScoredMember>>(
+        &convert::ScoredMembers, "ZRANDMEMBER", key, count, "WITHSCORES");
   }
 
  private:
   E& self() { return static_cast<E&>(*this); }
+
+  static absl::Duration ServerWait(double seconds) {
+    return seconds == 0 ? absl::ZeroDuration() : absl::Seconds(seconds);
+  }
+
+  Result<std::optional<KeyedScoredMember>> BlockingPop(
+      absl::string_view command, absl::Span<const std::string> keys,
+      absl::Duration timeout) {
+    using Value = std::optional<KeyedScoredMember>;
+    absl::StatusOr<double> seconds =
+        internal::BlockingTimeoutSeconds(command, timeout);
+    if (seconds.ok() && keys.empty()) {
+      seconds = InvalidArgumentError(
+          absl::StrCat(command, ": needs at least one key"));
+    }
+    if (!seconds.ok()) return self().template Fail<Value>(seconds.status());
+    CommandArgs args{command};
+    args.reserve(keys.size() + 2);
+    for (const std::string& key : keys) args.push_back(key);
+    args.push_back(*seconds);
+    return self().template RunBlockingArgs<Value>(
+        &convert::OptionalKeyedScoredMember, ServerWait(*seconds),
+        args.span());
+  }
+
+  static absl::Status AppendMPop(absl::string_view command,
+                                 absl::Span<const std::string> keys, ZEnd end,
+                                 std::optional<int64_t> count,
+                                 CommandArgs& args) {
+    if (keys.empty()) {
+      return InvalidArgumentError(
+          absl::StrCat(command, ": needs at least one key"));
+    }
+    if (count.has_value() && *count <= 0) {
+      return InvalidArgumentError(
+          absl::StrCat(command, ": count must be > 0, got ", *count));
+    }
+    args.reserve(args.size() + keys.size() + 4);
+    args.push_back(static_cast<int64_t>(keys.size()));
+    for (const std::string& key : keys) args.push_back(key);
+    args.push_back(end == ZEnd::kMin ? "MIN" : "MAX");
+    if (count.has_value()) {
+      args.push_back("COUNT");
+      args.push_back(*count);
+    }
+    return absl::OkStatus();
+  }
+
+  static absl::Status AppendCombine(absl::string_view command,
+                                    absl::Span<const std::string> keys,
+                                    const ZCombineOptions& options,
+                                    CommandArgs& args) {
+    if (keys.empty()) {
+      return InvalidArgumentError(
+          absl::StrCat(command, ": needs at least one key"));
+    }
+    if (!options.weights.empty() && options.weights.size() != keys.size()) {
+      return InvalidArgumentError(absl::StrCat(
+          command, ": ", options.weights.size(), " weights for ", keys.size(),
+          " keys"));
+    }
+    args.reserve(args.size() + 2 * keys.size() + 5);
+    args.push_back(static_cast<int64_t>(keys.size()));
+    for (const std::string& key : keys) args.push_back(key);
+    if (!options.weights.empty()) {
+      args.push_back("WEIGHTS");
+      for (double w : options.weights) {
+        if (std::isnan(w)) {
+          return InvalidArgumentError(
+              absl::StrCat(command, ": a weight must not be NaN"));
+        }
+        args.push_back(w);
+      }
+    }
+    if (options.aggregate != ZCombineOptions::Aggregate::kSum) {
+      args.push_back("AGGREGATE");
+      args.push_back(options.aggregate == ZCombineOptions::Aggregate::kMin
+                         ? "MIN"
+                         : "MAX");
+    }
+    return absl::OkStatus();
+  }
+
+  template <typename T>
+  Result<T> Combine(absl::string_view command,
+                    absl::Span<const std::string> keys,
+                    const ZCombineOptions& options, bool with_scores,
+                    Converter<T> converter) {
+    CommandArgs args{command};
+    absl::Status s = AppendCombine(command, keys, options, args);
+    if (!s.ok()) return self().template Fail<T>(std::move(s));
+    if (with_scores) args.push_back("WITHSCORES");
+    return self().template RunArgs<T>(converter, args.span());
+  }
+
+  Result<int64_t> CombineStore(absl::string_view command,
+                               absl::string_view destination,
+                               absl::Span<const std::string> keys,
+                               const ZCombineOptions& options) {
+    CommandArgs args{command, destination};
+    absl::Status s = AppendCombine(command, keys, options, args);
+    if (!s.ok()) return self().template Fail<int64_t>(std::move(s));
+    return self().template RunArgs<int64_t>(&convert::Integer, args.span());
+  }
 
   static absl::Status CheckZAddOptions(const ZAddOptions& options) {
     if (options.condition == ZAddOptions::Condition::kIfNotExists &&
@@ -442,8 +822,7 @@ class SortedSetCommands {
     return absl::OkStatus();
   }
 
-  static void AppendZAddOptions(const ZAddOptions& options,
-                                CommandArgs& args) {
+  static void AppendZAddOptions(const ZAddOptions& options, CommandArgs& args) {
     switch (options.condition) {
       case ZAddOptions::Condition::kAlways:
         break;
@@ -468,8 +847,8 @@ class SortedSetCommands {
   }
 
   template <typename T>
-  auto RangeByIndex(absl::string_view key, int64_t start, int64_t stop,
-                    const ZRangeOptions& options, Converter<T> converter) {
+  Result<T> RangeByIndex(absl::string_view key, int64_t start, int64_t stop,
+                         const ZRangeOptions& options, Converter<T> converter) {
     if (options.limit.has_value()) {
       return self().template Fail<T>(InvalidArgumentError(
           "ZRANGE: limit applies to score and lex ranges only"));
@@ -480,9 +859,9 @@ class SortedSetCommands {
   }
 
   template <typename T>
-  auto RangeByScore(absl::string_view key, const ScoreBound& min,
-                    const ScoreBound& max, const ZRangeOptions& options,
-                    Converter<T> converter) {
+  Result<T> RangeByScore(absl::string_view key, const ScoreBound& min,
+                         const ScoreBound& max, const ZRangeOptions& options,
+                         Converter<T> converter) {
     absl::StatusOr<std::string> low = internal::FormatScoreBound("ZRANGE", min);
     absl::StatusOr<std::string> high =
         internal::FormatScoreBound("ZRANGE", max);
@@ -495,10 +874,10 @@ class SortedSetCommands {
   // ZRANGE key low high [BYSCORE|BYLEX] [REV] [LIMIT o c] [WITHSCORES]. For
   // score and lex ranges with rev, high goes first on the wire.
   template <typename T>
-  auto Range(absl::string_view key, absl::string_view low,
-             absl::string_view high, absl::string_view by,
-             const ZRangeOptions& options, bool with_scores,
-             Converter<T> converter) {
+  Result<T> Range(absl::string_view key, absl::string_view low,
+                  absl::string_view high, absl::string_view by,
+                  const ZRangeOptions& options, bool with_scores,
+                  Converter<T> converter) {
     const bool swap = options.rev && !by.empty();
     CommandArgs args{"ZRANGE", key, swap ? high : low, swap ? low : high};
     if (!by.empty()) args.push_back(by);
@@ -512,15 +891,16 @@ class SortedSetCommands {
     return self().template RunArgs<T>(converter, args.span());
   }
 
-  auto PopCount(absl::string_view command, absl::string_view key,
-                int64_t count) {
-    using Result = std::vector<ScoredMember>;
+  Result<std::vector<ScoredMember>> PopCount(absl::string_view command,
+                                             absl::string_view key,
+                                             int64_t count) {
+    using Value = std::vector<ScoredMember>;
     if (count < 0) {
-      return self().template Fail<Result>(InvalidArgumentError(absl::StrCat(
-          command, ": count must not be negative, got ", count)));
+      return self().template Fail<Value>(InvalidArgumentError(
+          absl::StrCat(command, ": count must not be negative, got ", count)));
     }
-    return self().template Run<Result>(&convert::ScoredMembers, command, key,
-                                       count);
+    return self().template Run<Value>(&convert::ScoredMembers, command, key,
+                                      count);
   }
 };
 

@@ -33,12 +33,14 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "valkey/commands/command_args.h"
 #include "valkey/commands/reply_convert.h"
+#include "valkey/commands/reply_fields.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/reply.h"
 
@@ -99,8 +101,8 @@ struct XReadOptions {
 };
 
 struct XReadGroupOptions {
-  std::optional<int64_t> count;          // COUNT, as in XReadOptions
-  std::optional<absl::Duration> block;   // BLOCK, as in XReadOptions
+  std::optional<int64_t> count;         // COUNT, as in XReadOptions
+  std::optional<absl::Duration> block;  // BLOCK, as in XReadOptions
   // NOACK: do not add the delivered entries to the pending list.
   bool no_ack = false;
 };
@@ -176,8 +178,7 @@ inline absl::StatusOr<std::vector<StreamMessages>> StreamRead(
     if (!name.is_string() || name.is_error()) {
       return WrongShape("a stream name", name);
     }
-    absl::StatusOr<std::vector<StreamEntry>> converted =
-        StreamEntries(entries);
+    absl::StatusOr<std::vector<StreamEntry>> converted = StreamEntries(entries);
     if (!converted.ok()) return converted.status();
     out.push_back({std::string(name.str()), *std::move(converted)});
     return absl::OkStatus();
@@ -224,12 +225,12 @@ inline absl::Status AppendStreamTrim(absl::string_view command,
   }
   if (trim.limit.has_value()) {
     if (!trim.approximate) {
-      return InvalidArgumentError(absl::StrCat(
-          command, ": trim limit needs approximate trimming"));
+      return InvalidArgumentError(
+          absl::StrCat(command, ": trim limit needs approximate trimming"));
     }
     if (*trim.limit <= 0) {
-      return InvalidArgumentError(absl::StrCat(
-          command, ": trim limit must be > 0, got ", *trim.limit));
+      return InvalidArgumentError(
+          absl::StrCat(command, ": trim limit must be > 0, got ", *trim.limit));
     }
   }
   if (trim.max_len.has_value()) {
@@ -304,36 +305,274 @@ inline absl::Status AppendStreams(
 
 // The server wait of a BLOCK option (zero: forever), for RunBlockingArgs.
 inline absl::Duration ServerWait(const absl::Duration& block) {
-  return block == absl::InfiniteDuration() ? absl::ZeroDuration()
-                                           : absl::Ceil(block,
-                                                        absl::Milliseconds(1));
+  return block == absl::InfiniteDuration()
+             ? absl::ZeroDuration()
+             : absl::Ceil(block, absl::Milliseconds(1));
 }
 
 }  // namespace internal
 
-template <typename E>
+// XPENDING's summary: how many entries are pending, the id range, and
+// how many each consumer holds.
+struct StreamPendingSummary {
+  int64_t count = 0;
+  // Empty when nothing is pending.
+  std::string min_id;
+  std::string max_id;
+  std::vector<std::pair<std::string, int64_t>> consumers;
+};
+
+// One entry of XPENDING's extended form.
+struct StreamPendingEntry {
+  std::string id;
+  std::string consumer;
+  absl::Duration idle;
+  int64_t deliveries = 0;
+
+  friend bool operator==(const StreamPendingEntry&,
+                         const StreamPendingEntry&) = default;
+};
+
+// XPENDING's extended form: which pending entries to list.
+struct StreamPendingQuery {
+  std::string start = "-";
+  std::string end = "+";
+  int64_t count = 10;  // > 0
+  // IDLE ms: only entries idle at least this long.
+  std::optional<absl::Duration> min_idle;
+  // Only this consumer's entries. Empty: all.
+  std::string consumer;
+};
+
+// XCLAIM's options.
+struct StreamClaimOptions {
+  // IDLE ms / TIME unix-ms: the claimed entries' new idle time.
+  std::optional<absl::Duration> idle;
+  std::optional<absl::Time> time;
+  // RETRYCOUNT n: their new delivery count.
+  std::optional<int64_t> retry_count;
+  // FORCE: create pending entries for ids not pending yet.
+  bool force = false;
+  // LASTID id: advance the group's last-delivered id.
+  std::string last_id;
+};
+
+// XAUTOCLAIM's answer.
+struct StreamAutoClaim {
+  // Where the next call starts ("0-0": the scan is complete).
+  std::string next_start;
+  std::vector<StreamEntry> entries;
+  // Ids that were pending but no longer exist (removed from the PEL).
+  std::vector<std::string> deleted_ids;
+};
+
+// XINFO STREAM.
+struct StreamInfo {
+  int64_t length = 0;
+  int64_t radix_tree_keys = 0;
+  int64_t radix_tree_nodes = 0;
+  int64_t groups = 0;
+  std::string last_generated_id;
+  std::string max_deleted_entry_id;
+  int64_t entries_added = 0;
+  std::string recorded_first_entry_id;
+  std::optional<StreamEntry> first_entry;
+  std::optional<StreamEntry> last_entry;
+};
+
+// One group of XINFO GROUPS.
+struct StreamGroupInfo {
+  std::string name;
+  int64_t consumers = 0;
+  int64_t pending = 0;
+  std::string last_delivered_id;
+  // nullopt when the server cannot tell (nil).
+  std::optional<int64_t> entries_read;
+  std::optional<int64_t> lag;
+};
+
+// One consumer of XINFO CONSUMERS.
+struct StreamConsumerInfo {
+  std::string name;
+  int64_t pending = 0;
+  // Since its last attempted / successful interaction.
+  absl::Duration idle;
+  absl::Duration inactive;
+};
+
+namespace convert {
+
+inline absl::StatusOr<StreamPendingSummary> StreamPendingSummaryFrom(
+    const ReplyView& reply) {
+  if (reply.type() != ReplyType::kArray || reply.size() != 4 ||
+      reply[0].type() != ReplyType::kInteger) {
+    return WrongShape("[count, min-id, max-id, consumers]", reply);
+  }
+  StreamPendingSummary out;
+  out.count = reply[0].integer();
+  out.min_id = std::string(reply[1].str());
+  out.max_id = std::string(reply[2].str());
+  if (!reply[3].is_null()) {
+    if (reply[3].type() != ReplyType::kArray) {
+      return WrongShape("an array of [consumer, count]", reply);
+    }
+    for (ReplyView c : reply[3]) {
+      if (c.type() != ReplyType::kArray || c.size() != 2) {
+        return WrongShape("[consumer, count]", c);
+      }
+      int64_t n = 0;
+      if (c[1].type() == ReplyType::kInteger) {
+        n = c[1].integer();
+      } else if (!absl::SimpleAtoi(c[1].str(), &n)) {
+        return WrongShape("a pending count", c);
+      }
+      out.consumers.emplace_back(std::string(c[0].str()), n);
+    }
+  }
+  return out;
+}
+
+inline absl::StatusOr<std::vector<StreamPendingEntry>> StreamPendingEntries(
+    const ReplyView& reply) {
+  if (reply.type() != ReplyType::kArray) {
+    return WrongShape("an array of pending entries", reply);
+  }
+  std::vector<StreamPendingEntry> out;
+  out.reserve(reply.size());
+  for (ReplyView e : reply) {
+    if (e.type() != ReplyType::kArray || e.size() != 4 ||
+        e[2].type() != ReplyType::kInteger ||
+        e[3].type() != ReplyType::kInteger) {
+      return WrongShape("[id, consumer, idle-ms, deliveries]", e);
+    }
+    out.push_back(StreamPendingEntry{std::string(e[0].str()),
+                                     std::string(e[1].str()),
+                                     absl::Milliseconds(e[2].integer()),
+                                     e[3].integer()});
+  }
+  return out;
+}
+
+inline absl::StatusOr<StreamAutoClaim> StreamAutoClaimFrom(
+    const ReplyView& reply) {
+  if (reply.type() != ReplyType::kArray || reply.size() < 2 ||
+      !reply[0].is_string()) {
+    return WrongShape("[next-start, entries, deleted-ids]", reply);
+  }
+  StreamAutoClaim out;
+  out.next_start = std::string(reply[0].str());
+  absl::StatusOr<std::vector<StreamEntry>> entries = StreamEntries(reply[1]);
+  if (!entries.ok()) return entries.status();
+  out.entries = *std::move(entries);
+  if (reply.size() > 2) {
+    absl::StatusOr<std::vector<std::string>> deleted = StringList(reply[2]);
+    if (!deleted.ok()) return deleted.status();
+    out.deleted_ids = *std::move(deleted);
+  }
+  return out;
+}
+
+// XAUTOCLAIM ... JUSTID: the entries are bare ids.
+inline absl::StatusOr<std::vector<std::string>> StreamAutoClaimIds(
+    const ReplyView& reply) {
+  if (reply.type() != ReplyType::kArray || reply.size() < 2) {
+    return WrongShape("[next-start, ids, deleted-ids]", reply);
+  }
+  return StringList(reply[1]);
+}
+
+inline absl::StatusOr<std::optional<StreamEntry>> OptionalStreamEntry(
+    const std::optional<ReplyView>& reply) {
+  if (!reply.has_value() || reply->is_null()) {
+    return std::optional<StreamEntry>();
+  }
+  absl::StatusOr<StreamEntry> entry = StreamEntryFrom(*reply);
+  if (!entry.ok()) return entry.status();
+  return std::optional<StreamEntry>(*std::move(entry));
+}
+
+inline absl::StatusOr<StreamInfo> StreamInfoFrom(const ReplyView& reply) {
+  absl::StatusOr<ReplyFields> f = ReplyFields::Of(reply, "XINFO STREAM");
+  if (!f.ok()) return f.status();
+  StreamInfo out;
+  out.length = f->Integer("length");
+  out.radix_tree_keys = f->Integer("radix-tree-keys");
+  out.radix_tree_nodes = f->Integer("radix-tree-nodes");
+  out.groups = f->Integer("groups");
+  out.last_generated_id = f->String("last-generated-id");
+  out.max_deleted_entry_id = f->String("max-deleted-entry-id");
+  out.entries_added = f->Integer("entries-added");
+  out.recorded_first_entry_id = f->String("recorded-first-entry-id");
+  absl::StatusOr<std::optional<StreamEntry>> first =
+      OptionalStreamEntry(f->Find("first-entry"));
+  if (!first.ok()) return first.status();
+  out.first_entry = *std::move(first);
+  absl::StatusOr<std::optional<StreamEntry>> last =
+      OptionalStreamEntry(f->Find("last-entry"));
+  if (!last.ok()) return last.status();
+  out.last_entry = *std::move(last);
+  return out;
+}
+
+inline std::optional<int64_t> OptionalIntegerField(const ReplyFields& f,
+                                                   absl::string_view name) {
+  std::optional<ReplyView> v = f.Find(name);
+  if (!v.has_value() || v->type() != ReplyType::kInteger) return std::nullopt;
+  return v->integer();
+}
+
+inline absl::StatusOr<StreamGroupInfo> StreamGroupInfoFrom(
+    const ReplyView& reply) {
+  absl::StatusOr<ReplyFields> f = ReplyFields::Of(reply, "XINFO GROUPS");
+  if (!f.ok()) return f.status();
+  StreamGroupInfo out;
+  out.name = f->String("name");
+  out.consumers = f->Integer("consumers");
+  out.pending = f->Integer("pending");
+  out.last_delivered_id = f->String("last-delivered-id");
+  out.entries_read = OptionalIntegerField(*f, "entries-read");
+  out.lag = OptionalIntegerField(*f, "lag");
+  return out;
+}
+
+inline absl::StatusOr<StreamConsumerInfo> StreamConsumerInfoFrom(
+    const ReplyView& reply) {
+  absl::StatusOr<ReplyFields> f = ReplyFields::Of(reply, "XINFO CONSUMERS");
+  if (!f.ok()) return f.status();
+  StreamConsumerInfo out;
+  out.name = f->String("name");
+  out.pending = f->Integer("pending");
+  out.idle = absl::Milliseconds(f->Integer("idle"));
+  out.inactive = absl::Milliseconds(f->Integer("inactive"));
+  return out;
+}
+
+}  // namespace convert
+
+template <typename E, template <typename> class Result>
 class StreamCommands {
  public:
   // XADD key [NOMKSTREAM] [MAXLEN|MINID ...] id field value [field value
   // ...] → the new entry's id; nullopt only with no_mkstream when the stream
   // does not exist. INVALID_ARGUMENT: no fields, an empty id, a bad trim.
-  auto XAdd(absl::string_view key,
-            absl::Span<const std::pair<std::string, std::string>> fields,
-            const XAddOptions& options = {}) {
-    using Result = std::optional<std::string>;
+  Result<std::optional<std::string>> XAdd(
+      absl::string_view key,
+      absl::Span<const std::pair<std::string, std::string>> fields,
+      const XAddOptions& options = {}) {
+    using Value = std::optional<std::string>;
     if (fields.empty()) {
-      return self().template Fail<Result>(
+      return self().template Fail<Value>(
           InvalidArgumentError("XADD: needs at least one field/value pair"));
     }
     if (options.id.empty()) {
-      return self().template Fail<Result>(
+      return self().template Fail<Value>(
           InvalidArgumentError("XADD: id must not be empty (use \"*\")"));
     }
     CommandArgs args{"XADD", key};
     if (options.no_mkstream) args.push_back("NOMKSTREAM");
     if (options.trim.has_value()) {
       absl::Status s = internal::AppendStreamTrim("XADD", *options.trim, args);
-      if (!s.ok()) return self().template Fail<Result>(std::move(s));
+      if (!s.ok()) return self().template Fail<Value>(std::move(s));
     }
     args.push_back(options.id);
     args.reserve(args.size() + 2 * fields.size());
@@ -341,29 +580,31 @@ class StreamCommands {
       args.push_back(field);
       args.push_back(value);
     }
-    return self().template RunArgs<Result>(&convert::OptionalString,
-                                           args.span());
+    return self().template RunArgs<Value>(&convert::OptionalString,
+                                          args.span());
   }
 
   // XLEN key → the number of entries (0 for a missing key).
-  auto XLen(absl::string_view key) {
+  Result<int64_t> XLen(absl::string_view key) {
     return self().template Run<int64_t>(&convert::Integer, "XLEN", key);
   }
 
   // XRANGE key start end [COUNT n] → entries with start <= id <= end, oldest
   // first. "-" and "+" are the smallest and largest ids; "(" before an id
   // excludes it. INVALID_ARGUMENT: count <= 0.
-  auto XRange(absl::string_view key, absl::string_view start = "-",
-              absl::string_view end = "+",
-              std::optional<int64_t> count = std::nullopt) {
+  Result<std::vector<StreamEntry>> XRange(
+      absl::string_view key, absl::string_view start = "-",
+      absl::string_view end = "+",
+      std::optional<int64_t> count = std::nullopt) {
     return Range("XRANGE", key, start, end, count);
   }
 
   // XREVRANGE key end start [COUNT n] → the same, newest first (note the
   // order of the bounds, as on the wire).
-  auto XRevRange(absl::string_view key, absl::string_view end = "+",
-                 absl::string_view start = "-",
-                 std::optional<int64_t> count = std::nullopt) {
+  Result<std::vector<StreamEntry>> XRevRange(
+      absl::string_view key, absl::string_view end = "+",
+      absl::string_view start = "-",
+      std::optional<int64_t> count = std::nullopt) {
     return Range("XREVRANGE", key, end, start, count);
   }
 
@@ -373,29 +614,30 @@ class StreamCommands {
   // error. With block the call waits up to that long (or forever) on top of
   // the client's reply time-out. INVALID_ARGUMENT: no streams, an empty id,
   // count <= 0, a negative block.
-  auto XRead(absl::Span<const std::pair<std::string, std::string>> streams,
-             const XReadOptions& options = {}) {
-    using Result = std::vector<StreamMessages>;
+  Result<std::vector<StreamMessages>> XRead(
+      absl::Span<const std::pair<std::string, std::string>> streams,
+      const XReadOptions& options = {}) {
+    using Value = std::vector<StreamMessages>;
     CommandArgs args{"XREAD"};
     absl::Status s = internal::AppendCount("XREAD", options.count, args);
     if (s.ok()) s = internal::AppendBlock("XREAD", options.block, args);
     if (s.ok()) s = internal::AppendStreams("XREAD", streams, args);
-    if (!s.ok()) return self().template Fail<Result>(std::move(s));
+    if (!s.ok()) return self().template Fail<Value>(std::move(s));
     if (options.block.has_value()) {
-      return self().template RunBlockingArgs<Result>(
+      return self().template RunBlockingArgs<Value>(
           &convert::StreamRead, internal::ServerWait(*options.block),
           args.span());
     }
-    return self().template RunArgs<Result>(&convert::StreamRead, args.span());
+    return self().template RunArgs<Value>(&convert::StreamRead, args.span());
   }
 
   // XGROUP CREATE key group id [MKSTREAM] [ENTRIESREAD n]: creates a
   // consumer group that will deliver entries after `id` ("$": only new
   // ones, "0": the whole stream). Errors: BUSYGROUP if it exists; ERR if
   // the stream does not exist and mkstream is not set.
-  auto XGroupCreate(absl::string_view key, absl::string_view group,
-                    absl::string_view id = "$",
-                    const XGroupCreateOptions& options = {}) {
+  Result<bool> XGroupCreate(absl::string_view key, absl::string_view group,
+                            absl::string_view id = "$",
+                            const XGroupCreateOptions& options = {}) {
     if (id.empty()) {
       return self().template Fail<bool>(
           InvalidArgumentError("XGROUP CREATE: id must not be empty"));
@@ -410,29 +652,31 @@ class StreamCommands {
   }
 
   // XGROUP DESTROY key group → whether the group existed.
-  auto XGroupDestroy(absl::string_view key, absl::string_view group) {
+  Result<bool> XGroupDestroy(absl::string_view key, absl::string_view group) {
     return self().template Run<bool>(&convert::Bool, "XGROUP", "DESTROY", key,
                                      group);
   }
 
   // XGROUP SETID key group id: moves the group's last-delivered id.
-  auto XGroupSetId(absl::string_view key, absl::string_view group,
-                   absl::string_view id) {
+  Result<bool> XGroupSetId(absl::string_view key, absl::string_view group,
+                           absl::string_view id) {
     return self().template Run<bool>(&convert::Ok, "XGROUP", "SETID", key,
                                      group, id);
   }
 
   // XGROUP CREATECONSUMER key group consumer → whether it was created.
-  auto XGroupCreateConsumer(absl::string_view key, absl::string_view group,
-                            absl::string_view consumer) {
-    return self().template Run<bool>(&convert::Bool, "XGROUP",
-                                     "CREATECONSUMER", key, group, consumer);
+  Result<bool> XGroupCreateConsumer(absl::string_view key,
+                                    absl::string_view group,
+                                    absl::string_view consumer) {
+    return self().template Run<bool>(&convert::Bool, "XGROUP", "CREATECONSUMER",
+                                     key, group, consumer);
   }
 
   // XGROUP DELCONSUMER key group consumer → how many entries it had pending
   // (they are dropped from the pending list).
-  auto XGroupDelConsumer(absl::string_view key, absl::string_view group,
-                         absl::string_view consumer) {
+  Result<int64_t> XGroupDelConsumer(absl::string_view key,
+                                    absl::string_view group,
+                                    absl::string_view consumer) {
     return self().template Run<int64_t>(&convert::Integer, "XGROUP",
                                         "DELCONSUMER", key, group, consumer);
   }
@@ -444,13 +688,13 @@ class StreamCommands {
   // after it (deleted ones come with no fields). Empty when a BLOCK timed
   // out. Errors: NOGROUP if the group or stream does not exist; the
   // INVALID_ARGUMENT cases of XRead, plus an empty group or consumer.
-  auto XReadGroup(
+  Result<std::vector<StreamMessages>> XReadGroup(
       absl::string_view group, absl::string_view consumer,
       absl::Span<const std::pair<std::string, std::string>> streams,
       const XReadGroupOptions& options = {}) {
-    using Result = std::vector<StreamMessages>;
+    using Value = std::vector<StreamMessages>;
     if (group.empty() || consumer.empty()) {
-      return self().template Fail<Result>(InvalidArgumentError(
+      return self().template Fail<Value>(InvalidArgumentError(
           "XREADGROUP: group and consumer must not be empty"));
     }
     CommandArgs args{"XREADGROUP", "GROUP", group, consumer};
@@ -458,19 +702,19 @@ class StreamCommands {
     if (s.ok()) s = internal::AppendBlock("XREADGROUP", options.block, args);
     if (s.ok() && options.no_ack) args.push_back("NOACK");
     if (s.ok()) s = internal::AppendStreams("XREADGROUP", streams, args);
-    if (!s.ok()) return self().template Fail<Result>(std::move(s));
+    if (!s.ok()) return self().template Fail<Value>(std::move(s));
     if (options.block.has_value()) {
-      return self().template RunBlockingArgs<Result>(
+      return self().template RunBlockingArgs<Value>(
           &convert::StreamRead, internal::ServerWait(*options.block),
           args.span());
     }
-    return self().template RunArgs<Result>(&convert::StreamRead, args.span());
+    return self().template RunArgs<Value>(&convert::StreamRead, args.span());
   }
 
   // XACK key group id... → how many of the ids were pending and are now
   // acknowledged. INVALID_ARGUMENT: no ids.
-  auto XAck(absl::string_view key, absl::string_view group,
-            absl::Span<const std::string> ids) {
+  Result<int64_t> XAck(absl::string_view key, absl::string_view group,
+                       absl::Span<const std::string> ids) {
     if (ids.empty()) {
       return self().template Fail<int64_t>(
           InvalidArgumentError("XACK: needs at least one id"));
@@ -483,7 +727,8 @@ class StreamCommands {
 
   // XDEL key id... → how many entries were deleted. INVALID_ARGUMENT: no
   // ids.
-  auto XDel(absl::string_view key, absl::Span<const std::string> ids) {
+  Result<int64_t> XDel(absl::string_view key,
+                       absl::Span<const std::string> ids) {
     if (ids.empty()) {
       return self().template Fail<int64_t>(
           InvalidArgumentError("XDEL: needs at least one id"));
@@ -496,29 +741,177 @@ class StreamCommands {
 
   // XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT n] → how many entries
   // were evicted. INVALID_ARGUMENT: see StreamTrim.
-  auto XTrim(absl::string_view key, const StreamTrim& trim) {
+  Result<int64_t> XTrim(absl::string_view key, const StreamTrim& trim) {
     CommandArgs args{"XTRIM", key};
     absl::Status s = internal::AppendStreamTrim("XTRIM", trim, args);
     if (!s.ok()) return self().template Fail<int64_t>(std::move(s));
     return self().template RunArgs<int64_t>(&convert::Integer, args.span());
   }
 
+  // XPENDING key group → the group's pending summary.
+  Result<StreamPendingSummary> XPending(absl::string_view key,
+                                        absl::string_view group) {
+    return self().template Run<StreamPendingSummary>(
+        &convert::StreamPendingSummaryFrom, "XPENDING", key, group);
+  }
+  // XPENDING key group [IDLE ms] start end count [consumer] → the pending
+  // entries in the range. INVALID_ARGUMENT for count <= 0.
+  Result<std::vector<StreamPendingEntry>> XPending(
+      absl::string_view key, absl::string_view group,
+      const StreamPendingQuery& query) {
+    using Value = std::vector<StreamPendingEntry>;
+    if (query.count <= 0) {
+      return self().template Fail<Value>(InvalidArgumentError(
+          absl::StrCat("XPENDING: count must be > 0, got ", query.count)));
+    }
+    CommandArgs args{"XPENDING", key, group};
+    if (query.min_idle.has_value()) {
+      args.push_back("IDLE");
+      args.push_back(absl::ToInt64Milliseconds(*query.min_idle));
+    }
+    args.push_back(query.start);
+    args.push_back(query.end);
+    args.push_back(query.count);
+    if (!query.consumer.empty()) args.push_back(query.consumer);
+    return self().template RunArgs<Value>(&convert::StreamPendingEntries,
+                                          args.span());
+  }
+  // XCLAIM key group consumer min-idle id... [options] → the entries now
+  // owned by `consumer` (ids not pending, or idle less than min_idle, are
+  // left out).
+  Result<std::vector<StreamEntry>> XClaim(
+      absl::string_view key, absl::string_view group,
+      absl::string_view consumer, absl::Duration min_idle,
+      absl::Span<const std::string> ids,
+      const StreamClaimOptions& options = {}) {
+    return Claim<std::vector<StreamEntry>>(key, group, consumer, min_idle,
+                                           ids, options, false,
+                                           &convert::StreamEntries);
+  }
+  // XCLAIM ... JUSTID → only the ids of the claimed entries (their
+  // delivery counts are not incremented).
+  Result<std::vector<std::string>> XClaimJustId(
+      absl::string_view key, absl::string_view group,
+      absl::string_view consumer, absl::Duration min_idle,
+      absl::Span<const std::string> ids,
+      const StreamClaimOptions& options = {}) {
+    return Claim<std::vector<std::string>>(key, group, consumer, min_idle,
+                                           ids, options, true,
+                                           &convert::StringList);
+  }
+  // XAUTOCLAIM key group consumer min-idle start [COUNT n] → entries idle at
+  // least min_idle, from `start`, now owned by `consumer`.
+  Result<StreamAutoClaim> XAutoClaim(
+      absl::string_view key, absl::string_view group,
+      absl::string_view consumer, absl::Duration min_idle,
+      absl::string_view start, std::optional<int64_t> count = std::nullopt) {
+    CommandArgs args{"XAUTOCLAIM", key, group, consumer,
+                     absl::ToInt64Milliseconds(min_idle), start};
+    absl::Status s = internal::AppendCount("XAUTOCLAIM", count, args);
+    if (!s.ok()) return self().template Fail<StreamAutoClaim>(std::move(s));
+    return self().template RunArgs<StreamAutoClaim>(
+        &convert::StreamAutoClaimFrom, args.span());
+  }
+  // XAUTOCLAIM ... JUSTID → only the claimed ids.
+  Result<std::vector<std::string>> XAutoClaimJustId(
+      absl::string_view key, absl::string_view group,
+      absl::string_view consumer, absl::Duration min_idle,
+      absl::string_view start, std::optional<int64_t> count = std::nullopt) {
+    using Value = std::vector<std::string>;
+    CommandArgs args{"XAUTOCLAIM", key, group, consumer,
+                     absl::ToInt64Milliseconds(min_idle), start};
+    absl::Status s = internal::AppendCount("XAUTOCLAIM", count, args);
+    if (!s.ok()) return self().template Fail<Value>(std::move(s));
+    args.push_back("JUSTID");
+    return self().template RunArgs<Value>(&convert::StreamAutoClaimIds,
+                                          args.span());
+  }
+  // XINFO STREAM key → the stream's length, ids and first/last entries.
+  Result<StreamInfo> XInfoStream(absl::string_view key) {
+    return self().template Run<StreamInfo>(&convert::StreamInfoFrom, "XINFO",
+                                           "STREAM", key);
+  }
+  // XINFO GROUPS key → the stream's consumer groups.
+  Result<std::vector<StreamGroupInfo>> XInfoGroups(absl::string_view key) {
+    return self().template Run<std::vector<StreamGroupInfo>>(
+        &convert::ArrayOf<StreamGroupInfo, &convert::StreamGroupInfoFrom>,
+        "XINFO", "GROUPS", key);
+  }
+  // XINFO CONSUMERS key group → the group's consumers.
+  Result<std::vector<StreamConsumerInfo>> XInfoConsumers(
+      absl::string_view key, absl::string_view group) {
+    return self().template Run<std::vector<StreamConsumerInfo>>(
+        &convert::ArrayOf<StreamConsumerInfo, &convert::StreamConsumerInfoFrom>,
+        "XINFO", "CONSUMERS", key, group);
+  }
+  // XSETID key last-id [ENTRIESADDED n] [MAXDELETEDID id] → true.
+  Result<bool> XSetId(absl::string_view key, absl::string_view last_id,
+                      std::optional<int64_t> entries_added = std::nullopt,
+                      absl::string_view max_deleted_id = "") {
+    CommandArgs args{"XSETID", key, last_id};
+    if (entries_added.has_value()) {
+      args.push_back("ENTRIESADDED");
+      args.push_back(*entries_added);
+    }
+    if (!max_deleted_id.empty()) {
+      args.push_back("MAXDELETEDID");
+      args.push_back(max_deleted_id);
+    }
+    return self().template RunArgs<bool>(&convert::Ok, args.span());
+  }
+
  private:
   E& self() { return static_cast<E&>(*this); }
 
-  auto Range(absl::string_view command, absl::string_view key,
-             absl::string_view from, absl::string_view to,
-             const std::optional<int64_t>& count) {
-    using Result = std::vector<StreamEntry>;
+  template <typename T>
+  Result<T> Claim(absl::string_view key, absl::string_view group,
+                  absl::string_view consumer, absl::Duration min_idle,
+                  absl::Span<const std::string> ids,
+                  const StreamClaimOptions& options, bool just_id,
+                  Converter<T> converter) {
+    if (ids.empty() || min_idle < absl::ZeroDuration()) {
+      return self().template Fail<T>(InvalidArgumentError(
+          "XCLAIM: needs at least one id and min_idle >= 0"));
+    }
+    CommandArgs args{"XCLAIM", key, group, consumer,
+                     absl::ToInt64Milliseconds(min_idle)};
+    args.reserve(ids.size() + 14);
+    for (const std::string& id : ids) args.push_back(id);
+    if (options.idle.has_value()) {
+      args.push_back("IDLE");
+      args.push_back(absl::ToInt64Milliseconds(*options.idle));
+    }
+    if (options.time.has_value()) {
+      args.push_back("TIME");
+      args.push_back(absl::ToUnixMillis(*options.time));
+    }
+    if (options.retry_count.has_value()) {
+      args.push_back("RETRYCOUNT");
+      args.push_back(*options.retry_count);
+    }
+    if (options.force) args.push_back("FORCE");
+    if (just_id) args.push_back("JUSTID");
+    if (!options.last_id.empty()) {
+      args.push_back("LASTID");
+      args.push_back(options.last_id);
+    }
+    return self().template RunArgs<T>(converter, args.span());
+  }
+
+  Result<std::vector<StreamEntry>> Range(absl::string_view command,
+                                         absl::string_view key,
+                                         absl::string_view from,
+                                         absl::string_view to,
+                                         const std::optional<int64_t>& count) {
+    using Value = std::vector<StreamEntry>;
     if (from.empty() || to.empty()) {
-      return self().template Fail<Result>(InvalidArgumentError(
+      return self().template Fail<Value>(InvalidArgumentError(
           absl::StrCat(command, ": range bounds must not be empty")));
     }
     CommandArgs args{command, key, from, to};
     absl::Status s = internal::AppendCount(command, count, args);
-    if (!s.ok()) return self().template Fail<Result>(std::move(s));
-    return self().template RunArgs<Result>(&convert::StreamEntries,
-                                           args.span());
+    if (!s.ok()) return self().template Fail<Value>(std::move(s));
+    return self().template RunArgs<Value>(&convert::StreamEntries, args.span());
   }
 };
 

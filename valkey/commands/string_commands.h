@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -20,6 +21,7 @@
 #include "absl/types/span.h"
 #include "valkey/commands/command_args.h"
 #include "valkey/commands/reply_convert.h"
+#include "valkey/commands/reply_fields.h"
 #include "valkey/common/errors.h"
 
 namespace valkey {
@@ -33,13 +35,51 @@ struct SetOptions {
   // KEEPTTL: keep the key's current expiry. Excludes ttl and expire_at.
   bool keep_ttl = false;
   Condition condition = Condition::kAlways;
+  // IFEQ value: set only if the key holds exactly this string (Valkey
+  // 8.1+). Excludes kIfNotExists / kIfExists.
+  std::optional<std::string> if_equal;
+};
+
+// MSETEX's condition and shared expiry (Valkey 9.1+).
+struct MSetExOptions {
+  enum class Condition { kAlways, kNoneExist, kAllExist };  // -, NX, XX
+  Condition condition = Condition::kAlways;
+  // EX / PX (whole seconds use EX). Must be > 0.
+  std::optional<absl::Duration> ttl;
+  // PXAT. Excludes ttl.
+  std::optional<absl::Time> expire_at;
+  // KEEPTTL. Excludes ttl and expire_at.
+  bool keep_ttl = false;
+};
+
+// LCS IDX's options.
+struct LcsIdxOptions {
+  // MINMATCHLEN: leave out matches shorter than this.
+  std::optional<int64_t> min_match_len;
+};
+
+// One matching run of LCS IDX: its [start, end] ranges (inclusive) in the
+// first and the second string, and its length.
+struct LcsMatch {
+  std::pair<int64_t, int64_t> first;
+  std::pair<int64_t, int64_t> second;
+  int64_t length = 0;
+
+  friend bool operator==(const LcsMatch&, const LcsMatch&) = default;
+};
+
+// LCS IDX: the matches (last in the strings first, as the server sends
+// them) and the length of the longest common subsequence.
+struct LcsIndex {
+  std::vector<LcsMatch> matches;
+  int64_t length = 0;
 };
 
 // GETEX expiry change: at most one of these.
 struct GetExOptions {
-  std::optional<absl::Duration> ttl;     // EX / PX
-  std::optional<absl::Time> expire_at;   // PXAT
-  bool persist = false;                  // PERSIST
+  std::optional<absl::Duration> ttl;    // EX / PX
+  std::optional<absl::Time> expire_at;  // PXAT
+  bool persist = false;                 // PERSIST
 };
 
 namespace internal {
@@ -57,9 +97,9 @@ inline absl::Status AppendExpiry(absl::string_view command,
   }
   if (ttl.has_value()) {
     if (*ttl <= absl::ZeroDuration() || *ttl == absl::InfiniteDuration()) {
-      return InvalidArgumentError(absl::StrCat(
-          command, ": ttl must be positive and finite, got ",
-          absl::FormatDuration(*ttl)));
+      return InvalidArgumentError(
+          absl::StrCat(command, ": ttl must be positive and finite, got ",
+                       absl::FormatDuration(*ttl)));
     }
     if (*ttl % absl::Seconds(1) == absl::ZeroDuration()) {
       args.push_back("EX");
@@ -83,19 +123,67 @@ inline absl::Status AppendExpiry(absl::string_view command,
 
 }  // namespace internal
 
-template <typename E>
+namespace convert {
+
+// Whether a conditional write happened, however the server says it: :1/:0,
+// RESP3 #t/#f, +OK / nil.
+inline absl::StatusOr<bool> Applied(const ReplyView& reply) {
+  if (reply.is_null()) return false;
+  if (reply.type() == ReplyType::kSimpleString) return true;
+  return Bool(reply);
+}
+
+inline absl::StatusOr<std::pair<int64_t, int64_t>> IntegerPair(
+    const ReplyView& reply) {
+  if (reply.type() != ReplyType::kArray || reply.size() != 2 ||
+      reply[0].type() != ReplyType::kInteger ||
+      reply[1].type() != ReplyType::kInteger) {
+    return WrongShape("[start, end]", reply);
+  }
+  return std::make_pair(reply[0].integer(), reply[1].integer());
+}
+
+// LCS ... IDX WITHMATCHLEN: {matches: [[[s1, e1], [s2, e2], len], ...],
+// len: n} (a map in RESP3, name/value pairs in RESP2).
+inline absl::StatusOr<LcsIndex> LcsIndexFrom(const ReplyView& reply) {
+  absl::StatusOr<ReplyFields> fields = ReplyFields::Of(reply, "LCS IDX");
+  if (!fields.ok()) return fields.status();
+  LcsIndex out;
+  out.length = fields->Integer("len");
+  std::optional<ReplyView> matches = fields->Find("matches");
+  if (!matches.has_value() || matches->type() != ReplyType::kArray) {
+    return WrongShape("LCS IDX with an array of matches", reply);
+  }
+  out.matches.reserve(matches->size());
+  for (ReplyView m : *matches) {
+    if (m.type() != ReplyType::kArray || m.size() != 3 ||
+        m[2].type() != ReplyType::kInteger) {
+      return WrongShape("an LCS match [[s1, e1], [s2, e2], len]", m);
+    }
+    absl::StatusOr<std::pair<int64_t, int64_t>> a = IntegerPair(m[0]);
+    absl::StatusOr<std::pair<int64_t, int64_t>> b = IntegerPair(m[1]);
+    if (!a.ok()) return a.status();
+    if (!b.ok()) return b.status();
+    out.matches.push_back(LcsMatch{*a, *b, m[2].integer()});
+  }
+  return out;
+}
+
+}  // namespace convert
+
+template <typename E, template <typename> class Result>
 class StringCommands {
  public:
   // GET key → value, or nullopt when the key does not exist.
-  auto Get(absl::string_view key) {
+  Result<std::optional<std::string>> Get(absl::string_view key) {
     return self().template Run<std::optional<std::string>>(
         &convert::OptionalString, "GET", key);
   }
 
-  // SET key value [NX|XX] [EX|PX|PXAT|KEEPTTL] → whether the key was set
-  // (false only when an NX/XX condition was not met).
-  auto Set(absl::string_view key, absl::string_view value,
-           const SetOptions& options = {}) {
+  // SET key value [NX|XX|IFEQ v] [EX|PX|PXAT|KEEPTTL] → whether the key
+  // was set (false only when an NX/XX/IFEQ condition was not met).
+  Result<bool> Set(absl::string_view key, absl::string_view value,
+                   const SetOptions& options = {}) {
     CommandArgs args{"SET", key, value};
     absl::Status s = SetArgs(options, args);
     if (!s.ok()) return self().template Fail<bool>(std::move(s));
@@ -103,8 +191,9 @@ class StringCommands {
   }
 
   // SET ... GET → the previous value (nullopt if there was none).
-  auto SetGet(absl::string_view key, absl::string_view value,
-              const SetOptions& options = {}) {
+  Result<std::optional<std::string>> SetGet(absl::string_view key,
+                                            absl::string_view value,
+                                            const SetOptions& options = {}) {
     CommandArgs args{"SET", key, value};
     absl::Status s = SetArgs(options, args);
     if (!s.ok()) {
@@ -116,21 +205,23 @@ class StringCommands {
   }
 
   // MGET key... → one value (or nullopt) per key, in order.
-  auto MGet(absl::Span<const std::string> keys) {
-    using Result = std::vector<std::optional<std::string>>;
+  Result<std::vector<std::optional<std::string>>> MGet(
+      absl::Span<const std::string> keys) {
+    using Value = std::vector<std::optional<std::string>>;
     if (keys.empty()) {
-      return self().template Fail<Result>(
+      return self().template Fail<Value>(
           InvalidArgumentError("MGET: needs at least one key"));
     }
     CommandArgs args{"MGET"};
     args.reserve(keys.size() + 1);
     for (const std::string& key : keys) args.push_back(key);
-    return self().template RunArgs<Result>(&convert::OptionalStringList,
-                                           args.span());
+    return self().template RunArgs<Value>(&convert::OptionalStringList,
+                                          args.span());
   }
 
   // MSET key value [key value ...].
-  auto MSet(absl::Span<const std::pair<std::string, std::string>> pairs) {
+  Result<bool> MSet(
+      absl::Span<const std::pair<std::string, std::string>> pairs) {
     if (pairs.empty()) {
       return self().template Fail<bool>(
           InvalidArgumentError("MSET: needs at least one key/value pair"));
@@ -145,7 +236,8 @@ class StringCommands {
   }
 
   // MSETNX: sets all or none → whether they were set.
-  auto MSetNx(absl::Span<const std::pair<std::string, std::string>> pairs) {
+  Result<bool> MSetNx(
+      absl::Span<const std::pair<std::string, std::string>> pairs) {
     if (pairs.empty()) {
       return self().template Fail<bool>(
           InvalidArgumentError("MSETNX: needs at least one key/value pair"));
@@ -160,37 +252,38 @@ class StringCommands {
   }
 
   // INCR / DECR / INCRBY / DECRBY → the new value.
-  auto Incr(absl::string_view key) {
+  Result<int64_t> Incr(absl::string_view key) {
     return self().template Run<int64_t>(&convert::Integer, "INCR", key);
   }
-  auto Decr(absl::string_view key) {
+  Result<int64_t> Decr(absl::string_view key) {
     return self().template Run<int64_t>(&convert::Integer, "DECR", key);
   }
-  auto IncrBy(absl::string_view key, int64_t by) {
+  Result<int64_t> IncrBy(absl::string_view key, int64_t by) {
     return self().template Run<int64_t>(&convert::Integer, "INCRBY", key, by);
   }
-  auto DecrBy(absl::string_view key, int64_t by) {
+  Result<int64_t> DecrBy(absl::string_view key, int64_t by) {
     return self().template Run<int64_t>(&convert::Integer, "DECRBY", key, by);
   }
   // INCRBYFLOAT → the new value.
-  auto IncrByFloat(absl::string_view key, double by) {
+  Result<double> IncrByFloat(absl::string_view key, double by) {
     return self().template Run<double>(&convert::Double, "INCRBYFLOAT", key,
                                        by);
   }
 
   // APPEND → the new length.
-  auto Append(absl::string_view key, absl::string_view value) {
+  Result<int64_t> Append(absl::string_view key, absl::string_view value) {
     return self().template Run<int64_t>(&convert::Integer, "APPEND", key,
                                         value);
   }
   // GETDEL → the value it deleted, or nullopt.
-  auto GetDel(absl::string_view key) {
+  Result<std::optional<std::string>> GetDel(absl::string_view key) {
     return self().template Run<std::optional<std::string>>(
         &convert::OptionalString, "GETDEL", key);
   }
   // GETEX key [EX|PX|PXAT|PERSIST] → the value, or nullopt.
-  auto GetEx(absl::string_view key, const GetExOptions& options = {}) {
-    using Result = std::optional<std::string>;
+  Result<std::optional<std::string>> GetEx(absl::string_view key,
+                                           const GetExOptions& options = {}) {
+    using Value = std::optional<std::string>;
     CommandArgs args{"GETEX", key};
     absl::Status s =
         internal::AppendExpiry("GETEX", options.ttl, options.expire_at, args);
@@ -200,13 +293,94 @@ class StringCommands {
       }
       args.push_back("PERSIST");
     }
-    if (!s.ok()) return self().template Fail<Result>(std::move(s));
-    return self().template RunArgs<Result>(&convert::OptionalString,
-                                           args.span());
+    if (!s.ok()) return self().template Fail<Value>(std::move(s));
+    return self().template RunArgs<Value>(&convert::OptionalString,
+                                          args.span());
   }
   // STRLEN → the length (0 for a missing key).
-  auto StrLen(absl::string_view key) {
+  Result<int64_t> StrLen(absl::string_view key) {
     return self().template Run<int64_t>(&convert::Integer, "STRLEN", key);
+  }
+
+  // GETRANGE key start end → the substring between the byte offsets, both
+  // inclusive (negative offsets count from the end); "" for a missing key.
+  Result<std::string> GetRange(absl::string_view key, int64_t start,
+                               int64_t end) {
+    return self().template Run<std::string>(&convert::String, "GETRANGE", key,
+                                            start, end);
+  }
+  // SETRANGE key offset value → the string's new length; overwrites from
+  // `offset`, padding with zero bytes.
+  Result<int64_t> SetRange(absl::string_view key, int64_t offset,
+                           absl::string_view value) {
+    if (offset < 0) {
+      return self().template Fail<int64_t>(InvalidArgumentError(
+          absl::StrCat("SETRANGE: offset must be >= 0, got ", offset)));
+    }
+    return self().template Run<int64_t>(&convert::Integer, "SETRANGE", key,
+                                        offset, value);
+  }
+  // LCS key1 key2 → the longest common subsequence of the two strings.
+  Result<std::string> Lcs(absl::string_view key1, absl::string_view key2) {
+    return self().template Run<std::string>(&convert::String, "LCS", key1,
+                                            key2);
+  }
+  // LCS key1 key2 LEN → its length.
+  Result<int64_t> LcsLen(absl::string_view key1, absl::string_view key2) {
+    return self().template Run<int64_t>(&convert::Integer, "LCS", key1, key2,
+                                        "LEN");
+  }
+  // LCS key1 key2 IDX [MINMATCHLEN n] WITHMATCHLEN → where the matching
+  // runs are in both strings.
+  Result<LcsIndex> LcsIdx(absl::string_view key1, absl::string_view key2,
+                          const LcsIdxOptions& options = {}) {
+    CommandArgs args{"LCS", key1, key2, "IDX"};
+    if (options.min_match_len.has_value()) {
+      args.push_back("MINMATCHLEN");
+      args.push_back(*options.min_match_len);
+    }
+    args.push_back("WITHMATCHLEN");
+    return self().template RunArgs<LcsIndex>(&convert::LcsIndexFrom,
+                                             args.span());
+  }
+
+  // DELIFEQ key value → whether the key held exactly `value` and was
+  // deleted (Valkey 9.0+; older servers answer "unknown command").
+  Result<bool> DelIfEq(absl::string_view key, absl::string_view value) {
+    return self().template Run<bool>(&convert::Bool, "DELIFEQ", key, value);
+  }
+  // MSETEX numkeys key value ... [NX|XX] [EX|PX|PXAT|KEEPTTL] → whether
+  // the keys were set (all or none; false when the condition failed).
+  // Valkey 9.1+.
+  Result<bool> MSetEx(
+      absl::Span<const std::pair<std::string, std::string>> pairs,
+      const MSetExOptions& options = {}) {
+    if (pairs.empty()) {
+      return self().template Fail<bool>(
+          InvalidArgumentError("MSETEX: needs at least one key/value pair"));
+    }
+    CommandArgs args{"MSETEX", static_cast<int64_t>(pairs.size())};
+    args.reserve(2 * pairs.size() + 6);
+    for (const auto& [key, value] : pairs) {
+      args.push_back(key);
+      args.push_back(value);
+    }
+    if (options.condition == MSetExOptions::Condition::kNoneExist) {
+      args.push_back("NX");
+    } else if (options.condition == MSetExOptions::Condition::kAllExist) {
+      args.push_back("XX");
+    }
+    absl::Status s = absl::OkStatus();
+    if (options.keep_ttl && (options.ttl || options.expire_at)) {
+      s = InvalidArgumentError("MSETEX: keep_ttl excludes ttl and expire_at");
+    }
+    if (s.ok()) {
+      s = internal::AppendExpiry("MSETEX", options.ttl, options.expire_at,
+                                 args);
+    }
+    if (!s.ok()) return self().template Fail<bool>(std::move(s));
+    if (options.keep_ttl) args.push_back("KEEPTTL");
+    return self().template RunArgs<bool>(&convert::Applied, args.span());
   }
 
  private:
@@ -214,13 +388,19 @@ class StringCommands {
 
   static absl::Status SetArgs(const SetOptions& options, CommandArgs& args) {
     if (options.keep_ttl && (options.ttl || options.expire_at)) {
-      return InvalidArgumentError(
-          "SET: keep_ttl excludes ttl and expire_at");
+      return InvalidArgumentError("SET: keep_ttl excludes ttl and expire_at");
     }
     absl::Status s =
         internal::AppendExpiry("SET", options.ttl, options.expire_at, args);
     if (!s.ok()) return s;
     if (options.keep_ttl) args.push_back("KEEPTTL");
+    if (options.if_equal.has_value()) {
+      if (options.condition != SetOptions::Condition::kAlways) {
+        return InvalidArgumentError("SET: if_equal excludes NX and XX");
+      }
+      args.push_back("IFEQ");
+      args.push_back(*options.if_equal);
+    }
     switch (options.condition) {
       case SetOptions::Condition::kAlways:
         break;

@@ -20,6 +20,7 @@ enum class Layout : uint8_t {
   kFirstTwo,     // CMD key1 key2 ...
   kAllButLast,   // CMD key [key ...] timeout|path
   kNumKeys1,     // CMD numkeys key [key ...] ...
+  kNumKeysPairs, // CMD numkeys key value [key value ...] ...  (MSETEX)
   kNumKeys2,     // CMD x numkeys key [key ...] ...  (EVAL, BLMPOP)
   kDestNumKeys,  // CMD dest numkeys key [key ...] ...
   kFromSecond,   // CMD op dest key [key ...]  (BITOP)
@@ -82,7 +83,12 @@ const Table& Commands() {
          "XADD",     "XAUTOCLAIM", "XCLAIM",  "XDEL",      "XSETID",
          "XTRIM",    "ZADD",     "ZINCRBY",   "ZPOPMAX",   "ZPOPMIN",
          "ZREM",     "ZREMRANGEBYLEX", "ZREMRANGEBYRANK",
-         "ZREMRANGEBYSCORE"});
+         "ZREMRANGEBYSCORE",
+         // Valkey 9: conditional delete and hash field expiry.
+         "DELIFEQ",  "HSETEX",   "HGETEX",    "HGETDEL",   "HEXPIRE",
+         "HPEXPIRE", "HEXPIREAT", "HPEXPIREAT", "HPERSIST"});
+    add(Layout::kFirst, kRead,
+        {"HTTL", "HPTTL", "HEXPIRETIME", "HPEXPIRETIME"});
     add(Layout::kAll, kRead,
         {"EXISTS", "MGET", "PFCOUNT", "SDIFF", "SINTER", "SUNION", "TOUCH",
          "WATCH"});
@@ -100,6 +106,7 @@ const Table& Commands() {
     add(Layout::kNumKeys1, kRead,
         {"SINTERCARD", "ZDIFF", "ZINTER", "ZINTERCARD", "ZUNION"});
     add(Layout::kNumKeys1, kWrite, {"LMPOP", "ZMPOP"});
+    add(Layout::kNumKeysPairs, kWrite, {"MSETEX"});
     add(Layout::kNumKeys2, kRead, {"EVAL_RO", "EVALSHA_RO", "FCALL_RO"});
     add(Layout::kNumKeys2, kWrite,
         {"EVAL", "EVALSHA", "FCALL", "BLMPOP", "BZMPOP"});
@@ -173,6 +180,15 @@ bool Fill(Layout layout, absl::Span<const CommandArg> args,
       return true;
     case Layout::kNumKeys1:
       return AddNumKeys(args, 1, out);
+    case Layout::kNumKeysPairs: {
+      uint64_t count = 0;
+      if (n < 2 || !absl::SimpleAtoi(args[1].view(), &count) || count == 0 ||
+          count > (n - 2) / 2) {
+        return false;
+      }
+      AddRange(args, 2, 2 + 2 * count, 2, out);
+      return true;
+    }
     case Layout::kNumKeys2:
       return AddNumKeys(args, 2, out);
     case Layout::kDestNumKeys:
