@@ -4,7 +4,8 @@
 Reads every target's direct dependencies (`bazel query 'deps(//..., 1)'`),
 folds them into a package graph (an edge a -> b when some target of package
 a depends on some target of package b; external repositories ignored) and
-looks for strongly connected components with more than one package. Tests
+looks for strongly connected components with more than one package
+(package_group targets, named by `visibility`, are not dependencies). Tests
 count: a test in a lower package that depends on a higher one closes a
 circle too. Prints "PASS package-cycles" or, for each circle, the packages
 and the target edges that make it, then "FAIL package-cycles"; exits 1 on a
@@ -29,11 +30,20 @@ def main(argv):
         ["bazel", "query", *argv[1:], "deps(//..., 1)", "--output=graph",
          "--nograph:factored"],
         check=True, capture_output=True, text=True).stdout
+    # Visibility is not a dependency: a package_group named in a
+    # `visibility` attribute (//valkey:internal) shows up as an edge.
+    kinds = subprocess.run(
+        ["bazel", "query", *argv[1:], "deps(//..., 1)", "--output=label_kind"],
+        check=True, capture_output=True, text=True).stdout
+    groups = {line.split()[-1] for line in kinds.splitlines()
+              if line.startswith("package group ")}
     graph = collections.defaultdict(set)
     why = collections.defaultdict(list)  # (pkg, pkg) -> target edges
     for line in out.splitlines():
         m = EDGE.match(line)
         if not m:
+            continue
+        if m.group(2) in groups:
             continue
         a, b = package_of(m.group(1)), package_of(m.group(2))
         if a != b:
