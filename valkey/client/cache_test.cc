@@ -103,7 +103,8 @@ class CacheTest : public ::testing::Test {
 
   std::unique_ptr<Client> MakeClient(ClientOptions options,
                                      LocalCache::Clock clock = nullptr) {
-    auto client = Client::Create(std::move(options), std::move(clock));
+    options.cache.clock = std::move(clock);
+    auto client = Client::Create(std::move(options));
     EXPECT_TRUE(client.ok()) << client.status();
     return client.ok() ? *std::move(client) : nullptr;
   }

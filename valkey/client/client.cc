@@ -26,11 +26,6 @@ Client::Client(std::shared_ptr<ConnectionPool> pool, bool owns_pool,
 Client::~Client() { Close(); }
 
 absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
-  return Create(std::move(options), nullptr);
-}
-
-absl::StatusOr<std::unique_ptr<Client>> Client::Create(
-    ClientOptions options, LocalCache::Clock cache_clock) {
   if (options.sentinel.has_value()) {
     return InvalidArgumentError(
         "sentinel: Client::Create connects to the configured server; to "
@@ -40,10 +35,15 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(
   }
   std::unique_ptr<ClientCache> cache;
   if (options.cache.enabled) {
+    LocalCache::Clock clock = options.cache.clock;
     absl::StatusOr<std::unique_ptr<ClientCache>> made = ClientCache::Create(
-        options.cache, options.connection, std::move(cache_clock));
+        options.cache, options.connection, std::move(clock));
     if (!made.ok()) return made.status();
     cache = *std::move(made);
+  }
+  if (options.single_connection) {
+    options.pool.max_connections = 1;
+    options.pool.blocking = true;
   }
   const RetryOptions retry = options.connection.retry;
   absl::StatusOr<std::unique_ptr<ConnectionPool>> pool = ConnectionPool::Create(
@@ -53,6 +53,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(
       new Client(std::shared_ptr<ConnectionPool>(*std::move(pool)),
                  /*owns_pool=*/true, retry));
   client->cache_ = std::move(cache);
+  client->single_ = options.single_connection;
   return client;
 }
 
@@ -69,28 +70,20 @@ absl::StatusOr<std::unique_ptr<Client>> Client::FromUrl(absl::string_view url) {
   return Create(*config);
 }
 
-absl::StatusOr<std::unique_ptr<Client>> Client::CreateSingleConnection(
-    ClientOptions options) {
-  options.pool.max_connections = 1;
-  options.pool.blocking = true;
-  absl::StatusOr<std::unique_ptr<Client>> client = Create(std::move(options));
-  if (!client.ok()) return client;
-  (*client)->single_ = true;
-  return client;
-}
-
 std::unique_ptr<Client> Client::FromPool(std::shared_ptr<ConnectionPool> pool,
                                          RetryOptions retry) {
   return std::unique_ptr<Client>(
       new Client(std::move(pool), /*owns_pool=*/false, retry));
 }
 
-std::unique_ptr<Client> Client::FromSentinelPool(
-    std::shared_ptr<ConnectionPool> pool, RetryOptions retry,
-    bool master_pool) {
-  return std::unique_ptr<Client>(new Client(std::move(pool),
-                                            /*owns_pool=*/true, retry,
-                                            /*sentinel=*/true, master_pool));
+std::unique_ptr<Client> client_internal::FollowingClient(
+    std::shared_ptr<ConnectionPool> pool, RetryOptions retry, bool master_pool,
+    bool single_connection) {
+  auto client = std::unique_ptr<Client>(
+      new Client(std::move(pool), /*owns_pool=*/true, retry,
+                 /*sentinel=*/true, master_pool));
+  client->single_ = single_connection;
+  return client;
 }
 
 absl::Status Client::CheckDemoted(const absl::Status& status,

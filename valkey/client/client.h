@@ -81,6 +81,19 @@ namespace client_internal {
 // transactions of the same client: their writes must invalidate it too
 // (client_cache.h, "Ordering" 5).
 ClientCache* CacheOf(Client& client);
+
+// A client on a pool that follows a Sentinel service (valkey/sentinel),
+// owning it like Client::Create does (Close() disconnects it); built by
+// valkey::MasterFor / ReplicaFor (sentinel_client.h), not by users. Errors
+// meaning "no master/replica found" are retried like connection errors.
+// With `master_pool`, a READONLY error reply means the master was demoted:
+// the connection is discarded, the pool drops every connection
+// (Disconnect(true)), and the attempt fails as a connection error
+// (UNAVAILABLE) that the retry policy re-runs on a freshly discovered
+// master. With `single_connection` the pool must have max_connections 1.
+std::unique_ptr<Client> FollowingClient(std::shared_ptr<ConnectionPool> pool,
+                                        RetryOptions retry, bool master_pool,
+                                        bool single_connection);
 }  // namespace client_internal
 
 class Client : public ImmediateExecutor<Client> {
@@ -93,37 +106,21 @@ class Client : public ImmediateExecutor<Client> {
   // valkey+sentinel:// URLs) are refused: this client connects to the
   // configured server; valkey::CreateClient (valkey/client_factory.h)
   // follows a Sentinel service's master.
+  //
+  // With ClientOptions::single_connection the client holds one connection
+  // for its life and serializes its calls on it, for code that needs
+  // connection state to persist between commands (CLIENT SETNAME,
+  // SELECT, ...). With ClientOptions::cache.clock the cache's TTL runs on
+  // that clock (tests).
   static absl::StatusOr<std::unique_ptr<Client>> Create(ClientOptions options);
-  // Same, with `cache_clock` as the time source of the cache's TTL (tests
-  // pass a fake clock; null = absl::Now).
-  static absl::StatusOr<std::unique_ptr<Client>> Create(
-      ClientOptions options, LocalCache::Clock cache_clock);
   static absl::StatusOr<std::unique_ptr<Client>> Create(
       const ClientConfig& config);
   static absl::StatusOr<std::unique_ptr<Client>> FromUrl(absl::string_view url);
-
-  // One connection, held for the client's life; calls are serialized on it.
-  // For code that needs connection state to persist between commands
-  // (CLIENT SETNAME, SELECT, ...).
-  static absl::StatusOr<std::unique_ptr<Client>> CreateSingleConnection(
-      ClientOptions options);
 
   // Runs on a pool the caller owns: Close() and the destructor leave it
   // open. `retry` is the policy for this client's commands.
   static std::unique_ptr<Client> FromPool(std::shared_ptr<ConnectionPool> pool,
                                           RetryOptions retry = {});
-
-  // Runs on a pool that follows a Sentinel service (valkey/sentinel) and
-  // owns it like Create() does (Close() disconnects it). Errors meaning "no
-  // master/replica found" are retried like connection errors. With
-  // `master_pool`, a READONLY error reply means the master was demoted:
-  // the connection is discarded, the pool drops every connection
-  // (Disconnect(true)), and the attempt fails as a connection error
-  // (UNAVAILABLE) that the retry policy re-runs on a freshly discovered
-  // master. Create() with ClientOptions::sentinel builds one of these.
-  static std::unique_ptr<Client> FromSentinelPool(
-      std::shared_ptr<ConnectionPool> pool, RetryOptions retry,
-      bool master_pool);
 
   ~Client();
   Client(const Client&) = delete;
@@ -208,12 +205,14 @@ class Client : public ImmediateExecutor<Client> {
 
  private:
   friend class ImmediateExecutor<Client>;
+  friend std::unique_ptr<Client> client_internal::FollowingClient(
+      std::shared_ptr<ConnectionPool>, RetryOptions, bool, bool);
   Client(std::shared_ptr<ConnectionPool> pool, bool owns_pool,
          const RetryOptions& retry, bool sentinel = false,
          bool sentinel_master = false);
 
   // For a Sentinel master pool: READONLY becomes "drop the pool's
-  // connections and fail as a connection error" (see FromSentinelPool).
+  // connections and fail as a connection error" (see client_internal::FollowingClient).
   absl::Status CheckDemoted(const absl::Status& status,
                             PooledConnection& conn);
 

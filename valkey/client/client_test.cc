@@ -245,7 +245,9 @@ TEST_P(ClientTest, RetryCountIsExact) {
 }
 
 TEST_P(ClientTest, SingleConnectionKeepsState) {
-  auto client = Client::CreateSingleConnection(Options());
+  ClientOptions single_options = Options();
+  single_options.single_connection = true;
+  auto client = Client::Create(std::move(single_options));
   ASSERT_TRUE(client.ok());
   ASSERT_TRUE((*client)->Execute("CLIENT", "SETNAME", "sticky").ok());
   auto name = (*client)->Execute("CLIENT", "GETNAME");
@@ -256,8 +258,34 @@ TEST_P(ClientTest, SingleConnectionKeepsState) {
   EXPECT_EQ(lent.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
+// single_connection in a text config: connection state carries between
+// commands, on the client's one connection.
+TEST_P(ClientTest, SingleConnectionFromConfig) {
+  ClientConfig config;
+  config.mutable_connection()->set_host("127.0.0.1");
+  config.mutable_connection()->set_port(server_->port());
+  config.mutable_connection()->set_protocol(GetParam());
+  config.set_single_connection(true);
+  auto client = Client::Create(config);
+  ASSERT_TRUE(client.ok()) << client.status();
+  auto id = (*client)->Execute("CLIENT", "ID");
+  ASSERT_TRUE(id.ok()) << id.status();
+  ASSERT_TRUE((*client)->Execute("CLIENT", "SETNAME", "from-config").ok());
+  for (int i = 0; i < 3; ++i) {
+    auto again = (*client)->Execute("CLIENT", "ID");
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_EQ(again->integer(), id->integer());
+  }
+  auto name = (*client)->Execute("CLIENT", "GETNAME");
+  ASSERT_TRUE(name.ok()) << name.status();
+  EXPECT_EQ(name->str(), "from-config");
+  EXPECT_EQ((*client)->pool().stats().created, 1);
+}
+
 TEST_P(ClientTest, SingleConnectionReconnectsInAForkedChild) {
-  auto client = Client::CreateSingleConnection(Options());
+  ClientOptions single_options = Options();
+  single_options.single_connection = true;
+  auto client = Client::Create(std::move(single_options));
   ASSERT_TRUE(client.ok());
   auto parent_id = (*client)->Execute("CLIENT", "ID");
   ASSERT_TRUE(parent_id.ok()) << parent_id.status();

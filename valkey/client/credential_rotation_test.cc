@@ -105,7 +105,9 @@ TEST_P(ClientCredentialRotationTest, ReauthenticateAllSwitchesPooledClient) {
 }
 
 TEST_P(ClientCredentialRotationTest, SingleConnectionClientSwitchesItsOwn) {
-  auto client = Client::CreateSingleConnection(Options());
+  ClientOptions single_options = Options();
+  single_options.single_connection = true;
+  auto client = Client::Create(std::move(single_options));
   ASSERT_THAT(client, IsOk());
   EXPECT_EQ(WhoAmI(**client), "alice");
   provider_->Set(Credentials{"bob", "bob-pw"});

@@ -118,7 +118,9 @@ TEST_P(ServerCommandsTest, DbSizeAndFlush) {
 }
 
 TEST_P(ServerCommandsTest, ClientNameIdList) {
-  auto single = Client::CreateSingleConnection(Options());
+  ClientOptions single_options = Options();
+  single_options.single_connection = true;
+  auto single = Client::Create(std::move(single_options));
   ASSERT_TRUE(single.ok()) << single.status();
   Client& client = **single;
   auto unnamed = client.ClientGetName();

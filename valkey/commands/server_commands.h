@@ -11,7 +11,7 @@
 // Connection state: on a pooled Client each command may run on a different
 // connection, so CLIENT SETNAME names just one of them and CLIENT ID / CLIENT
 // GETNAME describe whichever connection ran them. Use a single-connection
-// client (Client::CreateSingleConnection) when that matters.
+// client (ClientOptions::single_connection) when that matters.
 //
 // INFO and CLIENT LIST come as text (a RESP3 verbatim string or a RESP2
 // bulk); they are parsed as described at InfoFields and ClientInfo, and

@@ -697,6 +697,11 @@ absl::Status CheckCluster(const ClientConfig& c) {
                    "must not be set with cache (the cluster clients have no "
                    "client-side cache)");
   }
+  if (c.single_connection()) {
+    return Invalid("single_connection",
+                   "must not be set with cluster (a cluster client needs a "
+                   "connection per node)");
+  }
   constexpr absl::string_view kWhy =
       "must not be set with cluster (node addresses come from cluster.seeds "
       "and the cluster's topology)";
@@ -768,6 +773,7 @@ absl::Status ConvertClient(const ClientConfig& c, Mode mode,
         ConvertSentinel(c.sentinel(), c.connection(), mode, &sentinel));
     out->sentinel = std::move(sentinel);
   }
+  out->single_connection = c.single_connection();
   return absl::OkStatus();
 }
 

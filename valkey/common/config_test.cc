@@ -150,6 +150,26 @@ constexpr absl::string_view kFullConfig = R"pb(
   }
 )pb";
 
+TEST(ConfigTest, SingleConnectionConverts) {
+  absl::StatusOr<ClientConfig> config =
+      ParseConfigText("single_connection: true\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  absl::StatusOr<ClientOptions> options = ToClientOptions(*config);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_TRUE(options->single_connection);
+  absl::StatusOr<ClientOptions> defaults =
+      ToClientOptions(*ParseConfigText(""));
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_FALSE(defaults->single_connection);
+}
+
+TEST(ConfigTest, SingleConnectionIsRefusedWithCluster) {
+  ExpectInvalid(ParseConfigText("single_connection: true\n"
+                                "cluster { seeds: \"127.0.0.1:7000\" }\n")
+                    .status(),
+                "single_connection: must not be set with cluster");
+}
+
 TEST(ConfigTest, FullConfigConverts) {
   absl::StatusOr<ClientConfig> config = ParseConfigText(kFullConfig, "full");
   ASSERT_TRUE(config.ok()) << config.status();

@@ -17,6 +17,7 @@
 #define VALKEY_COMMON_OPTIONS_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -205,6 +206,9 @@ struct CacheOptions {
   std::vector<std::string> deny_commands;       // Filled by ToCacheOptions.
   std::vector<std::string> allow_key_prefixes;  // Empty = every key.
   std::vector<std::string> deny_key_prefixes;
+  // The time source of `ttl` (tests pass a fake clock); null = absl::Now.
+  // Not part of the text configuration.
+  std::function<absl::Time()> clock;
 };
 
 struct ClientOptions {
@@ -212,6 +216,13 @@ struct ClientOptions {
   PoolOptions pool;
   std::optional<SentinelOptions> sentinel;
   CacheOptions cache;
+  // The blocking Client holds one connection for its life and serializes
+  // every call on it, so connection state (CLIENT SETNAME, SELECT, ...)
+  // carries from one command to the next (valkey-py's
+  // single_connection_client). Implies pool.max_connections = 1, blocking.
+  // The async client sends ordinary commands on one multiplexed connection
+  // already and ignores it.
+  bool single_connection = false;
 };
 
 // The reference client's default cache lists (upper case, sorted).

@@ -24,6 +24,11 @@ absl::StatusOr<std::unique_ptr<Client>> Build(
     ClientOptions options, bool master) {
   if (absl::Status s = CheckFollowOptions(service, options); !s.ok()) return s;
   const RetryOptions retry = options.connection.retry;
+  const bool single = options.single_connection;
+  if (single) {
+    options.pool.max_connections = 1;
+    options.pool.blocking = true;
+  }
   absl::StatusOr<std::shared_ptr<ConnectionPool>> pool =
       master ? CreateSentinelMasterPool(std::move(sentinel),
                                         std::string(service),
@@ -34,7 +39,8 @@ absl::StatusOr<std::unique_ptr<Client>> Build(
                                          std::move(options.connection),
                                          std::move(options.pool));
   if (!pool.ok()) return pool.status();
-  return Client::FromSentinelPool(*std::move(pool), retry, master);
+  return client_internal::FollowingClient(*std::move(pool), retry, master,
+                                         single);
 }
 
 }  // namespace
