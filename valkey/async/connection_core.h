@@ -15,6 +15,11 @@
 //   connection_deadlines.cc  reply deadlines (one loop timer for the
 //                            earliest) and failing commands wholesale
 //
+// The per-command helpers (AdmitLocked, EnqueueLocked, ... ; ReadIn,
+// Dispatch, ...) are defined `inline` in the one file that calls them, so
+// splitting the class costs the hot path no calls: instructions per GET at
+// depth 50 stay as they were (docs/benchmarks.md).
+//
 // Threading: members under mu_ are shared with submitters on any thread;
 // the atomics are read by any thread for admission and stats; everything
 // else belongs to the loop thread. Handlers and timers hold a reference
@@ -235,9 +240,17 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   // AdmitLocked. Only command bytes count: the handshake's are not the
   // callers'. It grows only in Flush, under mu_; elsewhere it shrinks, so a
   // submitter reading a stale value refuses early, never late.
-  void NoteUnsent();
+  void NoteUnsent() {
+    unsent_bytes_.store(
+        phase_on_loop_ == Phase::kReady ? writing_.size() - write_offset_ : 0,
+        std::memory_order_relaxed);
+  }
 
-  void SetInterest(uint32_t events);
+  void SetInterest(uint32_t events) {
+    if (fd_ < 0 || events == interest_) return;
+    interest_ = events;
+    (void)loop_.Modify(fd_, events);
+  }
 
   void SetPhase(Phase phase);
 

@@ -179,7 +179,8 @@ void ConnectionCore::SendUnanswered(absl::Span<const CommandArg> args) {
   ScheduleFlushLocked();
 }
 
-absl::Duration ConnectionCore::ReplyTimeout(absl::Duration extra_wait) const {
+inline absl::Duration ConnectionCore::ReplyTimeout(
+    absl::Duration extra_wait) const {
   if (options_.socket_timeout == absl::InfiniteDuration() ||
       extra_wait == absl::InfiniteDuration()) {
     return absl::InfiniteDuration();
@@ -187,7 +188,7 @@ absl::Duration ConnectionCore::ReplyTimeout(absl::Duration extra_wait) const {
   return options_.socket_timeout + extra_wait;
 }
 
-absl::Status ConnectionCore::AdmitLocked(size_t n, size_t bytes) {
+inline absl::Status ConnectionCore::AdmitLocked(size_t n, size_t bytes) {
   if (closing_) {
     return ConnectionError(
         absl::StrCat("connection to ", address_, " is closed"));
@@ -217,14 +218,14 @@ absl::Status ConnectionCore::AdmitLocked(size_t n, size_t bytes) {
   return absl::OkStatus();
 }
 
-void ConnectionCore::EnqueueLocked(const Pending& p) {
+inline void ConnectionCore::EnqueueLocked(const Pending& p) {
   in_flight_.fetch_add(1, std::memory_order_relaxed);
   queued_.push_back(p);
   if (p.deadline < queued_min_deadline_) queued_min_deadline_ = p.deadline;
   ScheduleFlushLocked();
 }
 
-void ConnectionCore::ScheduleFlushLocked() {
+inline void ConnectionCore::ScheduleFlushLocked() {
   if (flush_scheduled_) return;
   flush_scheduled_ = true;
   if (loop_.InLoopThread()) {

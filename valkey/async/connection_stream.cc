@@ -132,14 +132,14 @@ absl::Status ConnectionCore::ReceiveCiphertext() {
   }
 }
 
-void ConnectionCore::ReadIn() {
+inline void ConnectionCore::ReadIn() {
   absl::Status s = tls_session_ != nullptr ? ReadTls() : ReadPlain();
   // Replies that arrived before an error are still delivered.
   if (!Dispatch()) return;
   if (!s.ok()) Broke(s);
 }
 
-absl::Status ConnectionCore::ReadPlain() {
+inline absl::Status ConnectionCore::ReadPlain() {
   for (int rounds = 0; rounds < 4; ++rounds) {
     absl::Span<char> space = reader_.PrepareFeed(kReadChunk);
     const ssize_t n = ::recv(fd_, space.data(), space.size(), 0);
@@ -160,7 +160,7 @@ absl::Status ConnectionCore::ReadPlain() {
   return absl::OkStatus();
 }
 
-absl::Status ConnectionCore::ReadTls() {
+inline absl::Status ConnectionCore::ReadTls() {
   absl::Status received = ReceiveCiphertext();
   for (;;) {
     absl::Span<char> space = reader_.PrepareFeed(kReadChunk);
@@ -176,7 +176,7 @@ absl::Status ConnectionCore::ReadTls() {
   return received;
 }
 
-bool ConnectionCore::Dispatch() {
+inline bool ConnectionCore::Dispatch() {
   Reply reply;
   for (;;) {
     const RespReader::Result r = reader_.Read(&reply);
@@ -236,18 +236,6 @@ void ConnectionCore::Broke(absl::Status error) {
              phase_on_loop_ != Phase::kClosed) {
     AttemptFailed(error);
   }
-}
-
-void ConnectionCore::NoteUnsent() {
-  unsent_bytes_.store(
-      phase_on_loop_ == Phase::kReady ? writing_.size() - write_offset_ : 0,
-      std::memory_order_relaxed);
-}
-
-void ConnectionCore::SetInterest(uint32_t events) {
-  if (fd_ < 0 || events == interest_) return;
-  interest_ = events;
-  (void)loop_.Modify(fd_, events);
 }
 
 void ConnectionCore::CloseSocket() {
