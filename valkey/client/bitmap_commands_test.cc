@@ -12,21 +12,10 @@
 #include "testing/status/status_matchers.h"
 #include "valkey/client/executor_test_fixture.h"
 
-namespace valkey {
+namespace valkey::executor_tests {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::Optional;
-using ::valkey::testing::AllExecutors;
-using ::valkey::testing::ExecutorName;
-using ::valkey::testing::ExecutorTest;
-using ::valkey::testing::IsOk;
-using ::valkey::testing::IsOkAndHolds;
-using ::valkey::testing::StatusIs;
-
-using BitmapCommandsTest = ExecutorTest;
-INSTANTIATE_TEST_SUITE_P(Executors, BitmapCommandsTest, AllExecutors(),
-                         ExecutorName);
+VALKEY_EXECUTOR_TEST_SUITE(BitmapCommandsTest);
 
 TEST_P(BitmapCommandsTest, SetGetCountAndPosition) {
   EXPECT_THAT(Run([](auto& c) { return c.SetBit("b", 7, true); }),
@@ -92,9 +81,7 @@ TEST_P(BitmapCommandsTest, BitFieldWithOverflowFail) {
               IsOkAndHolds(ElementsAre(0xf, -3)));
 }
 
-using HyperLogLogCommandsTest = ExecutorTest;
-INSTANTIATE_TEST_SUITE_P(Executors, HyperLogLogCommandsTest, AllExecutors(),
-                         ExecutorName);
+VALKEY_EXECUTOR_TEST_SUITE(HyperLogLogCommandsTest);
 
 TEST_P(HyperLogLogCommandsTest, AddCountMerge) {
   EXPECT_THAT(Run([](auto& c) { return c.PfAdd("h1", {"a", "b", "c"}); }),
@@ -116,4 +103,4 @@ TEST_P(HyperLogLogCommandsTest, AddCountMerge) {
 }
 
 }  // namespace
-}  // namespace valkey
+}  // namespace valkey::executor_tests

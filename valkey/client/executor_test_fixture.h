@@ -3,15 +3,26 @@
 // RESP3, a Pipeline (RESP2) and the async Client (RESP3) — with a fresh
 // valkey-server per test.
 //
-//   using BitmapCommandsTest = ::valkey::testing::ExecutorTest;
-//   INSTANTIATE_TEST_SUITE_P(Executors, BitmapCommandsTest,
-//                            ::valkey::testing::AllExecutors(),
-//                            ::valkey::testing::ExecutorName);
+//   namespace valkey::executor_tests {
+//   namespace {
+//
+//   VALKEY_EXECUTOR_TEST_SUITE(BitmapCommandsTest);
 //
 //   TEST_P(BitmapCommandsTest, SetAndCount) {
 //     EXPECT_THAT(Run([](auto& c) { return c.SetBit("b", 7, true); }),
 //                 IsOkAndHolds(false));
 //   }
+//
+//   }  // namespace
+//   }  // namespace valkey::executor_tests
+//
+// VALKEY_EXECUTOR_TEST_SUITE(Suite) declares Suite as ExecutorTest and
+// instantiates it on every executor; a suite that needs a helper or other
+// client options derives from ExecutorTest and uses
+// VALKEY_INSTANTIATE_EXECUTOR_TESTS(Suite) instead. Test files put their
+// tests in namespace valkey::executor_tests, which brings the matchers
+// every family test uses (ElementsAre, Optional, IsOkAndHolds, StatusIs,
+// ...), so no file repeats the same using-block.
 //
 // Run(f) calls the generic lambda `f` with the executor under test and
 // hands back the command's outcome as absl::StatusOr<T> whatever the
@@ -26,7 +37,12 @@
 // with a message naming the command and the server's version; use
 //   if (!RequireCommand("HSETEX")) GTEST_SKIP() << skip_reason();
 //
-// Thread-safety: gtest fixtures run on the test's thread.
+// AdjustOptions (virtual) changes the options of every client the fixture
+// creates; NewClient() makes one more blocking client of the server, e.g.
+// to push from another thread while the executor under test blocks.
+//
+// Thread-safety: gtest fixtures run on the test's thread; client() and
+// NewClient()'s clients are thread-safe (client.h).
 
 #ifndef VALKEY_CLIENT_EXECUTOR_TEST_FIXTURE_H_
 #define VALKEY_CLIENT_EXECUTOR_TEST_FIXTURE_H_
@@ -41,7 +57,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/status/status_matchers.h"
 #include "testing/valkey_server.h"
 #include "valkey/async/client.h"
 #include "valkey/async/event_loop.h"
@@ -127,6 +145,15 @@ class ExecutorTest : public ::testing::TestWithParam<ExecutorKind> {
   Client& client() const { return *setup_; }
   ValkeyServer& server() const { return *server_; }
 
+  // Another blocking RESP3 client of the server (AdjustOptions applies).
+  absl::StatusOr<std::unique_ptr<Client>> NewClient() const {
+    return Client::Create(Options(3));
+  }
+
+  // Suite-specific changes to the options of every client created here
+  // (the executor under test, client() and NewClient()).
+  virtual void AdjustOptions(ClientOptions& options) const {}
+
   // Whether the server has `command` (COMMAND INFO). When it does not,
   // skip_reason() names the command and the server's version.
   bool RequireCommand(absl::string_view command) {
@@ -183,6 +210,7 @@ class ExecutorTest : public ::testing::TestWithParam<ExecutorKind> {
     options.connection.protocol = protocol;
     options.connection.socket_timeout = absl::Seconds(5);
     options.pool.max_connections = 4;
+    AdjustOptions(options);
     return options;
   }
 
@@ -217,5 +245,39 @@ inline std::string ExecutorName(
 }
 
 }  // namespace valkey::testing
+
+// Declares `Suite` as ExecutorTest and runs its TEST_Ps on every executor.
+#define VALKEY_EXECUTOR_TEST_SUITE(Suite)      \
+  using Suite = ::valkey::testing::ExecutorTest; \
+  VALKEY_INSTANTIATE_EXECUTOR_TESTS(Suite)
+
+// Runs the TEST_Ps of `Suite`, a class derived from ExecutorTest, on every
+// executor; each instantiation is named for its executor (".../Async").
+#define VALKEY_INSTANTIATE_EXECUTOR_TESTS(Suite)                         \
+  INSTANTIATE_TEST_SUITE_P(Executors, Suite,                             \
+                           ::valkey::testing::AllExecutors(),            \
+                           ::valkey::testing::ExecutorName)
+
+// The names the command-family tests share. A test file opens this
+// namespace (and an unnamed one inside it) instead of repeating the same
+// using-declarations; it is for test files only, like this header.
+namespace valkey::executor_tests {
+
+using ::testing::DoubleEq;
+using ::testing::DoubleNear;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::Optional;
+using ::testing::Pair;
+using ::testing::SizeIs;
+using ::testing::UnorderedElementsAre;
+using ::valkey::testing::ExecutorTest;
+using ::valkey::testing::IsOk;
+using ::valkey::testing::IsOkAndHolds;
+using ::valkey::testing::StatusIs;
+
+}  // namespace valkey::executor_tests
 
 #endif  // VALKEY_CLIENT_EXECUTOR_TEST_FIXTURE_H_

@@ -10,19 +10,8 @@
 #include "valkey/client/executor_test_fixture.h"
 #include "valkey/commands/reply_convert.h"
 
-namespace valkey {
+namespace valkey::executor_tests {
 namespace {
-
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::Not;
-using ::testing::Optional;
-using ::valkey::testing::AllExecutors;
-using ::valkey::testing::ExecutorName;
-using ::valkey::testing::ExecutorTest;
-using ::valkey::testing::IsOk;
-using ::valkey::testing::IsOkAndHolds;
-using ::valkey::testing::StatusIs;
 
 constexpr char kLibrary[] =
     "#!lua name=mylib\n"
@@ -32,9 +21,7 @@ constexpr char kLibrary[] =
     "  callback=function(keys, args) return #args end,\n"
     "  flags={'no-writes'}, description='counts its arguments'}\n";
 
-using FunctionCommandsTest = ExecutorTest;
-INSTANTIATE_TEST_SUITE_P(Executors, FunctionCommandsTest, AllExecutors(),
-                         ExecutorName);
+VALKEY_EXECUTOR_TEST_SUITE(FunctionCommandsTest);
 
 TEST_P(FunctionCommandsTest, LoadCallListDelete) {
   EXPECT_THAT(Run([](auto& c) { return c.FunctionLoad(kLibrary); }),
@@ -116,4 +103,4 @@ TEST_P(FunctionCommandsTest, DumpRestoreFlush) {
 }
 
 }  // namespace
-}  // namespace valkey
+}  // namespace valkey::executor_tests

@@ -10,17 +10,8 @@
 #include "testing/status/status_matchers.h"
 #include "valkey/client/executor_test_fixture.h"
 
-namespace valkey {
+namespace valkey::executor_tests {
 namespace {
-
-using ::testing::DoubleNear;
-using ::testing::ElementsAre;
-using ::testing::Optional;
-using ::valkey::testing::AllExecutors;
-using ::valkey::testing::ExecutorName;
-using ::valkey::testing::ExecutorTest;
-using ::valkey::testing::IsOkAndHolds;
-using ::valkey::testing::StatusIs;
 
 class GeoCommandsTest : public ExecutorTest {
  protected:
@@ -31,8 +22,7 @@ class GeoCommandsTest : public ExecutorTest {
                 IsOkAndHolds(2));
   }
 };
-INSTANTIATE_TEST_SUITE_P(Executors, GeoCommandsTest, AllExecutors(),
-                         ExecutorName);
+VALKEY_INSTANTIATE_EXECUTOR_TESTS(GeoCommandsTest);
 
 TEST_P(GeoCommandsTest, AddWithConditions) {
   EXPECT_THAT(Run([](auto& c) {
@@ -112,4 +102,4 @@ TEST_P(GeoCommandsTest, SearchAndStore) {
 }
 
 }  // namespace
-}  // namespace valkey
+}  // namespace valkey::executor_tests

@@ -14,21 +14,10 @@
 #include "testing/status/status_matchers.h"
 #include "valkey/client/executor_test_fixture.h"
 
-namespace valkey {
+namespace valkey::executor_tests {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::Optional;
-using ::valkey::testing::AllExecutors;
-using ::valkey::testing::ExecutorName;
-using ::valkey::testing::ExecutorTest;
-using ::valkey::testing::IsOk;
-using ::valkey::testing::IsOkAndHolds;
-using ::valkey::testing::StatusIs;
-
-using StringCommandsTest = ExecutorTest;
-INSTANTIATE_TEST_SUITE_P(Executors, StringCommandsTest, AllExecutors(),
-                         ExecutorName);
+VALKEY_EXECUTOR_TEST_SUITE(StringCommandsTest);
 
 TEST_P(StringCommandsTest, GetRangeSetRange) {
   ASSERT_OK(client().Set("s", "Hello World"));
@@ -114,4 +103,4 @@ TEST_P(StringCommandsTest, MSetEx) {
 }
 
 }  // namespace
-}  // namespace valkey
+}  // namespace valkey::executor_tests
