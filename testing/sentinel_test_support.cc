@@ -1,10 +1,14 @@
 #include "testing/sentinel_test_support.h"
 
+#include <string>
+#include <vector>
+
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "testing/raw_client.h"
 #include "valkey/common/errors.h"
 
 namespace valkey::testing {
@@ -140,6 +144,24 @@ void ExpectAuthFailureFromEach(const absl::Status& status,
     EXPECT_TRUE(MentionsAuthFailure(entry)) << address << ": " << entry;
   }
   ExpectNoSecrets(status);
+}
+
+absl::Status SetAclUserOn(int port, const std::string& user,
+                          const std::string& password) {
+  absl::StatusOr<RawConnection> conn = RawConnection::Tcp("127.0.0.1", port);
+  if (!conn.ok()) return conn.status();
+  std::vector<std::string> command =
+      password.empty() ? std::vector<std::string>{"ACL", "DELUSER", user}
+                       : std::vector<std::string>{
+                             "ACL",          "SETUSER", user, "reset", "on",
+                             ">" + password, "~*",      "&*", "+@all"};
+  absl::StatusOr<std::string> reply = conn->Command(command);
+  if (!reply.ok()) return reply.status();
+  if (absl::StartsWith(*reply, "-")) {
+    return absl::InternalError(
+        absl::StrCat("ACL on port ", port, " refused: ", *reply));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace valkey::testing

@@ -47,6 +47,13 @@ SentinelTopology::Options SecuredTopologyOptions();
 std::shared_ptr<CredentialProvider> Creds(const std::string& user,
                                           const std::string& password);
 
+// Creates ACL user `user` with `password` and every permission on the
+// node at 127.0.0.1:`port` (no password: deletes the user). ACL users are
+// not replicated, so this makes chosen data nodes refuse a client while the
+// sentinels (default user) still report them healthy.
+absl::Status SetAclUserOn(int port, const std::string& user,
+                          const std::string& password);
+
 // Plain sentinel connections to `topo` with `credentials`.
 SentinelOptions PlainSentinel(const SentinelTopology& topo, int protocol,
                               std::shared_ptr<CredentialProvider> credentials);

@@ -79,10 +79,25 @@
 
 namespace valkey::async {
 
-// A TCP address to connect to (see AsyncOptions::resolve).
+// A TCP address to connect to (see AsyncOptions::resolve). `note` follows
+// "host:port" where the endpoint is named in errors (" (master)").
 struct Endpoint {
   std::string host;
   int port = 0;
+  std::string note;
+};
+
+// Where a connect attempt may go (AsyncOptions::resolve): the endpoints
+// are tried in order, each within its own connect_timeout, until one is
+// ready (connected, TLS, handshake and setup_commands done). When every one
+// fails, the attempt fails with none_reachable(errors), one
+// "<host:port><note> - <error>" per endpoint in order, or, when that is
+// unset, with the last endpoint's error. No endpoints: none_reachable({})
+// (or UNAVAILABLE).
+struct Route {
+  std::vector<Endpoint> endpoints;
+  std::function<absl::Status(const std::vector<std::string>& errors)>
+      none_reachable;
 };
 
 // Where a command's outcome goes: fn(ctx, aux, outcome), called exactly
@@ -133,10 +148,10 @@ struct AsyncOptions {
   bool keep_unwritten_on_loss = true;
 
   // Where to connect, asked at the start of every attempt instead of using
-  // options.host/port (Sentinel discovery). An error fails the attempt.
-  // Then `address_label` names the connection in command error messages
-  // ("GET on <label>"); connect errors name the resolved address too.
-  std::function<Future<Endpoint>()> resolve;
+  // options.host/port (Sentinel discovery; see Route). An error fails the
+  // attempt. Then `address_label` names the connection in command error
+  // messages ("GET on <label>"); connect errors name the endpoint too.
+  std::function<Future<Route>()> resolve;
   std::string address_label;
   // Judges the reply to setup_commands[i], error replies included; an error
   // fails the attempt (e.g. ROLE is not "master"), OK accepts the reply

@@ -88,18 +88,60 @@ void ConnectionCore::BeginAttempt() {
   // Ask where to go (Sentinel); the answer may come on any thread, or at
   // once, and may be stale if the attempt has been given up meanwhile.
   std::weak_ptr<ConnectionCore> weak = weak_from_this();
-  async_.resolve().Then([weak, attempt](absl::StatusOr<Endpoint> endpoint) {
+  async_.resolve().Then([weak, attempt](absl::StatusOr<Route> route) {
     std::shared_ptr<ConnectionCore> self = weak.lock();
     if (self == nullptr) return;
-    self->RunOnLoop([self, attempt, endpoint = std::move(endpoint)] {
+    self->RunOnLoop([self, attempt, route = std::move(route)]() mutable {
       if (self->attempt_id_ != attempt || self->closed_on_loop_ ||
           self->phase_on_loop_ != Phase::kConnecting) {
         return;
       }
-      if (!endpoint.ok()) return self->AttemptFailed(endpoint.status());
-      self->ConnectToHost(endpoint->host, endpoint->port);
+      if (!route.ok()) return self->AttemptFailed(route.status());
+      self->route_ = *std::move(route);
+      self->route_errors_.clear();
+      self->next_endpoint_ = 0;
+      if (self->route_.endpoints.empty()) {
+        return self->AttemptFailed(
+            self->route_.none_reachable
+                ? self->route_.none_reachable({})
+                : ConnectionError(absl::StrCat("connect to ", self->address_,
+                                               ": no endpoint to try")));
+      }
+      self->ConnectToNextEndpoint();
     });
   });
+}
+
+void ConnectionCore::ConnectToNextEndpoint() {
+  const Endpoint& e = route_.endpoints[next_endpoint_++];
+  ConnectToHost(e.host, e.port);
+}
+
+bool ConnectionCore::TryNextEndpoint(absl::Status& error) {
+  if (!async_.resolve || next_endpoint_ == 0) return false;
+  const Endpoint& failed = route_.endpoints[next_endpoint_ - 1];
+  route_errors_.push_back(
+      absl::StrCat(valkey::internal::FormatHostPort(failed.host, failed.port),
+                   failed.note, " - ", error.message()));
+  if (next_endpoint_ < route_.endpoints.size()) {
+    // The same attempt, on the next endpoint, with a fresh connect time-out
+    // (as the blocking pools try each address with their own). A new
+    // attempt id: a late DNS or OCSP answer for this endpoint is dropped.
+    plan_.reset();
+    CloseSocket();
+    reader_ = RespReader(options_.reader_limits);
+    writing_.clear();
+    write_offset_ = 0;
+    ++attempt_id_;
+    SetPhase(Phase::kConnecting);
+    connect_deadline_ = absl::Now() + options_.connect_timeout;
+    ArmConnectTimer(connect_deadline_);
+    ConnectToNextEndpoint();
+    return true;
+  }
+  if (route_.none_reachable) error = route_.none_reachable(route_errors_);
+  next_endpoint_ = 0;
+  return false;
 }
 
 void ConnectionCore::ConnectToHost(const std::string& host, int port) {
@@ -338,6 +380,7 @@ bool ConnectionCore::OnHandshakeReply(const Reply& reply) {
 }
 
 void ConnectionCore::BecomeReady() {
+  next_endpoint_ = 0;
   if (connect_timer_ != 0) {
     loop_.Cancel(connect_timer_);
     connect_timer_ = 0;
@@ -357,6 +400,7 @@ void ConnectionCore::AttemptFailed(absl::Status error) {
       phase_on_loop_ == Phase::kBackoff) {
     return;
   }
+  if (TryNextEndpoint(error)) return;
   if (connect_timer_ != 0) {
     loop_.Cancel(connect_timer_);
     connect_timer_ = 0;

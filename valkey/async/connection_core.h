@@ -151,6 +151,14 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
 
   void BeginAttempt();
 
+  // The route's next endpoint (the attempt has a route, and one is left).
+  void ConnectToNextEndpoint();
+
+  // An attempt on one endpoint of the route failed with `error`: moves on
+  // to the next endpoint and returns true, or, after the last one, returns
+  // false with `error` replaced by route_.none_reachable(errors) if set.
+  bool TryNextEndpoint(absl::Status& error);
+
   void ConnectToHost(const std::string& host, int port);
 
   void OnAddresses(valkey::internal::LookupResult found);
@@ -291,6 +299,12 @@ class ConnectionCore : public std::enable_shared_from_this<ConnectionCore> {
   std::string host_;  // Of the current attempt (TCP).
   int port_ = 0;
   std::string target_;  // The current attempt's peer, for messages.
+  // With AsyncOptions::resolve: the current attempt's route, the index of
+  // the endpoint after the one being tried (0: none under way), and the
+  // errors of those tried so far.
+  Route route_;
+  size_t next_endpoint_ = 0;
+  std::vector<std::string> route_errors_;
   std::unique_ptr<TlsSession> tls_session_;
   // The session is away on a helper thread asking the OCSP responder
   // (QueryResponder); socket events are not for it meanwhile.

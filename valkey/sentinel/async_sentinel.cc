@@ -15,44 +15,60 @@
 namespace valkey::async {
 namespace {
 
-// The current master, as an address to connect to.
-Task<Endpoint> ResolveMaster(std::shared_ptr<Sentinel> sentinel,
-                             std::string service) {
+// The current master, as the one endpoint to connect to.
+Task<Route> ResolveMaster(std::shared_ptr<Sentinel> sentinel,
+                          std::string service) {
   absl::StatusOr<NodeAddress> master =
       co_await sentinel->DiscoverMaster(service);
   if (!master.ok()) co_return master.status();
-  co_return Endpoint{master->host, master->port};
+  Route route;
+  route.endpoints.push_back(Endpoint{master->host, master->port, ""});
+  co_return route;
 }
 
-// The next healthy replica (round-robin), else the master, else
-// NOT_FOUND (kReplicaNotFound).
-Task<Endpoint> ResolveReplica(std::shared_ptr<Sentinel> sentinel,
-                              std::string service,
-                              std::shared_ptr<std::atomic<uint64_t>> cursor) {
+// Every healthy replica in round-robin order (from the next start), then
+// the master; when none can be reached, NOT_FOUND (kReplicaNotFound)
+// naming each (sentinel_rules::NoReplicaFound), as the blocking replica
+// pool does. The master is discovered up front (one more sentinel round
+// trip per connect) since a route is fixed before the attempt starts.
+Task<Route> ResolveReplica(std::shared_ptr<Sentinel> sentinel,
+                           std::string service,
+                           std::shared_ptr<std::atomic<uint64_t>> cursor) {
   absl::StatusOr<std::vector<NodeAddress>> replicas =
       co_await sentinel->DiscoverReplicas(service);
-  if (replicas.ok() && !replicas->empty()) {
-    const NodeAddress a =
-        sentinel_rules::ReplicaOrder(*replicas, cursor->fetch_add(1)).front();
-    co_return Endpoint{a.host, a.port};
+  if (!replicas.ok()) co_return replicas.status();
+  Route route;
+  for (const NodeAddress& a : sentinel_rules::ReplicaOrder(
+           *replicas, replicas->empty() ? 0 : cursor->fetch_add(1))) {
+    route.endpoints.push_back(Endpoint{a.host, a.port, ""});
   }
   absl::StatusOr<NodeAddress> master =
       co_await sentinel->DiscoverMaster(service);
-  if (master.ok()) co_return Endpoint{master->host, master->port};
-  co_return ReplicaNotFoundError(
-      absl::StrCat("No replica found for '", service,
-                   "' (and no master: ", master.status().message(), ")"));
+  std::string master_error;
+  if (master.ok()) {
+    route.endpoints.push_back(
+        Endpoint{master->host, master->port, " (master)"});
+  } else {
+    master_error = std::string(master.status().message());
+  }
+  route.none_reachable =
+      [service, master_error](const std::vector<std::string>& errors) {
+        std::vector<std::string> all = errors;
+        if (!master_error.empty()) all.push_back(master_error);
+        return sentinel_rules::NoReplicaFound(service, all);
+      };
+  co_return route;
 }
 
 // A connection's resolver (AsyncOptions::resolve): `resolve(sentinel)`
 // while the client's Sentinel lives.
 template <typename Resolve>
-std::function<Future<Endpoint>()> Resolver(std::weak_ptr<Sentinel> weak,
-                                           Resolve resolve) {
-  return [weak = std::move(weak), resolve]() -> Future<Endpoint> {
+std::function<Future<Route>()> Resolver(std::weak_ptr<Sentinel> weak,
+                                        Resolve resolve) {
+  return [weak = std::move(weak), resolve]() -> Future<Route> {
     std::shared_ptr<Sentinel> sentinel = weak.lock();
     if (sentinel == nullptr) {
-      return Future<Endpoint>::Resolved(
+      return Future<Route>::Resolved(
           ConnectionError("sentinel: the client was closed"));
     }
     return resolve(std::move(sentinel)).future();

@@ -64,6 +64,7 @@ using ::valkey::testing::MakeClientOptions;
 using ::valkey::testing::MakeSentinelOptions;
 using ::valkey::testing::MentionsAuthFailure;
 using ::valkey::testing::SecuredTopologyOptions;
+using ::valkey::testing::SetAclUserOn;
 using ::valkey::testing::StartTopology;
 
 // How long the test thread waits for any one future: far beyond every
@@ -490,6 +491,72 @@ TEST(AsyncSentinelTopologyTest, ReplicaClientFallsBackToMaster) {
             << " failed ROLE calls meanwhile" << (failures > 0 ? ", last: " : "")
             << (failures > 0 ? last.ToString() : "") << "); ReplicaNotFound "
             << not_found_took << " after the master died\n";
+}
+
+// A replica the sentinels report healthy but that refuses this client (its
+// ACL lacks the client's user; ACL users are not replicated) is skipped
+// within one connect attempt: the other replica serves, then the master;
+// with neither, NOT_FOUND names every node tried — as the blocking replica
+// client does (SentinelTopologyTest.RefusingReplicasAreSkippedWithinOneConnect).
+// Before, each attempt took only the next replica: an attempt on the
+// refusing one failed (and failed the commands waiting for it).
+TEST(AsyncSentinelTopologyTest, RefusingReplicasAreSkippedWithinOneConnect) {
+  std::unique_ptr<SentinelTopology> topo = StartTopology();
+  ASSERT_NE(topo, nullptr);
+  std::unique_ptr<EventLoopThread> thread = StartLoop();
+  ASSERT_NE(thread, nullptr);
+  constexpr char kReaderPassword[] = "reader-secret";
+  ASSERT_TRUE(SetAclUserOn(topo->master_port(), "reader", kReaderPassword).ok());
+  ASSERT_TRUE(
+      SetAclUserOn(topo->replica_port(1), "reader", kReaderPassword).ok());
+  ClientOptions options = MakeClientOptions(*topo);
+  options.connection.credentials = Creds("reader", kReaderPassword);
+  options.connection.retry.retries = 0;
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      ReplicaFor(thread->loop(), topo->service_name(), options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  Connection& first = (*client)->connection();
+  // New connections on both shared slots; the port each command lands on.
+  auto ports_after_reconnect = [&]() -> std::set<int> {
+    const uint64_t before = first.stats().connects;
+    (*client)->ReconnectAll("test");
+    const absl::Time give_up = absl::Now() + absl::Seconds(10);
+    while (first.stats().connects == before && absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    std::set<int> ports;
+    for (int i = 0; i < 4; ++i) {
+      absl::StatusOr<int> port = ServerPort(**client);
+      EXPECT_TRUE(port.ok()) << port.status();
+      ports.insert(port.ok() ? *port : -1);
+    }
+    return ports;
+  };
+  const std::set<int> only_r1{topo->replica_port(1)};
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(ports_after_reconnect(), only_r1);
+  EXPECT_EQ(first.stats().failed_attempts, 0u);
+
+  ASSERT_TRUE(SetAclUserOn(topo->replica_port(1), "reader", "").ok());
+  const std::set<int> only_master{topo->master_port()};
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(ports_after_reconnect(), only_master);
+  EXPECT_EQ(first.stats().failed_attempts, 0u);
+
+  ASSERT_TRUE(SetAclUserOn(topo->master_port(), "reader", "").ok());
+  (*client)->ReconnectAll("test");
+  absl::Status status;
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  do {
+    status = (*client)->Execute("PING").Get(kWait).status();
+  } while (GetErrorKind(status) != ErrorKind::kReplicaNotFound &&
+           absl::Now() < give_up);
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
+  for (const std::string& node :
+       {Loopback(topo->replica_port(0)), Loopback(topo->replica_port(1)),
+        Loopback(topo->master_port()) + " (master)"}) {
+    EXPECT_TRUE(absl::StrContains(status.message(), node))
+        << node << " not in " << status;
+  }
+  EXPECT_FALSE(absl::StrContains(status.message(), kReaderPassword)) << status;
 }
 
 TEST(AsyncSentinelTopologyTest, FailoverUnderTraffic) {
@@ -989,19 +1056,23 @@ TEST_P(AsyncSentinelSecuredTest, WrongPasswordsFailWithoutLeaking) {
       << status;
   ExpectNoSecrets(status);
 
-  // The replica client connects to the replica it picked and reports its
-  // refusal (unlike the blocking one, it does not skip to the next).
+  // The replica client tries every replica, then the master, as the
+  // blocking one does, and names each refusal.
   absl::StatusOr<std::unique_ptr<Client>> replica =
       ReplicaFor(loop(), topo_->service_name(),
                  SecuredClient(PlainSentinel(Creds("", kSentinelPassword)),
                                Creds("", kSentinelPassword)));
   ASSERT_TRUE(replica.ok()) << replica.status();
   status = (*replica)->Execute("PING").Get(kWait).status();
-  EXPECT_EQ(GetErrorKind(status), ErrorKind::kAuthentication) << status;
+  EXPECT_EQ(GetErrorKind(status), ErrorKind::kReplicaNotFound) << status;
   EXPECT_TRUE(MentionsAuthFailure(status.message())) << status;
-  EXPECT_TRUE(
-      absl::StrContains(status.message(), Loopback(topo_->replica_port(0))) ||
-      absl::StrContains(status.message(), Loopback(topo_->replica_port(1))))
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_TRUE(absl::StrContains(status.message(),
+                                  Loopback(topo_->replica_port(i))))
+        << status;
+  }
+  EXPECT_TRUE(absl::StrContains(status.message(),
+                                Loopback(topo_->master_port()) + " (master)"))
       << status;
   ExpectNoSecrets(status);
 

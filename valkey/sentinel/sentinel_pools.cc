@@ -127,18 +127,11 @@ class ReplicaRouter {
       }
       start = ++*counter_;
     }
-    const std::vector<NodeAddress> order =
-        sentinel_rules::ReplicaOrder(*replicas, start);
-    for (size_t i = 0; i < order.size(); ++i) {
-      const NodeAddress& replica = order[i];
+    for (const NodeAddress& replica :
+         sentinel_rules::ReplicaOrder(*replicas, start)) {
       absl::StatusOr<std::unique_ptr<Connection>> conn =
           connector_->ConnectTo(replica.host, replica.port);
-      if (conn.ok()) {
-        // Later connections start after this one.
-        absl::MutexLock lock(&mu_);
-        if (i > 0) counter_ = *counter_ + i;
-        return conn;
-      }
+      if (conn.ok()) return conn;
       errors.push_back(
           absl::StrCat(replica.ToString(), " - ", conn.status().message()));
     }
@@ -153,9 +146,7 @@ class ReplicaRouter {
     } else {
       errors.push_back(std::string(master.status().message()));
     }
-    return ReplicaNotFoundError(
-        absl::StrCat("No replica found for '", service_,
-                     "' : ", absl::StrJoin(errors, ", ")));
+    return sentinel_rules::NoReplicaFound(service_, errors);
   }
 
  private:

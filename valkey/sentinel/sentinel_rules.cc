@@ -204,6 +204,15 @@ absl::Status NoMasterFound(absl::string_view service,
   return MasterNotFoundError(message);
 }
 
+absl::Status NoReplicaFound(absl::string_view service,
+                            absl::Span<const std::string> errors) {
+  std::string message = absl::StrCat("No replica found for '", service, "'");
+  if (!errors.empty()) {
+    absl::StrAppend(&message, " : ", absl::StrJoin(errors, ", "));
+  }
+  return ReplicaNotFoundError(message);
+}
+
 ConnectionOptions ConnectionFor(const SentinelOptions& options,
                                 const SentinelAddress& address) {
   ConnectionOptions connection = options.connection;

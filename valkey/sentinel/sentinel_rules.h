@@ -105,6 +105,14 @@ absl::StatusOr<std::vector<NodeAddress>> ReplicasFromReply(ReplyView reply);
 absl::Status NoMasterFound(absl::string_view service,
                            absl::Span<const std::string> errors);
 
+// NOT_FOUND (kReplicaNotFound): "No replica found for 'svc' : <errors>",
+// where errors are "<host:port> - <error>" for each replica tried in
+// ReplicaOrder, then "<host:port> (master) - <error>" (or why the master
+// could not be discovered). Both replica clients connect this way: every
+// replica in order, then the master, each with its own connect time-out.
+absl::Status NoReplicaFound(absl::string_view service,
+                            absl::Span<const std::string> errors);
+
 // The options of a connection to the sentinel at `address`:
 // options.connection with that address, no Unix path, db 0 (sentinels
 // have no SELECT), and kDefaultSentinelSocketTimeout in place of an

@@ -37,6 +37,7 @@ using ::valkey::testing::FaultProxy;
 using ::valkey::testing::SentinelTopology;
 using ::valkey::testing::Addresses;
 using ::valkey::testing::Creds;
+using ::valkey::testing::SetAclUserOn;
 using ::valkey::testing::EntryFor;
 using ::valkey::testing::ExpectAuthFailureFromEach;
 using ::valkey::testing::ExpectNoSecrets;
@@ -379,6 +380,52 @@ TEST(SentinelTopologyTest, ReplicaClientFallsBackToMaster) {
   absl::Status status = (*client)->Execute("PING").status();
   EXPECT_EQ(GetErrorKind(status), ErrorKind::kReplicaNotFound) << status;
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+}
+
+// A replica the sentinels report healthy but that refuses this client (its
+// ACL lacks the client's user; ACL users are not replicated) is skipped
+// within one connect: the other replica serves, then the master; with
+// neither, NOT_FOUND names every node tried. No retries: nothing fails on
+// the way. The async replica client behaves the same
+// (AsyncSentinelTopologyTest.RefusingReplicasAreSkippedWithinOneConnect).
+TEST(SentinelTopologyTest, RefusingReplicasAreSkippedWithinOneConnect) {
+  std::unique_ptr<SentinelTopology> topo = StartTopology();
+  ASSERT_NE(topo, nullptr);
+  constexpr char kReaderPassword[] = "reader-secret";
+  ASSERT_TRUE(SetAclUserOn(topo->master_port(), "reader", kReaderPassword).ok());
+  ASSERT_TRUE(
+      SetAclUserOn(topo->replica_port(1), "reader", kReaderPassword).ok());
+  ClientOptions options = MakeClientOptions(*topo);
+  options.connection.credentials = Creds("reader", kReaderPassword);
+  options.connection.retry.retries = 0;
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      ReplicaFor(topo->service_name(), options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  const std::string r0 = Loopback(topo->replica_port(0));
+  const std::string r1 = Loopback(topo->replica_port(1));
+  const std::string master = Loopback(topo->master_port());
+  auto address_of_a_new_connection = [&]() -> std::string {
+    (*client)->pool().Disconnect(true);
+    absl::StatusOr<PooledConnection> conn = (*client)->AcquireConnection();
+    if (!conn.ok()) return conn.status().ToString();
+    return (*conn)->address();
+  };
+  // Whichever replica a connection starts at, it ends on replica 1.
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(address_of_a_new_connection(), r1);
+
+  ASSERT_TRUE(SetAclUserOn(topo->replica_port(1), "reader", "").ok());
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(address_of_a_new_connection(), master);
+
+  ASSERT_TRUE(SetAclUserOn(topo->master_port(), "reader", "").ok());
+  (*client)->pool().Disconnect(true);
+  const absl::Status status = (*client)->Execute("PING").status();
+  EXPECT_EQ(GetErrorKind(status), ErrorKind::kReplicaNotFound) << status;
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
+  for (const std::string& node : {r0, r1, master + " (master)"}) {
+    EXPECT_TRUE(absl::StrContains(status.message(), node))
+        << node << " not in " << status;
+  }
+  EXPECT_FALSE(absl::StrContains(status.message(), kReaderPassword)) << status;
 }
 
 TEST(SentinelTopologyTest, FailoverUnderTraffic) {
