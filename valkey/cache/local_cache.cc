@@ -10,6 +10,7 @@
 #include "absl/numeric/int128.h"
 #include "absl/strings/ascii.h"
 #include "absl/time/clock.h"
+#include "valkey/cache/ascii_words.h"
 
 namespace valkey {
 namespace {
@@ -24,11 +25,7 @@ char* PutLength(char* out, size_t n) {
   return out + sizeof v;
 }
 
-uint64_t Load64(const char* p) {
-  uint64_t v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
+using ascii_words::Load64;
 
 // 64 x 64 -> 128-bit multiply, folded: what absl's own hash mixes with.
 uint64_t Mix(uint64_t a, uint64_t b) {
@@ -92,21 +89,107 @@ std::string LocalCache::MakeKey(absl::Span<const CommandArg> args) {
   return key;
 }
 
-size_t LocalCache::KeyHash::operator()(absl::string_view key) const {
-  constexpr uint64_t kMul1 = 0x9E3779B97F4A7C15;  // Golden ratio.
-  constexpr uint64_t kMul2 = 0xC2B2AE3D27D4EB4F;  // From xxHash.
-  const char* p = key.data();
-  size_t n = key.size();
-  uint64_t h = reinterpret_cast<uintptr_t>(&kHashSeed) ^ n;
-  if (n < 8) {
-    uint64_t v = 0;
-    if (n > 0) std::memcpy(&v, p, n);
-    return Mix(Mix(h ^ v, kMul1), kMul2);
+namespace {
+
+constexpr uint64_t kMul1 = 0x9E3779B97F4A7C15;  // Golden ratio.
+constexpr uint64_t kMul2 = 0xC2B2AE3D27D4EB4F;  // From xxHash.
+
+// KeyHash's state: arguments are mixed in one at a time.
+class ArgHasher {
+ public:
+  explicit ArgHasher(uint64_t seed) : h_(seed) {}
+
+  // One argument of `n` bytes at `p` (upper-cased first with `upper`). Its
+  // length goes into its first word, so ("ab", "c") and ("a", "bc") differ.
+  void Add(const char* p, size_t n, bool upper) {
+    const uint64_t length = n * kMul2;
+    if (n < 8) {
+      h_ = Mix(h_ ^ length ^ ascii_words::LoadShort(p, n, upper), kMul1);
+      return;
+    }
+    h_ ^= length;
+    for (; n > 8; p += 8, n -= 8) h_ = Mix(h_ ^ Word(p, upper), kMul1);
+    // The last 8 bytes (overlapping bytes already mixed when n < 16).
+    h_ = Mix(h_ ^ Word(p + n - 8, upper), kMul1);
   }
-  for (; n > 8; p += 8, n -= 8) h = Mix(h ^ Load64(p), kMul1);
-  // The last 8 bytes (overlapping bytes already mixed when n < 8).
-  h = Mix(h ^ Load64(p + n - 8), kMul1);
-  return Mix(h, kMul2);
+
+  size_t Finish() const { return static_cast<size_t>(Mix(h_, kMul2)); }
+
+ private:
+  static uint64_t Word(const char* p, bool upper) {
+    const uint64_t w = Load64(p);
+    return upper ? ascii_words::Upper(w) : w;
+  }
+
+  uint64_t h_;
+};
+
+// Reads the 8-byte little-endian length PutLength wrote.
+uint64_t GetLength(const char* p) {
+  uint64_t v = Load64(p);
+  if constexpr (std::endian::native == std::endian::big) {
+    v = __builtin_bswap64(v);
+  }
+  return v;
+}
+
+// Whether `name` is `upper` in any case (same size, `upper` upper case).
+bool EqualsUpper(absl::string_view upper, absl::string_view name) {
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (absl::ascii_toupper(static_cast<unsigned char>(name[i])) != upper[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+size_t LocalCache::KeyHash::operator()(absl::string_view key) const {
+  const uint64_t seed = reinterpret_cast<uintptr_t>(&kHashSeed);
+  ArgHasher hasher(seed);
+  const char* p = key.data();
+  size_t left = key.size();
+  while (left > 0) {
+    const uint64_t n = left >= 8 ? GetLength(p) : ~uint64_t{0};
+    if (n > left - 8) {
+      // Not a key of MakeKey's making: plain bytes, in one argument.
+      ArgHasher raw(seed ^ kMul2);
+      raw.Add(key.data(), key.size(), /*upper=*/false);
+      return raw.Finish();
+    }
+    // A stored key's name is upper case already.
+    hasher.Add(p + 8, n, /*upper=*/false);
+    p += 8 + n;
+    left -= 8 + n;
+  }
+  return hasher.Finish();
+}
+
+size_t LocalCache::KeyHash::operator()(const ArgsKey& key) const {
+  ArgHasher hasher(reinterpret_cast<uintptr_t>(&kHashSeed));
+  for (size_t i = 0; i < key.args.size(); ++i) {
+    const absl::string_view v = key.args[i].view();
+    hasher.Add(v.data(), v.size(), /*upper=*/i == 0);
+  }
+  return hasher.Finish();
+}
+
+bool LocalCache::KeyEq::operator()(absl::string_view stored,
+                                   const ArgsKey& key) const {
+  const char* p = stored.data();
+  size_t left = stored.size();
+  for (size_t i = 0; i < key.args.size(); ++i) {
+    const absl::string_view v = key.args[i].view();
+    if (left < 8 || GetLength(p) != v.size() || v.size() > left - 8) {
+      return false;
+    }
+    const absl::string_view held(p + 8, v.size());
+    if (i == 0 ? !EqualsUpper(held, v) : held != v) return false;
+    p += 8 + v.size();
+    left -= 8 + v.size();
+  }
+  return left == 0;
 }
 
 char* LocalCache::KeyBuffer::Get(size_t size) {
@@ -132,22 +215,42 @@ bool LocalCache::Expired(const Entry& e, absl::Time now) const {
 }
 
 std::optional<Reply> LocalCache::Get(absl::string_view key) {
-  absl::MutexLock lock(&mu_);
+  const Pinned hit = Pin(key);
+  if (!hit) return std::nullopt;
+  return hit->Clone();
+}
+
+LocalCache::Pinned LocalCache::Pin(absl::string_view key)
+    ABSL_NO_THREAD_SAFETY_ANALYSIS {  // A hit returns holding mu_.
+  mu_.Lock();
   auto it = entries_.find(key);
-  if (it == entries_.end()) {
+  return PinLocked(it == entries_.end() ? nullptr : it->second.get());
+}
+
+LocalCache::Pinned LocalCache::Pin(absl::Span<const CommandArg> args)
+    ABSL_NO_THREAD_SAFETY_ANALYSIS {  // A hit returns holding mu_.
+  mu_.Lock();
+  auto it = entries_.find(ArgsKey{args});
+  return PinLocked(it == entries_.end() ? nullptr : it->second.get());
+}
+
+LocalCache::Pinned LocalCache::PinLocked(Entry* e)
+    ABSL_NO_THREAD_SAFETY_ANALYSIS {  // Unlocks mu_ unless it returns a hit.
+  if (e == nullptr) {
     ++stats_.misses;
-    return std::nullopt;
+    mu_.Unlock();
+    return Pinned();
   }
-  Entry* e = it->second.get();
   if (has_ttl_ && Expired(*e, Now())) {
     RemoveLocked(e);
     ++stats_.expirations;
     ++stats_.misses;
-    return std::nullopt;
+    mu_.Unlock();
+    return Pinned();
   }
   TouchLocked(e);
   ++stats_.hits;
-  return e->reply.Clone();
+  return Pinned(&mu_, &e->reply);
 }
 
 bool LocalCache::Contains(absl::string_view key) const {

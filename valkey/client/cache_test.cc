@@ -693,7 +693,7 @@ class SinkFaultTest : public CacheTest {
   std::string CachedGet(ClientCache& cache, absl::string_view key) {
     const CommandArg args[] = {CommandArg("GET"), CommandArg(key)};
     ClientCache::Lookup found = cache.Find(args);
-    if (found.hit.has_value()) {
+    if (found.hit) {
       return found.hit->is_null() ? "<nil>" : std::string(found.hit->str());
     }
     auto reply = reader_->Execute("GET", key);

@@ -124,8 +124,8 @@ class ClientCache::Core final : public ForkPausable {
 
   pid_t pid() const { return pid_; }
 
-  // `key` is the cache key of `args`, a command the policy accepted.
-  Lookup Find(absl::string_view key, absl::Span<const CommandArg> args);
+  // `args`: a command the policy accepted.
+  Lookup Find(absl::Span<const CommandArg> args);
   void Flush() { cache_.Flush(); }
   LocalCache& store() { return cache_; }
   void Close();
@@ -228,8 +228,7 @@ void ClientCache::Core::AbandonInChild() {
   if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
-ClientCache::Lookup ClientCache::Core::Find(absl::string_view key,
-                                            absl::Span<const CommandArg> args) {
+ClientCache::Lookup ClientCache::Core::Find(absl::Span<const CommandArg> args) {
   Lookup out;
   out.cacheable = true;
   absl::MutexLock lock(&mu_);
@@ -246,10 +245,11 @@ ClientCache::Lookup ClientCache::Core::Find(absl::string_view key,
   // Still under mu_: losing the sink (which flushes and poisons) is ordered
   // either before this lookup (then there is no sink and we bypass) or
   // after the fill is registered (then it poisons it).
-  out.hit = cache_.Get(key);
-  if (!out.hit.has_value()) {
-    out.fill =
-        Fill(&cache_, cache_.BeginFill(key, policy_.KeysOfCacheable(args)));
+  out.hit = cache_.Pin(args);  // Looked up without building the key.
+  if (!out.hit) {
+    LocalCache::KeyBuffer buffer;
+    out.fill = Fill(&cache_, cache_.BeginFill(LocalCache::MakeKey(args, buffer),
+                                              policy_.KeysOfCacheable(args)));
   }
   return out;
 }
@@ -554,8 +554,7 @@ std::optional<std::vector<std::string>> ClientCache::KeysOf(
 
 ClientCache::Lookup ClientCache::Find(absl::Span<const CommandArg> args) {
   if (!policy_.Cacheable(args)) return Lookup();
-  LocalCache::KeyBuffer buffer;
-  return CurrentCore()->Find(LocalCache::MakeKey(args, buffer), args);
+  return CurrentCore()->Find(args);
 }
 
 void ClientCache::Store(Fill fill, const Reply& reply) {

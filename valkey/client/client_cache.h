@@ -5,7 +5,7 @@
 // Client::FlushCache().
 //
 //   ClientCache::Lookup found = cache->Find(args);   // Before any I/O.
-//   if (found.hit) return *std::move(found.hit);     // No round trip.
+//   if (found.hit) return found.hit->Clone();        // No round trip.
 //   absl::StatusOr<Reply> reply = ...round trip on a pooled connection...;
 //   if (reply.ok()) cache->Store(std::move(found.fill), *reply);
 //
@@ -170,8 +170,10 @@ class ClientCache {
   };
 
   struct Lookup {
-    std::optional<Reply> hit;  // Set: the cached reply; send nothing.
-    Fill fill;                 // Set on a miss of a cacheable command.
+    // Set: the cached reply; send nothing. It holds the cache's mutex (see
+    // LocalCache::Pinned): copy or convert it and let it go at once.
+    LocalCache::Pinned hit;
+    Fill fill;  // Set on a miss of a cacheable command.
     // The command is cacheable (whether or not it was looked up): it only
     // reads, so BeforeOwnWrite() would do nothing for it.
     bool cacheable = false;
@@ -198,9 +200,10 @@ class ClientCache {
   // (bounded by min(socket_timeout, connect_timeout)) or, for the one
   // thread that reopens the sink, for a connect + handshake
   // (connect_timeout) without holding the mutex.
-  // A hit allocates nothing beyond what the copy of the reply owns (nothing
-  // for a string of up to 16 bytes, see reply.h): the cache key is built on
-  // the stack, and the keys the command reads are listed only for a miss.
+  // A hit allocates nothing and copies nothing: the arguments are looked
+  // up in place (LocalCache::Pin) and the reply is read in place; the
+  // cache key is built (on the stack) and the keys the command reads are
+  // listed only for a miss.
   Lookup Find(absl::Span<const CommandArg> args);
 
   // Stores a copy of `reply` for `fill` unless the fill was poisoned
