@@ -7,6 +7,7 @@
 #include <iterator>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "absl/numeric/int128.h"
 #include "absl/strings/ascii.h"
 #include "absl/time/clock.h"
@@ -99,26 +100,31 @@ class ArgHasher {
  public:
   explicit ArgHasher(uint64_t seed) : h_(seed) {}
 
-  // One argument of `n` bytes at `p` (upper-cased first with `upper`). Its
-  // length goes into its first word, so ("ab", "c") and ("a", "bc") differ.
-  void Add(const char* p, size_t n, bool upper) {
+  // One argument of `n` bytes at `p`; with kFold, with bit 5 of every
+  // byte cleared, which maps both cases of an ASCII letter to one value
+  // (and may map other bytes together: a hash needs only to agree with the
+  // case-insensitive equality of names, not to decide it). Its length goes
+  // into its first word, so ("ab", "c") and ("a", "bc") differ.
+  template <bool kFold>
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void Add(const char* p, size_t n) {
     const uint64_t length = n * kMul2;
     if (n < 8) {
-      h_ = Mix(h_ ^ length ^ ascii_words::LoadShort(p, n, upper), kMul1);
+      h_ = Mix(h_ ^ length ^ Fold<kFold>(ascii_words::LoadShort(p, n, false)),
+               kMul1);
       return;
     }
     h_ ^= length;
-    for (; n > 8; p += 8, n -= 8) h_ = Mix(h_ ^ Word(p, upper), kMul1);
+    for (; n > 8; p += 8, n -= 8) h_ = Mix(h_ ^ Fold<kFold>(Load64(p)), kMul1);
     // The last 8 bytes (overlapping bytes already mixed when n < 16).
-    h_ = Mix(h_ ^ Word(p + n - 8, upper), kMul1);
+    h_ = Mix(h_ ^ Fold<kFold>(Load64(p + n - 8)), kMul1);
   }
 
   size_t Finish() const { return static_cast<size_t>(Mix(h_, kMul2)); }
 
  private:
-  static uint64_t Word(const char* p, bool upper) {
-    const uint64_t w = Load64(p);
-    return upper ? ascii_words::Upper(w) : w;
+  template <bool kFold>
+  static uint64_t Fold(uint64_t w) {
+    return kFold ? w & 0xDFDFDFDFDFDFDFDF : w;
   }
 
   uint64_t h_;
@@ -133,14 +139,32 @@ uint64_t GetLength(const char* p) {
   return v;
 }
 
-// Whether `name` is `upper` in any case (same size, `upper` upper case).
-bool EqualsUpper(absl::string_view upper, absl::string_view name) {
-  for (size_t i = 0; i < name.size(); ++i) {
-    if (absl::ascii_toupper(static_cast<unsigned char>(name[i])) != upper[i]) {
-      return false;
-    }
+// Whether the `n` bytes at `held` equal those at `p` (with kUpper, their
+// ASCII upper case; `held` is upper case then). Word compares for the
+// short arguments a cache key is mostly made of.
+template <bool kUpper>
+inline bool SameBytes(const char* held, const char* p,
+                                            size_t n) {
+  auto word = [](const char* q) {
+    const uint64_t w = Load64(q);
+    return kUpper ? ascii_words::Upper(w) : w;
+  };
+  if (n < 8) {
+    return ascii_words::LoadShort(held, n, false) ==
+           ascii_words::LoadShort(p, n, kUpper);
   }
-  return true;
+  if (n <= 16) {
+    return Load64(held) == word(p) &&
+           Load64(held + n - 8) == word(p + n - 8);
+  }
+  if constexpr (!kUpper) {
+    return std::memcmp(held, p, n) == 0;
+  } else {
+    for (; n > 8; held += 8, p += 8, n -= 8) {
+      if (Load64(held) != word(p)) return false;
+    }
+    return Load64(held + n - 8) == word(p + n - 8);
+  }
 }
 
 }  // namespace
@@ -155,11 +179,14 @@ size_t LocalCache::KeyHash::operator()(absl::string_view key) const {
     if (n > left - 8) {
       // Not a key of MakeKey's making: plain bytes, in one argument.
       ArgHasher raw(seed ^ kMul2);
-      raw.Add(key.data(), key.size(), /*upper=*/false);
+      raw.Add<false>(key.data(), key.size());
       return raw.Finish();
     }
-    // A stored key's name is upper case already.
-    hasher.Add(p + 8, n, /*upper=*/false);
+    if (p == key.data()) {
+      hasher.Add<true>(p + 8, n);  // The name: see ArgHasher::Add.
+    } else {
+      hasher.Add<false>(p + 8, n);
+    }
     p += 8 + n;
     left -= 8 + n;
   }
@@ -168,9 +195,12 @@ size_t LocalCache::KeyHash::operator()(absl::string_view key) const {
 
 size_t LocalCache::KeyHash::operator()(const ArgsKey& key) const {
   ArgHasher hasher(reinterpret_cast<uintptr_t>(&kHashSeed));
-  for (size_t i = 0; i < key.args.size(); ++i) {
+  if (key.args.empty()) return hasher.Finish();
+  const absl::string_view name = key.args[0].view();
+  hasher.Add<true>(name.data(), name.size());
+  for (size_t i = 1; i < key.args.size(); ++i) {
     const absl::string_view v = key.args[i].view();
-    hasher.Add(v.data(), v.size(), /*upper=*/i == 0);
+    hasher.Add<false>(v.data(), v.size());
   }
   return hasher.Finish();
 }
@@ -184,8 +214,12 @@ bool LocalCache::KeyEq::operator()(absl::string_view stored,
     if (left < 8 || GetLength(p) != v.size() || v.size() > left - 8) {
       return false;
     }
-    const absl::string_view held(p + 8, v.size());
-    if (i == 0 ? !EqualsUpper(held, v) : held != v) return false;
+    // The name (held upper case) as spelled first: the typed commands
+    // spell it upper case too.
+    const bool same =
+        SameBytes<false>(p + 8, v.data(), v.size()) ||
+        (i == 0 && SameBytes<true>(p + 8, v.data(), v.size()));
+    if (!same) return false;
     p += 8 + v.size();
     left -= 8 + v.size();
   }
@@ -224,33 +258,43 @@ LocalCache::Pinned LocalCache::Pin(absl::string_view key)
     ABSL_NO_THREAD_SAFETY_ANALYSIS {  // A hit returns holding mu_.
   mu_.Lock();
   auto it = entries_.find(key);
-  return PinLocked(it == entries_.end() ? nullptr : it->second.get());
+  return PinLocked(it == entries_.end() ? nullptr : it->second.get(),
+                   /*count=*/true);
 }
 
-LocalCache::Pinned LocalCache::Pin(absl::Span<const CommandArg> args)
+LocalCache::Pinned LocalCache::Pin(absl::Span<const CommandArg> args,
+                                   bool count)
     ABSL_NO_THREAD_SAFETY_ANALYSIS {  // A hit returns holding mu_.
   mu_.Lock();
   auto it = entries_.find(ArgsKey{args});
-  return PinLocked(it == entries_.end() ? nullptr : it->second.get());
+  return PinLocked(it == entries_.end() ? nullptr : it->second.get(), count);
 }
 
-LocalCache::Pinned LocalCache::PinLocked(Entry* e)
+LocalCache::Pinned LocalCache::PinLocked(Entry* e, bool count)
     ABSL_NO_THREAD_SAFETY_ANALYSIS {  // Unlocks mu_ unless it returns a hit.
   if (e == nullptr) {
-    ++stats_.misses;
+    if (count) ++stats_.misses;
     mu_.Unlock();
     return Pinned();
   }
   if (has_ttl_ && Expired(*e, Now())) {
     RemoveLocked(e);
     ++stats_.expirations;
-    ++stats_.misses;
+    if (count) ++stats_.misses;
     mu_.Unlock();
     return Pinned();
   }
-  TouchLocked(e);
-  ++stats_.hits;
-  return Pinned(&mu_, &e->reply);
+  if (options_.eviction == Eviction::kLru) {
+    // TouchLocked's LRU case, inline: a hit of the most recent entry (a hot
+    // key read again) moves nothing and should cost next to nothing.
+    if (std::next(e->order_pos) != lru_.end()) {
+      lru_.splice(lru_.end(), lru_, e->order_pos);
+    }
+  } else {
+    TouchLocked(e);
+  }
+  if (count) ++stats_.hits;
+  return Pinned(this, &e->reply);
 }
 
 bool LocalCache::Contains(absl::string_view key) const {
@@ -405,7 +449,11 @@ void LocalCache::LinkLocked(Entry* e) {
 void LocalCache::TouchLocked(Entry* e) {
   switch (options_.eviction) {
     case Eviction::kLru:
-      lru_.splice(lru_.end(), lru_, e->order_pos);
+      // The most recent entry already (a hot key read again): nothing to
+      // move.
+      if (std::next(e->order_pos) != lru_.end()) {
+        lru_.splice(lru_.end(), lru_, e->order_pos);
+      }
       break;
     case Eviction::kLfu: {
       auto current = e->bucket;

@@ -185,12 +185,12 @@ class LocalCache {
    public:
     Pinned() = default;
     Pinned(Pinned&& other) noexcept
-        : mu_(std::exchange(other.mu_, nullptr)),
+        : cache_(std::exchange(other.cache_, nullptr)),
           reply_(std::exchange(other.reply_, nullptr)) {}
     Pinned& operator=(Pinned&& other) noexcept {
       if (this != &other) {
         Release();
-        mu_ = std::exchange(other.mu_, nullptr);
+        cache_ = std::exchange(other.cache_, nullptr);
         reply_ = std::exchange(other.reply_, nullptr);
       }
       return *this;
@@ -201,21 +201,28 @@ class LocalCache {
     const Reply& operator*() const { return *reply_; }
     const Reply* operator->() const { return reply_; }
 
+    // Counts the hit of a Pin(args, /*count=*/false) that was served.
+    void CountHit() ABSL_NO_THREAD_SAFETY_ANALYSIS { ++cache_->stats_.hits; }
+
    private:
     friend class LocalCache;
-    Pinned(absl::Mutex* mu, const Reply* reply) : mu_(mu), reply_(reply) {}
+    Pinned(LocalCache* cache, const Reply* reply)
+        : cache_(cache), reply_(reply) {}
     void Release() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-      if (mu_ != nullptr) mu_->Unlock();
+      if (cache_ != nullptr) cache_->mu_.Unlock();
     }
 
-    absl::Mutex* mu_ = nullptr;  // Held while set.
+    LocalCache* cache_ = nullptr;  // Its mutex is held while set.
     const Reply* reply_ = nullptr;
   };
   // As Get(), counting the same way, without the copy.
   Pinned Pin(absl::string_view key);
   // Pin(MakeKey(args)), without building the key: the look-up hashes and
-  // compares `args` in place (see KeyHash).
-  Pinned Pin(absl::Span<const CommandArg> args);
+  // compares `args` in place (see KeyHash). With `count` false it counts
+  // neither a hit nor a miss (an expired entry is still removed and
+  // counted): for a caller that may yet decline the hit (CountHit() counts
+  // it when served) and that counts its misses through a later look-up.
+  Pinned Pin(absl::Span<const CommandArg> args, bool count = true);
 
   // True if a live entry is held under `key`. Counts nothing, changes
   // nothing (an expired entry is reported absent but left in place).
@@ -280,7 +287,7 @@ class LocalCache {
     absl::Span<const CommandArg> args;
   };
   // The hash of entries_, over the arguments a cache key is made of: each
-  // argument (the name upper-cased) is mixed in 8 bytes at a time, one
+  // argument (the name case-folded) is mixed in 8 bytes at a time, one
   // multiply per 8 bytes (absl::Hash's per-call set-up would be most of a
   // hit's look-up for keys this short). A stored key is hashed by reading
   // its length-prefixed arguments back, so an ArgsKey and the key MakeKey
@@ -301,7 +308,9 @@ class LocalCache {
       return (*this)(stored, key);
     }
   };
-  Pinned PinLocked(Entry* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Pin's end, for entry `e` (null: none): unlocks mu_ unless it returns
+  // a hit.
+  Pinned PinLocked(Entry* e, bool count) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::Time Now() const;
   bool Expired(const Entry& e, absl::Time now) const;

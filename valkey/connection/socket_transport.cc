@@ -49,6 +49,12 @@ namespace internal {
 
 uint64_t SocketCallsOnThisThread() { return t_socket_calls; }
 
+bool MayBeReadableNow(int fd) {
+  ++t_socket_calls;
+  pollfd p{fd, POLLIN, 0};
+  return PollNow(p) != 0;
+}
+
 absl::Status WaitFd(int fd, short events, absl::Time deadline,
                     absl::string_view what, absl::string_view peer) {
   for (;;) {
