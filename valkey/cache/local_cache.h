@@ -66,7 +66,8 @@
 // clock() - stored_at >= ttl.
 //
 // Thread-safety: thread-safe; every method takes one internal mutex
-// briefly and never blocks on I/O. The clock is called under that mutex
+// briefly and never blocks on I/O. Pin() returns a hit still holding that
+// mutex (see Pinned). The clock is called under that mutex
 // and must not call back into the cache.
 
 #ifndef VALKEY_CACHE_LOCAL_CACHE_H_

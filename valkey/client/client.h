@@ -152,7 +152,9 @@ class Client : public ImmediateExecutor<Client> {
   void ClearResponseCallback(absl::string_view command);
 
   // Run / RunArgs / RunBlockingArgs / Fail: the command-table hooks, from
-  // ImmediateExecutor.
+  // ImmediateExecutor. With the cache, Run/RunArgs convert a hit while the
+  // cache's lock is held (the cached reply is read in place): a Converter
+  // of your own must not call into this client.
 
   // A connection for exclusive use (pipelines, transactions, pub/sub,
   // blocking commands); it returns to the pool when released.
