@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "valkey/cache/ascii_words.h"
 #include "valkey/common/command_keys.h"
 #include "valkey/common/errors.h"
 
@@ -135,9 +136,6 @@ absl::flat_hash_set<std::string> UpperSet(
   return set;
 }
 
-// A case-insensitive hash of a command name: cheap for the few bytes a
-// name has (clearing bit 5 folds ASCII letters; equality is checked exactly
-// afterwards, so what it does to other bytes does not matter).
 // Whether `name` is `upper` in any case (same size, `upper` upper case).
 bool EqualsUpper(absl::string_view upper, absl::string_view name) {
   for (size_t i = 0; i < name.size(); ++i) {
@@ -148,15 +146,31 @@ bool EqualsUpper(absl::string_view upper, absl::string_view name) {
   return true;
 }
 
-size_t NameHash(absl::string_view name) {
-  size_t h = name.size();
-  for (const char c : name) {
-    h = h * 31 + (static_cast<unsigned char>(c) & 0xDF);
-  }
-  return h;
-}
-
 }  // namespace
+
+CachePolicy::NameWords CachePolicy::WordsOf(absl::string_view name) {
+  // The first 16 bytes as two words, loaded without reading past the name
+  // (overlapping loads for short names), upper-cased. (Upper() of an
+  // upper-cased word changes nothing.)
+  using ascii_words::Load64;
+  const char* p = name.data();
+  const size_t n = name.size();
+  NameWords w;
+  if (n >= 16) {
+    w.lo = Load64(p);
+    w.hi = Load64(p + 8);
+  } else if (n > 8) {
+    w.lo = Load64(p);
+    w.hi = ascii_words::LoadShort(p + 8, n - 8, /*upper=*/true);
+  } else if (n == 8) {
+    w.lo = Load64(p);
+  } else {
+    w.lo = ascii_words::LoadShort(p, n, /*upper=*/true);
+  }
+  w.lo = ascii_words::Upper(w.lo);
+  w.hi = ascii_words::Upper(w.hi);
+  return w;
+}
 
 absl::Status CachePolicy::Validate(const CacheOptions& options,
                                    const ConnectionOptions& connection) {
@@ -198,7 +212,7 @@ CachePolicy::CachePolicy(const CacheOptions& options)
   std::vector<Slot> named;
   for (const auto& [name, spec] : KeySpecs()) {
     if (allow.contains(name) && !deny.contains(name)) {
-      named.push_back(Slot{name, spec});
+      named.push_back(Slot{WordsOf(name), name, spec});
     }
   }
   size_t size = 8;
@@ -211,24 +225,30 @@ CachePolicy::CachePolicy(const CacheOptions& options)
   mask_ = size - 1;
   slots_.resize(size);
   for (const Slot& slot : named) {
-    size_t i = SlotOf(slot.name);
+    size_t i = SlotOf(slot.words, slot.name.size());
     while (!slots_[i].name.empty()) i = (i + 1) & (size - 1);
     slots_[i] = slot;
   }
 }
 
-size_t CachePolicy::SlotOf(absl::string_view name) const {
-  // Fibonacci hashing: the multiply spreads the short sums of NameHash
-  // over the top bits, which pick the slot.
-  return static_cast<size_t>(
-      (static_cast<uint64_t>(NameHash(name)) * 0x9E3779B97F4A7C15) >> shift_);
+size_t CachePolicy::SlotOf(const NameWords& words, size_t size) const {
+  // Fibonacci hashing: the multiply spreads the words over the top bits,
+  // which pick the slot.
+  const uint64_t h = words.lo ^ (words.hi * 0xC2B2AE3D27D4EB4F) ^ size;
+  return static_cast<size_t>((h * 0x9E3779B97F4A7C15) >> shift_);
 }
 
 const CachePolicy::Slot* CachePolicy::FindName(absl::string_view name) const {
-  for (size_t i = SlotOf(name);; i = (i + 1) & mask_) {
+  // Upper-cased and compared 16 bytes at a time: every cacheable name but
+  // GEORADIUSBYMEMBER_RO and GEORADIUS_RO fits in the two words.
+  const NameWords words = WordsOf(name);
+  for (size_t i = SlotOf(words, name.size());; i = (i + 1) & mask_) {
     const Slot& slot = slots_[i];
     if (slot.name.empty()) return nullptr;  // The table has free slots.
-    if (slot.name.size() == name.size() && EqualsUpper(slot.name, name)) {
+    if (slot.words.lo == words.lo && slot.words.hi == words.hi &&
+        slot.name.size() == name.size() &&
+        (name.size() <= 16 ||
+         EqualsUpper(slot.name.substr(16), name.substr(16)))) {
       return &slot;
     }
   }

@@ -91,13 +91,23 @@ class CachePolicy {
  private:
   // One slot of the table of cacheable names (open addressing, linear
   // probing; an empty name marks a free slot).
+  // A command name's first 16 bytes, upper-cased, as two words (zero
+  // padding): a hit's name check is two compares, not a loop over bytes.
+  struct NameWords {
+    uint64_t lo = 0;
+    uint64_t hi = 0;
+  };
+  static NameWords WordsOf(absl::string_view name);
+
   struct Slot {
+    NameWords words;         // WordsOf(name).
     absl::string_view name;  // Upper case; a literal of the built-in table.
     KeySpec spec;
   };
 
-  // Where the search for `name` (any case) starts in slots_.
-  size_t SlotOf(absl::string_view name) const;
+  // Where the search for a name of `size` bytes and `words` starts in
+  // slots_.
+  size_t SlotOf(const NameWords& words, size_t size) const;
   // The slot of `name` (any case), or null if the command is not
   // cacheable under these options.
   const Slot* FindName(absl::string_view name) const;

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
 #include "valkey/common/command_keys.h"
 #include "valkey/common/options.h"
@@ -44,6 +46,53 @@ TEST(CachePolicyTest, NamesMatchInAnyCase) {
   EXPECT_FALSE(Cacheable(policy, {"GET"}));  // No key.
   std::vector<CommandArg> none;
   EXPECT_FALSE(policy.Cacheable(none));
+}
+
+// The name check upper-cases 16 bytes at a time (two words): every name of
+// the table, in lower case, is found; changing any one byte of it to a
+// neighbour of 'a'..'z' / 'A'..'Z' in ASCII, or to a non-ASCII byte, or
+// dropping or adding a byte at either end, is not (unless that spells
+// another name of the table). The table's names are 3 to 20 bytes long, so
+// this crosses each word boundary.
+TEST(CachePolicyTest, NameWordsMatchOnlyTheNameInAnyCase) {
+  const CachePolicy policy{CacheOptions{}};
+  const std::vector<std::string> table = DefaultCacheAllowCommands();
+  auto in_table = [&](const std::string& upper) {
+    for (const std::string& name : table) {
+      if (name == upper) return true;
+    }
+    return false;
+  };
+  // Enough arguments for any key layout of the table (XREAD needs STREAMS).
+  auto cacheable = [&](const std::string& name) {
+    std::vector<std::string> argv = {name};
+    if (name.size() >= 5 && (name[0] == 'X' || name[0] == 'x')) {
+      argv.insert(argv.end(), {"STREAMS", "s", "0"});
+    } else {
+      argv.insert(argv.end(), {"1", "k", "0", "-1", "m"});
+    }
+    std::vector<CommandArg> args(argv.begin(), argv.end());
+    return policy.Cacheable(args);
+  };
+  for (const std::string& name : table) {
+    if (!cacheable(name)) continue;  // SORT_RO: on the list, never cached.
+    std::string lower = name;
+    for (char& c : lower) c = absl::ascii_tolower(c);
+    EXPECT_TRUE(cacheable(lower)) << lower;
+    for (size_t i = 0; i < name.size(); ++i) {
+      for (const char other : {'`', '{', '@', '[', '\x80', '\xC1', '\xE1'}) {
+        std::string changed = name;
+        changed[i] = other;
+        EXPECT_FALSE(cacheable(changed)) << absl::CEscape(changed);
+      }
+    }
+    for (const std::string& near :
+         {name.substr(1), name.substr(0, name.size() - 1), name + "A",
+          "A" + name, name + std::string(1, '\0')}) {
+      if (in_table(near)) continue;
+      EXPECT_FALSE(cacheable(near)) << absl::CEscape(near);
+    }
+  }
 }
 
 TEST(CachePolicyTest, AllowAndDenyListsAnyCaseDenyWins) {

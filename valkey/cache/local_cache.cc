@@ -7,9 +7,11 @@
 #include <iterator>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "absl/numeric/int128.h"
 #include "absl/strings/ascii.h"
 #include "absl/time/clock.h"
+#include "valkey/cache/ascii_words.h"
 
 namespace valkey {
 namespace {
@@ -24,11 +26,7 @@ char* PutLength(char* out, size_t n) {
   return out + sizeof v;
 }
 
-uint64_t Load64(const char* p) {
-  uint64_t v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
+using ascii_words::Load64;
 
 // 64 x 64 -> 128-bit multiply, folded: what absl's own hash mixes with.
 uint64_t Mix(uint64_t a, uint64_t b) {
@@ -92,21 +90,140 @@ std::string LocalCache::MakeKey(absl::Span<const CommandArg> args) {
   return key;
 }
 
-size_t LocalCache::KeyHash::operator()(absl::string_view key) const {
-  constexpr uint64_t kMul1 = 0x9E3779B97F4A7C15;  // Golden ratio.
-  constexpr uint64_t kMul2 = 0xC2B2AE3D27D4EB4F;  // From xxHash.
-  const char* p = key.data();
-  size_t n = key.size();
-  uint64_t h = reinterpret_cast<uintptr_t>(&kHashSeed) ^ n;
-  if (n < 8) {
-    uint64_t v = 0;
-    if (n > 0) std::memcpy(&v, p, n);
-    return Mix(Mix(h ^ v, kMul1), kMul2);
+namespace {
+
+constexpr uint64_t kMul1 = 0x9E3779B97F4A7C15;  // Golden ratio.
+constexpr uint64_t kMul2 = 0xC2B2AE3D27D4EB4F;  // From xxHash.
+
+// KeyHash's state: arguments are mixed in one at a time.
+class ArgHasher {
+ public:
+  explicit ArgHasher(uint64_t seed) : h_(seed) {}
+
+  // One argument of `n` bytes at `p`; with kFold, with bit 5 of every
+  // byte cleared, which maps both cases of an ASCII letter to one value
+  // (and may map other bytes together: a hash needs only to agree with the
+  // case-insensitive equality of names, not to decide it). Its length goes
+  // into its first word, so ("ab", "c") and ("a", "bc") differ.
+  template <bool kFold>
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void Add(const char* p, size_t n) {
+    const uint64_t length = n * kMul2;
+    if (n < 8) {
+      h_ = Mix(h_ ^ length ^ Fold<kFold>(ascii_words::LoadShort(p, n, false)),
+               kMul1);
+      return;
+    }
+    h_ ^= length;
+    for (; n > 8; p += 8, n -= 8) h_ = Mix(h_ ^ Fold<kFold>(Load64(p)), kMul1);
+    // The last 8 bytes (overlapping bytes already mixed when n < 16).
+    h_ = Mix(h_ ^ Fold<kFold>(Load64(p + n - 8)), kMul1);
   }
-  for (; n > 8; p += 8, n -= 8) h = Mix(h ^ Load64(p), kMul1);
-  // The last 8 bytes (overlapping bytes already mixed when n < 8).
-  h = Mix(h ^ Load64(p + n - 8), kMul1);
-  return Mix(h, kMul2);
+
+  size_t Finish() const { return static_cast<size_t>(Mix(h_, kMul2)); }
+
+ private:
+  template <bool kFold>
+  static uint64_t Fold(uint64_t w) {
+    return kFold ? w & 0xDFDFDFDFDFDFDFDF : w;
+  }
+
+  uint64_t h_;
+};
+
+// Reads the 8-byte little-endian length PutLength wrote.
+uint64_t GetLength(const char* p) {
+  uint64_t v = Load64(p);
+  if constexpr (std::endian::native == std::endian::big) {
+    v = __builtin_bswap64(v);
+  }
+  return v;
+}
+
+// Whether the `n` bytes at `held` equal those at `p` (with kUpper, their
+// ASCII upper case; `held` is upper case then). Word compares for the
+// short arguments a cache key is mostly made of.
+template <bool kUpper>
+inline bool SameBytes(const char* held, const char* p,
+                                            size_t n) {
+  auto word = [](const char* q) {
+    const uint64_t w = Load64(q);
+    return kUpper ? ascii_words::Upper(w) : w;
+  };
+  if (n < 8) {
+    return ascii_words::LoadShort(held, n, false) ==
+           ascii_words::LoadShort(p, n, kUpper);
+  }
+  if (n <= 16) {
+    return Load64(held) == word(p) &&
+           Load64(held + n - 8) == word(p + n - 8);
+  }
+  if constexpr (!kUpper) {
+    return std::memcmp(held, p, n) == 0;
+  } else {
+    for (; n > 8; held += 8, p += 8, n -= 8) {
+      if (Load64(held) != word(p)) return false;
+    }
+    return Load64(held + n - 8) == word(p + n - 8);
+  }
+}
+
+}  // namespace
+
+size_t LocalCache::KeyHash::operator()(absl::string_view key) const {
+  const uint64_t seed = reinterpret_cast<uintptr_t>(&kHashSeed);
+  ArgHasher hasher(seed);
+  const char* p = key.data();
+  size_t left = key.size();
+  while (left > 0) {
+    const uint64_t n = left >= 8 ? GetLength(p) : ~uint64_t{0};
+    if (n > left - 8) {
+      // Not a key of MakeKey's making: plain bytes, in one argument.
+      ArgHasher raw(seed ^ kMul2);
+      raw.Add<false>(key.data(), key.size());
+      return raw.Finish();
+    }
+    if (p == key.data()) {
+      hasher.Add<true>(p + 8, n);  // The name: see ArgHasher::Add.
+    } else {
+      hasher.Add<false>(p + 8, n);
+    }
+    p += 8 + n;
+    left -= 8 + n;
+  }
+  return hasher.Finish();
+}
+
+size_t LocalCache::KeyHash::operator()(const ArgsKey& key) const {
+  ArgHasher hasher(reinterpret_cast<uintptr_t>(&kHashSeed));
+  if (key.args.empty()) return hasher.Finish();
+  const absl::string_view name = key.args[0].view();
+  hasher.Add<true>(name.data(), name.size());
+  for (size_t i = 1; i < key.args.size(); ++i) {
+    const absl::string_view v = key.args[i].view();
+    hasher.Add<false>(v.data(), v.size());
+  }
+  return hasher.Finish();
+}
+
+bool LocalCache::KeyEq::operator()(absl::string_view stored,
+                                   const ArgsKey& key) const {
+  const char* p = stored.data();
+  size_t left = stored.size();
+  for (size_t i = 0; i < key.args.size(); ++i) {
+    const absl::string_view v = key.args[i].view();
+    if (left < 8 || GetLength(p) != v.size() || v.size() > left - 8) {
+      return false;
+    }
+    // The name (held upper case) as spelled first: the typed commands
+    // spell it upper case too.
+    const bool same =
+        SameBytes<false>(p + 8, v.data(), v.size()) ||
+        (i == 0 && SameBytes<true>(p + 8, v.data(), v.size()));
+    if (!same) return false;
+    p += 8 + v.size();
+    left -= 8 + v.size();
+  }
+  return left == 0;
 }
 
 char* LocalCache::KeyBuffer::Get(size_t size) {
@@ -132,22 +249,52 @@ bool LocalCache::Expired(const Entry& e, absl::Time now) const {
 }
 
 std::optional<Reply> LocalCache::Get(absl::string_view key) {
-  absl::MutexLock lock(&mu_);
+  const Pinned hit = Pin(key);
+  if (!hit) return std::nullopt;
+  return hit->Clone();
+}
+
+LocalCache::Pinned LocalCache::Pin(absl::string_view key)
+    ABSL_NO_THREAD_SAFETY_ANALYSIS {  // A hit returns holding mu_.
+  mu_.Lock();
   auto it = entries_.find(key);
-  if (it == entries_.end()) {
-    ++stats_.misses;
-    return std::nullopt;
+  return PinLocked(it == entries_.end() ? nullptr : it->second.get(),
+                   /*count=*/true);
+}
+
+LocalCache::Pinned LocalCache::Pin(absl::Span<const CommandArg> args,
+                                   bool count)
+    ABSL_NO_THREAD_SAFETY_ANALYSIS {  // A hit returns holding mu_.
+  mu_.Lock();
+  auto it = entries_.find(ArgsKey{args});
+  return PinLocked(it == entries_.end() ? nullptr : it->second.get(), count);
+}
+
+LocalCache::Pinned LocalCache::PinLocked(Entry* e, bool count)
+    ABSL_NO_THREAD_SAFETY_ANALYSIS {  // Unlocks mu_ unless it returns a hit.
+  if (e == nullptr) {
+    if (count) ++stats_.misses;
+    mu_.Unlock();
+    return Pinned();
   }
-  Entry* e = it->second.get();
   if (has_ttl_ && Expired(*e, Now())) {
     RemoveLocked(e);
     ++stats_.expirations;
-    ++stats_.misses;
-    return std::nullopt;
+    if (count) ++stats_.misses;
+    mu_.Unlock();
+    return Pinned();
   }
-  TouchLocked(e);
-  ++stats_.hits;
-  return e->reply.Clone();
+  if (options_.eviction == Eviction::kLru) {
+    // TouchLocked's LRU case, inline: a hit of the most recent entry (a hot
+    // key read again) moves nothing and should cost next to nothing.
+    if (std::next(e->order_pos) != lru_.end()) {
+      lru_.splice(lru_.end(), lru_, e->order_pos);
+    }
+  } else {
+    TouchLocked(e);
+  }
+  if (count) ++stats_.hits;
+  return Pinned(this, &e->reply);
 }
 
 bool LocalCache::Contains(absl::string_view key) const {
@@ -302,7 +449,11 @@ void LocalCache::LinkLocked(Entry* e) {
 void LocalCache::TouchLocked(Entry* e) {
   switch (options_.eviction) {
     case Eviction::kLru:
-      lru_.splice(lru_.end(), lru_, e->order_pos);
+      // The most recent entry already (a hot key read again): nothing to
+      // move.
+      if (std::next(e->order_pos) != lru_.end()) {
+        lru_.splice(lru_.end(), lru_, e->order_pos);
+      }
       break;
     case Eviction::kLfu: {
       auto current = e->bucket;

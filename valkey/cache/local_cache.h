@@ -66,7 +66,8 @@
 // clock() - stored_at >= ttl.
 //
 // Thread-safety: thread-safe; every method takes one internal mutex
-// briefly and never blocks on I/O. The clock is called under that mutex
+// briefly and never blocks on I/O. Pin() returns a hit still holding that
+// mutex (see Pinned). The clock is called under that mutex
 // and must not call back into the cache.
 
 #ifndef VALKEY_CACHE_LOCAL_CACHE_H_
@@ -80,6 +81,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -174,6 +176,55 @@ class LocalCache {
   // a miss when there is none or it has expired (it is then removed).
   std::optional<Reply> Get(absl::string_view key);
 
+  // A live entry's reply read in place, for as long as this object lives:
+  // it holds the cache's mutex, so every other call on the cache waits
+  // until it is destroyed. Keep it for a few instructions (the client
+  // converts a hit into its typed result through it: no copy of the
+  // reply), never call into the cache while holding it, and never hand it
+  // to another thread. Empty (holding nothing) for a miss.
+  class Pinned {
+   public:
+    Pinned() = default;
+    Pinned(Pinned&& other) noexcept
+        : cache_(std::exchange(other.cache_, nullptr)),
+          reply_(std::exchange(other.reply_, nullptr)) {}
+    Pinned& operator=(Pinned&& other) noexcept {
+      if (this != &other) {
+        Release();
+        cache_ = std::exchange(other.cache_, nullptr);
+        reply_ = std::exchange(other.reply_, nullptr);
+      }
+      return *this;
+    }
+    ~Pinned() { Release(); }
+
+    explicit operator bool() const { return reply_ != nullptr; }
+    const Reply& operator*() const { return *reply_; }
+    const Reply* operator->() const { return reply_; }
+
+    // Counts the hit of a Pin(args, /*count=*/false) that was served.
+    void CountHit() ABSL_NO_THREAD_SAFETY_ANALYSIS { ++cache_->stats_.hits; }
+
+   private:
+    friend class LocalCache;
+    Pinned(LocalCache* cache, const Reply* reply)
+        : cache_(cache), reply_(reply) {}
+    void Release() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      if (cache_ != nullptr) cache_->mu_.Unlock();
+    }
+
+    LocalCache* cache_ = nullptr;  // Its mutex is held while set.
+    const Reply* reply_ = nullptr;
+  };
+  // As Get(), counting the same way, without the copy.
+  Pinned Pin(absl::string_view key);
+  // Pin(MakeKey(args)), without building the key: the look-up hashes and
+  // compares `args` in place (see KeyHash). With `count` false it counts
+  // neither a hit nor a miss (an expired entry is still removed and
+  // counted): for a caller that may yet decline the hit (CountHit() counts
+  // it when served) and that counts its misses through a later look-up.
+  Pinned Pin(absl::Span<const CommandArg> args, bool count = true);
+
   // True if a live entry is held under `key`. Counts nothing, changes
   // nothing (an expired entry is reported absent but left in place).
   bool Contains(absl::string_view key) const;
@@ -231,13 +282,36 @@ class LocalCache {
     bool poisoned = false;
   };
 
-  // The hash of entries_: cache keys are at least 8 bytes (a length
-  // prefix) and often a few dozen; one multiply per 8 bytes, without
-  // absl::Hash's per-call set-up, which is most of a hit's look-up for
-  // keys that short.
-  struct KeyHash {
-    size_t operator()(absl::string_view key) const;
+  // A command's arguments standing for their cache key (MakeKey), so that
+  // a look-up neither builds nor copies the key.
+  struct ArgsKey {
+    absl::Span<const CommandArg> args;
   };
+  // The hash of entries_, over the arguments a cache key is made of: each
+  // argument (the name case-folded) is mixed in 8 bytes at a time, one
+  // multiply per 8 bytes (absl::Hash's per-call set-up would be most of a
+  // hit's look-up for keys this short). A stored key is hashed by reading
+  // its length-prefixed arguments back, so an ArgsKey and the key MakeKey
+  // makes of the same arguments hash alike. (A key that is not MakeKey's
+  // work, which only tests store, is hashed as plain bytes.)
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(absl::string_view key) const;
+    size_t operator()(const ArgsKey& key) const;
+  };
+  struct KeyEq {
+    using is_transparent = void;
+    bool operator()(absl::string_view a, absl::string_view b) const {
+      return a == b;
+    }
+    bool operator()(absl::string_view stored, const ArgsKey& key) const;
+    bool operator()(const ArgsKey& key, absl::string_view stored) const {
+      return (*this)(stored, key);
+    }
+  };
+  // Pin's end, for entry `e` (null: none): unlocks mu_ unless it returns
+  // a hit.
+  Pinned PinLocked(Entry* e, bool count) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::Time Now() const;
   bool Expired(const Entry& e, absl::Time now) const;
@@ -261,7 +335,8 @@ class LocalCache {
 
   mutable absl::Mutex mu_;
   // Owns the entries; keyed by views of Entry::key.
-  absl::flat_hash_map<absl::string_view, std::unique_ptr<Entry>, KeyHash>
+  absl::flat_hash_map<absl::string_view, std::unique_ptr<Entry>, KeyHash,
+                      KeyEq>
       entries_ ABSL_GUARDED_BY(mu_);
   // Server key -> entries read from it.
   absl::flat_hash_map<std::string, absl::flat_hash_set<Entry*>> by_key_

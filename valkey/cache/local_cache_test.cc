@@ -8,7 +8,10 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
@@ -88,6 +91,106 @@ TEST(LocalCacheKeyTest, KeyBuiltInABufferIsTheSameKey) {
   LocalCache::KeyBuffer buffer;
   EXPECT_EQ(LocalCache::MakeKey({CommandArg("get"), CommandArg("k")}, buffer),
             Key("GET", "k"));
+}
+
+// Pin(args) hashes and compares the arguments in place; it must find
+// exactly the entry stored under MakeKey(args): the name in any case, every
+// other argument byte for byte, across the sizes the word-wise hash and
+// compare treat apart (0 to 40 bytes: below 4, 4 to 7, 8, 9 to 16, more).
+TEST(LocalCacheKeyTest, PinByArgumentsFindsExactlyTheKeyMakeKeyMakes) {
+  LocalCache cache({.max_entries = 100000});
+  std::vector<std::vector<std::string>> stored;
+  for (size_t n = 0; n <= 40; ++n) {
+    std::string arg;
+    for (size_t i = 0; i < n; ++i) arg.push_back(static_cast<char>('a' + i % 26));
+    stored.push_back({"GET", arg});
+    stored.push_back({"HGET", arg, "f"});
+    stored.push_back({std::string(n + 1, 'Z'), arg});  // Names of any size.
+  }
+  stored.push_back({"GET"});  // One argument.
+  for (const std::vector<std::string>& argv : stored) {
+    const std::vector<CommandArg> args(argv.begin(), argv.end());
+    cache.Put(LocalCache::MakeKey(args), Bulk(absl::StrCat(argv.size(), argv.back())),
+              {});
+  }
+  // A plain key that is not MakeKey's work does not disturb the others.
+  cache.Put("not a cache key", Bulk("x"), {});
+  for (const std::vector<std::string>& argv : stored) {
+    std::vector<std::string> lower = argv;
+    for (char& c : lower[0]) c = absl::ascii_tolower(c);
+    for (const std::vector<std::string>& spelled : {argv, lower}) {
+      const std::vector<CommandArg> args(spelled.begin(), spelled.end());
+      LocalCache::Pinned hit = cache.Pin(args);
+      ASSERT_TRUE(hit) << absl::StrJoin(spelled, " ");
+      EXPECT_EQ(hit->str(), absl::StrCat(argv.size(), argv.back()));
+    }
+    // One byte more, one byte less, one byte changed (in the name: not a
+    // case change; elsewhere: a case change), an argument more: all misses.
+    std::vector<std::vector<std::string>> others;
+    for (size_t i = 0; i < argv.size(); ++i) {
+      std::vector<std::string> longer = argv, changed = argv;
+      longer[i].push_back('a');
+      others.push_back(longer);
+      if (!argv[i].empty()) {
+        std::vector<std::string> shorter = argv;
+        shorter[i].pop_back();
+        others.push_back(shorter);
+        changed[i].back() ^= (i == 0 ? 0x40 : 0x20);
+        others.push_back(changed);
+      }
+    }
+    std::vector<std::string> more = argv;
+    more.push_back("");
+    others.push_back(more);
+    for (const std::vector<std::string>& other : others) {
+      bool is_stored = false;
+      for (const std::vector<std::string>& s : stored) {
+        if (absl::AsciiStrToUpper(s[0]) == absl::AsciiStrToUpper(other[0]) &&
+            std::vector<std::string>(s.begin() + 1, s.end()) ==
+                std::vector<std::string>(other.begin() + 1, other.end())) {
+          is_stored = true;
+        }
+      }
+      if (is_stored) continue;
+      const std::vector<CommandArg> args(other.begin(), other.end());
+      EXPECT_FALSE(cache.Pin(args)) << absl::CEscape(absl::StrJoin(other, " "));
+    }
+  }
+  EXPECT_TRUE(cache.Pin("not a cache key"));
+}
+
+TEST(LocalCacheTest, PinHoldsTheLockAndCountsLikeGet) {
+  LocalCache cache({.max_entries = 10});
+  PutGet(cache, "a", "1");
+  const std::vector<CommandArg> a = {"GET", "a"}, b = {"GET", "b"};
+  {
+    LocalCache::Pinned hit = cache.Pin(a);
+    ASSERT_TRUE(hit);
+    EXPECT_EQ(hit->str(), "1");
+    // Another thread waits for the pin to go.
+    std::atomic<bool> done{false};
+    std::thread other([&] {
+      cache.InvalidateKey("a");
+      done = true;
+    });
+    absl::SleepFor(absl::Milliseconds(50));
+    EXPECT_FALSE(done.load());
+    LocalCache::Pinned moved = std::move(hit);  // Still held, once.
+    EXPECT_FALSE(hit);
+    moved = LocalCache::Pinned();  // Released here.
+    other.join();
+    EXPECT_TRUE(done.load());
+  }
+  EXPECT_FALSE(cache.Pin(a));
+  EXPECT_FALSE(cache.Pin(b, /*count=*/false));
+  PutGet(cache, "b", "2");
+  LocalCache::Pinned uncounted = cache.Pin(b, /*count=*/false);
+  ASSERT_TRUE(uncounted);
+  uncounted.CountHit();
+  uncounted = LocalCache::Pinned();
+  const CacheStats s = cache.stats();
+  EXPECT_EQ(s.hits, 2);    // The first pin, and the counted uncounted one.
+  EXPECT_EQ(s.misses, 1);  // Pin(a) after the invalidation.
 }
 
 TEST(LocalCacheTest, HitMissAndIndependentCopies) {

@@ -219,6 +219,61 @@ TEST_F(CacheTest, AnotherClientsWriteIsSeenByTheNextRead) {
   EXPECT_EQ(s.misses, 201);
 }
 
+// The hit path reads the store without the tracking connection's mutex
+// (client_cache.h, "The hit path") while the reader thread drains
+// invalidations under it. Readers hammering one hot key keep the store's
+// mutex busy with hits the whole time; after every write acknowledged to
+// the writer, a typed Get and an Execute("GET") of this client still see it.
+TEST_F(CacheTest, HotKeyHitsNeverHideAnAcknowledgedWrite) {
+  auto client = MakeClient(Options());
+  Set("hot", "0");
+  EXPECT_EQ(Get(*client, "hot"), "0");
+  std::atomic<bool> stop{false};
+  std::atomic<int> errors{0};
+  std::vector<std::thread> hitters;
+  for (int t = 0; t < 3; ++t) {
+    hitters.emplace_back([&] {
+      while (!stop.load()) {
+        if (!client->Get("hot").ok()) errors.fetch_add(1);
+      }
+    });
+  }
+  for (int round = 1; round <= 300; ++round) {
+    const std::string value = absl::StrCat(round);
+    Set("hot", value);
+    ASSERT_EQ(Get(*client, "hot"), value) << "round " << round;
+    auto generic = client->Execute("GET", "hot");
+    ASSERT_TRUE(generic.ok()) << generic.status();
+    ASSERT_EQ(generic->str(), value) << "round " << round;
+  }
+  stop.store(true);
+  for (std::thread& t : hitters) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_GT(client->cache_stats().hits, 300);
+}
+
+// An entry is only ever stored for a command the policy accepts, so a hit
+// skips the policy check; a command it refuses finds nothing even when
+// the same arguments of an accepted spelling are cached.
+TEST_F(CacheTest, HitNeedsNoPolicyCheckYetRefusedCommandsStayUncached) {
+  ClientOptions options = Options();
+  options.cache.deny_commands = {"STRLEN"};
+  auto client = MakeClient(options);
+  Set("k", "abc");
+  EXPECT_EQ(Get(*client, "k"), "abc");
+  EXPECT_EQ(Get(*client, "k"), "abc");  // A hit.
+  const int64_t before = Calls("strlen");
+  auto len = client->Execute("strlen", "k");
+  ASSERT_TRUE(len.ok());
+  EXPECT_EQ(len->integer(), 3);
+  ASSERT_TRUE(client->Execute("STRLEN", "k").ok());
+  EXPECT_EQ(Calls("strlen"), before + 2);  // Never cached.
+  const CacheStats s = client->cache_stats();
+  EXPECT_EQ(s.hits, 1);
+  EXPECT_EQ(s.misses, 1);  // STRLEN is neither.
+  EXPECT_EQ(s.entries, 1);
+}
+
 TEST_F(CacheTest, OwnWritesInvalidateToo) {
   auto client = MakeClient(Options());
   ASSERT_TRUE(client->Set("k", "1").ok());
@@ -694,7 +749,7 @@ class SinkFaultTest : public CacheTest {
   std::string CachedGet(ClientCache& cache, absl::string_view key) {
     const CommandArg args[] = {CommandArg("GET"), CommandArg(key)};
     ClientCache::Lookup found = cache.Find(args);
-    if (found.hit.has_value()) {
+    if (found.hit) {
       return found.hit->is_null() ? "<nil>" : std::string(found.hit->str());
     }
     auto reply = reader_->Execute("GET", key);

@@ -192,7 +192,13 @@ absl::StatusOr<Reply> Client::RoundTrip(
     return retry_.Call([&]() { return RoundTripOnce(args, server_timeout); });
   }
   ClientCache::Lookup found = cache_->Find(args);
-  if (found.hit.has_value()) return *std::move(found.hit);
+  if (found.hit) return found.hit->Clone();
+  return RoundTripMissed(args, found);
+}
+
+absl::StatusOr<Reply> Client::RoundTripMissed(absl::Span<const CommandArg> args,
+                                              ClientCache::Lookup& found) {
+  constexpr std::optional<absl::Duration> server_timeout;  // Not blocking.
   if (!found.cacheable) {
     OwnWriteScope own_write(cache_.get(), args);
     return retry_.Call([&]() { return RoundTripOnce(args, server_timeout); });

@@ -149,7 +149,9 @@ class Client : public ImmediateExecutor<Client> {
   void ClearResponseCallback(absl::string_view command);
 
   // Run / RunArgs / RunBlockingArgs / Fail: the command-table hooks, from
-  // ImmediateExecutor.
+  // ImmediateExecutor. With the cache, Run/RunArgs convert a hit while the
+  // cache's lock is held (the cached reply is read in place): a Converter
+  // of your own must not call into this client.
 
   // A connection for exclusive use (pipelines, transactions, pub/sub,
   // blocking commands); it returns to the pool when released.
@@ -225,6 +227,34 @@ class Client : public ImmediateExecutor<Client> {
   absl::StatusOr<Reply> RoundTripOnce(
       absl::Span<const CommandArg> args,
       std::optional<absl::Duration> server_timeout);
+
+  // RoundTrip() then `convert` (ImmediateExecutor::RunArgs uses it for
+  // every typed non-blocking command). With the cache, a hit is converted
+  // straight from the cached entry into the result, under the cache's lock:
+  // no copy of the reply, no retry loop, no connection.
+  template <typename T>
+  absl::StatusOr<T> RoundTripAs(absl::Span<const CommandArg> args,
+                                Converter<T> convert) {
+    if (cache_ != nullptr && !args.empty() &&
+        !closed_.load(std::memory_order_relaxed)) {
+      ClientCache::Lookup found = cache_->Find(args);
+      // The result is built in place; `found` lets the lock go after it.
+      if (found.hit) return convert(found.hit->view());
+      absl::StatusOr<Reply> reply = RoundTripMissed(args, found);
+      if (!reply.ok()) return reply.status();
+      return convert(reply->view());
+    }
+    absl::StatusOr<Reply> reply = RoundTrip(args);
+    if (!reply.ok()) return reply.status();
+    return convert(reply->view());
+  }
+
+  // The round trip of a non-blocking command the cache did not serve
+  // (`found` from ClientCache::Find, not a hit): with the read-your-writes
+  // bracket when the command may write, and filling the cache from a
+  // cacheable command's reply.
+  absl::StatusOr<Reply> RoundTripMissed(absl::Span<const CommandArg> args,
+                                        ClientCache::Lookup& found);
 
   // Checks a connection out of the pool (AcquireConnection minus the
   // single-connection rule).

@@ -23,6 +23,7 @@
 #include "absl/time/time.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/process_id.h"
+#include "valkey/connection/socket_transport.h"
 
 namespace valkey {
 namespace {
@@ -124,8 +125,13 @@ class ClientCache::Core final : public ForkPausable {
 
   pid_t pid() const { return pid_; }
 
-  // `key` is the cache key of `args`, a command the policy accepted.
-  Lookup Find(absl::string_view key, absl::Span<const CommandArg> args);
+  // A hit of `args` that needs no lock but the cache's (see "The hit path"
+  // in client_cache.h); empty when there is no entry or the tracking
+  // connection is not known to be idle, and then Find() decides. Counts
+  // the hit it returns, nothing else.
+  LocalCache::Pinned FastHit(absl::Span<const CommandArg> args);
+  // `args`: a command the policy accepted.
+  Lookup Find(absl::Span<const CommandArg> args);
   void Flush() { cache_.Flush(); }
   LocalCache& store() { return cache_; }
   void Close();
@@ -153,6 +159,11 @@ class ClientCache::Core final : public ForkPausable {
   void CheckPongLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void MaybePingLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void LoseLocked(absl::Status why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // sink_state_: "take the locked path" (before anything that reads,
+  // closes or replaces the sink, or sends a PING), and "idle: FastHit may
+  // poll this descriptor" (once a drain has left nothing buffered).
+  void SlowLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FastLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void StartReaderLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   void ReaderLoop();
@@ -173,6 +184,12 @@ class ClientCache::Core final : public ForkPausable {
   LocalCache cache_;
 
   mutable absl::Mutex mu_;  // The "sink mutex".
+  // 0, or (generation << 32 | sink fd + 1) while the sink is up, idle (no
+  // PING outstanding, no drain under way) and holds no bytes in user space.
+  // Written under mu_, read by FastHit without it; every write is seq_cst
+  // (see FastHit).
+  std::atomic<uint64_t> sink_state_{0};
+  uint32_t sink_generation_ ABSL_GUARDED_BY(mu_) = 0;
   std::unique_ptr<Connection> sink_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   bool opening_ ABSL_GUARDED_BY(mu_) = false;  // An attempt is under way.
@@ -228,8 +245,27 @@ void ClientCache::Core::AbandonInChild() {
   if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
-ClientCache::Lookup ClientCache::Core::Find(absl::string_view key,
-                                            absl::Span<const CommandArg> args) {
+LocalCache::Pinned ClientCache::Core::FastHit(
+    absl::Span<const CommandArg> args) {
+  LocalCache::Pinned hit = cache_.Pin(args, /*count=*/false);
+  if (!hit) return hit;
+  // Holding the cache's mutex: no invalidation can be applied, and the sink
+  // cannot be lost (LoseLocked flushes before it closes the descriptor)
+  // until `hit` is released.
+  const uint64_t state = sink_state_.load(std::memory_order_seq_cst);
+  if (state == 0) return LocalCache::Pinned();
+  const int fd = static_cast<int>(state & 0xFFFFFFFF) - 1;
+  if (internal::MayBeReadableNow(fd)) return LocalCache::Pinned();
+  // Unchanged across the poll: no drain began before it emptied the socket
+  // (a drain clears the state before it reads).
+  if (sink_state_.load(std::memory_order_seq_cst) != state) {
+    return LocalCache::Pinned();
+  }
+  hit.CountHit();
+  return hit;
+}
+
+ClientCache::Lookup ClientCache::Core::Find(absl::Span<const CommandArg> args) {
   Lookup out;
   out.cacheable = true;
   absl::MutexLock lock(&mu_);
@@ -246,10 +282,11 @@ ClientCache::Lookup ClientCache::Core::Find(absl::string_view key,
   // Still under mu_: losing the sink (which flushes and poisons) is ordered
   // either before this lookup (then there is no sink and we bypass) or
   // after the fill is registered (then it poisons it).
-  out.hit = cache_.Get(key);
-  if (!out.hit.has_value()) {
-    out.fill =
-        Fill(&cache_, cache_.BeginFill(key, policy_.KeysOfCacheable(args)));
+  out.hit = cache_.Pin(args);  // Looked up without building the key.
+  if (!out.hit) {
+    LocalCache::KeyBuffer buffer;
+    out.fill = Fill(&cache_, cache_.BeginFill(LocalCache::MakeKey(args, buffer),
+                                              policy_.KeysOfCacheable(args)));
   }
   return out;
 }
@@ -307,6 +344,7 @@ absl::StatusOr<std::unique_ptr<Connection>> ClientCache::Core::OpenSink() {
 }
 
 void ClientCache::Core::DrainLocked() {
+  SlowLocked();  // Before the first read (see FastHit).
   while (!sink_->broken() && sink_->HasPendingData()) {
     absl::StatusOr<Reply> msg = sink_->ReadAny(absl::Now() + drain_bound_);
     if (!msg.ok()) break;  // ReadAny marked it broken.
@@ -331,11 +369,17 @@ void ClientCache::Core::DrainLocked() {
     LoseLocked(ConnectionError(
         absl::StrCat("client-side cache: the tracking connection to ",
                      sink_->address(), " was lost")));
+    return;
   }
+  // Nothing buffered in user space now (the loop ends only when
+  // HasPendingData() says so), so a poll of the descriptor sees whatever
+  // arrives next.
+  if (!ping_outstanding_) FastLocked();
 }
 
 void ClientCache::Core::CheckPongLocked(absl::Time now) {
   if (!ping_outstanding_ || now < pong_due_) return;
+  SlowLocked();  // Before the descriptor is closed.
   const std::string address = sink_->address();
   sink_->Disconnect();
   LoseLocked(TimeoutError(absl::StrCat(
@@ -345,6 +389,8 @@ void ClientCache::Core::CheckPongLocked(absl::Time now) {
 
 void ClientCache::Core::MaybePingLocked(absl::Time now) {
   if (ping_outstanding_ || now < ping_due_) return;
+  // Hits take the locked path until the PONG, which checks its deadline.
+  SlowLocked();
   if (absl::Status sent = sink_->SendCommand("PING"); !sent.ok()) {
     LoseLocked(std::move(sent));
     return;
@@ -354,12 +400,34 @@ void ClientCache::Core::MaybePingLocked(absl::Time now) {
 }
 
 void ClientCache::Core::LoseLocked(absl::Status why) {
+  SlowLocked();
   ++losses_;
   last_error_ = std::move(why);
-  sink_.reset();
   ping_outstanding_ = false;
-  cache_.Flush();  // Invalidations may have been lost: nothing is trusted.
-  Wake();          // The reader stops waiting on the closed socket.
+  // Invalidations may have been lost: nothing is trusted. Flushed before
+  // the descriptor is closed, so that a FastHit holding the cache's mutex
+  // never polls a number already reused for another file.
+  cache_.Flush();
+  sink_.reset();
+  Wake();  // The reader stops waiting on the closed socket.
+}
+
+void ClientCache::Core::SlowLocked() {
+  sink_state_.store(0, std::memory_order_seq_cst);
+}
+
+void ClientCache::Core::FastLocked() {
+  const int fd = sink_ != nullptr ? sink_->fd() : -1;
+  if (fd < 0 || closed_) {
+    SlowLocked();
+    return;
+  }
+  // A new generation each time: a FastHit that saw an older state (before
+  // a drain, say) finds it changed.
+  ++sink_generation_;
+  sink_state_.store(uint64_t{sink_generation_} << 32 |
+                        static_cast<uint32_t>(fd + 1),
+                    std::memory_order_seq_cst);
 }
 
 void ClientCache::Core::StartReaderLocked() {
@@ -376,6 +444,7 @@ void ClientCache::Core::Close() {
   std::thread reader;
   {
     absl::MutexLock lock(&mu_);
+    SlowLocked();
     closed_ = true;
     sink = std::move(sink_);
     reader = std::move(reader_);
@@ -553,9 +622,18 @@ std::optional<std::vector<std::string>> ClientCache::KeysOf(
 }
 
 ClientCache::Lookup ClientCache::Find(absl::Span<const CommandArg> args) {
-  if (!policy_.Cacheable(args)) return Lookup();
-  LocalCache::KeyBuffer buffer;
-  return CurrentCore()->Find(LocalCache::MakeKey(args, buffer), args);
+  Core* core = CurrentCore();
+  // An entry exists only for a command the policy accepted (see "The hit
+  // path"): a hit needs no policy check.
+  Lookup out;
+  out.hit = core->FastHit(args);
+  if (out.hit) {
+    out.cacheable = true;
+    return out;
+  }
+  if (!policy_.Cacheable(args)) return out;
+  out = core->Find(args);
+  return out;
 }
 
 void ClientCache::Store(Fill fill, const Reply& reply) {

@@ -5,7 +5,7 @@
 // Client::FlushCache().
 //
 //   ClientCache::Lookup found = cache->Find(args);   // Before any I/O.
-//   if (found.hit) return *std::move(found.hit);     // No round trip.
+//   if (found.hit) return found.hit->Clone();        // No round trip.
 //   absl::StatusOr<Reply> reply = ...round trip on a pooled connection...;
 //   if (reply.ok()) cache->Store(std::move(found.fill), *reply);
 //
@@ -66,10 +66,12 @@
 // so a tight deadline costs at most a needless flush and reconnect.
 //
 // Ordering (no stale reads across connections):
-// 1. Before a lookup, and before a miss is registered, Find() drains every
-//    push already received on the sink (a zero-wait poll; a push cut in two
-//    is read to its end), under one mutex; the reader thread does the same
-//    whenever the socket is readable. A write whose invalidation reached
+// 1. Before a lookup is answered, and before a miss is registered, every
+//    push already received on the sink is applied: Find() checks the sink
+//    with a zero-wait poll and drains it (a push cut in two is read to its
+//    end) under one mutex, or proves it idle without that mutex ("The hit
+//    path" below); the reader thread drains whenever the socket is
+//    readable. A write whose invalidation reached
 //    this process before the lookup is therefore applied before the lookup:
 //    "another client wrote k, then this client reads k" sees the new value
 //    as soon as the invalidation has arrived. Valkey queues the push for the
@@ -103,6 +105,44 @@
 //    Client::AcquireConnection() bypass this: the cache sees them when the
 //    server's invalidation arrives.
 //
+// The hit path (what "Ordering" 1 costs). A lookup first looks the
+// arguments up in the store (LocalCache::Pin: no cache key is built, the
+// arguments are hashed and compared in place) and, on a hit, keeps the
+// store's mutex while it checks the sink, then hands the entry to the
+// caller, which converts it in place and lets the mutex go:
+//   - No policy check: an entry exists only for a command the policy
+//     accepted, and the policy (immutable) decides by the command name, in
+//     any case, and its arguments — exactly what the cache key is made of.
+//     Only a lookup that does not hit asks the policy (and a non-cacheable
+//     command, a write say, costs one probe of the store more than before).
+//   - No sink mutex. The sink mutex holder publishes sink_state_ (seq_cst):
+//     the sink's descriptor while it is up and idle, 0 before anything
+//     that reads it (a drain), sends on it (a PING: hits take the locked
+//     path, which checks the PONG deadline, until the PONG is in), or
+//     closes it. A hit loads the state, polls that descriptor with a zero
+//     time-out (one system call, no cancellation-point overhead) and loads
+//     the state again; any change, a readable (or closed, or failed)
+//     descriptor, or 0, sends it to the locked path of "Ordering" 1.
+//   Why that keeps "Ordering" 1: an invalidation that reached this process
+//   before the lookup is either still in the socket, and the poll sees it,
+//   or was read by a drain; a drain sets the state to 0 before its first
+//   read and publishes a new value only after applying what it read, and
+//   the kernel orders its read before our poll that found the socket
+//   empty, so our second load sees 0 or a newer value. Applying an
+//   invalidation needs the store's mutex, which the hit holds: there is no
+//   window between "read" and "applied" that the hit could fall into
+//   unseen. Losing the sink flushes the store (under its mutex) before the
+//   descriptor is closed, so a hit never polls a descriptor number already
+//   reused for another file while its entries are still there. Bytes in
+//   user space (a partial push, TLS plaintext) exist only while a drain
+//   holds the sink mutex: a drain runs until HasPendingData() is false,
+//   and the state is published only then.
+//   What is left on a hit: the store's mutex, the probe, one poll(); the
+//   typed client converts the entry straight into its result (no copy of
+//   the reply). The poll cannot go without weakening "Ordering" 1: only
+//   the kernel knows whether an invalidation is waiting in the socket, and
+//   the reader thread may not have run since it arrived.
+//
 // Fork. The cache belongs to the process that made it. In a fork()ed child
 // the first call starts over with an empty cache, its own sink and reader
 // thread (the child's copies of the parent's sink and wake-up descriptors
@@ -112,9 +152,12 @@
 // the thread held — in debug builds Abseil's mutexes share one process-wide
 // deadlock-detection lock.
 //
-// Thread-safety: thread-safe. Find() takes the sink mutex for a zero-wait
-// poll (and, when the sink must be reopened, releases it around one connect
-// + handshake), then the cache mutex; Store() only the cache mutex.
+// Thread-safety: thread-safe. Find() on a hit takes only the cache mutex
+// (and makes one zero-wait poll under it, see "The hit path"); otherwise
+// it takes the sink mutex for a zero-wait poll (and, when the sink must be
+// reopened, releases it around one connect + handshake), then the cache
+// mutex. Store() takes only the cache mutex. The cache mutex is never held
+// while the sink mutex is taken.
 
 #ifndef VALKEY_CLIENT_CLIENT_CACHE_H_
 #define VALKEY_CLIENT_CLIENT_CACHE_H_
@@ -170,8 +213,10 @@ class ClientCache {
   };
 
   struct Lookup {
-    std::optional<Reply> hit;  // Set: the cached reply; send nothing.
-    Fill fill;                 // Set on a miss of a cacheable command.
+    // Set: the cached reply; send nothing. It holds the cache's mutex (see
+    // LocalCache::Pinned): copy or convert it and let it go at once.
+    LocalCache::Pinned hit;
+    Fill fill;  // Set on a miss of a cacheable command.
     // The command is cacheable (whether or not it was looked up): it only
     // reads, so BeforeOwnWrite() would do nothing for it.
     bool cacheable = false;
@@ -198,9 +243,10 @@ class ClientCache {
   // (bounded by min(socket_timeout, connect_timeout)) or, for the one
   // thread that reopens the sink, for a connect + handshake
   // (connect_timeout) without holding the mutex.
-  // A hit allocates nothing beyond what the copy of the reply owns (nothing
-  // for a string of up to 16 bytes, see reply.h): the cache key is built on
-  // the stack, and the keys the command reads are listed only for a miss.
+  // A hit allocates nothing and copies nothing: the arguments are looked
+  // up in place (LocalCache::Pin) and the reply is read in place; the
+  // cache key is built (on the stack) and the keys the command reads are
+  // listed only for a miss.
   Lookup Find(absl::Span<const CommandArg> args);
 
   // Stores a copy of `reply` for `fill` unless the fill was poisoned

@@ -6,6 +6,8 @@
 //   absl::StatusOr<Reply> RoundTrip(absl::Span<const CommandArg> args,
 //                                   std::optional<absl::Duration> server_timeout);
 //
+// and, optionally, RoundTripAs (below).
+//
 // (server_timeout: set for blocking commands such as BLPOP).
 
 #ifndef VALKEY_COMMANDS_IMMEDIATE_EXECUTOR_H_
@@ -36,7 +38,15 @@ class ImmediateExecutor : public Commands<E, absl::StatusOr> {
   template <typename T>
   absl::StatusOr<T> RunArgs(Converter<T> convert,
                             absl::Span<const CommandArg> args) {
-    return Convert(self().RoundTrip(args, std::nullopt), convert);
+    // Checked here, where E is complete (not at class scope: E derives
+    // from this class and is incomplete there).
+    if constexpr (requires(E& e) {
+                    e.template RoundTripAs<T>(args, convert);
+                  }) {
+      return self().template RoundTripAs<T>(args, convert);
+    } else {
+      return Convert(self().RoundTrip(args, std::nullopt), convert);
+    }
   }
   template <typename T>
   absl::StatusOr<T> RunBlockingArgs(Converter<T> convert,
@@ -51,6 +61,12 @@ class ImmediateExecutor : public Commands<E, absl::StatusOr> {
 
  private:
   E& self() { return static_cast<E&>(*this); }
+
+  // `E` may also provide
+  //   template <typename T> absl::StatusOr<T> RoundTripAs(
+  //       absl::Span<const CommandArg> args, Converter<T> convert);
+  // (RoundTrip, then convert), to convert a reply it already holds, such as
+  // a client-side cache hit, without copying it first.
 
   template <typename T>
   static absl::StatusOr<T> Convert(absl::StatusOr<Reply> reply,

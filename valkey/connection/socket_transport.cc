@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -28,11 +29,31 @@ namespace {
 // The socket system calls this thread made (SocketCallsOnThisThread).
 thread_local uint64_t t_socket_calls = 0;
 
+// poll() with a zero time-out, on the hot path of every client-side cache
+// hit (the pending-invalidation check) and of pool checkouts. glibc's poll()
+// is a thread-cancellation point, and in a multithreaded process that costs
+// ~30 instructions around the syscall to enable and disable asynchronous
+// cancellation; a call that cannot block needs none of it, so where the
+// plain syscall exists it is made directly.
+int PollNow(pollfd& p) {
+#ifdef SYS_poll
+  return static_cast<int>(::syscall(SYS_poll, &p, 1, 0));
+#else
+  return ::poll(&p, 1, 0);
+#endif
+}
+
 }  // namespace
 
 namespace internal {
 
 uint64_t SocketCallsOnThisThread() { return t_socket_calls; }
+
+bool MayBeReadableNow(int fd) {
+  ++t_socket_calls;
+  pollfd p{fd, POLLIN, 0};
+  return PollNow(p) != 0;
+}
 
 absl::Status WaitFd(int fd, short events, absl::Time deadline,
                     absl::string_view what, absl::string_view peer) {
@@ -161,7 +182,7 @@ class SocketTransport final : public Transport {
     if (fd_ < 0) return false;
     ++t_socket_calls;
     pollfd p{fd_, POLLIN, 0};
-    return ::poll(&p, 1, 0) > 0;
+    return PollNow(p) > 0;
   }
 
   void Close() override {

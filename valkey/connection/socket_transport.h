@@ -103,6 +103,12 @@ absl::Status SetTcpOptions(int fd, const TcpEndpoint& endpoint,
 absl::Status WaitFd(int fd, short events, absl::Time deadline,
                     absl::string_view what, absl::string_view peer);
 
+// Whether `fd` may have something to read now: data, end of file, an
+// error, or a descriptor that is no longer open (anything but a zero-time
+// poll() answering "nothing" says true). Never blocks; not a thread
+// cancellation point, so it costs one system call and little more.
+bool MayBeReadableNow(int fd);
+
 // "host:port", with brackets around an IPv6 literal.
 std::string FormatHostPort(absl::string_view host, int port);
 
