@@ -16,13 +16,16 @@
 #include "absl/synchronization/mutex.h"
 #include "valkey/async/connection_pool.h"
 #include "valkey/async/future.h"
+#include "valkey/async/reauth.h"
 #include "valkey/commands/command_retry.h"
 #include "valkey/cluster/combine_replies.h"
 #include "valkey/cluster/redirects.h"
 #include "valkey/cluster/routing.h"
 #include "valkey/cluster/split_by_slot.h"
 #include "valkey/cluster/topology.h"
+#include "valkey/common/credentials.h"
 #include "valkey/common/errors.h"
+#include "valkey/common/handshake.h"
 #include "valkey/common/one_reply_rule.h"
 #include "valkey/common/retry.h"
 
@@ -801,6 +804,7 @@ void ArmPeriodicRefresh(std::weak_ptr<Shared> weak, absl::Duration interval) {
 
 using async_cluster_internal::Op;
 using async_cluster_internal::OpRef;
+using ::valkey::async::Connection;
 using async_cluster_internal::Shared;
 
 absl::StatusOr<std::unique_ptr<AsyncClusterClient>> AsyncClusterClient::Create(
@@ -882,6 +886,75 @@ int64_t AsyncClusterClient::redirects() const {
 
 int64_t AsyncClusterClient::topology_refreshes() const {
   return shared_->topology.refreshes();
+}
+
+valkey::async::Future<ReauthResult> AsyncClusterClient::ReauthenticateAll() {
+  using valkey::async::Future;
+  ReauthResult result;
+  if (shared_->closed.load()) {
+    result.first_error = async_cluster_internal::ClosedError();
+    return Future<ReauthResult>::Resolved(std::move(result));
+  }
+  const std::shared_ptr<CredentialProvider>& provider =
+      shared_->options.connection.credentials;
+  if (provider == nullptr) {
+    result.first_error =
+        MakeError(absl::StatusCode::kFailedPrecondition, ErrorKind::kNone,
+                  "cluster: re-authenticate connections: no credential "
+                  "provider configured");
+    return Future<ReauthResult>::Resolved(std::move(result));
+  }
+  absl::StatusOr<Credentials> credentials = provider->GetCredentials();
+  if (!credentials.ok()) {
+    result.first_error =
+        Annotate(credentials.status(),
+                 "cluster: get credentials to re-authenticate connections");
+    return Future<ReauthResult>::Resolved(std::move(result));
+  }
+  result.expires_at = credentials->expires_at;
+  const HandshakePlan plan = HandshakePlan::CreateReauth(*credentials);
+  std::vector<async_cluster_internal::NodeConnections> nodes;
+  {
+    absl::ReaderMutexLock lock(&shared_->mu);
+    nodes.reserve(shared_->nodes.size());
+    for (const auto& [name, c] : shared_->nodes) nodes.push_back(c);
+  }
+  int expected = 0;
+  for (const auto& c : nodes) expected += c.pool != nullptr ? 2 : 1;
+  auto tally = std::make_shared<valkey::async::ReauthTally>(loop_, expected,
+                                                            std::move(result));
+  Future<ReauthResult> done = tally->TakeFuture();
+  // The connection names its node in a refusal ("AUTH on host:port: ...").
+  for (const async_cluster_internal::NodeConnections& c : nodes) {
+    valkey::async::SubmitReauth(
+        *c.connection, plan,
+        // Weak: the connection's own queue holds this callback.
+        [tally, weak_connection = std::weak_ptr<Connection>(c.connection),
+         weak = std::weak_ptr<Shared>(shared_)](absl::Status status) {
+          // Refused: it still has the old identity, which the caller just
+          // tried to leave; reconnecting takes the provider's current one.
+          std::shared_ptr<Shared> shared = weak.lock();
+          std::shared_ptr<Connection> connection = weak_connection.lock();
+          if (!status.ok() && shared != nullptr && !shared->closed.load() &&
+              connection != nullptr) {
+            connection->Reconnect("re-authentication failed");
+          }
+          tally->Add(status);
+        });
+    if (c.pool != nullptr) {
+      c.pool->ReauthenticateAll(*credentials)
+          .Then([tally](absl::StatusOr<ReauthResult> pool_result) {
+            if (pool_result.ok()) {
+              tally->AddAll(*pool_result);
+              return;
+            }
+            ReauthResult failed;
+            failed.first_error = pool_result.status();
+            tally->AddAll(failed);
+          });
+    }
+  }
+  return done;
 }
 
 void AsyncClusterClient::Close() {

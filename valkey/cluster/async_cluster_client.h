@@ -89,6 +89,10 @@
 // outlive the client; the client may be destroyed on any thread, the loop's
 // included.
 //
+// Credentials: every node connection asks options.connection.credentials
+// when it connects; ReauthenticateAll moves the connections already open
+// to the provider's current identity (docs/credentials.md).
+//
 // Fork: in a fork()ed child every command fails at once with
 // FAILED_PRECONDITION (see event_loop.h).
 
@@ -108,6 +112,7 @@
 #include "valkey/async/future.h"
 #include "valkey/cluster/cluster_options.h"
 #include "valkey/cluster/slot_map.h"
+#include "valkey/common/reauth_result.h"
 #include "valkey/common/resp_writer.h"
 
 namespace valkey {
@@ -157,6 +162,26 @@ class AsyncClusterClient
   // resends so far (all commands), and successful topology refreshes.
   int64_t redirects() const;
   int64_t topology_refreshes() const;
+
+  // Credential rotation of live connections (docs/credentials.md), as
+  // async::Client::ReauthenticateAll for every node opened so far: asks
+  // the credential provider once (on the calling thread) and switches each
+  // node's shared connection (AUTH goes into its command stream in order
+  // with every other caller's commands: those queued before it run as the
+  // old user, those after it as the new one) and each node's pool of
+  // exclusive connections (idle ones now, leased ones when their lease
+  // ends; async::ConnectionPool::ReauthenticateAll). A shared connection
+  // whose AUTH is refused reconnects (with the provider's secret of that
+  // moment; its commands in flight fail with UNAVAILABLE); a refused pool
+  // connection is closed. Nodes connected later authenticate with the
+  // provider's secret when they connect. The future resolves on the loop's
+  // thread with the tally of all nodes (reauth_result.h; never an error
+  // status: failures are in first_error: the first refusal, naming its node
+  // — UNAUTHENTICATED for a wrong password —, FAILED_PRECONDITION
+  // without a provider, the provider's error with nothing sent, UNAVAILABLE
+  // once closed). Each AUTH is bounded by options.connection.socket_timeout
+  // like any command. Any thread.
+  valkey::async::Future<ReauthResult> ReauthenticateAll();
 
   // Fails every unanswered command with UNAVAILABLE and closes every node
   // connection and pool. Idempotent; any thread; never blocks on I/O.
