@@ -71,6 +71,12 @@ FieldValuePairs(const ReplyView& reply) {
 
 // HSETEX's options (Valkey 9.0+).
 struct HSetExOptions {
+  // Whether the hash itself must exist: NX only creates a new hash, XX only
+  // updates an existing one. Default: kAlways (no condition sent).
+  enum class KeyCondition { kAlways, kNotExists, kExists };  // -, NX, XX
+  KeyCondition key_condition = KeyCondition::kAlways;
+  // Whether the fields must exist: FNX when none does, FXX when all do.
+  // Default: kAlways. Both conditions may be given; both must hold.
   enum class FieldCondition { kAlways, kNoneExist, kAllExist };  // -, FNX, FXX
   FieldCondition field_condition = FieldCondition::kAlways;
   // EX / PX (whole seconds use EX). Must be > 0.
@@ -236,8 +242,9 @@ class HashCommands {
   // Hash field expiry (Valkey 9.0+; older servers answer "unknown
   // command"). INVALID_ARGUMENT when `fields` is empty.
 
-  // HSETEX key [FNX|FXX] [EX|PX|PXAT|KEEPTTL] FIELDS n field value... →
-  // whether the fields were set (false: the field condition failed).
+  // HSETEX key [NX|XX] [FNX|FXX] [EX|PX|PXAT|KEEPTTL] FIELDS n field
+  // value... → whether the fields were set (false: the key or the field
+  // condition failed; nothing was set).
   Result<bool> HSetEx(
       absl::string_view key,
       absl::Span<const std::pair<std::string, std::string>> fields,
@@ -247,7 +254,12 @@ class HashCommands {
           InvalidArgumentError("HSETEX: needs at least one field/value pair"));
     }
     CommandArgs args{"HSETEX", key};
-    args.reserve(2 * fields.size() + 8);
+    args.reserve(2 * fields.size() + 9);
+    if (options.key_condition == HSetExOptions::KeyCondition::kNotExists) {
+      args.push_back("NX");
+    } else if (options.key_condition == HSetExOptions::KeyCondition::kExists) {
+      args.push_back("XX");
+    }
     if (options.field_condition == HSetExOptions::FieldCondition::kNoneExist) {
       args.push_back("FNX");
     } else if (options.field_condition ==
