@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/rotation_users.h"
 #include "testing/status/status_matchers.h"
 #include "testing/switchable_credential_provider.h"
 #include "testing/valkey_server.h"
@@ -30,8 +31,10 @@ using ::testing::Each;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::valkey::testing::IsOk;
+using ::valkey::testing::RotationAclUsers;
 using ::valkey::testing::StatusIs;
 using ::valkey::testing::SwitchableCredentialProvider;
+using ::valkey::testing::UserIn;
 using ::valkey::testing::ValkeyServer;
 
 // Generous: only a hang fails on it, never a slow machine.
@@ -48,8 +51,7 @@ class AsyncCredentialRotationTest : public ::testing::TestWithParam<int> {
  protected:
   void SetUp() override {
     ValkeyServer::Options server_options;
-    server_options.acl_users = {"user alice on >alice-pw ~* &* +@all",
-                                "user bob on >bob-pw ~* &* +@all"};
+    server_options.acl_users = RotationAclUsers();
     auto server = ValkeyServer::Start(server_options);
     ASSERT_THAT(server, IsOk());
     server_ = *std::move(server);
@@ -85,17 +87,12 @@ class AsyncCredentialRotationTest : public ::testing::TestWithParam<int> {
     client_ = *std::move(client);
   }
 
-  static std::string WhoAmI(absl::StatusOr<Reply> reply) {
-    if (!reply.ok()) return std::string(reply.status().message());
-    return std::string(reply->str());
-  }
-
   // The user each shared connection answers as (round-robin: one command
   // per connection).
   std::vector<std::string> SharedUsers(int n) {
     std::vector<std::string> users;
     for (int i = 0; i < n; ++i) {
-      users.push_back(WhoAmI(Wait(client_->Execute("ACL", "WHOAMI"))));
+      users.push_back(UserIn(Wait(client_->Execute("ACL", "WHOAMI"))));
     }
     return users;
   }
@@ -111,7 +108,7 @@ class AsyncCredentialRotationTest : public ::testing::TestWithParam<int> {
         users.push_back(std::string(lease.status().message()));
         continue;
       }
-      users.push_back(WhoAmI(Wait(lease->Execute("ACL", "WHOAMI"))));
+      users.push_back(UserIn(Wait(lease->Execute("ACL", "WHOAMI"))));
       leases.push_back(*std::move(lease));
     }
     return users;
@@ -142,7 +139,7 @@ TEST_P(AsyncCredentialRotationTest, PoolSwitchesIdleNowAndLeasedOnReturn) {
   EXPECT_EQ(result->reauthenticated, 1);
   EXPECT_EQ(result->deferred, 1);
   // The lease holder's connection is untouched until it comes back.
-  EXPECT_EQ(WhoAmI(Wait(held->Execute("ACL", "WHOAMI"))), "alice");
+  EXPECT_EQ(UserIn(Wait(held->Execute("ACL", "WHOAMI"))), "alice");
   held = absl::CancelledError("returned");  // Ends the lease.
   EXPECT_THAT(LeaseUsers(acquire, 2), Each(std::string("bob")));
   EXPECT_EQ(pool_->stats().created, 2);
@@ -165,7 +162,7 @@ TEST_P(AsyncCredentialRotationTest, ClientSwitchesSharedAndPooled) {
   EXPECT_EQ(result->reauthenticated, 4);  // 2 shared + 2 idle pooled.
   EXPECT_EQ(result->failed, 0);
   EXPECT_EQ(provider_->calls(), calls + 1);
-  EXPECT_EQ(WhoAmI(Wait(std::move(before))), "alice");
+  EXPECT_EQ(UserIn(Wait(std::move(before))), "alice");
   EXPECT_THAT(SharedUsers(2), Each(std::string("bob")));
   EXPECT_THAT(LeaseUsers(acquire, 2), Each(std::string("bob")));
 }
@@ -189,7 +186,7 @@ TEST_P(AsyncCredentialRotationTest, PasswordChangedMidRunAndWrongPassword) {
   provider_->Set(Credentials{"alice", "alice-rotated"});
   const absl::Time give_up = absl::Now() + kPatience;
   std::string who;
-  while ((who = WhoAmI(Wait(client_->Execute("ACL", "WHOAMI")))) != "alice" &&
+  while ((who = UserIn(Wait(client_->Execute("ACL", "WHOAMI")))) != "alice" &&
          absl::Now() < give_up) {
     absl::SleepFor(absl::Milliseconds(20));
   }

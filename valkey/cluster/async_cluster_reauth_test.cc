@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/rotation_users.h"
 #include "testing/status/status_matchers.h"
 #include "testing/switchable_credential_provider.h"
 #include "testing/valkey_cluster.h"
@@ -47,6 +48,7 @@ using ::valkey::async::EventLoopThread;
 using ::valkey::async::Future;
 using ::valkey::async::FutureResultT;
 using ::valkey::testing::IsOk;
+using ::valkey::testing::RotationAclUsers;
 using ::valkey::testing::StatusIs;
 using ::valkey::testing::SwitchableCredentialProvider;
 using ::valkey::testing::ValkeyCluster;
@@ -79,8 +81,7 @@ class AsyncClusterReauthTest
     ValkeyCluster::Options o;
     o.num_primaries = 3;
     o.replicas_per_primary = 0;
-    o.acl_users = {"user alice on >alice-pw ~* &* +@all",
-                   "user bob on >bob-pw ~* &* +@all"};
+    o.acl_users = RotationAclUsers();
     return o;
   }
 

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/rotation_users.h"
 #include "testing/status/status_matchers.h"
 #include "testing/switchable_credential_provider.h"
 #include "testing/valkey_cluster.h"
@@ -26,9 +27,11 @@ namespace {
 using ::testing::Each;
 using ::testing::HasSubstr;
 using ::valkey::testing::IsOk;
+using ::valkey::testing::RotationAclUsers;
 using ::valkey::testing::StatusIs;
 using ::valkey::testing::SwitchableCredentialProvider;
 using ::valkey::testing::ValkeyCluster;
+using ::valkey::testing::WhoAmI;
 
 constexpr absl::Duration kPatience = absl::Seconds(30);
 
@@ -48,8 +51,7 @@ class ClusterReauthTest : public ::testing::Test {
     ValkeyCluster::Options o;
     o.num_primaries = 3;
     o.replicas_per_primary = 0;
-    o.acl_users = {"user alice on >alice-pw ~* &* +@all",
-                   "user bob on >bob-pw ~* &* +@all"};
+    o.acl_users = RotationAclUsers();
     auto cluster = ValkeyCluster::Start(std::move(o));
     EXPECT_THAT(cluster, IsOk());
     if (cluster.ok()) cluster_ = cluster->release();
@@ -86,9 +88,7 @@ class ClusterReauthTest : public ::testing::Test {
         users.push_back(std::string(node.status().message()));
         continue;
       }
-      auto reply = (*node)->Execute("ACL", "WHOAMI");
-      users.push_back(reply.ok() ? std::string(reply->str())
-                                 : std::string(reply.status().message()));
+      users.push_back(WhoAmI(**node));
     }
     return users;
   }
