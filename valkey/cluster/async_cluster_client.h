@@ -91,7 +91,8 @@
 //
 // Credentials: every node connection asks options.connection.credentials
 // when it connects; ReauthenticateAll moves the connections already open
-// to the provider's current identity (docs/credentials.md).
+// to the provider's current identity, and EnableCredentialRefresh does so
+// ahead of each token's expiry (docs/credentials.md).
 //
 // Fork: in a fork()ed child every command fails at once with
 // FAILED_PRECONDITION (see event_loop.h).
@@ -103,7 +104,10 @@
 #include <memory>
 #include <optional>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "valkey/async/async_executor.h"
@@ -113,9 +117,14 @@
 #include "valkey/cluster/cluster_options.h"
 #include "valkey/cluster/slot_map.h"
 #include "valkey/common/reauth_result.h"
+#include "valkey/common/refresh_schedule.h"
 #include "valkey/common/resp_writer.h"
 
 namespace valkey {
+namespace async {
+class CredentialRefreshTimer;
+}  // namespace async
+
 namespace cluster {
 
 namespace async_cluster_internal {
@@ -183,8 +192,19 @@ class AsyncClusterClient
   // like any command. Any thread.
   valkey::async::Future<ReauthResult> ReauthenticateAll();
 
-  // Fails every unanswered command with UNAVAILABLE and closes every node
-  // connection and pool. Idempotent; any thread; never blocks on I/O.
+  // As async::Client::EnableCredentialRefresh: a timer on the client's
+  // event loop (no thread; the provider is called on the loop's thread)
+  // runs ReauthenticateAll a margin before the credentials expire (see
+  // credential_refresh_timer.h and refresh_schedule.h). Close() and the
+  // destructor stop it. Errors: FAILED_PRECONDITION without a provider or
+  // when already enabled; UNAVAILABLE once closed.
+  absl::Status EnableCredentialRefresh(CredentialRefreshOptions options = {});
+  // Rounds run and failed so far (zeros when refresh is not enabled).
+  CredentialRefreshStats credential_refresh_stats() const;
+
+  // Fails every unanswered command with UNAVAILABLE, closes every node
+  // connection and pool, and stops the credential refresh. Idempotent; any
+  // thread; never blocks on I/O.
   void Close();
 
   // A cross-slot MGET/MSET/DEL/EXISTS/UNLINK/TOUCH (split_multi_key).
@@ -203,6 +223,10 @@ class AsyncClusterClient
 
   valkey::async::EventLoop& loop_;
   std::shared_ptr<async_cluster_internal::Shared> shared_;
+  mutable absl::Mutex refresh_mu_;
+  // Null until EnableCredentialRefresh (and again after Close).
+  std::shared_ptr<valkey::async::CredentialRefreshTimer> refresh_
+      ABSL_GUARDED_BY(refresh_mu_);
 };
 
 }  // namespace cluster

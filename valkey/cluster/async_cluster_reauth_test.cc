@@ -35,6 +35,7 @@
 #include "valkey/commands/list_commands.h"
 #include "valkey/common/credentials.h"
 #include "valkey/common/reauth_result.h"
+#include "valkey/common/refresh_schedule.h"
 #include "valkey/common/reply.h"
 
 namespace valkey::cluster {
@@ -248,6 +249,48 @@ TEST_F(AsyncClusterReauthTest, ProviderErrorSendsNothing) {
   EXPECT_THAT(result->status(), StatusIs(absl::StatusCode::kUnavailable,
                                          HasSubstr("token service down")));
   EXPECT_THAT(Users(UsersByNode()), Each(std::string("alice")));
+}
+
+TEST_F(AsyncClusterReauthTest, RefreshBeforeExpiryAndCleanClose) {
+  provider_->set_lifetime(absl::Seconds(2));
+  ASSERT_THAT(client_->EnableCredentialRefresh(), IsOk());
+  EXPECT_THAT(client_->EnableCredentialRefresh(),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  provider_->Set(Credentials{"bob", "bob-pw"});
+  const absl::Time give_up = absl::Now() + kPatience;
+  while (client_->credential_refresh_stats().rounds < 1 &&
+         absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  CredentialRefreshStats stats = client_->credential_refresh_stats();
+  EXPECT_GE(stats.rounds, 1);
+  EXPECT_EQ(stats.failed_rounds, 0) << stats.last_error;
+  std::map<std::string, std::string> users = UsersByNode();
+  EXPECT_THAT(users, SizeIs(3));
+  EXPECT_THAT(Users(users), Each(std::string("bob")));
+  // Destroyed with a timer pending: nothing runs on a dead client.
+  client_.reset();
+  for (int i = 0; i < 3; ++i) {
+    ClusterOptions o;
+    o.seeds = cluster_->seed_addresses();
+    o.connection.credentials = provider_;
+    auto client = AsyncClusterClient::Create(thread_->loop(), o);
+    ASSERT_THAT(client, IsOk());
+    ASSERT_THAT((*client)->EnableCredentialRefresh(), IsOk());
+  }
+}
+
+TEST_F(AsyncClusterReauthTest, RefreshRefusedWithoutProviderOrOnceClosed) {
+  ClusterOptions o;
+  o.seeds = cluster_->seed_addresses();
+  auto anonymous = AsyncClusterClient::Create(thread_->loop(), o);
+  ASSERT_THAT(anonymous, IsOk());
+  EXPECT_THAT((*anonymous)->EnableCredentialRefresh(),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  client_->Close();
+  EXPECT_THAT(client_->EnableCredentialRefresh(),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(client_->credential_refresh_stats().rounds, 0);
 }
 
 }  // namespace
