@@ -13,10 +13,9 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/rotation_server_test.h"
 #include "testing/rotation_users.h"
 #include "testing/status/status_matchers.h"
-#include "testing/switchable_credential_provider.h"
-#include "testing/valkey_server.h"
 #include "valkey/async/client.h"
 #include "valkey/async/connection_pool.h"
 #include "valkey/async/event_loop.h"
@@ -31,11 +30,8 @@ using ::testing::Each;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::valkey::testing::IsOk;
-using ::valkey::testing::RotationAclUsers;
 using ::valkey::testing::StatusIs;
-using ::valkey::testing::SwitchableCredentialProvider;
 using ::valkey::testing::UserIn;
-using ::valkey::testing::ValkeyServer;
 
 // Generous: only a hang fails on it, never a slow machine.
 constexpr absl::Duration kPatience = absl::Seconds(30);
@@ -47,19 +43,15 @@ FutureResultT<T> Wait(Future<T>&& f) {
   return r;
 }
 
-class AsyncCredentialRotationTest : public ::testing::TestWithParam<int> {
+class AsyncCredentialRotationTest
+    : public ::valkey::testing::RotationServerTest {
  protected:
   void SetUp() override {
-    ValkeyServer::Options server_options;
-    server_options.acl_users = RotationAclUsers();
-    auto server = ValkeyServer::Start(server_options);
-    ASSERT_THAT(server, IsOk());
-    server_ = *std::move(server);
+    RotationServerTest::SetUp();
+    if (HasFatalFailure()) return;
     auto thread = EventLoopThread::Start();
     ASSERT_THAT(thread, IsOk());
     thread_ = *std::move(thread);
-    provider_ = std::make_shared<SwitchableCredentialProvider>(
-        Credentials{"alice", "alice-pw"});
   }
 
   void TearDown() override {
@@ -70,11 +62,7 @@ class AsyncCredentialRotationTest : public ::testing::TestWithParam<int> {
 
   ClientOptions Options() const {
     ClientOptions options;
-    options.connection.host = "127.0.0.1";
-    options.connection.port = server_->port();
-    options.connection.protocol = GetParam();
-    options.connection.socket_timeout = absl::Seconds(5);
-    options.connection.credentials = provider_;
+    options.connection = RotationConnection();
     options.pool.max_connections = 2;
     return options;
   }
@@ -114,9 +102,7 @@ class AsyncCredentialRotationTest : public ::testing::TestWithParam<int> {
     return users;
   }
 
-  std::unique_ptr<ValkeyServer> server_;
   std::unique_ptr<EventLoopThread> thread_;
-  std::shared_ptr<SwitchableCredentialProvider> provider_;
   std::shared_ptr<ConnectionPool> pool_;
   std::unique_ptr<Client> client_;
 };

@@ -11,10 +11,9 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/rotation_server_test.h"
 #include "testing/rotation_users.h"
 #include "testing/status/status_matchers.h"
-#include "testing/switchable_credential_provider.h"
-#include "testing/valkey_server.h"
 #include "valkey/common/credentials.h"
 #include "valkey/connection/connection_pool.h"
 
@@ -24,33 +23,12 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::valkey::testing::IsOk;
-using ::valkey::testing::RotationAclUsers;
 using ::valkey::testing::StatusIs;
-using ::valkey::testing::SwitchableCredentialProvider;
-using ::valkey::testing::ValkeyServer;
 using ::valkey::testing::WhoAmI;
 
-class PoolReauthTest : public ::testing::TestWithParam<int> {
+class PoolReauthTest : public ::valkey::testing::RotationServerTest {
  protected:
-  void SetUp() override {
-    ValkeyServer::Options server_options;
-    server_options.acl_users = RotationAclUsers();
-    auto server = ValkeyServer::Start(server_options);
-    ASSERT_THAT(server, IsOk());
-    server_ = *std::move(server);
-    provider_ = std::make_shared<SwitchableCredentialProvider>(
-        Credentials{"alice", "alice-pw"});
-  }
-
-  ConnectionOptions Options() const {
-    ConnectionOptions options;
-    options.host = "127.0.0.1";
-    options.port = server_->port();
-    options.protocol = GetParam();
-    options.socket_timeout = absl::Seconds(5);
-    options.credentials = provider_;
-    return options;
-  }
+  ConnectionOptions Options() const { return RotationConnection(); }
 
   std::unique_ptr<ConnectionPool> MakePool(int max_connections) {
     PoolOptions pool;
@@ -89,8 +67,6 @@ class PoolReauthTest : public ::testing::TestWithParam<int> {
     return conn.ok() ? *std::move(conn) : nullptr;
   }
 
-  std::unique_ptr<ValkeyServer> server_;
-  std::shared_ptr<SwitchableCredentialProvider> provider_;
 };
 
 TEST_P(PoolReauthTest, SwitchesEveryIdleConnectionToTheNewUser) {
