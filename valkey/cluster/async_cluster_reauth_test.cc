@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/cluster_keys.h"
 #include "testing/rotation_users.h"
 #include "testing/status/status_matchers.h"
 #include "testing/switchable_credential_provider.h"
@@ -31,7 +32,6 @@
 #include "valkey/async/future.h"
 #include "valkey/cluster/async_cluster_client.h"
 #include "valkey/cluster/cluster_options.h"
-#include "valkey/cluster/key_slot.h"
 #include "valkey/commands/list_commands.h"
 #include "valkey/common/credentials.h"
 #include "valkey/common/reauth_result.h"
@@ -49,6 +49,8 @@ using ::valkey::async::EventLoopThread;
 using ::valkey::async::Future;
 using ::valkey::async::FutureResultT;
 using ::valkey::testing::IsOk;
+using ::valkey::testing::KeyInSlot;
+using ::valkey::testing::kSlotsAcrossPrimaries;
 using ::valkey::testing::RotationAclUsers;
 using ::valkey::testing::StatusIs;
 using ::valkey::testing::SwitchableCredentialProvider;
@@ -56,16 +58,6 @@ using ::valkey::testing::ValkeyCluster;
 
 // Generous: only a hang fails on it, never a slow machine.
 constexpr absl::Duration kPatience = absl::Seconds(30);
-
-// One slot in each third of the slot space: one per primary.
-constexpr int kSlotsAcrossPrimaries[] = {10, 6000, 12000};
-
-std::string KeyInSlot(int slot, absl::string_view prefix = "k") {
-  for (int i = 0;; ++i) {
-    std::string tag = absl::StrCat("t", i);
-    if (KeySlot(tag) == slot) return absl::StrCat(prefix, "{", tag, "}");
-  }
-}
 
 template <typename T>
 FutureResultT<T> Wait(Future<T>&& f) {

@@ -13,12 +13,12 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/cluster_keys.h"
 #include "testing/rotation_users.h"
 #include "testing/status/status_matchers.h"
 #include "testing/switchable_credential_provider.h"
 #include "testing/valkey_cluster.h"
 #include "valkey/cluster/cluster_client.h"
-#include "valkey/cluster/key_slot.h"
 #include "valkey/common/credentials.h"
 
 namespace valkey::cluster {
@@ -27,6 +27,8 @@ namespace {
 using ::testing::Each;
 using ::testing::HasSubstr;
 using ::valkey::testing::IsOk;
+using ::valkey::testing::KeyInSlot;
+using ::valkey::testing::kSlotsAcrossPrimaries;
 using ::valkey::testing::RotationAclUsers;
 using ::valkey::testing::StatusIs;
 using ::valkey::testing::SwitchableCredentialProvider;
@@ -34,16 +36,6 @@ using ::valkey::testing::ValkeyCluster;
 using ::valkey::testing::WhoAmI;
 
 constexpr absl::Duration kPatience = absl::Seconds(30);
-
-// One slot in each third of the slot space: one per primary.
-constexpr int kSlotsAcrossPrimaries[] = {10, 6000, 12000};
-
-std::string KeyInSlot(int slot) {
-  for (int i = 0;; ++i) {
-    std::string tag = absl::StrCat("t", i);
-    if (KeySlot(tag) == slot) return absl::StrCat("k{", tag, "}");
-  }
-}
 
 class ClusterReauthTest : public ::testing::Test {
  protected:
