@@ -837,8 +837,8 @@ valkey::async::Future<ReauthResult> ReauthenticateNodes(
   }
   int expected = 0;
   for (const auto& c : nodes) expected += c.pool != nullptr ? 2 : 1;
-  auto tally = std::make_shared<valkey::async::ReauthTally>(shared->loop, expected,
-                                                            std::move(result));
+  auto tally = std::make_shared<valkey::async::ReauthTally>(
+      shared->loop, expected, std::move(result));
   Future<ReauthResult> done = tally->TakeFuture();
   // The connection names its node in a refusal ("AUTH on host:port: ...").
   for (const NodeConnections& c : nodes) {

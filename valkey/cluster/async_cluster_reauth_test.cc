@@ -23,6 +23,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/cluster_keys.h"
+#include "testing/future_wait.h"
 #include "testing/rotation_users.h"
 #include "testing/status/status_matchers.h"
 #include "testing/switchable_credential_provider.h"
@@ -47,7 +48,6 @@ using ::testing::Not;
 using ::testing::SizeIs;
 using ::valkey::async::EventLoopThread;
 using ::valkey::async::Future;
-using ::valkey::async::FutureResultT;
 using ::valkey::testing::IsOk;
 using ::valkey::testing::KeyInSlot;
 using ::valkey::testing::kSlotsAcrossPrimaries;
@@ -55,16 +55,10 @@ using ::valkey::testing::RotationAclUsers;
 using ::valkey::testing::StatusIs;
 using ::valkey::testing::SwitchableCredentialProvider;
 using ::valkey::testing::ValkeyCluster;
+using ::valkey::testing::WaitOrHang;
 
 // Generous: only a hang fails on it, never a slow machine.
 constexpr absl::Duration kPatience = absl::Seconds(30);
-
-template <typename T>
-FutureResultT<T> Wait(Future<T>&& f) {
-  FutureResultT<T> r = f.Get(kPatience);
-  if (f.valid()) return absl::InternalError("hung: the future did not resolve");
-  return r;
-}
 
 class AsyncClusterReauthTest
     : public valkey::testing::ValkeyClusterTest<AsyncClusterReauthTest> {
@@ -96,7 +90,7 @@ class AsyncClusterReauthTest
     client_ = *std::move(client);
     // Open the shared connection of every primary.
     for (int slot : kSlotsAcrossPrimaries) {
-      ASSERT_THAT(Wait(client_->Set(KeyInSlot(slot), "v")), IsOk());
+      ASSERT_THAT(WaitOrHang(client_->Set(KeyInSlot(slot), "v")), IsOk());
     }
   }
 
@@ -111,7 +105,8 @@ class AsyncClusterReauthTest
   std::map<std::string, std::string> UsersByNode() {
     std::map<std::string, std::string> users;
     for (int i = 0; i < 12 && users.size() < 3; ++i) {
-      absl::StatusOr<Reply> info = Wait(client_->Execute("CLIENT", "INFO"));
+      absl::StatusOr<Reply> info =
+          WaitOrHang(client_->Execute("CLIENT", "INFO"));
       if (!info.ok()) {
         users[absl::StrCat("error ", i)] = std::string(info.status().message());
         continue;
@@ -144,8 +139,8 @@ TEST_F(AsyncClusterReauthTest, SwitchesEveryNodeWithCommandsInFlight) {
   // connection, idle once the command is answered).
   const std::vector<std::string> list = {
       KeyInSlot(kSlotsAcrossPrimaries[0], "list")};
-  ASSERT_THAT(Wait(client_->Execute("RPUSH", list[0], "x")), IsOk());
-  ASSERT_THAT(Wait(client_->BLPop(list, absl::Seconds(1))), IsOk());
+  ASSERT_THAT(WaitOrHang(client_->Execute("RPUSH", list[0], "x")), IsOk());
+  ASSERT_THAT(WaitOrHang(client_->BLPop(list, absl::Seconds(1))), IsOk());
   std::map<std::string, std::string> before = UsersByNode();
   EXPECT_THAT(before, SizeIs(3));
   EXPECT_THAT(Users(before), Each(std::string("alice")));
@@ -164,14 +159,14 @@ TEST_F(AsyncClusterReauthTest, SwitchesEveryNodeWithCommandsInFlight) {
     writes.push_back(client_->Set(
         KeyInSlot(kSlotsAcrossPrimaries[i % 3], absl::StrCat("w", i)), "v"));
   }
-  absl::StatusOr<ReauthResult> result = Wait(std::move(reauth));
+  absl::StatusOr<ReauthResult> result = WaitOrHang(std::move(reauth));
   ASSERT_THAT(result, IsOk());
   EXPECT_THAT(result->status(), IsOk());
   EXPECT_EQ(result->reauthenticated, 4);  // 3 shared + 1 idle pooled.
   EXPECT_EQ(result->failed, 0);
   EXPECT_EQ(result->deferred, 0);
   EXPECT_EQ(provider_->calls(), calls + 1);  // Once for all nodes.
-  for (Future<bool>& w : writes) EXPECT_THAT(Wait(std::move(w)), IsOk());
+  for (Future<bool>& w : writes) EXPECT_THAT(WaitOrHang(std::move(w)), IsOk());
 
   std::map<std::string, std::string> after = UsersByNode();
   EXPECT_THAT(after, SizeIs(3));
@@ -179,12 +174,12 @@ TEST_F(AsyncClusterReauthTest, SwitchesEveryNodeWithCommandsInFlight) {
 
   // The pooled connection is bob's too: with BLPOP denied to alice, the
   // blocking command still runs on it.
-  ASSERT_THAT(Wait(client_->Execute("ACL", "SETUSER", "alice", "-blpop")),
+  ASSERT_THAT(WaitOrHang(client_->Execute("ACL", "SETUSER", "alice", "-blpop")),
               IsOk());
-  ASSERT_THAT(Wait(client_->Execute("RPUSH", list[0], "y")), IsOk());
+  ASSERT_THAT(WaitOrHang(client_->Execute("RPUSH", list[0], "y")), IsOk());
   absl::StatusOr<std::optional<ListPop>> popped =
-      Wait(client_->BLPop(list, absl::Seconds(1)));
-  EXPECT_THAT(Wait(client_->Execute("ACL", "SETUSER", "alice", "+blpop")),
+      WaitOrHang(client_->BLPop(list, absl::Seconds(1)));
+  EXPECT_THAT(WaitOrHang(client_->Execute("ACL", "SETUSER", "alice", "+blpop")),
               IsOk());
   ASSERT_THAT(popped, IsOk());
   ASSERT_TRUE(popped->has_value());
@@ -193,7 +188,8 @@ TEST_F(AsyncClusterReauthTest, SwitchesEveryNodeWithCommandsInFlight) {
 
 TEST_F(AsyncClusterReauthTest, WrongPasswordFailsClearlyAndRecovers) {
   provider_->Set(Credentials{"bob", "wrong-bob-pw"});
-  absl::StatusOr<ReauthResult> result = Wait(client_->ReauthenticateAll());
+  absl::StatusOr<ReauthResult> result =
+      WaitOrHang(client_->ReauthenticateAll());
   ASSERT_THAT(result, IsOk());
   EXPECT_EQ(result->failed, 3);
   EXPECT_EQ(result->reauthenticated, 0);
@@ -222,20 +218,23 @@ TEST_F(AsyncClusterReauthTest, NoProviderAndClosed) {
   o.seeds = cluster_->seed_addresses();
   auto anonymous = AsyncClusterClient::Create(thread_->loop(), o);
   ASSERT_THAT(anonymous, IsOk());
-  absl::StatusOr<ReauthResult> none = Wait((*anonymous)->ReauthenticateAll());
+  absl::StatusOr<ReauthResult> none =
+      WaitOrHang((*anonymous)->ReauthenticateAll());
   ASSERT_THAT(none, IsOk());
   EXPECT_THAT(none->status(), StatusIs(absl::StatusCode::kFailedPrecondition));
   anonymous->reset();
 
   client_->Close();
-  absl::StatusOr<ReauthResult> closed = Wait(client_->ReauthenticateAll());
+  absl::StatusOr<ReauthResult> closed =
+      WaitOrHang(client_->ReauthenticateAll());
   ASSERT_THAT(closed, IsOk());
   EXPECT_THAT(closed->status(), StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST_F(AsyncClusterReauthTest, ProviderErrorSendsNothing) {
   provider_->Fail(absl::UnavailableError("token service down"));
-  absl::StatusOr<ReauthResult> result = Wait(client_->ReauthenticateAll());
+  absl::StatusOr<ReauthResult> result =
+      WaitOrHang(client_->ReauthenticateAll());
   ASSERT_THAT(result, IsOk());
   EXPECT_EQ(result->reauthenticated + result->failed, 0);
   EXPECT_THAT(result->status(), StatusIs(absl::StatusCode::kUnavailable,
