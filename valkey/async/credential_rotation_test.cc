@@ -13,9 +13,10 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/future_wait.h"
+#include "testing/rotation_server_test.h"
+#include "testing/rotation_users.h"
 #include "testing/status/status_matchers.h"
-#include "testing/switchable_credential_provider.h"
-#include "testing/valkey_server.h"
 #include "valkey/async/client.h"
 #include "valkey/async/connection_pool.h"
 #include "valkey/async/event_loop.h"
@@ -31,33 +32,21 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::valkey::testing::IsOk;
 using ::valkey::testing::StatusIs;
-using ::valkey::testing::SwitchableCredentialProvider;
-using ::valkey::testing::ValkeyServer;
+using ::valkey::testing::UserIn;
+using ::valkey::testing::WaitOrHang;
 
 // Generous: only a hang fails on it, never a slow machine.
 constexpr absl::Duration kPatience = absl::Seconds(30);
 
-template <typename T>
-FutureResultT<T> Wait(Future<T>&& f) {
-  FutureResultT<T> r = f.Get(kPatience);
-  if (f.valid()) return absl::InternalError("hung: the future did not resolve");
-  return r;
-}
-
-class AsyncCredentialRotationTest : public ::testing::TestWithParam<int> {
+class AsyncCredentialRotationTest
+    : public ::valkey::testing::RotationServerTest {
  protected:
   void SetUp() override {
-    ValkeyServer::Options server_options;
-    server_options.acl_users = {"user alice on >alice-pw ~* &* +@all",
-                                "user bob on >bob-pw ~* &* +@all"};
-    auto server = ValkeyServer::Start(server_options);
-    ASSERT_THAT(server, IsOk());
-    server_ = *std::move(server);
+    RotationServerTest::SetUp();
+    if (HasFatalFailure()) return;
     auto thread = EventLoopThread::Start();
     ASSERT_THAT(thread, IsOk());
     thread_ = *std::move(thread);
-    provider_ = std::make_shared<SwitchableCredentialProvider>(
-        Credentials{"alice", "alice-pw"});
   }
 
   void TearDown() override {
@@ -68,11 +57,7 @@ class AsyncCredentialRotationTest : public ::testing::TestWithParam<int> {
 
   ClientOptions Options() const {
     ClientOptions options;
-    options.connection.host = "127.0.0.1";
-    options.connection.port = server_->port();
-    options.connection.protocol = GetParam();
-    options.connection.socket_timeout = absl::Seconds(5);
-    options.connection.credentials = provider_;
+    options.connection = RotationConnection();
     options.pool.max_connections = 2;
     return options;
   }
@@ -85,17 +70,12 @@ class AsyncCredentialRotationTest : public ::testing::TestWithParam<int> {
     client_ = *std::move(client);
   }
 
-  static std::string WhoAmI(absl::StatusOr<Reply> reply) {
-    if (!reply.ok()) return std::string(reply.status().message());
-    return std::string(reply->str());
-  }
-
   // The user each shared connection answers as (round-robin: one command
   // per connection).
   std::vector<std::string> SharedUsers(int n) {
     std::vector<std::string> users;
     for (int i = 0; i < n; ++i) {
-      users.push_back(WhoAmI(Wait(client_->Execute("ACL", "WHOAMI"))));
+      users.push_back(UserIn(WaitOrHang(client_->Execute("ACL", "WHOAMI"))));
     }
     return users;
   }
@@ -106,20 +86,18 @@ class AsyncCredentialRotationTest : public ::testing::TestWithParam<int> {
     std::vector<ConnectionPool::Lease> leases;
     std::vector<std::string> users;
     for (int i = 0; i < n; ++i) {
-      absl::StatusOr<ConnectionPool::Lease> lease = Wait(acquire());
+      absl::StatusOr<ConnectionPool::Lease> lease = WaitOrHang(acquire());
       if (!lease.ok()) {
         users.push_back(std::string(lease.status().message()));
         continue;
       }
-      users.push_back(WhoAmI(Wait(lease->Execute("ACL", "WHOAMI"))));
+      users.push_back(UserIn(WaitOrHang(lease->Execute("ACL", "WHOAMI"))));
       leases.push_back(*std::move(lease));
     }
     return users;
   }
 
-  std::unique_ptr<ValkeyServer> server_;
   std::unique_ptr<EventLoopThread> thread_;
-  std::shared_ptr<SwitchableCredentialProvider> provider_;
   std::shared_ptr<ConnectionPool> pool_;
   std::unique_ptr<Client> client_;
 };
@@ -133,16 +111,16 @@ TEST_P(AsyncCredentialRotationTest, PoolSwitchesIdleNowAndLeasedOnReturn) {
   auto acquire = [this] { return pool_->Acquire(); };
   EXPECT_THAT(LeaseUsers(acquire, 2), Each(std::string("alice")));
 
-  absl::StatusOr<ConnectionPool::Lease> held = Wait(pool_->Acquire());
+  absl::StatusOr<ConnectionPool::Lease> held = WaitOrHang(pool_->Acquire());
   ASSERT_THAT(held, IsOk());
   provider_->Set(Credentials{"bob", "bob-pw"});
-  absl::StatusOr<ReauthResult> result = Wait(pool_->ReauthenticateAll());
+  absl::StatusOr<ReauthResult> result = WaitOrHang(pool_->ReauthenticateAll());
   ASSERT_THAT(result, IsOk());
   EXPECT_THAT(result->status(), IsOk());
   EXPECT_EQ(result->reauthenticated, 1);
   EXPECT_EQ(result->deferred, 1);
   // The lease holder's connection is untouched until it comes back.
-  EXPECT_EQ(WhoAmI(Wait(held->Execute("ACL", "WHOAMI"))), "alice");
+  EXPECT_EQ(UserIn(WaitOrHang(held->Execute("ACL", "WHOAMI"))), "alice");
   held = absl::CancelledError("returned");  // Ends the lease.
   EXPECT_THAT(LeaseUsers(acquire, 2), Each(std::string("bob")));
   EXPECT_EQ(pool_->stats().created, 2);
@@ -159,13 +137,13 @@ TEST_P(AsyncCredentialRotationTest, ClientSwitchesSharedAndPooled) {
   // Commands around the AUTH keep their order on the shared connection.
   Future<Reply> before = client_->Execute("ACL", "WHOAMI");
   Future<ReauthResult> reauth = client_->ReauthenticateAll();
-  absl::StatusOr<ReauthResult> result = Wait(std::move(reauth));
+  absl::StatusOr<ReauthResult> result = WaitOrHang(std::move(reauth));
   ASSERT_THAT(result, IsOk());
   EXPECT_THAT(result->status(), IsOk());
   EXPECT_EQ(result->reauthenticated, 4);  // 2 shared + 2 idle pooled.
   EXPECT_EQ(result->failed, 0);
   EXPECT_EQ(provider_->calls(), calls + 1);
-  EXPECT_EQ(WhoAmI(Wait(std::move(before))), "alice");
+  EXPECT_EQ(UserIn(WaitOrHang(std::move(before))), "alice");
   EXPECT_THAT(SharedUsers(2), Each(std::string("bob")));
   EXPECT_THAT(LeaseUsers(acquire, 2), Each(std::string("bob")));
 }
@@ -173,13 +151,13 @@ TEST_P(AsyncCredentialRotationTest, ClientSwitchesSharedAndPooled) {
 TEST_P(AsyncCredentialRotationTest, PasswordChangedMidRunAndWrongPassword) {
   MakeClient(/*shared_connections=*/1);
   EXPECT_THAT(SharedUsers(1), Each(std::string("alice")));
-  ASSERT_THAT(Wait(client_->Execute("ACL", "SETUSER", "alice", "resetpass",
-                                    ">alice-rotated")),
+  ASSERT_THAT(WaitOrHang(client_->Execute("ACL", "SETUSER", "alice",
+                                          "resetpass", ">alice-rotated")),
               IsOk());
   // The provider still has the old password: refused, reported, and the
   // shared connection reconnects instead of keeping an identity nobody
   // vouches for any more.
-  absl::StatusOr<ReauthResult> stale = Wait(client_->ReauthenticateAll());
+  absl::StatusOr<ReauthResult> stale = WaitOrHang(client_->ReauthenticateAll());
   ASSERT_THAT(stale, IsOk());
   EXPECT_EQ(stale->failed, 1);
   EXPECT_THAT(stale->status(), StatusIs(absl::StatusCode::kUnauthenticated,
@@ -189,12 +167,13 @@ TEST_P(AsyncCredentialRotationTest, PasswordChangedMidRunAndWrongPassword) {
   provider_->Set(Credentials{"alice", "alice-rotated"});
   const absl::Time give_up = absl::Now() + kPatience;
   std::string who;
-  while ((who = WhoAmI(Wait(client_->Execute("ACL", "WHOAMI")))) != "alice" &&
+  while ((who = UserIn(WaitOrHang(client_->Execute("ACL", "WHOAMI")))) !=
+             "alice" &&
          absl::Now() < give_up) {
     absl::SleepFor(absl::Milliseconds(20));
   }
   EXPECT_EQ(who, "alice");
-  absl::StatusOr<ReauthResult> fresh = Wait(client_->ReauthenticateAll());
+  absl::StatusOr<ReauthResult> fresh = WaitOrHang(client_->ReauthenticateAll());
   ASSERT_THAT(fresh, IsOk());
   EXPECT_THAT(fresh->status(), IsOk());
 }
@@ -204,7 +183,8 @@ TEST_P(AsyncCredentialRotationTest, NoProviderAndClosed) {
   options.connection.credentials = nullptr;
   auto anonymous = Client::Create(thread_->loop(), options);
   ASSERT_THAT(anonymous, IsOk());
-  absl::StatusOr<ReauthResult> none = Wait((*anonymous)->ReauthenticateAll());
+  absl::StatusOr<ReauthResult> none =
+      WaitOrHang((*anonymous)->ReauthenticateAll());
   ASSERT_THAT(none, IsOk());
   EXPECT_THAT(none->status(), StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT((*anonymous)->EnableCredentialRefresh(),
@@ -213,7 +193,8 @@ TEST_P(AsyncCredentialRotationTest, NoProviderAndClosed) {
 
   MakeClient();
   client_->Close();
-  absl::StatusOr<ReauthResult> closed = Wait(client_->ReauthenticateAll());
+  absl::StatusOr<ReauthResult> closed =
+      WaitOrHang(client_->ReauthenticateAll());
   ASSERT_THAT(closed, IsOk());
   EXPECT_THAT(closed->status(), StatusIs(absl::StatusCode::kUnavailable));
   EXPECT_THAT(client_->EnableCredentialRefresh(),

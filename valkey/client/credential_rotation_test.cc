@@ -12,9 +12,9 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/rotation_server_test.h"
+#include "testing/rotation_users.h"
 #include "testing/status/status_matchers.h"
-#include "testing/switchable_credential_provider.h"
-#include "testing/valkey_server.h"
 #include "valkey/client/client.h"
 #include "valkey/common/credentials.h"
 #include "valkey/common/refresh_schedule.h"
@@ -27,67 +27,28 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::valkey::testing::IsOk;
 using ::valkey::testing::StatusIs;
-using ::valkey::testing::SwitchableCredentialProvider;
-using ::valkey::testing::ValkeyServer;
+using ::valkey::testing::WhoAmI;
 
 // Generous: only a hang fails on it, never a slow machine.
 constexpr absl::Duration kPatience = absl::Seconds(30);
 
-class ClientCredentialRotationTest : public ::testing::TestWithParam<int> {
+class ClientCredentialRotationTest
+    : public ::valkey::testing::RotationServerTest {
  protected:
-  void SetUp() override {
-    ValkeyServer::Options server_options;
-    server_options.acl_users = {"user alice on >alice-pw ~* +@all",
-                                "user bob on >bob-pw ~* +@all"};
-    auto server = ValkeyServer::Start(server_options);
-    ASSERT_THAT(server, IsOk());
-    server_ = *std::move(server);
-    provider_ = std::make_shared<SwitchableCredentialProvider>(
-        Credentials{"alice", "alice-pw"});
-  }
-
   ClientOptions Options() const {
     ClientOptions options;
-    options.connection.host = "127.0.0.1";
-    options.connection.port = server_->port();
-    options.connection.protocol = GetParam();
-    options.connection.socket_timeout = absl::Seconds(5);
-    options.connection.credentials = provider_;
+    options.connection = RotationConnection();
     options.pool.max_connections = 3;
     return options;
-  }
-
-  static std::string WhoAmI(Connection& conn) {
-    auto reply = conn.Execute("ACL", "WHOAMI");
-    if (!reply.ok()) return std::string(reply.status().message());
-    return std::string(reply->str());
-  }
-
-  static std::string WhoAmI(Client& client) {
-    auto reply = client.Execute("ACL", "WHOAMI");
-    if (!reply.ok()) return std::string(reply.status().message());
-    return std::string(reply->str());
   }
 
   // Checks out `n` of the client's connections at once (opening them when
   // needed) and returns the user each answers as.
   static std::vector<std::string> WhoAreAll(Client& client, int n) {
-    std::vector<PooledConnection> held;
-    std::vector<std::string> users;
-    for (int i = 0; i < n; ++i) {
-      auto conn = client.AcquireConnection();
-      if (!conn.ok()) {
-        users.push_back(std::string(conn.status().message()));
-        continue;
-      }
-      users.push_back(WhoAmI(**conn));
-      held.push_back(*std::move(conn));
-    }
-    return users;
+    return ::valkey::testing::WhoAreAll(
+        n, [&client] { return client.AcquireConnection(); });
   }
 
-  std::unique_ptr<ValkeyServer> server_;
-  std::shared_ptr<SwitchableCredentialProvider> provider_;
 };
 
 TEST_P(ClientCredentialRotationTest, ReauthenticateAllSwitchesPooledClient) {

@@ -15,14 +15,18 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "valkey/async/connection_pool.h"
+#include "valkey/async/credential_refresh_timer.h"
 #include "valkey/async/future.h"
+#include "valkey/async/reauth.h"
 #include "valkey/commands/command_retry.h"
 #include "valkey/cluster/combine_replies.h"
 #include "valkey/cluster/redirects.h"
 #include "valkey/cluster/routing.h"
 #include "valkey/cluster/split_by_slot.h"
 #include "valkey/cluster/topology.h"
+#include "valkey/common/credentials.h"
 #include "valkey/common/errors.h"
+#include "valkey/common/handshake.h"
 #include "valkey/common/one_reply_rule.h"
 #include "valkey/common/retry.h"
 
@@ -797,11 +801,85 @@ void ArmPeriodicRefresh(std::weak_ptr<Shared> weak, absl::Duration interval) {
   });
 }
 
+// AsyncClusterClient::ReauthenticateAll, on the shared state so that the
+// credential refresh (which may outlive the client object) can run it.
+valkey::async::Future<ReauthResult> ReauthenticateNodes(
+    std::shared_ptr<Shared> shared) {
+  using valkey::async::Future;
+  ReauthResult result;
+  if (shared->closed.load()) {
+    result.first_error = ClosedError();
+    return Future<ReauthResult>::Resolved(std::move(result));
+  }
+  const std::shared_ptr<CredentialProvider>& provider =
+      shared->options.connection.credentials;
+  if (provider == nullptr) {
+    result.first_error =
+        MakeError(absl::StatusCode::kFailedPrecondition, ErrorKind::kNone,
+                  "cluster: re-authenticate connections: no credential "
+                  "provider configured");
+    return Future<ReauthResult>::Resolved(std::move(result));
+  }
+  absl::StatusOr<Credentials> credentials = provider->GetCredentials();
+  if (!credentials.ok()) {
+    result.first_error =
+        Annotate(credentials.status(),
+                 "cluster: get credentials to re-authenticate connections");
+    return Future<ReauthResult>::Resolved(std::move(result));
+  }
+  result.expires_at = credentials->expires_at;
+  const HandshakePlan plan = HandshakePlan::CreateReauth(*credentials);
+  std::vector<NodeConnections> nodes;
+  {
+    absl::ReaderMutexLock lock(&shared->mu);
+    nodes.reserve(shared->nodes.size());
+    for (const auto& [name, c] : shared->nodes) nodes.push_back(c);
+  }
+  int expected = 0;
+  for (const auto& c : nodes) expected += c.pool != nullptr ? 2 : 1;
+  auto tally = std::make_shared<valkey::async::ReauthTally>(
+      shared->loop, expected, std::move(result));
+  Future<ReauthResult> done = tally->TakeFuture();
+  // The connection names its node in a refusal ("AUTH on host:port: ...").
+  for (const NodeConnections& c : nodes) {
+    valkey::async::SubmitReauth(
+        *c.connection, plan,
+        // Weak: the connection's own queue holds this callback.
+        [tally, weak_connection = std::weak_ptr<Connection>(c.connection),
+         weak = std::weak_ptr<Shared>(shared)](absl::Status status) {
+          // Refused: it still has the old identity, which the caller just
+          // tried to leave; reconnecting takes the provider's current one.
+          std::shared_ptr<Shared> alive = weak.lock();
+          std::shared_ptr<Connection> connection = weak_connection.lock();
+          if (!status.ok() && alive != nullptr && !alive->closed.load() &&
+              connection != nullptr) {
+            connection->Reconnect("re-authentication failed");
+          }
+          tally->Add(status);
+        });
+    if (c.pool != nullptr) {
+      c.pool->ReauthenticateAll(*credentials)
+          .Then([tally](absl::StatusOr<ReauthResult> pool_result) {
+            if (pool_result.ok()) {
+              tally->AddAll(*pool_result);
+              return;
+            }
+            ReauthResult failed;
+            failed.first_error = pool_result.status();
+            tally->AddAll(failed);
+          });
+    }
+  }
+  return done;
+}
+
 }  // namespace async_cluster_internal
 
 using async_cluster_internal::Op;
 using async_cluster_internal::OpRef;
 using async_cluster_internal::Shared;
+using ::valkey::async::Connection;
+using ::valkey::async::CredentialRefreshTimer;
 
 absl::StatusOr<std::unique_ptr<AsyncClusterClient>> AsyncClusterClient::Create(
     valkey::async::EventLoop& loop, ClusterOptions options) {
@@ -884,8 +962,49 @@ int64_t AsyncClusterClient::topology_refreshes() const {
   return shared_->topology.refreshes();
 }
 
+valkey::async::Future<ReauthResult> AsyncClusterClient::ReauthenticateAll() {
+  return async_cluster_internal::ReauthenticateNodes(shared_);
+}
+
+absl::Status AsyncClusterClient::EnableCredentialRefresh(
+    CredentialRefreshOptions options) {
+  absl::MutexLock lock(&refresh_mu_);
+  if (shared_->closed.load()) return async_cluster_internal::ClosedError();
+  if (refresh_ != nullptr) {
+    return MakeError(absl::StatusCode::kFailedPrecondition, ErrorKind::kNone,
+                     "credential refresh is already enabled on this cluster "
+                     "client");
+  }
+  // The timer keeps the shared state (not the client) alive, so a round
+  // under way when the client goes finishes safely.
+  absl::StatusOr<std::shared_ptr<CredentialRefreshTimer>> timer =
+      CredentialRefreshTimer::Start(
+          loop_, shared_->options.connection.credentials,
+          [shared = shared_] {
+            return async_cluster_internal::ReauthenticateNodes(shared);
+          },
+          std::move(options));
+  if (!timer.ok()) return timer.status();
+  refresh_ = *std::move(timer);
+  return absl::OkStatus();
+}
+
+CredentialRefreshStats AsyncClusterClient::credential_refresh_stats() const {
+  absl::MutexLock lock(&refresh_mu_);
+  return refresh_ != nullptr ? refresh_->stats() : CredentialRefreshStats();
+}
+
 void AsyncClusterClient::Close() {
-  if (shared_->closed.exchange(true)) return;
+  const bool was_closed = shared_->closed.exchange(true);
+  // After `closed` is set: EnableCredentialRefresh checks it under
+  // refresh_mu_, so no timer can start once this has taken it.
+  std::shared_ptr<CredentialRefreshTimer> timer;
+  {
+    absl::MutexLock lock(&refresh_mu_);
+    timer = std::move(refresh_);
+  }
+  if (timer != nullptr) timer->Stop();
+  if (was_closed) return;
   std::vector<OpRef> ops;
   std::vector<async_cluster_internal::NodeConnections> nodes;
   std::vector<std::shared_ptr<async_cluster_internal::LeaseBox>> leases;

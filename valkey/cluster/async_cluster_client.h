@@ -89,6 +89,11 @@
 // outlive the client; the client may be destroyed on any thread, the loop's
 // included.
 //
+// Credentials: every node connection asks options.connection.credentials
+// when it connects; ReauthenticateAll moves the connections already open
+// to the provider's current identity, and EnableCredentialRefresh does so
+// ahead of each token's expiry (docs/credentials.md).
+//
 // Fork: in a fork()ed child every command fails at once with
 // FAILED_PRECONDITION (see event_loop.h).
 
@@ -99,7 +104,10 @@
 #include <memory>
 #include <optional>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "valkey/async/async_executor.h"
@@ -108,9 +116,15 @@
 #include "valkey/async/future.h"
 #include "valkey/cluster/cluster_options.h"
 #include "valkey/cluster/slot_map.h"
+#include "valkey/common/reauth_result.h"
+#include "valkey/common/refresh_schedule.h"
 #include "valkey/common/resp_writer.h"
 
 namespace valkey {
+namespace async {
+class CredentialRefreshTimer;
+}  // namespace async
+
 namespace cluster {
 
 namespace async_cluster_internal {
@@ -158,8 +172,39 @@ class AsyncClusterClient
   int64_t redirects() const;
   int64_t topology_refreshes() const;
 
-  // Fails every unanswered command with UNAVAILABLE and closes every node
-  // connection and pool. Idempotent; any thread; never blocks on I/O.
+  // Credential rotation of live connections (docs/credentials.md), as
+  // async::Client::ReauthenticateAll for every node opened so far: asks
+  // the credential provider once (on the calling thread) and switches each
+  // node's shared connection (AUTH goes into its command stream in order
+  // with every other caller's commands: those queued before it run as the
+  // old user, those after it as the new one) and each node's pool of
+  // exclusive connections (idle ones now, leased ones when their lease
+  // ends; async::ConnectionPool::ReauthenticateAll). A shared connection
+  // whose AUTH is refused reconnects (with the provider's secret of that
+  // moment; its commands in flight fail with UNAVAILABLE); a refused pool
+  // connection is closed. Nodes connected later authenticate with the
+  // provider's secret when they connect. The future resolves on the loop's
+  // thread with the tally of all nodes (reauth_result.h; never an error
+  // status: failures are in first_error: the first refusal, naming its node
+  // — UNAUTHENTICATED for a wrong password —, FAILED_PRECONDITION
+  // without a provider, the provider's error with nothing sent, UNAVAILABLE
+  // once closed). Each AUTH is bounded by options.connection.socket_timeout
+  // like any command. Any thread.
+  valkey::async::Future<ReauthResult> ReauthenticateAll();
+
+  // As async::Client::EnableCredentialRefresh: a timer on the client's
+  // event loop (no thread; the provider is called on the loop's thread)
+  // runs ReauthenticateAll a margin before the credentials expire (see
+  // credential_refresh_timer.h and refresh_schedule.h). Close() and the
+  // destructor stop it. Errors: FAILED_PRECONDITION without a provider or
+  // when already enabled; UNAVAILABLE once closed.
+  absl::Status EnableCredentialRefresh(CredentialRefreshOptions options = {});
+  // Rounds run and failed so far (zeros when refresh is not enabled).
+  CredentialRefreshStats credential_refresh_stats() const;
+
+  // Fails every unanswered command with UNAVAILABLE, closes every node
+  // connection and pool, and stops the credential refresh. Idempotent; any
+  // thread; never blocks on I/O.
   void Close();
 
   // A cross-slot MGET/MSET/DEL/EXISTS/UNLINK/TOUCH (split_multi_key).
@@ -178,6 +223,10 @@ class AsyncClusterClient
 
   valkey::async::EventLoop& loop_;
   std::shared_ptr<async_cluster_internal::Shared> shared_;
+  mutable absl::Mutex refresh_mu_;
+  // Null until EnableCredentialRefresh (and again after Close).
+  std::shared_ptr<valkey::async::CredentialRefreshTimer> refresh_
+      ABSL_GUARDED_BY(refresh_mu_);
 };
 
 }  // namespace cluster

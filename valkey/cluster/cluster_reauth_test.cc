@@ -13,11 +13,12 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/cluster_keys.h"
+#include "testing/rotation_users.h"
 #include "testing/status/status_matchers.h"
 #include "testing/switchable_credential_provider.h"
 #include "testing/valkey_cluster.h"
 #include "valkey/cluster/cluster_client.h"
-#include "valkey/cluster/key_slot.h"
 #include "valkey/common/credentials.h"
 
 namespace valkey::cluster {
@@ -26,21 +27,15 @@ namespace {
 using ::testing::Each;
 using ::testing::HasSubstr;
 using ::valkey::testing::IsOk;
+using ::valkey::testing::KeyInSlot;
+using ::valkey::testing::kSlotsAcrossPrimaries;
+using ::valkey::testing::RotationAclUsers;
 using ::valkey::testing::StatusIs;
 using ::valkey::testing::SwitchableCredentialProvider;
 using ::valkey::testing::ValkeyCluster;
+using ::valkey::testing::WhoAmI;
 
 constexpr absl::Duration kPatience = absl::Seconds(30);
-
-// One slot in each third of the slot space: one per primary.
-constexpr int kSlotsAcrossPrimaries[] = {10, 6000, 12000};
-
-std::string KeyInSlot(int slot) {
-  for (int i = 0;; ++i) {
-    std::string tag = absl::StrCat("t", i);
-    if (KeySlot(tag) == slot) return absl::StrCat("k{", tag, "}");
-  }
-}
 
 class ClusterReauthTest : public ::testing::Test {
  protected:
@@ -48,8 +43,7 @@ class ClusterReauthTest : public ::testing::Test {
     ValkeyCluster::Options o;
     o.num_primaries = 3;
     o.replicas_per_primary = 0;
-    o.acl_users = {"user alice on >alice-pw ~* &* +@all",
-                   "user bob on >bob-pw ~* &* +@all"};
+    o.acl_users = RotationAclUsers();
     auto cluster = ValkeyCluster::Start(std::move(o));
     EXPECT_THAT(cluster, IsOk());
     if (cluster.ok()) cluster_ = cluster->release();
@@ -86,9 +80,7 @@ class ClusterReauthTest : public ::testing::Test {
         users.push_back(std::string(node.status().message()));
         continue;
       }
-      auto reply = (*node)->Execute("ACL", "WHOAMI");
-      users.push_back(reply.ok() ? std::string(reply->str())
-                                 : std::string(reply.status().message()));
+      users.push_back(WhoAmI(**node));
     }
     return users;
   }

@@ -25,6 +25,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "testing/cluster_keys.h"
 #include "testing/valkey_cluster.h"
 #include "testing/valkey_cluster_test.h"
 #include "valkey/async/event_loop.h"
@@ -32,7 +33,6 @@
 #include "valkey/cluster/async_cluster_client.h"
 #include "valkey/cluster/cluster_client.h"
 #include "valkey/cluster/cluster_options.h"
-#include "valkey/cluster/key_slot.h"
 #include "valkey/cluster/slot_map.h"
 #include "valkey/common/credentials.h"
 #include "valkey/common/errors.h"
@@ -41,25 +41,14 @@ namespace valkey::cluster {
 namespace {
 
 using ::valkey::async::EventLoopThread;
+using ::valkey::testing::KeyInSlot;
+using ::valkey::testing::kSlotsAcrossPrimaries;
 using ::valkey::testing::ValkeyCluster;
 
 constexpr absl::Duration kWait = absl::Seconds(20);
 constexpr char kPassword[] = "cluster-requirepass-s3cret";
 constexpr char kUserPassword[] = "limited-user-pw-9f2";
 constexpr char kWrongPassword[] = "not-the-password-7c1";
-
-// `prefix` + "{tag}" + `suffix` with a tag hashing to `slot`.
-std::string KeyInSlot(int slot, absl::string_view prefix,
-                      absl::string_view suffix = "") {
-  for (int i = 0;; ++i) {
-    std::string tag = absl::StrCat("t", i);
-    if (KeySlot(tag) == slot)
-      return absl::StrCat(prefix, "{", tag, "}", suffix);
-  }
-}
-
-// One slot in each third of the slot space: one per primary.
-constexpr int kSlotsAcrossPrimaries[] = {10, 6000, 12000};
 
 // The security suites' clusters: 3 primaries, no replicas.
 ValkeyCluster::Options ThreePrimaries() {

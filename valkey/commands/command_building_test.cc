@@ -43,6 +43,36 @@ TEST(CommandBuildingTest, HSetEx) {
       StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// Valkey 9.0's key condition (NX: only a new hash, XX: only an existing
+// one) comes right after the key, before the field condition.
+TEST(CommandBuildingTest, HSetExKeyCondition) {
+  RecordingExecutor x;
+  EXPECT_EQ(
+      x.HSetEx("h", {{"f", "v"}},
+               {.key_condition = HSetExOptions::KeyCondition::kNotExists})
+          .args,
+      (Args{"HSETEX", "h", "NX", "FIELDS", "1", "f", "v"}));
+  EXPECT_EQ(x.HSetEx("h", {{"f", "v"}},
+                     {.key_condition = HSetExOptions::KeyCondition::kExists,
+                      .field_condition =
+                          HSetExOptions::FieldCondition::kAllExist,
+                      .expire_at = absl::FromUnixMillis(1700000000123)})
+                .args,
+            (Args{"HSETEX", "h", "XX", "FXX", "PXAT", "1700000000123",
+                  "FIELDS", "1", "f", "v"}));
+  EXPECT_EQ(x.HSetEx("h", {{"f", "v"}},
+                     {.key_condition = HSetExOptions::KeyCondition::kNotExists,
+                      .field_condition =
+                          HSetExOptions::FieldCondition::kNoneExist,
+                      .keep_ttl = true})
+                .args,
+            (Args{"HSETEX", "h", "NX", "FNX", "KEEPTTL", "FIELDS", "1", "f",
+                  "v"}));
+  // The default sends no key condition.
+  EXPECT_EQ(x.HSetEx("h", {{"f", "v"}}).args,
+            (Args{"HSETEX", "h", "FIELDS", "1", "f", "v"}));
+}
+
 TEST(CommandBuildingTest, HGetExAndHGetDel) {
   RecordingExecutor x;
   EXPECT_EQ(x.HGetEx("h", {"a", "b"}, {.persist = true}).args,

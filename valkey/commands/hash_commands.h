@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -71,6 +72,12 @@ FieldValuePairs(const ReplyView& reply) {
 
 // HSETEX's options (Valkey 9.0+).
 struct HSetExOptions {
+  // Whether the hash itself must exist: NX only creates a new hash, XX only
+  // updates an existing one. Default: kAlways (no condition sent).
+  enum class KeyCondition { kAlways, kNotExists, kExists };  // -, NX, XX
+  KeyCondition key_condition = KeyCondition::kAlways;
+  // Whether the fields must exist: FNX when none does, FXX when all do.
+  // Default: kAlways. Both conditions may be given; both must hold.
   enum class FieldCondition { kAlways, kNoneExist, kAllExist };  // -, FNX, FXX
   FieldCondition field_condition = FieldCondition::kAlways;
   // EX / PX (whole seconds use EX). Must be > 0.
@@ -236,8 +243,9 @@ class HashCommands {
   // Hash field expiry (Valkey 9.0+; older servers answer "unknown
   // command"). INVALID_ARGUMENT when `fields` is empty.
 
-  // HSETEX key [FNX|FXX] [EX|PX|PXAT|KEEPTTL] FIELDS n field value... →
-  // whether the fields were set (false: the field condition failed).
+  // HSETEX key [NX|XX] [FNX|FXX] [EX|PX|PXAT|KEEPTTL] FIELDS n field
+  // value... → whether the fields were set (false: the key or the field
+  // condition failed; nothing was set).
   Result<bool> HSetEx(
       absl::string_view key,
       absl::Span<const std::pair<std::string, std::string>> fields,
@@ -247,7 +255,12 @@ class HashCommands {
           InvalidArgumentError("HSETEX: needs at least one field/value pair"));
     }
     CommandArgs args{"HSETEX", key};
-    args.reserve(2 * fields.size() + 8);
+    args.reserve(2 * fields.size() + 9);
+    if (options.key_condition == HSetExOptions::KeyCondition::kNotExists) {
+      args.push_back("NX");
+    } else if (options.key_condition == HSetExOptions::KeyCondition::kExists) {
+      args.push_back("XX");
+    }
     if (options.field_condition == HSetExOptions::FieldCondition::kNoneExist) {
       args.push_back("FNX");
     } else if (options.field_condition ==
@@ -296,12 +309,8 @@ class HashCommands {
   // absent); the fields are deleted.
   Result<std::vector<std::optional<std::string>>> HGetDel(
       absl::string_view key, absl::Span<const std::string> fields) {
-    using Value = std::vector<std::optional<std::string>>;
-    CommandArgs args{"HGETDEL", key};
-    absl::Status s = AppendFields("HGETDEL", fields, args);
-    if (!s.ok()) return self().template Fail<Value>(std::move(s));
-    return self().template RunArgs<Value>(&convert::OptionalStringList,
-                                          args.span());
+    return FieldsCommand<std::vector<std::optional<std::string>>>(
+        "HGETDEL", key, fields, &convert::OptionalStringList);
   }
   // HEXPIRE key seconds [NX|XX|GT|LT] FIELDS n field... → per field, a
   // HashFieldExpiryResult. `ttl` rounds up to a whole second.
@@ -309,38 +318,32 @@ class HashCommands {
       absl::string_view key, absl::Duration ttl,
       absl::Span<const std::string> fields,
       ExpireCondition condition = ExpireCondition::kAlways) {
-    return FieldExpire("HEXPIRE", key,
-                       internal::TtlIn("HEXPIRE", ttl, absl::Seconds(1)),
-                       fields, condition);
+    return FieldExpire("HEXPIRE", key, ttl, absl::Seconds(1), fields,
+                       condition);
   }
   // HPEXPIRE: as HExpire, in milliseconds.
   Result<std::vector<int64_t>> HPExpire(
       absl::string_view key, absl::Duration ttl,
       absl::Span<const std::string> fields,
       ExpireCondition condition = ExpireCondition::kAlways) {
-    return FieldExpire("HPEXPIRE", key,
-                       internal::TtlIn("HPEXPIRE", ttl, absl::Milliseconds(1)),
-                       fields, condition);
+    return FieldExpire("HPEXPIRE", key, ttl, absl::Milliseconds(1), fields,
+                       condition);
   }
   // HEXPIREAT key unix-seconds ...: as HExpire, at an absolute time.
   Result<std::vector<int64_t>> HExpireAt(
       absl::string_view key, absl::Time when,
       absl::Span<const std::string> fields,
       ExpireCondition condition = ExpireCondition::kAlways) {
-    return FieldExpire("HEXPIREAT", key,
-                       internal::UnixTimeIn("HEXPIREAT", when,
-                                            absl::Seconds(1)),
-                       fields, condition);
+    return FieldExpire("HEXPIREAT", key, when, absl::Seconds(1), fields,
+                       condition);
   }
   // HPEXPIREAT key unix-ms ...: as HExpireAt, in milliseconds.
   Result<std::vector<int64_t>> HPExpireAt(
       absl::string_view key, absl::Time when,
       absl::Span<const std::string> fields,
       ExpireCondition condition = ExpireCondition::kAlways) {
-    return FieldExpire("HPEXPIREAT", key,
-                       internal::UnixTimeIn("HPEXPIREAT", when,
-                                            absl::Milliseconds(1)),
-                       fields, condition);
+    return FieldExpire("HPEXPIREAT", key, when, absl::Milliseconds(1), fields,
+                       condition);
   }
   // HTTL key FIELDS n field... → per field its time to live in seconds:
   // nullopt for a missing field, absl::InfiniteDuration() for none.
@@ -373,11 +376,8 @@ class HashCommands {
   // none, -2 no such field.
   Result<std::vector<int64_t>> HPersist(absl::string_view key,
                                         absl::Span<const std::string> fields) {
-    using Value = std::vector<int64_t>;
-    CommandArgs args{"HPERSIST", key};
-    absl::Status s = AppendFields("HPERSIST", fields, args);
-    if (!s.ok()) return self().template Fail<Value>(std::move(s));
-    return self().template RunArgs<Value>(&convert::IntegerList, args.span());
+    return FieldsCommand<std::vector<int64_t>>("HPERSIST", key, fields,
+                                               &convert::IntegerList);
   }
 
  private:
@@ -397,28 +397,51 @@ class HashCommands {
     return absl::OkStatus();
   }
 
-  Result<std::vector<int64_t>> FieldExpire(
-      absl::string_view command, absl::string_view key,
-      const absl::StatusOr<int64_t>& amount,
-      absl::Span<const std::string> fields, ExpireCondition condition) {
+  // The field-expiry family's two shapes. HEXPIRE, HPEXPIRE (`amount` an
+  // absl::Duration: a TTL) and HEXPIREAT, HPEXPIREAT (an absl::Time):
+  //   <command> key <amount in `unit`s> [NX|XX|GT|LT] FIELDS n field...
+  template <typename TtlOrTime>
+  Result<std::vector<int64_t>> FieldExpire(absl::string_view command,
+                                           absl::string_view key,
+                                           TtlOrTime amount,
+                                           absl::Duration unit,
+                                           absl::Span<const std::string> fields,
+                                           ExpireCondition condition) {
     using Value = std::vector<int64_t>;
-    if (!amount.ok()) return self().template Fail<Value>(amount.status());
-    CommandArgs args{command, key, *amount};
+    absl::StatusOr<int64_t> n;
+    if constexpr (std::is_same_v<TtlOrTime, absl::Time>) {
+      n = internal::UnixTimeIn(command, amount, unit);
+    } else {
+      n = internal::TtlIn(command, amount, unit);
+    }
+    if (!n.ok()) return self().template Fail<Value>(n.status());
+    CommandArgs args{command, key, *n};
     internal::AppendExpireCondition(condition, args);
     absl::Status s = AppendFields(command, fields, args);
     if (!s.ok()) return self().template Fail<Value>(std::move(s));
     return self().template RunArgs<Value>(&convert::IntegerList, args.span());
   }
 
+  // HTTL, HPTTL, HEXPIRETIME, HPEXPIRETIME: <command> key FIELDS n
+  // field..., each reply element read by F.
   template <typename T, absl::StatusOr<T> (*F)(const ReplyView&)>
   Result<std::vector<T>> FieldQuery(absl::string_view command,
                                     absl::string_view key,
                                     absl::Span<const std::string> fields) {
+    return FieldsCommand<std::vector<T>>(command, key, fields,
+                                         &convert::ArrayOf<T, F>);
+  }
+
+  // <command> key FIELDS n field..., the reply converted by `convert`
+  // (HGETDEL, HPERSIST, FieldQuery).
+  template <typename Value>
+  Result<Value> FieldsCommand(absl::string_view command, absl::string_view key,
+                              absl::Span<const std::string> fields,
+                              Converter<Value> convert) {
     CommandArgs args{command, key};
     absl::Status s = AppendFields(command, fields, args);
-    if (!s.ok()) return self().template Fail<std::vector<T>>(std::move(s));
-    return self().template RunArgs<std::vector<T>>(&convert::ArrayOf<T, F>,
-                                                   args.span());
+    if (!s.ok()) return self().template Fail<Value>(std::move(s));
+    return self().template RunArgs<Value>(convert, args.span());
   }
 };
 

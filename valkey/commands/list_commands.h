@@ -91,6 +91,62 @@ inline absl::StatusOr<double> BlockingTimeoutSeconds(absl::string_view command,
   return static_cast<double>(ms) / 1000;
 }
 
+// How long the server may hold a blocking command whose time-out is
+// `seconds` (BlockingTimeoutSeconds): the caller's deadline grows by it;
+// zero means "forever", which adds nothing here (the executor then waits
+// without a deadline of its own).
+inline absl::Duration BlockingServerWait(double seconds) {
+  return seconds == 0 ? absl::ZeroDuration() : absl::Seconds(seconds);
+}
+
+// LMPOP / ZMPOP (without `timeout`) and BLMPOP / BZMPOP (with it), shared
+// by the list and sorted-set families, which differ only in the end token
+// (`end`: LEFT|RIGHT, MIN|MAX) and the reply's conversion:
+//   <command> [timeout] numkeys key... <end> [COUNT n]
+// run on `executor` (a command-table executor), the reply converted by
+// `convert`. INVALID_ARGUMENT naming `command`, with nothing sent, for no
+// keys, a count <= 0 or a negative time-out. `end` must outlive the call
+// (a literal).
+template <typename Value, typename E>
+auto RunMPop(E& executor, absl::string_view command,
+             std::optional<absl::Duration> timeout,
+             absl::Span<const std::string> keys, absl::string_view end,
+             std::optional<int64_t> count, Converter<Value> convert) {
+  absl::Status s = absl::OkStatus();
+  double seconds = 0;
+  if (timeout.has_value()) {
+    absl::StatusOr<double> parsed = BlockingTimeoutSeconds(command, *timeout);
+    if (parsed.ok()) {
+      seconds = *parsed;
+    } else {
+      s = parsed.status();
+    }
+  }
+  if (s.ok() && keys.empty()) {
+    s = InvalidArgumentError(absl::StrCat(command, ": needs at least one key"));
+  }
+  if (s.ok() && count.has_value() && *count <= 0) {
+    s = InvalidArgumentError(
+        absl::StrCat(command, ": count must be > 0, got ", *count));
+  }
+  if (!s.ok()) return executor.template Fail<Value>(std::move(s));
+  CommandArgs args{command};
+  args.reserve(keys.size() + 6);
+  if (timeout.has_value()) args.push_back(seconds);
+  args.push_back(static_cast<int64_t>(keys.size()));
+  for (const std::string& key : keys) args.push_back(key);
+  args.push_back(end);
+  if (count.has_value()) {
+    args.push_back("COUNT");
+    args.push_back(*count);
+  }
+  if (!timeout.has_value()) {
+    return executor.template RunArgs<Value>(convert, args.span());
+  }
+  return executor.template RunBlockingArgs<Value>(
+      convert, BlockingServerWait(seconds), args.span());
+}
+
 }  // namespace internal
 
 // A list end: LMOVE / LMPOP's LEFT (head) or RIGHT (tail).
@@ -287,34 +343,26 @@ class ListCommands {
     CommandArgs args{"BLMOVE", source, destination, EndName(from), EndName(to),
                      *seconds};
     return self().template RunBlockingArgs<Value>(
-        &convert::OptionalString, ServerWait(*seconds), args.span());
+        &convert::OptionalString, internal::BlockingServerWait(*seconds),
+        args.span());
   }
   // LMPOP numkeys key... LEFT|RIGHT [COUNT n] → up to `count` elements of
   // the first non-empty list, or nullopt when all are empty.
   Result<std::optional<ListMultiPop>> LMPop(
       absl::Span<const std::string> keys, ListEnd end,
       std::optional<int64_t> count = std::nullopt) {
-    using Value = std::optional<ListMultiPop>;
-    CommandArgs args{"LMPOP"};
-    absl::Status s = AppendMPop("LMPOP", keys, end, count, args);
-    if (!s.ok()) return self().template Fail<Value>(std::move(s));
-    return self().template RunArgs<Value>(&convert::OptionalListMultiPop,
-                                          args.span());
+    return internal::RunMPop<std::optional<ListMultiPop>>(
+        self(), "LMPOP", std::nullopt, keys, EndName(end), count,
+        &convert::OptionalListMultiPop);
   }
   // BLMPOP timeout numkeys key... LEFT|RIGHT [COUNT n]: as LMPop, waiting
   // up to `timeout` (zero or infinite: forever).
   Result<std::optional<ListMultiPop>> BLMPop(
       absl::Duration timeout, absl::Span<const std::string> keys, ListEnd end,
       std::optional<int64_t> count = std::nullopt) {
-    using Value = std::optional<ListMultiPop>;
-    absl::StatusOr<double> seconds =
-        internal::BlockingTimeoutSeconds("BLMPOP", timeout);
-    if (!seconds.ok()) return self().template Fail<Value>(seconds.status());
-    CommandArgs args{"BLMPOP", *seconds};
-    absl::Status s = AppendMPop("BLMPOP", keys, end, count, args);
-    if (!s.ok()) return self().template Fail<Value>(std::move(s));
-    return self().template RunBlockingArgs<Value>(
-        &convert::OptionalListMultiPop, ServerWait(*seconds), args.span());
+    return internal::RunMPop<std::optional<ListMultiPop>>(
+        self(), "BLMPOP", timeout, keys, EndName(end), count,
+        &convert::OptionalListMultiPop);
   }
 
  private:
@@ -323,10 +371,6 @@ class ListCommands {
   static const char* EndName(ListEnd end) {
     return end == ListEnd::kLeft ? "LEFT" : "RIGHT";
   }
-  static absl::Duration ServerWait(double seconds) {
-    return seconds == 0 ? absl::ZeroDuration() : absl::Seconds(seconds);
-  }
-
   static absl::Status AppendLPosOptions(const LPosOptions& options,
                                         CommandArgs& args) {
     if (options.rank.has_value()) {
@@ -343,29 +387,6 @@ class ListCommands {
       }
       args.push_back("MAXLEN");
       args.push_back(*options.max_len);
-    }
-    return absl::OkStatus();
-  }
-
-  static absl::Status AppendMPop(absl::string_view command,
-                                 absl::Span<const std::string> keys,
-                                 ListEnd end, std::optional<int64_t> count,
-                                 CommandArgs& args) {
-    if (keys.empty()) {
-      return InvalidArgumentError(
-          absl::StrCat(command, ": needs at least one key"));
-    }
-    if (count.has_value() && *count <= 0) {
-      return InvalidArgumentError(
-          absl::StrCat(command, ": count must be > 0, got ", *count));
-    }
-    args.reserve(args.size() + keys.size() + 4);
-    args.push_back(static_cast<int64_t>(keys.size()));
-    for (const std::string& key : keys) args.push_back(key);
-    args.push_back(EndName(end));
-    if (count.has_value()) {
-      args.push_back("COUNT");
-      args.push_back(*count);
     }
     return absl::OkStatus();
   }

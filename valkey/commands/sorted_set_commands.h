@@ -526,28 +526,18 @@ class SortedSetCommands {
   Result<std::optional<SortedSetMultiPop>> ZMPop(
       absl::Span<const std::string> keys, ZEnd end,
       std::optional<int64_t> count = std::nullopt) {
-    using Value = std::optional<SortedSetMultiPop>;
-    CommandArgs args{"ZMPOP"};
-    absl::Status s = AppendMPop("ZMPOP", keys, end, count, args);
-    if (!s.ok()) return self().template Fail<Value>(std::move(s));
-    return self().template RunArgs<Value>(&convert::OptionalSortedSetMultiPop,
-                                          args.span());
+    return internal::RunMPop<std::optional<SortedSetMultiPop>>(
+        self(), "ZMPOP", std::nullopt, keys, EndName(end), count,
+        &convert::OptionalSortedSetMultiPop);
   }
   // BZMPOP timeout numkeys key... MIN|MAX [COUNT n]: as ZMPop, waiting up
   // to `timeout` (zero or infinite: forever).
   Result<std::optional<SortedSetMultiPop>> BZMPop(
       absl::Duration timeout, absl::Span<const std::string> keys, ZEnd end,
       std::optional<int64_t> count = std::nullopt) {
-    using Value = std::optional<SortedSetMultiPop>;
-    absl::StatusOr<double> seconds =
-        internal::BlockingTimeoutSeconds("BZMPOP", timeout);
-    if (!seconds.ok()) return self().template Fail<Value>(seconds.status());
-    CommandArgs args{"BZMPOP", *seconds};
-    absl::Status s = AppendMPop("BZMPOP", keys, end, count, args);
-    if (!s.ok()) return self().template Fail<Value>(std::move(s));
-    return self().template RunBlockingArgs<Value>(
-        &convert::OptionalSortedSetMultiPop, ServerWait(*seconds),
-        args.span());
+    return internal::RunMPop<std::optional<SortedSetMultiPop>>(
+        self(), "BZMPOP", timeout, keys, EndName(end), count,
+        &convert::OptionalSortedSetMultiPop);
   }
 
   // ZUNION / ZINTER numkeys key... [WEIGHTS w...] [AGGREGATE SUM|MIN|MAX]
@@ -710,8 +700,8 @@ class SortedSetCommands {
  private:
   E& self() { return static_cast<E&>(*this); }
 
-  static absl::Duration ServerWait(double seconds) {
-    return seconds == 0 ? absl::ZeroDuration() : absl::Seconds(seconds);
+  static const char* EndName(ZEnd end) {
+    return end == ZEnd::kMin ? "MIN" : "MAX";
   }
 
   Result<std::optional<KeyedScoredMember>> BlockingPop(
@@ -730,31 +720,8 @@ class SortedSetCommands {
     for (const std::string& key : keys) args.push_back(key);
     args.push_back(*seconds);
     return self().template RunBlockingArgs<Value>(
-        &convert::OptionalKeyedScoredMember, ServerWait(*seconds),
-        args.span());
-  }
-
-  static absl::Status AppendMPop(absl::string_view command,
-                                 absl::Span<const std::string> keys, ZEnd end,
-                                 std::optional<int64_t> count,
-                                 CommandArgs& args) {
-    if (keys.empty()) {
-      return InvalidArgumentError(
-          absl::StrCat(command, ": needs at least one key"));
-    }
-    if (count.has_value() && *count <= 0) {
-      return InvalidArgumentError(
-          absl::StrCat(command, ": count must be > 0, got ", *count));
-    }
-    args.reserve(args.size() + keys.size() + 4);
-    args.push_back(static_cast<int64_t>(keys.size()));
-    for (const std::string& key : keys) args.push_back(key);
-    args.push_back(end == ZEnd::kMin ? "MIN" : "MAX");
-    if (count.has_value()) {
-      args.push_back("COUNT");
-      args.push_back(*count);
-    }
-    return absl::OkStatus();
+        &convert::OptionalKeyedScoredMember,
+        internal::BlockingServerWait(*seconds), args.span());
   }
 
   static absl::Status AppendCombine(absl::string_view command,

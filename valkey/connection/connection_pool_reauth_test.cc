@@ -11,9 +11,9 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/rotation_server_test.h"
+#include "testing/rotation_users.h"
 #include "testing/status/status_matchers.h"
-#include "testing/switchable_credential_provider.h"
-#include "testing/valkey_server.h"
 #include "valkey/common/credentials.h"
 #include "valkey/connection/connection_pool.h"
 
@@ -24,31 +24,11 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::valkey::testing::IsOk;
 using ::valkey::testing::StatusIs;
-using ::valkey::testing::SwitchableCredentialProvider;
-using ::valkey::testing::ValkeyServer;
+using ::valkey::testing::WhoAmI;
 
-class PoolReauthTest : public ::testing::TestWithParam<int> {
+class PoolReauthTest : public ::valkey::testing::RotationServerTest {
  protected:
-  void SetUp() override {
-    ValkeyServer::Options server_options;
-    server_options.acl_users = {"user alice on >alice-pw ~* +@all",
-                                "user bob on >bob-pw ~* +@all"};
-    auto server = ValkeyServer::Start(server_options);
-    ASSERT_THAT(server, IsOk());
-    server_ = *std::move(server);
-    provider_ = std::make_shared<SwitchableCredentialProvider>(
-        Credentials{"alice", "alice-pw"});
-  }
-
-  ConnectionOptions Options() const {
-    ConnectionOptions options;
-    options.host = "127.0.0.1";
-    options.port = server_->port();
-    options.protocol = GetParam();
-    options.socket_timeout = absl::Seconds(5);
-    options.credentials = provider_;
-    return options;
-  }
+  ConnectionOptions Options() const { return RotationConnection(); }
 
   std::unique_ptr<ConnectionPool> MakePool(int max_connections) {
     PoolOptions pool;
@@ -68,27 +48,10 @@ class PoolReauthTest : public ::testing::TestWithParam<int> {
     }
   }
 
-  static std::string WhoAmI(Connection& conn) {
-    auto reply = conn.Execute("ACL", "WHOAMI");
-    if (!reply.ok()) return std::string(reply.status().message());
-    return std::string(reply->str());
-  }
-
   // Checks out `n` connections at once (so every idle one is seen) and
   // returns the user each answers as.
   static std::vector<std::string> WhoAreAll(ConnectionPool& pool, int n) {
-    std::vector<PooledConnection> held;
-    std::vector<std::string> users;
-    for (int i = 0; i < n; ++i) {
-      auto conn = pool.Acquire();
-      if (!conn.ok()) {
-        users.push_back(std::string(conn.status().message()));
-        continue;
-      }
-      users.push_back(WhoAmI(**conn));
-      held.push_back(*std::move(conn));
-    }
-    return users;
+    return ::valkey::testing::WhoAreAll(n, [&pool] { return pool.Acquire(); });
   }
 
   // An admin connection as bob (the test's ACL changes go through it).
@@ -104,8 +67,6 @@ class PoolReauthTest : public ::testing::TestWithParam<int> {
     return conn.ok() ? *std::move(conn) : nullptr;
   }
 
-  std::unique_ptr<ValkeyServer> server_;
-  std::shared_ptr<SwitchableCredentialProvider> provider_;
 };
 
 TEST_P(PoolReauthTest, SwitchesEveryIdleConnectionToTheNewUser) {
