@@ -13,7 +13,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "testing/future_wait.h"
+#include "valkey/async/future_wait.h"
 #include "testing/rotation_server_test.h"
 #include "testing/rotation_users.h"
 #include "testing/status/status_matchers.h"

@@ -13,7 +13,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "testing/cluster_keys.h"
+#include "valkey/cluster/cluster_keys.h"
 #include "testing/rotation_users.h"
 #include "testing/status/status_matchers.h"
 #include "testing/switchable_credential_provider.h"

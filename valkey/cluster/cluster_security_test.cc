@@ -25,7 +25,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "testing/cluster_keys.h"
+#include "valkey/cluster/cluster_keys.h"
 #include "testing/valkey_cluster.h"
 #include "testing/valkey_cluster_test.h"
 #include "valkey/async/event_loop.h"

@@ -7,8 +7,8 @@
 // Thread-safety: call it from a thread that is not the future's event loop
 // (as Future::Get).
 
-#ifndef VALKEY_TESTING_FUTURE_WAIT_H_
-#define VALKEY_TESTING_FUTURE_WAIT_H_
+#ifndef VALKEY_ASYNC_FUTURE_WAIT_H_
+#define VALKEY_ASYNC_FUTURE_WAIT_H_
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -33,4 +33,4 @@ async::FutureResultT<T> WaitOrHang(async::Future<T>&& future,
 
 }  // namespace valkey::testing
 
-#endif  // VALKEY_TESTING_FUTURE_WAIT_H_
+#endif  // VALKEY_ASYNC_FUTURE_WAIT_H_

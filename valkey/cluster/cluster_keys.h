@@ -8,8 +8,8 @@
 //
 // Thread-safety: plain functions and constants.
 
-#ifndef VALKEY_TESTING_CLUSTER_KEYS_H_
-#define VALKEY_TESTING_CLUSTER_KEYS_H_
+#ifndef VALKEY_CLUSTER_CLUSTER_KEYS_H_
+#define VALKEY_CLUSTER_CLUSTER_KEYS_H_
 
 #include <string>
 
@@ -30,4 +30,4 @@ std::string KeyInSlot(int slot, absl::string_view prefix = "k",
 
 }  // namespace valkey::testing
 
-#endif  // VALKEY_TESTING_CLUSTER_KEYS_H_
+#endif  // VALKEY_CLUSTER_CLUSTER_KEYS_H_

@@ -1,4 +1,4 @@
-#include "testing/cluster_keys.h"
+#include "valkey/cluster/cluster_keys.h"
 
 #include <string>
 
