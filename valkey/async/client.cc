@@ -223,6 +223,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::CreateWith(
   AsyncOptions pool_async;
   pool_async.max_in_flight = async.max_in_flight;
   pool_async.max_queued_bytes = async.max_queued_bytes;
+  pool_async.write_during_dispatch = async.write_during_dispatch;
   pool_async.setup_commands = async.setup_commands;
   pool_async.resolve = async.resolve;
   pool_async.address_label = async.address_label;
@@ -250,6 +251,9 @@ AsyncOptions AsyncOptionsOf(const ClientConfig& config) {
   }
   if (config.async().has_max_queued_bytes()) {
     async.max_queued_bytes = config.async().max_queued_bytes();
+  }
+  if (config.async().has_write_during_dispatch()) {
+    async.write_during_dispatch = config.async().write_during_dispatch();
   }
   return async;
 }
@@ -413,16 +417,15 @@ Future<ReauthResult> ReauthenticateShared(
       std::move(result));
   Future<ReauthResult> done = tally->TakeFuture();
   for (size_t i = 0; i < shared->connections.size(); ++i) {
-    SubmitReauth(*shared->connections[i], plan,
-                 [tally, shared, i](absl::Status status) {
-                   // Refused: it still has the old identity; reconnecting
-                   // takes the provider's current secret.
-                   if (!status.ok() && !shared->closed.load()) {
-                     shared->connections[i]->Reconnect(
-                         "re-authentication failed");
-                   }
-                   tally->Add(status);
-                 });
+    SubmitReauth(
+        *shared->connections[i], plan, [tally, shared, i](absl::Status status) {
+          // Refused: it still has the old identity; reconnecting
+          // takes the provider's current secret.
+          if (!status.ok() && !shared->closed.load()) {
+            shared->connections[i]->Reconnect("re-authentication failed");
+          }
+          tally->Add(status);
+        });
   }
   shared->pool->ReauthenticateAll(*credentials)
       .Then([tally](absl::StatusOr<ReauthResult> pool_result) {
@@ -443,8 +446,7 @@ Future<ReauthResult> Client::ReauthenticateAll() {
   return ReauthenticateShared(loop_, shared_);
 }
 
-absl::Status Client::EnableCredentialRefresh(
-    CredentialRefreshOptions options) {
+absl::Status Client::EnableCredentialRefresh(CredentialRefreshOptions options) {
   absl::MutexLock lock(&refresh_mu_);
   if (shared_->closed.load()) return ConnectionError("client is closed");
   if (refresh_ != nullptr) {
