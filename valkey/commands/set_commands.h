@@ -32,6 +32,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "valkey/commands/command_args.h"
+#include "valkey/commands/key_members.h"
 #include "valkey/commands/reply_convert.h"
 #include "valkey/commands/scan_page.h"
 #include "valkey/common/errors.h"
@@ -45,12 +46,14 @@ class SetCommands {
   // SADD key member... → how many members were added (not already there).
   Result<int64_t> SAdd(absl::string_view key,
                        absl::Span<const std::string> members) {
-    return KeyMembersCommand<int64_t>("SADD", key, members, &convert::Integer);
+    return internal::RunKeyMembers<int64_t>(self(), "SADD", key, members,
+                                            &convert::Integer);
   }
   // SREM key member... → how many members were removed.
   Result<int64_t> SRem(absl::string_view key,
                        absl::Span<const std::string> members) {
-    return KeyMembersCommand<int64_t>("SREM", key, members, &convert::Integer);
+    return internal::RunKeyMembers<int64_t>(self(), "SREM", key, members,
+                                            &convert::Integer);
   }
   // SMEMBERS key → all members.
   Result<std::vector<std::string>> SMembers(absl::string_view key) {
@@ -65,8 +68,8 @@ class SetCommands {
   // the set.
   Result<std::vector<bool>> SMIsMember(absl::string_view key,
                                        absl::Span<const std::string> members) {
-    return KeyMembersCommand<std::vector<bool>>("SMISMEMBER", key, members,
-                                                &convert::BoolList);
+    return internal::RunKeyMembers<std::vector<bool>>(
+        self(), "SMISMEMBER", key, members, &convert::BoolList);
   }
   // SCARD key → the number of members (0 for a missing key).
   Result<int64_t> SCard(absl::string_view key) {
@@ -165,20 +168,6 @@ class SetCommands {
 
  private:
   E& self() { return static_cast<E&>(*this); }
-
-  template <typename T>
-  Result<T> KeyMembersCommand(absl::string_view command, absl::string_view key,
-                              absl::Span<const std::string> members,
-                              Converter<T> converter) {
-    if (members.empty()) {
-      return self().template Fail<T>(InvalidArgumentError(
-          absl::StrCat(command, ": needs at least one member")));
-    }
-    CommandArgs args{command, key};
-    args.reserve(members.size() + 2);
-    for (const std::string& member : members) args.push_back(member);
-    return self().template RunArgs<T>(converter, args.span());
-  }
 
   Result<std::vector<std::string>> SetAlgebraCommand(
       absl::string_view command, absl::Span<const std::string> keys) {
