@@ -514,12 +514,14 @@ class SortedSetCommands {
   // nullopt when none came.
   Result<std::optional<KeyedScoredMember>> BZPopMin(
       absl::Span<const std::string> keys, absl::Duration timeout) {
-    return BlockingPop("BZPOPMIN", keys, timeout);
+    return internal::RunBlockingKeysPop<std::optional<KeyedScoredMember>>(
+        self(), "BZPOPMIN", keys, timeout, &convert::OptionalKeyedScoredMember);
   }
   // BZPOPMAX: as BZPopMin, the highest-scored member.
   Result<std::optional<KeyedScoredMember>> BZPopMax(
       absl::Span<const std::string> keys, absl::Duration timeout) {
-    return BlockingPop("BZPOPMAX", keys, timeout);
+    return internal::RunBlockingKeysPop<std::optional<KeyedScoredMember>>(
+        self(), "BZPOPMAX", keys, timeout, &convert::OptionalKeyedScoredMember);
   }
   // ZMPOP numkeys key... MIN|MAX [COUNT n] → up to `count` members of the
   // first non-empty set, or nullopt when all are empty.
@@ -702,26 +704,6 @@ class SortedSetCommands {
 
   static const char* EndName(ZEnd end) {
     return end == ZEnd::kMin ? "MIN" : "MAX";
-  }
-
-  Result<std::optional<KeyedScoredMember>> BlockingPop(
-      absl::string_view command, absl::Span<const std::string> keys,
-      absl::Duration timeout) {
-    using Value = std::optional<KeyedScoredMember>;
-    absl::StatusOr<double> seconds =
-        internal::BlockingTimeoutSeconds(command, timeout);
-    if (seconds.ok() && keys.empty()) {
-      seconds = InvalidArgumentError(
-          absl::StrCat(command, ": needs at least one key"));
-    }
-    if (!seconds.ok()) return self().template Fail<Value>(seconds.status());
-    CommandArgs args{command};
-    args.reserve(keys.size() + 2);
-    for (const std::string& key : keys) args.push_back(key);
-    args.push_back(*seconds);
-    return self().template RunBlockingArgs<Value>(
-        &convert::OptionalKeyedScoredMember,
-        internal::BlockingServerWait(*seconds), args.span());
   }
 
   static absl::Status AppendCombine(absl::string_view command,
