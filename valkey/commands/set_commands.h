@@ -40,6 +40,35 @@
 
 namespace valkey {
 
+namespace internal {
+
+// SINTERCARD / ZINTERCARD, shared by the set and sorted-set families, which
+// differ only in the command's name:
+//   <command> numkeys key... [LIMIT n]
+// run on `executor` (a command-table executor) → the intersection's size
+// (counting stops at `limit`; 0 means no limit). INVALID_ARGUMENT
+// ("<command>: needs at least one key and a limit >= 0"), with nothing
+// sent, for no keys or a negative limit.
+template <typename E>
+auto RunInterCard(E& executor, absl::string_view command,
+                  absl::Span<const std::string> keys,
+                  std::optional<int64_t> limit) {
+  if (keys.empty() || (limit.has_value() && *limit < 0)) {
+    return executor.template Fail<int64_t>(InvalidArgumentError(
+        absl::StrCat(command, ": needs at least one key and a limit >= 0")));
+  }
+  CommandArgs args{command, static_cast<int64_t>(keys.size())};
+  args.reserve(keys.size() + 4);
+  for (const std::string& key : keys) args.push_back(key);
+  if (limit.has_value()) {
+    args.push_back("LIMIT");
+    args.push_back(*limit);
+  }
+  return executor.template RunArgs<int64_t>(&convert::Integer, args.span());
+}
+
+}  // namespace internal
+
 template <typename E, template <typename> class Result>
 class SetCommands {
  public:
@@ -133,18 +162,7 @@ class SetCommands {
   // counting stops at `limit` when given (> 0; 0 means no limit).
   Result<int64_t> SInterCard(absl::Span<const std::string> keys,
                              std::optional<int64_t> limit = std::nullopt) {
-    if (keys.empty() || (limit.has_value() && *limit < 0)) {
-      return self().template Fail<int64_t>(InvalidArgumentError(
-          "SINTERCARD: needs at least one key and a limit >= 0"));
-    }
-    CommandArgs args{"SINTERCARD", static_cast<int64_t>(keys.size())};
-    args.reserve(keys.size() + 4);
-    for (const std::string& key : keys) args.push_back(key);
-    if (limit.has_value()) {
-      args.push_back("LIMIT");
-      args.push_back(*limit);
-    }
-    return self().template RunArgs<int64_t>(&convert::Integer, args.span());
+    return internal::RunInterCard(self(), "SINTERCARD", keys, limit);
   }
   // SMOVE source destination member → whether it was moved (false: not a
   // member of source).

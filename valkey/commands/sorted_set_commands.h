@@ -44,6 +44,7 @@
 #include "valkey/commands/list_commands.h"
 #include "valkey/commands/reply_convert.h"
 #include "valkey/commands/scan_page.h"
+#include "valkey/commands/set_commands.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/reply.h"
 #include "valkey/common/resp_writer.h"
@@ -595,18 +596,7 @@ class SortedSetCommands {
   // (counting stops at `limit` when > 0).
   Result<int64_t> ZInterCard(absl::Span<const std::string> keys,
                              std::optional<int64_t> limit = std::nullopt) {
-    if (keys.empty() || (limit.has_value() && *limit < 0)) {
-      return self().template Fail<int64_t>(InvalidArgumentError(
-          "ZINTERCARD: needs at least one key and a limit >= 0"));
-    }
-    CommandArgs args{"ZINTERCARD", static_cast<int64_t>(keys.size())};
-    args.reserve(keys.size() + 4);
-    for (const std::string& key : keys) args.push_back(key);
-    if (limit.has_value()) {
-      args.push_back("LIMIT");
-      args.push_back(*limit);
-    }
-    return self().template RunArgs<int64_t>(&convert::Integer, args.span());
+    return internal::RunInterCard(self(), "ZINTERCARD", keys, limit);
   }
   // ZRANGESTORE destination source start stop [REV] → how many members
   // (by rank) were stored in destination.
