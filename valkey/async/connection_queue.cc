@@ -65,11 +65,7 @@ void ArgsAt(absl::string_view packed, size_t& offset,
 
 void ConnectionCore::Submit(absl::Span<const CommandArg> args, ReplySink sink,
                             absl::Duration extra_wait) {
-  if (args.empty()) {
-    sink.fn(sink.ctx, sink.aux, InvalidArgumentError("empty command"));
-    return;
-  }
-  if (absl::Status refused = CheckOneReplyPerCommand(args); !refused.ok()) {
+  if (absl::Status refused = CheckSendable(args); !refused.ok()) {
     sink.fn(sink.ctx, sink.aux, std::move(refused));
     return;
   }

@@ -18,11 +18,7 @@ void FailSinks(absl::Span<const ReplySink> sinks, const absl::Status& status) {
 // Queues one command of a batch (Pipeline and Transaction alike).
 void Queue(absl::Span<const CommandArg> args, ReplySink sink,
            std::string& packed, std::vector<ReplySink>& sinks) {
-  if (args.empty()) {
-    sink.fn(sink.ctx, sink.aux, InvalidArgumentError("empty command"));
-    return;
-  }
-  if (absl::Status refused = CheckOneReplyPerCommand(args); !refused.ok()) {
+  if (absl::Status refused = CheckSendable(args); !refused.ok()) {
     sink.fn(sink.ctx, sink.aux, std::move(refused));
     return;
   }

@@ -37,6 +37,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "valkey/commands/command_args.h"
+#include "valkey/commands/key_members.h"
 #include "valkey/commands/reply_convert.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/reply.h"
@@ -280,15 +281,15 @@ class GeoCommands {
   // a missing member.
   Result<std::vector<std::optional<std::string>>> GeoHash(
       absl::string_view key, absl::Span<const std::string> members) {
-    return Members<std::vector<std::optional<std::string>>>(
-        "GEOHASH", key, members, &convert::OptionalStringList);
+    return internal::RunKeyMembers<std::vector<std::optional<std::string>>>(
+        self(), "GEOHASH", key, members, &convert::OptionalStringList);
   }
   // GEOPOS key member... → each member's position, nullopt for a missing
   // member.
   Result<std::vector<std::optional<GeoPosition>>> GeoPos(
       absl::string_view key, absl::Span<const std::string> members) {
-    return Members<std::vector<std::optional<GeoPosition>>>(
-        "GEOPOS", key, members, &convert::OptionalGeoPositions);
+    return internal::RunKeyMembers<std::vector<std::optional<GeoPosition>>>(
+        self(), "GEOPOS", key, members, &convert::OptionalGeoPositions);
   }
   // GEOSEARCH key <query> → the matching members.
   Result<std::vector<std::string>> GeoSearch(absl::string_view key,
@@ -328,20 +329,6 @@ class GeoCommands {
 
  private:
   E& self() { return static_cast<E&>(*this); }
-
-  template <typename T>
-  Result<T> Members(absl::string_view command, absl::string_view key,
-                    absl::Span<const std::string> members,
-                    Converter<T> converter) {
-    if (members.empty()) {
-      return self().template Fail<T>(InvalidArgumentError(
-          absl::StrCat(command, ": needs at least one member")));
-    }
-    CommandArgs args{command, key};
-    args.reserve(members.size() + 2);
-    for (const std::string& member : members) args.push_back(member);
-    return self().template RunArgs<T>(converter, args.span());
-  }
 };
 
 }  // namespace valkey

@@ -147,6 +147,30 @@ auto RunMPop(E& executor, absl::string_view command,
       convert, BlockingServerWait(seconds), args.span());
 }
 
+// BLPOP / BRPOP and BZPOPMIN / BZPOPMAX, shared by the list and sorted-set
+// families, which differ only in the reply's conversion:
+//   <command> key... timeout
+// run on `executor` (a command-table executor) as a blocking command, the
+// reply converted by `convert`. INVALID_ARGUMENT naming `command`, with
+// nothing sent, for a negative time-out or no keys.
+template <typename Value, typename E>
+auto RunBlockingKeysPop(E& executor, absl::string_view command,
+                        absl::Span<const std::string> keys,
+                        absl::Duration timeout, Converter<Value> convert) {
+  absl::StatusOr<double> seconds = BlockingTimeoutSeconds(command, timeout);
+  if (seconds.ok() && keys.empty()) {
+    seconds =
+        InvalidArgumentError(absl::StrCat(command, ": needs at least one key"));
+  }
+  if (!seconds.ok()) return executor.template Fail<Value>(seconds.status());
+  CommandArgs args{command};
+  args.reserve(keys.size() + 2);
+  for (const std::string& key : keys) args.push_back(key);
+  args.push_back(*seconds);
+  return executor.template RunBlockingArgs<Value>(
+      convert, BlockingServerWait(*seconds), args.span());
+}
+
 }  // namespace internal
 
 // A list end: LMOVE / LMPOP's LEFT (head) or RIGHT (tail).
@@ -275,12 +299,14 @@ class ListCommands {
   // a negative time-out.
   Result<std::optional<ListPop>> BLPop(absl::Span<const std::string> keys,
                                        absl::Duration timeout) {
-    return BlockingPopCommand("BLPOP", keys, timeout);
+    return internal::RunBlockingKeysPop<std::optional<ListPop>>(
+        self(), "BLPOP", keys, timeout, &convert::OptionalListPop);
   }
   // BRPOP key... timeout → as BLPop, from the tail.
   Result<std::optional<ListPop>> BRPop(absl::Span<const std::string> keys,
                                        absl::Duration timeout) {
-    return BlockingPopCommand("BRPOP", keys, timeout);
+    return internal::RunBlockingKeysPop<std::optional<ListPop>>(
+        self(), "BRPOP", keys, timeout, &convert::OptionalListPop);
   }
 
   // LINSERT key BEFORE|AFTER pivot element → the new length; -1 when the
@@ -414,27 +440,6 @@ class ListCommands {
     CommandArgs args{command, key, count};
     return self().template RunArgs<Value>(&convert::StringListOrNil,
                                           args.span());
-  }
-
-  Result<std::optional<ListPop>> BlockingPopCommand(
-      absl::string_view command, absl::Span<const std::string> keys,
-      absl::Duration timeout) {
-    using Value = std::optional<ListPop>;
-    absl::StatusOr<double> seconds =
-        internal::BlockingTimeoutSeconds(command, timeout);
-    if (seconds.ok() && keys.empty()) {
-      seconds = InvalidArgumentError(
-          absl::StrCat(command, ": needs at least one key"));
-    }
-    if (!seconds.ok()) return self().template Fail<Value>(seconds.status());
-    CommandArgs args{command};
-    args.reserve(keys.size() + 2);
-    for (const std::string& key : keys) args.push_back(key);
-    args.push_back(*seconds);
-    const absl::Duration server_timeout =
-        *seconds == 0 ? absl::ZeroDuration() : absl::Seconds(*seconds);
-    return self().template RunBlockingArgs<Value>(&convert::OptionalListPop,
-                                                  server_timeout, args.span());
   }
 };
 

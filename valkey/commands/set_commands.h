@@ -32,6 +32,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "valkey/commands/command_args.h"
+#include "valkey/commands/key_members.h"
 #include "valkey/commands/reply_convert.h"
 #include "valkey/commands/scan_page.h"
 #include "valkey/common/errors.h"
@@ -39,18 +40,49 @@
 
 namespace valkey {
 
+namespace internal {
+
+// SINTERCARD / ZINTERCARD, shared by the set and sorted-set families, which
+// differ only in the command's name:
+//   <command> numkeys key... [LIMIT n]
+// run on `executor` (a command-table executor) → the intersection's size
+// (counting stops at `limit`; 0 means no limit). INVALID_ARGUMENT
+// ("<command>: needs at least one key and a limit >= 0"), with nothing
+// sent, for no keys or a negative limit.
+template <typename E>
+auto RunInterCard(E& executor, absl::string_view command,
+                  absl::Span<const std::string> keys,
+                  std::optional<int64_t> limit) {
+  if (keys.empty() || (limit.has_value() && *limit < 0)) {
+    return executor.template Fail<int64_t>(InvalidArgumentError(
+        absl::StrCat(command, ": needs at least one key and a limit >= 0")));
+  }
+  CommandArgs args{command, static_cast<int64_t>(keys.size())};
+  args.reserve(keys.size() + 4);
+  for (const std::string& key : keys) args.push_back(key);
+  if (limit.has_value()) {
+    args.push_back("LIMIT");
+    args.push_back(*limit);
+  }
+  return executor.template RunArgs<int64_t>(&convert::Integer, args.span());
+}
+
+}  // namespace internal
+
 template <typename E, template <typename> class Result>
 class SetCommands {
  public:
   // SADD key member... → how many members were added (not already there).
   Result<int64_t> SAdd(absl::string_view key,
                        absl::Span<const std::string> members) {
-    return KeyMembersCommand<int64_t>("SADD", key, members, &convert::Integer);
+    return internal::RunKeyMembers<int64_t>(self(), "SADD", key, members,
+                                            &convert::Integer);
   }
   // SREM key member... → how many members were removed.
   Result<int64_t> SRem(absl::string_view key,
                        absl::Span<const std::string> members) {
-    return KeyMembersCommand<int64_t>("SREM", key, members, &convert::Integer);
+    return internal::RunKeyMembers<int64_t>(self(), "SREM", key, members,
+                                            &convert::Integer);
   }
   // SMEMBERS key → all members.
   Result<std::vector<std::string>> SMembers(absl::string_view key) {
@@ -65,8 +97,8 @@ class SetCommands {
   // the set.
   Result<std::vector<bool>> SMIsMember(absl::string_view key,
                                        absl::Span<const std::string> members) {
-    return KeyMembersCommand<std::vector<bool>>("SMISMEMBER", key, members,
-                                                &convert::BoolList);
+    return internal::RunKeyMembers<std::vector<bool>>(
+        self(), "SMISMEMBER", key, members, &convert::BoolList);
   }
   // SCARD key → the number of members (0 for a missing key).
   Result<int64_t> SCard(absl::string_view key) {
@@ -130,18 +162,7 @@ class SetCommands {
   // counting stops at `limit` when given (> 0; 0 means no limit).
   Result<int64_t> SInterCard(absl::Span<const std::string> keys,
                              std::optional<int64_t> limit = std::nullopt) {
-    if (keys.empty() || (limit.has_value() && *limit < 0)) {
-      return self().template Fail<int64_t>(InvalidArgumentError(
-          "SINTERCARD: needs at least one key and a limit >= 0"));
-    }
-    CommandArgs args{"SINTERCARD", static_cast<int64_t>(keys.size())};
-    args.reserve(keys.size() + 4);
-    for (const std::string& key : keys) args.push_back(key);
-    if (limit.has_value()) {
-      args.push_back("LIMIT");
-      args.push_back(*limit);
-    }
-    return self().template RunArgs<int64_t>(&convert::Integer, args.span());
+    return internal::RunInterCard(self(), "SINTERCARD", keys, limit);
   }
   // SMOVE source destination member → whether it was moved (false: not a
   // member of source).
@@ -165,20 +186,6 @@ class SetCommands {
 
  private:
   E& self() { return static_cast<E&>(*this); }
-
-  template <typename T>
-  Result<T> KeyMembersCommand(absl::string_view command, absl::string_view key,
-                              absl::Span<const std::string> members,
-                              Converter<T> converter) {
-    if (members.empty()) {
-      return self().template Fail<T>(InvalidArgumentError(
-          absl::StrCat(command, ": needs at least one member")));
-    }
-    CommandArgs args{command, key};
-    args.reserve(members.size() + 2);
-    for (const std::string& member : members) args.push_back(member);
-    return self().template RunArgs<T>(converter, args.span());
-  }
 
   Result<std::vector<std::string>> SetAlgebraCommand(
       absl::string_view command, absl::Span<const std::string> keys) {

@@ -44,6 +44,7 @@
 #include "valkey/commands/list_commands.h"
 #include "valkey/commands/reply_convert.h"
 #include "valkey/commands/scan_page.h"
+#include "valkey/commands/set_commands.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/reply.h"
 #include "valkey/common/resp_writer.h"
@@ -514,12 +515,14 @@ class SortedSetCommands {
   // nullopt when none came.
   Result<std::optional<KeyedScoredMember>> BZPopMin(
       absl::Span<const std::string> keys, absl::Duration timeout) {
-    return BlockingPop("BZPOPMIN", keys, timeout);
+    return internal::RunBlockingKeysPop<std::optional<KeyedScoredMember>>(
+        self(), "BZPOPMIN", keys, timeout, &convert::OptionalKeyedScoredMember);
   }
   // BZPOPMAX: as BZPopMin, the highest-scored member.
   Result<std::optional<KeyedScoredMember>> BZPopMax(
       absl::Span<const std::string> keys, absl::Duration timeout) {
-    return BlockingPop("BZPOPMAX", keys, timeout);
+    return internal::RunBlockingKeysPop<std::optional<KeyedScoredMember>>(
+        self(), "BZPOPMAX", keys, timeout, &convert::OptionalKeyedScoredMember);
   }
   // ZMPOP numkeys key... MIN|MAX [COUNT n] → up to `count` members of the
   // first non-empty set, or nullopt when all are empty.
@@ -593,18 +596,7 @@ class SortedSetCommands {
   // (counting stops at `limit` when > 0).
   Result<int64_t> ZInterCard(absl::Span<const std::string> keys,
                              std::optional<int64_t> limit = std::nullopt) {
-    if (keys.empty() || (limit.has_value() && *limit < 0)) {
-      return self().template Fail<int64_t>(InvalidArgumentError(
-          "ZINTERCARD: needs at least one key and a limit >= 0"));
-    }
-    CommandArgs args{"ZINTERCARD", static_cast<int64_t>(keys.size())};
-    args.reserve(keys.size() + 4);
-    for (const std::string& key : keys) args.push_back(key);
-    if (limit.has_value()) {
-      args.push_back("LIMIT");
-      args.push_back(*limit);
-    }
-    return self().template RunArgs<int64_t>(&convert::Integer, args.span());
+    return internal::RunInterCard(self(), "ZINTERCARD", keys, limit);
   }
   // ZRANGESTORE destination source start stop [REV] → how many members
   // (by rank) were stored in destination.
@@ -702,26 +694,6 @@ class SortedSetCommands {
 
   static const char* EndName(ZEnd end) {
     return end == ZEnd::kMin ? "MIN" : "MAX";
-  }
-
-  Result<std::optional<KeyedScoredMember>> BlockingPop(
-      absl::string_view command, absl::Span<const std::string> keys,
-      absl::Duration timeout) {
-    using Value = std::optional<KeyedScoredMember>;
-    absl::StatusOr<double> seconds =
-        internal::BlockingTimeoutSeconds(command, timeout);
-    if (seconds.ok() && keys.empty()) {
-      seconds = InvalidArgumentError(
-          absl::StrCat(command, ": needs at least one key"));
-    }
-    if (!seconds.ok()) return self().template Fail<Value>(seconds.status());
-    CommandArgs args{command};
-    args.reserve(keys.size() + 2);
-    for (const std::string& key : keys) args.push_back(key);
-    args.push_back(*seconds);
-    return self().template RunBlockingArgs<Value>(
-        &convert::OptionalKeyedScoredMember,
-        internal::BlockingServerWait(*seconds), args.span());
   }
 
   static absl::Status AppendCombine(absl::string_view command,

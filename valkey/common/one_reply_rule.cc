@@ -72,4 +72,9 @@ absl::Status CheckOneReplyPerCommand(absl::Span<const CommandArg> args) {
   return absl::OkStatus();
 }
 
+absl::Status CheckSendable(absl::Span<const CommandArg> args) {
+  if (args.empty()) return InvalidArgumentError("empty command");
+  return CheckOneReplyPerCommand(args);
+}
+
 }  // namespace valkey

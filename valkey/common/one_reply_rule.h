@@ -36,6 +36,13 @@ namespace valkey {
 // refuses.
 absl::Status CheckOneReplyPerCommand(absl::Span<const CommandArg> args);
 
+// What a connection that matches replies in order checks before it queues
+// a command: INVALID_ARGUMENT (kInvalidArgument) "empty command" for no
+// arguments, else CheckOneReplyPerCommand's refusal; OK when the command
+// may be sent. Used by the async connection's Submit and the async
+// pipeline / transaction alike.
+absl::Status CheckSendable(absl::Span<const CommandArg> args);
+
 }  // namespace valkey
 
 #endif  // VALKEY_COMMON_ONE_REPLY_RULE_H_

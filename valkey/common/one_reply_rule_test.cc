@@ -57,5 +57,17 @@ TEST(OneReplyRuleTest, AllowsEverythingElse) {
   }
 }
 
+TEST(OneReplyRuleTest, CheckSendableRefusesEmptyAndModeChangingCommands) {
+  const absl::Status empty = CheckSendable({});
+  EXPECT_EQ(empty.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(GetErrorKind(empty), ErrorKind::kInvalidArgument);
+  EXPECT_EQ(empty.message(), "empty command");
+
+  std::vector<CommandArg> monitor{"MONITOR"};
+  EXPECT_EQ(CheckSendable(monitor), CheckOneReplyPerCommand(monitor));
+  std::vector<CommandArg> get{"GET", "k"};
+  EXPECT_TRUE(CheckSendable(get).ok());
+}
+
 }  // namespace
 }  // namespace valkey
