@@ -13,8 +13,7 @@ namespace valkey {
 absl::StatusOr<Reply> ExchangeCommand(
     Connection& conn, absl::Span<const CommandArg> args,
     std::optional<absl::Duration> server_timeout) {
-  if (args.empty()) return InvalidArgumentError("empty command");
-  if (absl::Status refused = CheckOneReplyPerCommand(args); !refused.ok()) {
+  if (absl::Status refused = CheckSendable(args); !refused.ok()) {
     return refused;
   }
   // One command, one reply (checked above): the connection can tell the

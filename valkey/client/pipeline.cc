@@ -97,8 +97,7 @@ PipelineResults Pipeline::FinishEmpty() {
 
 uint32_t Pipeline::Enqueue(absl::Span<const CommandArg> args,
                            std::optional<absl::Duration> server_timeout) {
-  if (args.empty()) return EnqueueFailure(InvalidArgumentError("empty command"));
-  if (absl::Status refused = CheckOneReplyPerCommand(args); !refused.ok()) {
+  if (absl::Status refused = CheckSendable(args); !refused.ok()) {
     return EnqueueFailure(std::move(refused));
   }
   if (cache_ != nullptr) {
