@@ -30,6 +30,11 @@
 // --csv_out=<path> writes one line per round, case and side (ours, peer) —
 // the input of tools/plot_depth_curve.py.
 //
+// --write_during_dispatch=false turns AsyncOptions::write_during_dispatch
+// off (one write per loop turn); =both runs every async/N case a second
+// time with it off, as async1w/N (on a second client, same loop), each
+// followed by its own peer run.
+//
 // --count=ours/async/<N>:<n> issues n GETs at depth N and exits, for
 // callgrind (run it with two values of n; the difference cancels start-up).
 //
@@ -170,8 +175,8 @@ async::Task<void> Caller(async::Client& client, Shared& shared) {
 
 // Starts `callers` callers on the loop; returns their tasks.
 std::vector<async::Task<void>> StartCallers(async::EventLoop& loop,
-                                            async::Client& client,
-                                            int callers, Shared& shared) {
+                                            async::Client& client, int callers,
+                                            Shared& shared) {
   std::vector<async::Task<void>> tasks;
   tasks.reserve(callers);
   absl::Notification started;
@@ -483,6 +488,7 @@ struct Rounds {
   std::string name;
   int depth = 0;
   bool sync = false;
+  bool one_write = false;  // The client with write_during_dispatch off.
   std::vector<Result> ours;
   std::vector<Result> peer;
 };
@@ -545,8 +551,7 @@ int RunCount(const std::string& spec, async::EventLoop& loop,
   if (!prefixed || colon == absl::string_view::npos ||
       !absl::SimpleAtoi(rest.substr(0, colon), &depth) ||
       !absl::SimpleAtoi(rest.substr(colon + 1), &n) || depth < 1 || n < 0) {
-    std::fprintf(stderr,
-                 "bad --count spec: %s (want ours/async/<depth>:<n>)\n",
+    std::fprintf(stderr, "bad --count spec: %s (want ours/async/<depth>:<n>)\n",
                  spec.c_str());
     return 2;
   }
@@ -572,6 +577,9 @@ int main(int argc, char** argv) {
   int rounds = 3;
   std::vector<int> depths = {1, 16, 50, 256};
   std::string csv_out;
+  // AsyncOptions::write_during_dispatch: "true" (the default), "false", or
+  // "both" (every async/N case is also run with it off, as async1w/N).
+  std::string write_during_dispatch = "true";
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
     if (absl::ConsumePrefix(&arg, "--seconds=") &&
@@ -589,6 +597,12 @@ int main(int argc, char** argv) {
       continue;
     }
     arg = argv[i];
+    if (absl::ConsumePrefix(&arg, "--write_during_dispatch=") &&
+        (arg == "true" || arg == "false" || arg == "both")) {
+      write_during_dispatch = std::string(arg);
+      continue;
+    }
+    arg = argv[i];
     if (absl::ConsumePrefix(&arg, "--depths=")) {
       depths.clear();
       bool ok = true;
@@ -603,7 +617,8 @@ int main(int argc, char** argv) {
                  "unknown or bad argument: %s\n"
                  "usage: async_benchmark [--url=valkey://host:port] "
                  "[--seconds=1] [--rounds=3] [--depths=1,16,50,256] "
-                 "[--csv_out=path] [--count=ours/async/<depth>:<n>]\n",
+                 "[--csv_out=path] [--write_during_dispatch=true|false|both] "
+                 "[--count=ours/async/<depth>:<n>]\n",
                  argv[i]);
     return 2;
   }
@@ -650,9 +665,20 @@ int main(int argc, char** argv) {
   if (!thread.ok()) return Fail("EventLoopThread::Start", thread.status());
   valkey::ClientOptions options;
   options.connection = g_options;
+  async::AsyncOptions async_options;
+  async_options.write_during_dispatch = write_during_dispatch != "false";
   absl::StatusOr<std::unique_ptr<async::Client>> client =
-      async::Client::Create((*thread)->loop(), std::move(options));
+      async::Client::Create((*thread)->loop(), options, async_options);
   if (!client.ok()) return Fail("async::Client::Create", client.status());
+  // With "both": a second client, one write per loop turn.
+  std::unique_ptr<async::Client> one_write;
+  if (write_during_dispatch == "both") {
+    async_options.write_during_dispatch = false;
+    absl::StatusOr<std::unique_ptr<async::Client>> c =
+        async::Client::Create((*thread)->loop(), options, async_options);
+    if (!c.ok()) return Fail("async::Client::Create", c.status());
+    one_write = *std::move(c);
+  }
   absl::StatusOr<bool> set =
       (*client)->Set(kKey, kValue).Get(absl::Seconds(10));
   if (!set.ok()) return Fail("SET", set.status());
@@ -670,9 +696,15 @@ int main(int argc, char** argv) {
 
   std::vector<Rounds> cases;
   for (int depth : depths) {
-    cases.push_back(Rounds{absl::StrCat("async/", depth), depth, false, {}, {}});
+    cases.push_back(
+        Rounds{.name = absl::StrCat("async/", depth), .depth = depth});
+    if (one_write != nullptr) {
+      cases.push_back(Rounds{.name = absl::StrCat("async1w/", depth),
+                             .depth = depth,
+                             .one_write = true});
+    }
   }
-  cases.push_back(Rounds{"sync/1", 1, true, {}, {}});
+  cases.push_back(Rounds{.name = "sync/1", .depth = 1, .sync = true});
 
   // Each case is followed at once by a valkey-benchmark run at the same
   // depth, and its ratio is taken against that run: on a shared machine the
@@ -683,8 +715,10 @@ int main(int argc, char** argv) {
   for (int round = 1; round <= rounds; ++round) {
     for (Rounds& c : cases) {
       absl::StatusOr<Result> r =
-          c.sync ? RunSync(window)  // The async client idles meanwhile.
-                 : RunAsync((*thread)->loop(), **client, c.depth, window);
+          c.sync
+              ? RunSync(window)  // The async client idles meanwhile.
+              : RunAsync((*thread)->loop(), c.one_write ? *one_write : **client,
+                         c.depth, window);
       if (!r.ok()) return Fail(c.name, r.status());
       absl::StatusOr<Result> peer =
           RunPeer(peer_binary, c.depth, window, &peer_rps[c.depth]);
@@ -692,9 +726,9 @@ int main(int argc, char** argv) {
       std::printf(
           "round %d %-10s %10.0f GET/s %6.2f us CPU p50 %7.1f p99 %7.1f us | "
           "-P %-3d %10.0f GET/s %6.2f us CPU p50 %7.1f p99 %7.1f us\n",
-          round, r->name.c_str(), r->ops_per_second, r->cpu_us_per_op,
-          r->p50_us, r->p99_us, c.depth, peer->ops_per_second,
-          peer->cpu_us_per_op, peer->p50_us, peer->p99_us);
+          round, c.name.c_str(), r->ops_per_second, r->cpu_us_per_op, r->p50_us,
+          r->p99_us, c.depth, peer->ops_per_second, peer->cpu_us_per_op,
+          peer->p50_us, peer->p99_us);
       std::fflush(stdout);
       if (csv != nullptr) {
         WriteCsvLine(csv, round, c, "ours", *r);
@@ -705,7 +739,9 @@ int main(int argc, char** argv) {
       c.peer.push_back(*std::move(peer));
     }
   }
-  client->reset();  // Closes the connection before the loop's thread stops.
+  // Closes the connections before the loop's thread stops.
+  client->reset();
+  one_write.reset();
   if (csv != nullptr) std::fclose(csv);
 
   std::printf(

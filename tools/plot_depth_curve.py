@@ -5,7 +5,9 @@ Reads the CSV that `async_benchmark --csv_out=<path>` writes (one line per
 round, case and side) and draws two panels against queue depth (commands in
 flight on the one connection, log scale):
 
-  left:  GET/s, ours (async/N) and valkey-benchmark -c 1 -P N;
+  left:  GET/s, ours (async/N), ours with write_during_dispatch off
+         (async1w/N, when the CSV has it: --write_during_dispatch=both) and
+         valkey-benchmark -c 1 -P N (every peer run at that depth);
   right: p50 (solid) and p99 (dashed) latency per GET in microseconds, log
          scale, same colours.
 
@@ -25,9 +27,12 @@ import sys
 from xml.sax.saxutils import escape
 
 OURS = "ours"
+ONE_WRITE = "ours, one write per turn"  # Cases async1w/N.
 PEER = "valkey-benchmark"
-COLOURS = {OURS: "#1f77b4", PEER: "#ff7f0e"}
-LABELS = {OURS: "valkey-cpp async::Client", PEER: "valkey-benchmark -c 1 -P N"}
+COLOURS = {OURS: "#1f77b4", ONE_WRITE: "#2ca02c", PEER: "#ff7f0e"}
+LABELS = {OURS: "valkey-cpp async::Client",
+          ONE_WRITE: "same, write_during_dispatch off",
+          PEER: "valkey-benchmark -c 1 -P N"}
 
 WIDTH, HEIGHT = 960, 440
 PANEL_W, PANEL_H = 360, 280
@@ -37,14 +42,17 @@ GAP = 120
 
 def load(path):
     """Returns {who: {depth: {"ops": [...], "p50": [...], "p99": [...]}}}."""
-    data = {OURS: {}, PEER: {}}
+    data = {OURS: {}, ONE_WRITE: {}, PEER: {}}
     with open(path, newline="") as f:
         for row in csv.DictReader(f):
-            if not row["case"].startswith("async/"):
+            one_write = row["case"].startswith("async1w/")
+            if not row["case"].startswith("async/") and not one_write:
                 continue
             who = row["who"]
-            if who not in data:
+            if who not in (OURS, PEER):
                 raise ValueError(f"{path}: unknown 'who' value {who!r}")
+            if who == OURS and one_write:
+                who = ONE_WRITE
             depth = int(row["depth"])
             point = data[who].setdefault(depth, {"ops": [], "p50": [], "p99": []})
             point["ops"].append(float(row["ops_per_s"]))
@@ -54,7 +62,7 @@ def load(path):
         raise ValueError(f"{path}: needs async/N rows for both ours and the peer")
     return {
         who: {d: {k: statistics.median(v) for k, v in p.items()} for d, p in pts.items()}
-        for who, pts in data.items()
+        for who, pts in data.items() if pts
     }
 
 
@@ -155,7 +163,8 @@ def render(data, title):
     left = Panel(MARGIN_L, MARGIN_T, depths, 0, y_max, log_y=False)
     ticks = [i * step for i in range(int(round(y_max / step)) + 1)]
     axes(out, left, depths, ticks, fmt_rate, "throughput", "GET/s")
-    for who in (PEER, OURS):
+    whos = [w for w in (PEER, ONE_WRITE, OURS) if w in data]
+    for who in whos:
         pts = sorted((d, p["ops"]) for d, p in data[who].items())
         series(out, left, pts, COLOURS[who])
 
@@ -172,18 +181,20 @@ def render(data, title):
         v *= 10
     axes(out, right, depths, decades, fmt_us, "latency per GET: p50 (solid), p99 (dashed)",
          "latency (log scale)")
-    for who in (PEER, OURS):
+    for who in whos:
         for key, dashed in (("p50", False), ("p99", True)):
             pts = sorted((d, p[key]) for d, p in data[who].items() if p[key] > 0)
             series(out, right, pts, COLOURS[who], dashed)
 
     # Legend under the title.
     lx = MARGIN_L
-    for who in (OURS, PEER):
+    for who in (OURS, ONE_WRITE, PEER):
+        if who not in data:
+            continue
         out.append(f'<line x1="{lx}" y1="42" x2="{lx + 24}" y2="42" '
                    f'stroke="{COLOURS[who]}" stroke-width="3"/>')
         out.append(f'<text x="{lx + 30}" y="46">{escape(LABELS[who])}</text>')
-        lx += 260
+        lx += 270
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
