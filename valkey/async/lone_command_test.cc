@@ -15,11 +15,11 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "testing/status/status_matchers.h"
-#include "testing/valkey_server.h"
 #include "valkey/async/client.h"
 #include "valkey/async/connection.h"
 #include "valkey/async/event_loop.h"
 #include "valkey/async/future.h"
+#include "valkey/async/turn_driven_test.h"
 #include "valkey/common/config.h"
 #include "valkey/common/reply.h"
 
@@ -27,69 +27,28 @@ namespace valkey::async {
 namespace {
 
 using ::valkey::testing::IsOk;
-using ::valkey::testing::ValkeyServer;
 
-constexpr absl::Duration kWait = absl::Seconds(10);
-
-ConnectionOptions OptionsFor(const ValkeyServer& server) {
-  ConnectionOptions options;
-  options.host = server.host();
-  options.port = server.port();
-  options.connect_timeout = absl::Seconds(5);
-  options.socket_timeout = absl::Seconds(5);
-  return options;
-}
-
-// Runs turns until `f` resolves (bounded), on this thread.
-template <typename T>
-absl::StatusOr<T> RunUntilResolved(EventLoop& loop, Future<T>& f) {
-  const bool resolved =
-      loop.RunUntil([&] { return f.ready(); }, absl::Now() + kWait);
-  if (!resolved) return absl::InternalError("hung: no reply within 10 s");
-  return f.Get(absl::ZeroDuration());
-}
-
-class LoneCommandTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    absl::StatusOr<std::unique_ptr<ValkeyServer>> server =
-        ValkeyServer::Start();
-    ASSERT_THAT(server, IsOk());
-    server_ = *std::move(server);
-    absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
-    ASSERT_THAT(loop, IsOk());
-    loop_ = *std::move(loop);
-  }
-
-  // Closing posts to the loop: run the turns that finish it while the loop
-  // still exists (no thread runs it here).
-  void Drain() {
-    for (int i = 0; i < 3; ++i) loop_->RunOnce(absl::ZeroDuration());
-  }
-
-  std::unique_ptr<ValkeyServer> server_;
-  std::unique_ptr<EventLoop> loop_;
-};
+class LoneCommandTest : public TurnDrivenTest {};
 
 TEST_F(LoneCommandTest, SubmittedDuringATurnIsWrittenAtTheEndOfThatTurn) {
   absl::StatusOr<Connection> conn =
-      Connection::Create(*loop_, OptionsFor(*server_));
+      Connection::Create(loop(), OptionsFor(server()));
   ASSERT_THAT(conn, IsOk());
-  ASSERT_TRUE(loop_->RunUntil([&] { return conn->connected(); },
-                              absl::Now() + kWait));
+  ASSERT_TRUE(
+      loop().RunUntil([&] { return conn->connected(); }, absl::Now() + kWait));
 
   // One command at a time, each from the loop's own thread (a posted
   // callback here; a coroutine resumed by the previous reply is the same).
   for (int i = 0; i < 20; ++i) {
     const Connection::Stats before = conn->stats();
     std::optional<Future<Reply>> ping;
-    loop_->Post([&] { ping = conn->Execute("PING"); });
-    loop_->RunOnce(absl::ZeroDuration());  // One turn.
+    loop().Post([&] { ping = conn->Execute("PING"); });
+    loop().RunOnce(absl::ZeroDuration());  // One turn.
     ASSERT_TRUE(ping.has_value());
     const Connection::Stats after = conn->stats();
     EXPECT_EQ(after.commands - before.commands, 1u) << "command " << i;
     EXPECT_EQ(after.writes - before.writes, 1u) << "command " << i;
-    absl::StatusOr<Reply> pong = RunUntilResolved(*loop_, *ping);
+    absl::StatusOr<Reply> pong = RunUntilResolved(*ping);
     ASSERT_THAT(pong, IsOk());
     EXPECT_EQ(pong->str(), "PONG");
   }
@@ -99,10 +58,10 @@ TEST_F(LoneCommandTest, SubmittedDuringATurnIsWrittenAtTheEndOfThatTurn) {
 
 TEST_F(LoneCommandTest, SubmittedFromOutsideTheLoopIsWrittenInTheNextTurn) {
   absl::StatusOr<Connection> conn =
-      Connection::Create(*loop_, OptionsFor(*server_));
+      Connection::Create(loop(), OptionsFor(server()));
   ASSERT_THAT(conn, IsOk());
-  ASSERT_TRUE(loop_->RunUntil([&] { return conn->connected(); },
-                              absl::Now() + kWait));
+  ASSERT_TRUE(
+      loop().RunUntil([&] { return conn->connected(); }, absl::Now() + kWait));
 
   // No thread runs the loop between turns, so this thread is "another
   // thread": the submission is posted, and the turn it wakes writes it.
@@ -110,11 +69,11 @@ TEST_F(LoneCommandTest, SubmittedFromOutsideTheLoopIsWrittenInTheNextTurn) {
     const Connection::Stats before = conn->stats();
     Future<Reply> ping = conn->Execute("PING");
     EXPECT_EQ(conn->stats().writes, before.writes);  // Not yet: no turn ran.
-    loop_->RunOnce(absl::ZeroDuration());
+    loop().RunOnce(absl::ZeroDuration());
     const Connection::Stats after = conn->stats();
     EXPECT_EQ(after.commands - before.commands, 1u) << "command " << i;
     EXPECT_EQ(after.writes - before.writes, 1u) << "command " << i;
-    absl::StatusOr<Reply> pong = RunUntilResolved(*loop_, ping);
+    absl::StatusOr<Reply> pong = RunUntilResolved(ping);
     ASSERT_THAT(pong, IsOk());
     EXPECT_EQ(pong->str(), "PONG");
   }
@@ -124,27 +83,26 @@ TEST_F(LoneCommandTest, SubmittedFromOutsideTheLoopIsWrittenInTheNextTurn) {
 
 TEST_F(LoneCommandTest, TypedClientGetIsWrittenInTheTurnThatIssuesIt) {
   ClientOptions options;
-  options.connection = OptionsFor(*server_);
+  options.connection = OptionsFor(server());
   absl::StatusOr<std::unique_ptr<Client>> client =
-      Client::Create(*loop_, std::move(options));
+      Client::Create(loop(), std::move(options));
   ASSERT_THAT(client, IsOk());
   Connection& conn = (*client)->connection();
   ASSERT_TRUE(
-      loop_->RunUntil([&] { return conn.connected(); }, absl::Now() + kWait));
+      loop().RunUntil([&] { return conn.connected(); }, absl::Now() + kWait));
   Future<bool> set = (*client)->Set("lone", "value");
-  ASSERT_THAT(RunUntilResolved(*loop_, set), IsOk());
+  ASSERT_THAT(RunUntilResolved(set), IsOk());
 
   for (int i = 0; i < 20; ++i) {
     const Connection::Stats before = conn.stats();
     std::optional<Future<std::optional<std::string>>> get;
-    loop_->Post([&] { get = (*client)->Get("lone"); });
-    loop_->RunOnce(absl::ZeroDuration());
+    loop().Post([&] { get = (*client)->Get("lone"); });
+    loop().RunOnce(absl::ZeroDuration());
     ASSERT_TRUE(get.has_value());
     const Connection::Stats after = conn.stats();
     EXPECT_EQ(after.commands - before.commands, 1u) << "GET " << i;
     EXPECT_EQ(after.writes - before.writes, 1u) << "GET " << i;
-    absl::StatusOr<std::optional<std::string>> value =
-        RunUntilResolved(*loop_, *get);
+    absl::StatusOr<std::optional<std::string>> value = RunUntilResolved(*get);
     ASSERT_THAT(value, IsOk());
     EXPECT_EQ(*value, std::optional<std::string>("value"));
   }

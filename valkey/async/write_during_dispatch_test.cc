@@ -17,11 +17,11 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "testing/status/status_matchers.h"
-#include "testing/valkey_server.h"
 #include "valkey/async/client.h"
 #include "valkey/async/connection.h"
 #include "valkey/async/event_loop.h"
 #include "valkey/async/future.h"
+#include "valkey/async/turn_driven_test.h"
 #include "valkey/common/config.h"
 #include "valkey/common/reply.h"
 #include "valkey/connection/connection.h"
@@ -30,18 +30,6 @@ namespace valkey::async {
 namespace {
 
 using ::valkey::testing::IsOk;
-using ::valkey::testing::ValkeyServer;
-
-constexpr absl::Duration kWait = absl::Seconds(10);
-
-ConnectionOptions OptionsFor(const ValkeyServer& server) {
-  ConnectionOptions options;
-  options.host = server.host();
-  options.port = server.port();
-  options.connect_timeout = absl::Seconds(5);
-  options.socket_timeout = absl::Seconds(5);
-  return options;
-}
 
 // One caller: INCR `counter` (the first batch), then ECHO its own tag (the
 // batch the resumed callers issue); fails unless the echo is its own.
@@ -57,19 +45,14 @@ Task<void> Caller(Connection& conn, std::string counter, std::string tag) {
   co_return absl::OkStatus();
 }
 
-class WriteDuringDispatchTest : public ::testing::Test {
+class WriteDuringDispatchTest : public TurnDrivenTest {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<ValkeyServer>> server =
-        ValkeyServer::Start();
-    ASSERT_THAT(server, IsOk());
-    server_ = *std::move(server);
-    absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
-    ASSERT_THAT(loop, IsOk());
-    loop_ = *std::move(loop);
+    TurnDrivenTest::SetUp();
+    if (HasFatalFailure()) return;
     // A blocking connection of its own watches the server.
     absl::StatusOr<std::shared_ptr<const Connector>> connector =
-        Connector::Create(OptionsFor(*server_));
+        Connector::Create(OptionsFor(server()));
     ASSERT_THAT(connector, IsOk());
     absl::StatusOr<std::unique_ptr<valkey::Connection>> watcher =
         (*connector)->Connect();
@@ -104,13 +87,13 @@ class WriteDuringDispatchTest : public ::testing::Test {
   absl::StatusOr<Turn> RunBatch(Connection& conn, int callers) {
     const std::string counter = absl::StrCat("calls", callers);
     std::vector<Task<void>> tasks;
-    loop_->Post([&] {
+    loop().Post([&] {
       for (int i = 0; i < callers; ++i) {
         tasks.push_back(Caller(conn, counter, absl::StrCat("caller-", i)));
       }
     });
     const Connection::Stats start = conn.stats();
-    loop_->RunOnce(absl::ZeroDuration());  // Starts them; writes the INCRs.
+    loop().RunOnce(absl::ZeroDuration());  // Starts them; writes the INCRs.
     const Connection::Stats sent = conn.stats();
     if (sent.commands - start.commands != static_cast<uint64_t>(callers) ||
         sent.writes - start.writes != 1) {
@@ -121,11 +104,11 @@ class WriteDuringDispatchTest : public ::testing::Test {
     if (absl::Status s = AwaitCount(counter, callers); !s.ok()) return s;
     // The server may still be writing them: this turn waits for the socket
     // to become readable, then reads all 64 (one small send on loopback).
-    loop_->RunOnce(kWait);
+    loop().RunOnce(kWait);
     const Connection::Stats after = conn.stats();
     Turn turn{.writes = after.writes - sent.writes,
               .commands = after.commands - sent.commands};
-    const bool done = loop_->RunUntil(
+    const bool done = loop().RunUntil(
         [&] {
           for (const Task<void>& t : tasks) {
             if (!t.ready()) return false;
@@ -140,25 +123,17 @@ class WriteDuringDispatchTest : public ::testing::Test {
     return turn;
   }
 
-  // Closing posts to the loop: run the turns that finish it while the loop
-  // still exists (no thread runs it here).
-  void Drain() {
-    for (int i = 0; i < 3; ++i) loop_->RunOnce(absl::ZeroDuration());
-  }
-
   absl::StatusOr<Connection> Connect(AsyncOptions async) {
     absl::StatusOr<Connection> conn =
-        Connection::Create(*loop_, OptionsFor(*server_), std::move(async));
+        Connection::Create(loop(), OptionsFor(server()), std::move(async));
     if (!conn.ok()) return conn.status();
-    if (!loop_->RunUntil([&] { return conn->connected(); },
+    if (!loop().RunUntil([&] { return conn->connected(); },
                          absl::Now() + kWait)) {
       return absl::InternalError("not connected within 10 s");
     }
     return conn;
   }
 
-  std::unique_ptr<ValkeyServer> server_;
-  std::unique_ptr<EventLoop> loop_;
   std::unique_ptr<valkey::Connection> watcher_;
 };
 
@@ -202,18 +177,18 @@ TEST_F(WriteDuringDispatchTest, OffWritesTheTurnsCommandsOnce) {
 
 TEST_F(WriteDuringDispatchTest, ConfigTurnsItOffForTheClient) {
   absl::StatusOr<ClientConfig> config = ParseConfigText(
-      absl::StrCat("connection { host: \"127.0.0.1\" port: ", server_->port(),
+      absl::StrCat("connection { host: \"127.0.0.1\" port: ", server().port(),
                    " }\nasync { write_during_dispatch: false }\n"));
   ASSERT_THAT(config, IsOk());
   EXPECT_FALSE(AsyncOptionsOf(*config).write_during_dispatch);
   EXPECT_TRUE(AsyncOptionsOf(ClientConfig()).write_during_dispatch);
 
   absl::StatusOr<std::unique_ptr<Client>> client =
-      Client::Create(*loop_, *config);
+      Client::Create(loop(), *config);
   ASSERT_THAT(client, IsOk());
   Connection& conn = (*client)->connection();
   ASSERT_TRUE(
-      loop_->RunUntil([&] { return conn.connected(); }, absl::Now() + kWait));
+      loop().RunUntil([&] { return conn.connected(); }, absl::Now() + kWait));
   absl::StatusOr<Turn> turn = RunBatch(conn, 64);
   ASSERT_THAT(turn, IsOk());
   EXPECT_EQ(turn->writes, 1u);
