@@ -87,9 +87,8 @@ void ConnectionCore::Submit(absl::Span<const CommandArg> args, ReplySink sink,
     absl::MutexLock lock(&mu_);
     refused = AdmitLocked(1, bytes);
     if (refused.ok()) {
-      const size_t before = out_.size();
-      AppendCommandArgs(out_, args);
-      p.bytes = static_cast<uint32_t>(out_.size() - before);
+      AppendCommandArgs(out_, args, bytes);
+      p.bytes = static_cast<uint32_t>(bytes);
       EnqueueLocked(p);
     }
   }

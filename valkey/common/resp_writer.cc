@@ -5,10 +5,14 @@
 #include <cstring>
 #include <string>
 
+#include "absl/base/attributes.h"
+
 namespace valkey {
 namespace {
 
-size_t DecimalDigits(uint64_t v) {
+inline size_t DecimalDigits(uint64_t v) {
+  if (v < 10) return 1;  // Most argument counts and lengths.
+  if (v < 100) return 2;
   size_t n = 1;
   while (v >= 10000) {
     v /= 10000;
@@ -24,12 +28,45 @@ size_t DecimalDigits(uint64_t v) {
 size_t BulkSize(size_t len) { return 1 + DecimalDigits(len) + 2 + len + 2; }
 
 // Writes "<c><n>\r\n" at p; returns the end. p must have room for 24 bytes.
-char* WriteHeader(char* p, char c, uint64_t n) {
+// Argument counts and lengths are mostly one or two digits: those skip
+// std::to_chars.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline char* WriteHeader(char* p, char c,
+                                                      uint64_t n) {
   *p++ = c;
-  p = std::to_chars(p, p + 20, n).ptr;
-  *p++ = '\r';
-  *p++ = '\n';
-  return p;
+  if (n < 10) {
+    *p++ = static_cast<char>('0' + n);
+  } else if (n < 100) {
+    p[0] = static_cast<char>('0' + n / 10);
+    p[1] = static_cast<char>('0' + n % 10);
+    p += 2;
+  } else {
+    p = std::to_chars(p, p + 20, n).ptr;
+  }
+  p[0] = '\r';
+  p[1] = '\n';
+  return p + 2;
+}
+
+// memcpy(dst, src, n) for the short arguments a command is mostly made of:
+// two overlapping word moves instead of a call.
+inline void CopyArg(char* dst, const char* src, size_t n) {
+  if (n >= 8 && n <= 16) {
+    uint64_t head, tail;
+    std::memcpy(&head, src, 8);
+    std::memcpy(&tail, src + n - 8, 8);
+    std::memcpy(dst, &head, 8);
+    std::memcpy(dst + n - 8, &tail, 8);
+  } else if (n >= 4 && n < 8) {
+    uint32_t head, tail;
+    std::memcpy(&head, src, 4);
+    std::memcpy(&tail, src + n - 4, 4);
+    std::memcpy(dst, &head, 4);
+    std::memcpy(dst + n - 4, &tail, 4);
+  } else if (n > 16) {
+    std::memcpy(dst, src, n);
+  } else {
+    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+  }
 }
 
 // Shortest round-trip text of v; "inf", "-inf" or "nan" when not finite.
@@ -43,10 +80,18 @@ char* WriteDouble(char* p, double v) {
   return std::to_chars(p, p + 32, v).ptr;
 }
 
-template <typename ViewOf, typename T>
-void AppendArgs(std::string& out, absl::Span<const T> args, ViewOf view_of) {
+template <typename T, typename ViewOf>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline size_t EncodedSize(absl::Span<const T> args,
+                                                       ViewOf view_of) {
   size_t total = 1 + DecimalDigits(args.size()) + 2;
   for (const T& a : args) total += BulkSize(view_of(a).size());
+  return total;
+}
+
+// `total` is EncodedSize(args, view_of).
+template <typename ViewOf, typename T>
+void AppendArgs(std::string& out, absl::Span<const T> args, ViewOf view_of,
+                size_t total) {
   // One resize to the exact size, then every byte written in place: a
   // command is several small pieces, and an append per piece (a capacity
   // check and a length update each) cost more than writing them.
@@ -56,12 +101,23 @@ void AppendArgs(std::string& out, absl::Span<const T> args, ViewOf view_of) {
   for (const T& a : args) {
     const absl::string_view v = view_of(a);
     p = WriteHeader(p, '$', v.size());
-    if (!v.empty()) std::memcpy(p, v.data(), v.size());
+    CopyArg(p, v.data(), v.size());
     p += v.size();
-    *p++ = '\r';
-    *p++ = '\n';
+    p[0] = '\r';
+    p[1] = '\n';
+    p += 2;
   }
 }
+
+template <typename ViewOf, typename T>
+void AppendArgs(std::string& out, absl::Span<const T> args, ViewOf view_of) {
+  AppendArgs(out, args, view_of, EncodedSize(args, view_of));
+}
+
+// A type, not a function pointer, so that AppendArgs inlines it.
+struct ViewOfArg {
+  absl::string_view operator()(const CommandArg& a) const { return a.view(); }
+};
 
 }  // namespace
 
@@ -76,11 +132,17 @@ void CommandArg::FormatUnsigned(uint64_t v) {
 void CommandArg::FormatDouble(double v) { size_ = WriteDouble(buf_, v) - buf_; }
 
 void AppendCommandArgs(std::string& out, absl::Span<const CommandArg> args) {
-  AppendArgs(out, args, [](const CommandArg& a) { return a.view(); });
+  AppendArgs(out, args, ViewOfArg());
+}
+
+void AppendCommandArgs(std::string& out, absl::Span<const CommandArg> args,
+                       size_t encoded_size) {
+  AppendArgs(out, args, ViewOfArg(), encoded_size);
 }
 
 void AppendCommand(std::string& out, std::initializer_list<CommandArg> args) {
-  AppendCommandArgs(out, absl::Span<const CommandArg>(args.begin(), args.size()));
+  AppendCommandArgs(out,
+                    absl::Span<const CommandArg>(args.begin(), args.size()));
 }
 
 void AppendCommandArgv(std::string& out,
@@ -94,15 +156,11 @@ void AppendCommandArgv(std::string& out, absl::Span<const std::string> argv) {
 }
 
 size_t EncodedCommandSize(absl::Span<const absl::string_view> argv) {
-  size_t total = 1 + DecimalDigits(argv.size()) + 2;
-  for (absl::string_view a : argv) total += BulkSize(a.size());
-  return total;
+  return EncodedSize(argv, [](absl::string_view a) { return a; });
 }
 
 size_t EncodedCommandSize(absl::Span<const CommandArg> args) {
-  size_t total = 1 + DecimalDigits(args.size()) + 2;
-  for (const CommandArg& a : args) total += BulkSize(a.view().size());
-  return total;
+  return EncodedSize(args, ViewOfArg());
 }
 
 namespace resp {
@@ -149,7 +207,9 @@ void AppendBulkString(std::string& out, absl::string_view s) {
 void AppendNullBulkString(std::string& out) { out.append("$-1\r\n", 5); }
 void AppendNullArray(std::string& out) { out.append("*-1\r\n", 5); }
 void AppendNull(std::string& out) { out.append("_\r\n", 3); }
-void AppendArrayHeader(std::string& out, size_t n) { AppendHeader(out, '*', n); }
+void AppendArrayHeader(std::string& out, size_t n) {
+  AppendHeader(out, '*', n);
+}
 void AppendMapHeader(std::string& out, size_t n) { AppendHeader(out, '%', n); }
 void AppendSetHeader(std::string& out, size_t n) { AppendHeader(out, '~', n); }
 void AppendPushHeader(std::string& out, size_t n) { AppendHeader(out, '>', n); }

@@ -133,6 +133,10 @@ void AppendCommandArgv(std::string& out, absl::Span<const std::string> argv);
 // AppendCommandArgs for `args`.
 size_t EncodedCommandSize(absl::Span<const absl::string_view> argv);
 size_t EncodedCommandSize(absl::Span<const CommandArg> args);
+// AppendCommandArgs for a caller that has sized the command already:
+// `encoded_size` must be EncodedCommandSize(args).
+void AppendCommandArgs(std::string& out, absl::Span<const CommandArg> args,
+                       size_t encoded_size);
 
 namespace resp {
 

@@ -22,8 +22,7 @@ Reply ParseOne(absl::string_view bytes) {
   RespReader reader;
   reader.Feed(bytes);
   Reply reply;
-  EXPECT_EQ(reader.Read(&reply), RespReader::Result::kReply)
-      << reader.status();
+  EXPECT_EQ(reader.Read(&reply), RespReader::Result::kReply) << reader.status();
   EXPECT_EQ(reader.buffered_bytes(), 0u);
   return reply;
 }
@@ -159,10 +158,40 @@ TEST(AppendCommandTest, EncodedSizeOfMixedArguments) {
                              CommandArg(-1234567), CommandArg(2.5)};
   std::string out;
   AppendCommandArgs(out, args);
-  EXPECT_EQ(EncodedCommandSize(absl::Span<const CommandArg>(args)),
-            out.size());
+  EXPECT_EQ(EncodedCommandSize(absl::Span<const CommandArg>(args)), out.size());
   EXPECT_EQ(EncodedCommandSize(absl::Span<const CommandArg>()),
             std::string("*0\r\n").size());
+}
+
+// The writer takes short cuts for one- and two-digit lengths and counts
+// and for arguments of under 4, 4-7, 8-16 and more bytes: every length
+// across those boundaries (and argument counts up to 120) must still give
+// the plain encoding, through both AppendCommandArgs forms.
+TEST(AppendCommandTest, EveryLengthAndCountAcrossTheShortCuts) {
+  for (size_t len = 0; len <= 130; ++len) {
+    std::string value;
+    for (size_t i = 0; i < len; ++i)
+      value.push_back(static_cast<char>('a' + i % 26));
+    const CommandArg args[] = {CommandArg("SET"), CommandArg(value)};
+    const std::string want =
+        "*2\r\n$3\r\nSET\r\n$" + std::to_string(len) + "\r\n" + value + "\r\n";
+    std::string out = "prefix";
+    AppendCommandArgs(out, args);
+    EXPECT_EQ(out, "prefix" + want) << "length " << len;
+    std::string sized = "prefix";
+    AppendCommandArgs(sized, args,
+                      EncodedCommandSize(absl::Span<const CommandArg>(args)));
+    EXPECT_EQ(sized, "prefix" + want) << "length " << len;
+  }
+  for (size_t count = 1; count <= 120; ++count) {
+    std::vector<absl::string_view> argv(count, "k");
+    std::string want = "*" + std::to_string(count) + "\r\n";
+    for (size_t i = 0; i < count; ++i) want += "$1\r\nk\r\n";
+    std::string out;
+    AppendCommandArgv(out, argv);
+    EXPECT_EQ(out, want) << "count " << count;
+    EXPECT_EQ(EncodedCommandSize(argv), want.size()) << "count " << count;
+  }
 }
 
 TEST(AppendCommandTest, LargeArgumentAndManyArguments) {
