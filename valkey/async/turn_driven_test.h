@@ -47,9 +47,12 @@ class TurnDrivenTest : public ::testing::Test {
     return options;
   }
 
+  // The server's options (override for TLS, a password, ...).
+  virtual testing::ValkeyServer::Options ServerOptions() const { return {}; }
+
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<testing::ValkeyServer>> server =
-        testing::ValkeyServer::Start();
+        testing::ValkeyServer::Start(ServerOptions());
     ASSERT_THAT(server, testing::IsOk());
     server_ = *std::move(server);
     absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();

@@ -150,6 +150,36 @@ TEST_F(WriteDuringDispatchTest, ADeepBatchsNextCommandsGoOutInTwoWrites) {
   Drain();
 }
 
+// The same over TLS: the mid-dispatch write goes through the session
+// while the records just read are being handed out.
+class WriteDuringDispatchTlsTest : public WriteDuringDispatchTest {
+ protected:
+  testing::ValkeyServer::Options ServerOptions() const override {
+    testing::ValkeyServer::Options options;
+    options.tls = true;
+    return options;
+  }
+};
+
+TEST_F(WriteDuringDispatchTlsTest, ADeepBatchsNextCommandsGoOutInTwoWrites) {
+  ConnectionOptions options = OptionsFor(server());
+  options.port = server().tls_port();
+  options.tls.enabled = true;
+  options.tls.ca_file = server().ca_cert_path();
+  options.tls.use_system_trust_store = false;
+  absl::StatusOr<Connection> conn =
+      Connection::Create(loop(), std::move(options), AsyncOptions());
+  ASSERT_THAT(conn, IsOk());
+  ASSERT_TRUE(
+      loop().RunUntil([&] { return conn->connected(); }, absl::Now() + kWait));
+  absl::StatusOr<Turn> turn = RunBatch(*conn, 64);
+  ASSERT_THAT(turn, IsOk());
+  EXPECT_EQ(turn->commands, 64u);
+  EXPECT_EQ(turn->writes, 2u);  // One TLS record each.
+  conn->Close();
+  Drain();
+}
+
 TEST_F(WriteDuringDispatchTest, AShallowBatchIsWrittenOnce) {
   absl::StatusOr<Connection> conn = Connect(AsyncOptions());
   ASSERT_THAT(conn, IsOk());
