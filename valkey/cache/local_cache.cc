@@ -98,28 +98,42 @@ constexpr uint64_t kMul2 = 0xC2B2AE3D27D4EB4F;  // From xxHash.
 // KeyHash's state: arguments are mixed in one at a time.
 class ArgHasher {
  public:
-  explicit ArgHasher(uint64_t seed) : h_(seed) {}
+  explicit ArgHasher(uint64_t seed) : h_(seed), s_(seed ^ kMul1) {}
 
   // One argument of `n` bytes at `p`; with kFold, with bit 5 of every
   // byte cleared, which maps both cases of an ASCII letter to one value
   // (and may map other bytes together: a hash needs only to agree with the
   // case-insensitive equality of names, not to decide it). Its length goes
-  // into its first word, so ("ab", "c") and ("a", "bc") differ.
+  // into its first word, so ("ab", "c") and ("a", "bc") differ. One
+  // multiply per 16 bytes: an argument of up to 16 bytes (a name, most
+  // keys) is one. The second word of each multiply is mixed with the
+  // seed, so that no chosen bytes can zero the product for every run.
   template <bool kFold>
   ABSL_ATTRIBUTE_ALWAYS_INLINE void Add(const char* p, size_t n) {
     const uint64_t length = n * kMul2;
-    if (n < 8) {
-      h_ = Mix(h_ ^ length ^ Fold<kFold>(ascii_words::LoadShort(p, n, false)),
-               kMul1);
+    if (n <= 16) {
+      uint64_t a, b;
+      if (n >= 8) {
+        a = Load64(p);
+        b = Load64(p + n - 8);  // Overlaps `a` when n < 16.
+      } else {
+        a = ascii_words::LoadShort(p, n, false);
+        b = 0;
+      }
+      h_ = Mix(h_ ^ length ^ Fold<kFold>(a), Fold<kFold>(b) ^ s_);
       return;
     }
     h_ ^= length;
-    for (; n > 8; p += 8, n -= 8) h_ = Mix(h_ ^ Fold<kFold>(Load64(p)), kMul1);
-    // The last 8 bytes (overlapping bytes already mixed when n < 16).
-    h_ = Mix(h_ ^ Fold<kFold>(Load64(p + n - 8)), kMul1);
+    for (; n > 16; p += 16, n -= 16) {
+      h_ = Mix(h_ ^ Fold<kFold>(Load64(p)), Fold<kFold>(Load64(p + 8)) ^ s_);
+    }
+    // The last 16 bytes (overlapping bytes already mixed when n < 16 here).
+    h_ = Mix(h_ ^ Fold<kFold>(Load64(p + n - 16)),
+             Fold<kFold>(Load64(p + n - 8)) ^ s_);
   }
 
-  size_t Finish() const { return static_cast<size_t>(Mix(h_, kMul2)); }
+  // The last multiply leaves every bit of the state mixed: no final round.
+  size_t Finish() const { return static_cast<size_t>(h_); }
 
  private:
   template <bool kFold>
@@ -128,6 +142,7 @@ class ArgHasher {
   }
 
   uint64_t h_;
+  const uint64_t s_;
 };
 
 // Reads the 8-byte little-endian length PutLength wrote.
@@ -175,8 +190,8 @@ size_t LocalCache::KeyHash::operator()(absl::string_view key) const {
   const char* p = key.data();
   size_t left = key.size();
   while (left > 0) {
-    const uint64_t n = left >= 8 ? GetLength(p) : ~uint64_t{0};
-    if (n > left - 8) {
+    const uint64_t n = left >= 8 ? GetLength(p) : 0;
+    if (left < 8 || n > left - 8) {
       // Not a key of MakeKey's making: plain bytes, in one argument.
       ArgHasher raw(seed ^ kMul2);
       raw.Add<false>(key.data(), key.size());
@@ -193,7 +208,9 @@ size_t LocalCache::KeyHash::operator()(absl::string_view key) const {
   return hasher.Finish();
 }
 
-size_t LocalCache::KeyHash::operator()(const ArgsKey& key) const {
+// Inlined into Pin (the only caller of the two look-up forms below).
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline size_t LocalCache::KeyHash::operator()(
+    const ArgsKey& key) const {
   ArgHasher hasher(reinterpret_cast<uintptr_t>(&kHashSeed));
   if (key.args.empty()) return hasher.Finish();
   const absl::string_view name = key.args[0].view();
@@ -205,23 +222,34 @@ size_t LocalCache::KeyHash::operator()(const ArgsKey& key) const {
   return hasher.Finish();
 }
 
-bool LocalCache::KeyEq::operator()(absl::string_view stored,
-                                   const ArgsKey& key) const {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool LocalCache::KeyEq::operator()(
+    absl::string_view stored, const ArgsKey& key) const {
   const char* p = stored.data();
   size_t left = stored.size();
   for (size_t i = 0; i < key.args.size(); ++i) {
     const absl::string_view v = key.args[i].view();
-    if (left < 8 || GetLength(p) != v.size() || v.size() > left - 8) {
+    const size_t n = v.size();
+    if (left < 8 || GetLength(p) != n || n > left - 8) return false;
+    const char* held = p + 8;
+    p = held + n;
+    left -= 8 + n;
+    if (std::endian::native == std::endian::little && n < 8 && left >= 8 - n) {
+      // A short argument with 8 bytes of the key from its start (the next
+      // argument's length follows it): one load of the held bytes, masked.
+      const uint64_t mask = (uint64_t{1} << (8 * n)) - 1;
+      const uint64_t held_word = Load64(held) & mask;
+      if (held_word == ascii_words::LoadShort(v.data(), n, false)) continue;
+      // The name (held upper case) in another case.
+      if (i == 0 && held_word == ascii_words::LoadShort(v.data(), n, true)) {
+        continue;
+      }
       return false;
     }
     // The name (held upper case) as spelled first: the typed commands
     // spell it upper case too.
-    const bool same =
-        SameBytes<false>(p + 8, v.data(), v.size()) ||
-        (i == 0 && SameBytes<true>(p + 8, v.data(), v.size()));
+    const bool same = SameBytes<false>(held, v.data(), n) ||
+                      (i == 0 && SameBytes<true>(held, v.data(), n));
     if (!same) return false;
-    p += 8 + v.size();
-    left -= 8 + v.size();
   }
   return left == 0;
 }
@@ -254,23 +282,8 @@ std::optional<Reply> LocalCache::Get(absl::string_view key) {
   return hit->Clone();
 }
 
-LocalCache::Pinned LocalCache::Pin(absl::string_view key)
-    ABSL_NO_THREAD_SAFETY_ANALYSIS {  // A hit returns holding mu_.
-  mu_.Lock();
-  auto it = entries_.find(key);
-  return PinLocked(it == entries_.end() ? nullptr : it->second.get(),
-                   /*count=*/true);
-}
-
-LocalCache::Pinned LocalCache::Pin(absl::Span<const CommandArg> args,
-                                   bool count)
-    ABSL_NO_THREAD_SAFETY_ANALYSIS {  // A hit returns holding mu_.
-  mu_.Lock();
-  auto it = entries_.find(ArgsKey{args});
-  return PinLocked(it == entries_.end() ? nullptr : it->second.get(), count);
-}
-
-LocalCache::Pinned LocalCache::PinLocked(Entry* e, bool count)
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline LocalCache::Pinned LocalCache::PinLocked(
+    Entry* e, bool count)
     ABSL_NO_THREAD_SAFETY_ANALYSIS {  // Unlocks mu_ unless it returns a hit.
   if (e == nullptr) {
     if (count) ++stats_.misses;
@@ -295,6 +308,22 @@ LocalCache::Pinned LocalCache::PinLocked(Entry* e, bool count)
   }
   if (count) ++stats_.hits;
   return Pinned(this, &e->reply);
+}
+
+LocalCache::Pinned LocalCache::Pin(absl::string_view key)
+    ABSL_NO_THREAD_SAFETY_ANALYSIS {  // A hit returns holding mu_.
+  mu_.Lock();
+  auto it = entries_.find(key);
+  return PinLocked(it == entries_.end() ? nullptr : it->second.get(),
+                   /*count=*/true);
+}
+
+LocalCache::Pinned LocalCache::Pin(absl::Span<const CommandArg> args,
+                                   bool count)
+    ABSL_NO_THREAD_SAFETY_ANALYSIS {  // A hit returns holding mu_.
+  mu_.Lock();
+  auto it = entries_.find(ArgsKey{args});
+  return PinLocked(it == entries_.end() ? nullptr : it->second.get(), count);
 }
 
 bool LocalCache::Contains(absl::string_view key) const {

@@ -4,6 +4,7 @@
 #include "valkey/cache/local_cache.h"
 
 #include <atomic>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -157,6 +158,110 @@ TEST(LocalCacheKeyTest, PinByArgumentsFindsExactlyTheKeyMakeKeyMakes) {
     }
   }
   EXPECT_TRUE(cache.Pin("not a cache key"));
+}
+
+// The stored key's hash and equality agree with the arguments' form for
+// names in mixed case and keys of every length 0..40 made of binary bytes
+// (NUL, bytes >= 0x80, pairs that differ only in bit 5, which the name's
+// hash folds together but only letters may match across): each stored
+// command is found from its arguments, and no near miss finds anything.
+TEST(LocalCacheKeyTest, ArgumentsHashAndCompareLikeTheStoredKey) {
+  LocalCache cache({.max_entries = 100000});
+  auto binary = [](size_t n, int salt) {
+    std::string s;
+    for (size_t i = 0; i < n; ++i) {
+      s.push_back(static_cast<char>((i * 37 + salt * 101 + n) & 0xFF));
+    }
+    return s;
+  };
+  const std::vector<std::string> names = {"GET",
+                                          "HGET",
+                                          "X",
+                                          "A@[1_",
+                                          "LRANGEX",
+                                          "ZRANGEBYSCORE",
+                                          "HGETALL_LONGER_THAN_16"};
+  struct Case {
+    std::vector<std::string> stored;  // Name upper case.
+    std::string value;
+  };
+  std::vector<Case> cases;
+  for (const std::string& name : names) {
+    for (size_t n = 0; n <= 40; ++n) {
+      cases.push_back({{name, binary(n, 1)}, ""});
+      cases.push_back({{name, binary(n, 2), binary(40 - n, 3)}, ""});
+    }
+  }
+  for (size_t i = 0; i < cases.size(); ++i) {
+    cases[i].value = absl::StrCat("v", i);
+    const std::vector<CommandArg> args(cases[i].stored.begin(),
+                                       cases[i].stored.end());
+    cache.Put(LocalCache::MakeKey(args), Bulk(cases[i].value), {});
+  }
+  std::map<std::vector<std::string>, std::string> by_args;
+  for (const Case& c : cases) by_args[c.stored] = c.value;
+  // A short plain key (not MakeKey's work) hashes as plain bytes.
+  cache.Put("1234567", Bulk("plain"), {});
+  auto mixed = [](std::string name, size_t phase) {
+    for (size_t i = 0; i < name.size(); ++i) {
+      if ((i + phase) % 2 == 0) name[i] = absl::ascii_tolower(name[i]);
+    }
+    return name;
+  };
+  for (const Case& c : cases) {
+    for (size_t phase = 0; phase < 3; ++phase) {
+      std::vector<std::string> spelled = c.stored;
+      if (phase < 2) spelled[0] = mixed(spelled[0], phase);
+      const std::vector<CommandArg> args(spelled.begin(), spelled.end());
+      LocalCache::Pinned hit = cache.Pin(args);
+      ASSERT_TRUE(hit) << absl::CEscape(absl::StrJoin(spelled, " "));
+      EXPECT_EQ(hit->str(), c.value);
+    }
+    // Near misses: a key byte with bit 5 flipped, a non-letter of the name
+    // with bit 5 flipped ('@' <-> '`', '[' <-> '{', '1' <-> 0x11, '_' <->
+    // DEL), a byte dropped or added at either end of the last argument.
+    std::vector<std::vector<std::string>> misses;
+    for (size_t i = 1; i < c.stored.size(); ++i) {
+      const std::string& arg = c.stored[i];
+      for (size_t j = 0; j < arg.size(); ++j) {
+        std::vector<std::string> other = c.stored;
+        other[i][j] ^= 0x20;
+        misses.push_back(other);
+      }
+    }
+    for (size_t j = 0; j < c.stored[0].size(); ++j) {
+      if (absl::ascii_isalpha(c.stored[0][j])) continue;
+      std::vector<std::string> other = c.stored;
+      other[0][j] ^= 0x20;
+      misses.push_back(other);
+    }
+    std::vector<std::string> longer = c.stored, front = c.stored;
+    longer.back().push_back('\0');
+    front.back().insert(0, 1, '\0');
+    misses.push_back(longer);
+    misses.push_back(front);
+    if (!c.stored.back().empty()) {
+      std::vector<std::string> shorter = c.stored;
+      shorter.back().pop_back();
+      misses.push_back(shorter);
+    }
+    for (const std::vector<std::string>& other : misses) {
+      const std::vector<CommandArg> args(other.begin(), other.end());
+      LocalCache::Pinned hit = cache.Pin(args);
+      // A near miss may be another stored case (a 0..40 pair shifted by
+      // one byte); then it must find that case's value.
+      std::vector<std::string> upper = other;
+      upper[0] = absl::AsciiStrToUpper(upper[0]);
+      auto it = by_args.find(upper);
+      if (it == by_args.end()) {
+        EXPECT_FALSE(hit) << absl::CEscape(absl::StrJoin(other, " "));
+      } else {
+        ASSERT_TRUE(hit) << absl::CEscape(absl::StrJoin(other, " "));
+        EXPECT_EQ(hit->str(), it->second);
+      }
+    }
+  }
+  EXPECT_TRUE(cache.Pin("1234567"));
 }
 
 TEST(LocalCacheTest, PinHoldsTheLockAndCountsLikeGet) {

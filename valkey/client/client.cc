@@ -211,13 +211,14 @@ absl::StatusOr<Reply> Client::RoundTripMissed(absl::Span<const CommandArg> args,
 }
 
 absl::StatusOr<Reply> Client::ExecuteArgs(absl::Span<const CommandArg> args) {
+  // One named result, returned on every path (no move of it on return).
   absl::StatusOr<Reply> reply = RoundTrip(args);
-  if (!has_callbacks_.load(std::memory_order_acquire) || args.empty()) {
-    return reply;
+  if (has_callbacks_.load(std::memory_order_acquire) && !args.empty() &&
+      reply.ok()) {
+    auto it = callbacks_.find(absl::AsciiStrToUpper(args[0].view()));
+    if (it != callbacks_.end()) reply = it->second(*std::move(reply));
   }
-  auto it = callbacks_.find(absl::AsciiStrToUpper(args[0].view()));
-  if (it == callbacks_.end() || !reply.ok()) return reply;
-  return it->second(*std::move(reply));
+  return reply;
 }
 
 absl::StatusOr<Reply> Client::ExecuteArgv(
