@@ -110,7 +110,6 @@ class ArgHasher {
   // seed, so that no chosen bytes can zero the product for every run.
   template <bool kFold>
   ABSL_ATTRIBUTE_ALWAYS_INLINE void Add(const char* p, size_t n) {
-    const uint64_t length = n * kMul2;
     if (n <= 16) {
       uint64_t a, b;
       if (n >= 8) {
@@ -120,10 +119,10 @@ class ArgHasher {
         a = ascii_words::LoadShort(p, n, false);
         b = 0;
       }
-      h_ = Mix(h_ ^ length ^ Fold<kFold>(a), Fold<kFold>(b) ^ s_);
+      AddWords(n, Fold<kFold>(a), Fold<kFold>(b));
       return;
     }
-    h_ ^= length;
+    h_ ^= n * kMul2;
     for (; n > 16; p += 16, n -= 16) {
       h_ = Mix(h_ ^ Fold<kFold>(Load64(p)), Fold<kFold>(Load64(p + 8)) ^ s_);
     }
@@ -132,15 +131,21 @@ class ArgHasher {
              Fold<kFold>(Load64(p + n - 8)) ^ s_);
   }
 
-  // The last multiply leaves every bit of the state mixed: no final round.
-  size_t Finish() const { return static_cast<size_t>(h_); }
+  // Add() of an argument of `n` <= 16 bytes, read (and folded) as `a` and
+  // `b`.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void AddWords(size_t n, uint64_t a, uint64_t b) {
+    h_ = Mix(h_ ^ (n * kMul2) ^ a, b ^ s_);
+  }
 
- private:
   template <bool kFold>
   static uint64_t Fold(uint64_t w) {
     return kFold ? w & 0xDFDFDFDFDFDFDFDF : w;
   }
 
+  // The last multiply leaves every bit of the state mixed: no final round.
+  size_t Finish() const { return static_cast<size_t>(h_); }
+
+ private:
   uint64_t h_;
   const uint64_t s_;
 };
@@ -208,9 +213,43 @@ size_t LocalCache::KeyHash::operator()(absl::string_view key) const {
   return hasher.Finish();
 }
 
+// Fills the prepared fields when the arguments have the common shape, with
+// the hash KeyHash would compute.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline LocalCache::ArgsKey::ArgsKey(
+    absl::Span<const CommandArg> a)
+    : args(a) {
+  ArgsKey& key = *this;
+  if constexpr (std::endian::native == std::endian::little) {
+    if (key.args.size() != 2) return;
+    const absl::string_view name = key.args[0].view();
+    const absl::string_view arg = key.args[1].view();
+    const size_t n0 = name.size(), n1 = arg.size();
+    if (n0 >= 8 || n1 > 16) return;
+    key.prepared = true;
+    key.name_size = static_cast<uint32_t>(n0);
+    key.key_size = static_cast<uint32_t>(n1);
+    key.name = ascii_words::LoadShort(name.data(), n0, false);
+    ArgHasher hasher(reinterpret_cast<uintptr_t>(&kHashSeed));
+    hasher.AddWords(n0, ArgHasher::Fold<true>(key.name), 0);
+    if (n1 >= 8) {
+      key.key_head = Load64(arg.data());
+      key.key_tail = Load64(arg.data() + n1 - 8);
+      hasher.AddWords(n1, key.key_head, key.key_tail);
+    } else {
+      const uint64_t w = ascii_words::LoadShort(arg.data(), n1, false);
+      hasher.AddWords(n1, w, 0);
+      // The stored key ends in the argument's length (8 bytes, all but
+      // the first zero) and then its n1 bytes.
+      key.key_tail = n1 == 0 ? 0 : w << (8 * (8 - n1));
+    }
+    key.hash = hasher.Finish();
+  }
+}
+
 // Inlined into Pin (the only caller of the two look-up forms below).
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline size_t LocalCache::KeyHash::operator()(
     const ArgsKey& key) const {
+  if (key.prepared) return key.hash;
   ArgHasher hasher(reinterpret_cast<uintptr_t>(&kHashSeed));
   if (key.args.empty()) return hasher.Finish();
   const absl::string_view name = key.args[0].view();
@@ -224,6 +263,24 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline size_t LocalCache::KeyHash::operator()(
 
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool LocalCache::KeyEq::operator()(
     absl::string_view stored, const ArgsKey& key) const {
+  if (key.prepared) {
+    // The stored key is [n0][name][n1][key], lengths in 8 bytes each; the
+    // name is followed by 8 bytes, so one load reads it.
+    const size_t n0 = key.name_size, n1 = key.key_size;
+    const char* p = stored.data();
+    if (stored.size() != 16 + n0 + n1 || Load64(p) != n0 ||
+        Load64(p + 8 + n0) != n1) {
+      return false;
+    }
+    const uint64_t name = Load64(p + 8) & ((uint64_t{1} << (8 * n0)) - 1);
+    // The name (held upper case) as spelled first: the typed commands
+    // spell it upper case too.
+    if (name != key.name && name != ascii_words::Upper(key.name)) {
+      return false;
+    }
+    if (n1 >= 8 && Load64(p + 16 + n0) != key.key_head) return false;
+    return Load64(p + 8 + n0 + n1) == key.key_tail;
+  }
   const char* p = stored.data();
   size_t left = stored.size();
   for (size_t i = 0; i < key.args.size(); ++i) {
@@ -321,8 +378,9 @@ LocalCache::Pinned LocalCache::Pin(absl::string_view key)
 LocalCache::Pinned LocalCache::Pin(absl::Span<const CommandArg> args,
                                    bool count)
     ABSL_NO_THREAD_SAFETY_ANALYSIS {  // A hit returns holding mu_.
+  const ArgsKey key(args);
   mu_.Lock();
-  auto it = entries_.find(ArgsKey{args});
+  auto it = entries_.find(key);
   return PinLocked(it == entries_.end() ? nullptr : it->second.get(), count);
 }
 

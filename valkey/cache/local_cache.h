@@ -283,13 +283,24 @@ class LocalCache {
   };
 
   // A command's arguments standing for their cache key (MakeKey), so that
-  // a look-up neither builds nor copies the key.
+  // a look-up neither builds nor copies the key. For the common shape (a
+  // name of under 8 bytes and one argument of at most 16, on a
+  // little-endian machine) the constructor reads the arguments once: their
+  // hash and the words KeyEq compares the stored key with.
   struct ArgsKey {
+    explicit ArgsKey(absl::Span<const CommandArg> a);
     absl::Span<const CommandArg> args;
+    bool prepared = false;
+    uint32_t name_size = 0;  // Prepared only (as are the rest).
+    uint32_t key_size = 0;
+    size_t hash = 0;
+    uint64_t name = 0;      // The name's bytes as spelled, zero-padded.
+    uint64_t key_head = 0;  // key_size >= 8: the key's first 8 bytes.
+    uint64_t key_tail = 0;  // The stored key's last 8 bytes.
   };
   // The hash of entries_, over the arguments a cache key is made of: each
-  // argument (the name case-folded) is mixed in 8 bytes at a time, one
-  // multiply per 8 bytes (absl::Hash's per-call set-up would be most of a
+  // argument (the name case-folded) is mixed in 16 bytes at a time, one
+  // multiply per 16 bytes (absl::Hash's per-call set-up would be most of a
   // hit's look-up for keys this short). A stored key is hashed by reading
   // its length-prefixed arguments back, so an ArgsKey and the key MakeKey
   // makes of the same arguments hash alike. (A key that is not MakeKey's
