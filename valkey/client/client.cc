@@ -191,8 +191,10 @@ absl::StatusOr<Reply> Client::RoundTrip(
     OwnWriteScope own_write(cache_.get(), args);
     return retry_.Call([&]() { return RoundTripOnce(args, server_timeout); });
   }
-  ClientCache::Lookup found = cache_->Find(args);
-  if (found.hit) return found.hit->Clone();
+  if (const LocalCache::Pinned hit = cache_->FindHit(args)) {
+    return hit->Clone();
+  }
+  ClientCache::Lookup found = cache_->FindMissed(args);
   return RoundTripMissed(args, found);
 }
 

@@ -237,9 +237,11 @@ class Client : public ImmediateExecutor<Client> {
                                 Converter<T> convert) {
     if (cache_ != nullptr && !args.empty() &&
         !closed_.load(std::memory_order_relaxed)) {
-      ClientCache::Lookup found = cache_->Find(args);
-      // The result is built in place; `found` lets the lock go after it.
-      if (found.hit) return convert(found.hit->view());
+      // The result is built in place; `hit` lets the lock go after it.
+      if (const LocalCache::Pinned hit = cache_->FindHit(args)) {
+        return convert(hit->view());
+      }
+      ClientCache::Lookup found = cache_->FindMissed(args);
       absl::StatusOr<Reply> reply = RoundTripMissed(args, found);
       if (!reply.ok()) return reply.status();
       return convert(reply->view());

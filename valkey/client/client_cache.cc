@@ -245,8 +245,9 @@ void ClientCache::Core::AbandonInChild() {
   if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
-LocalCache::Pinned ClientCache::Core::FastHit(
-    absl::Span<const CommandArg> args) {
+// Inlined into its one caller, ClientCache::FindHit.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline LocalCache::Pinned
+ClientCache::Core::FastHit(absl::Span<const CommandArg> args) {
   LocalCache::Pinned hit = cache_.Pin(args, /*count=*/false);
   if (!hit) return hit;
   // Holding the cache's mutex: no invalidation can be applied, and the sink
@@ -622,18 +623,25 @@ std::optional<std::vector<std::string>> ClientCache::KeysOf(
 }
 
 ClientCache::Lookup ClientCache::Find(absl::Span<const CommandArg> args) {
-  Core* core = CurrentCore();
-  // An entry exists only for a command the policy accepted (see "The hit
-  // path"): a hit needs no policy check.
   Lookup out;
-  out.hit = core->FastHit(args);
+  out.hit = FindHit(args);
   if (out.hit) {
     out.cacheable = true;
     return out;
   }
-  if (!policy_.Cacheable(args)) return out;
-  out = core->Find(args);
+  out = FindMissed(args);
   return out;
+}
+
+LocalCache::Pinned ClientCache::FindHit(absl::Span<const CommandArg> args) {
+  // An entry exists only for a command the policy accepted (see "The hit
+  // path"): a hit needs no policy check.
+  return CurrentCore()->FastHit(args);
+}
+
+ClientCache::Lookup ClientCache::FindMissed(absl::Span<const CommandArg> args) {
+  if (!policy_.Cacheable(args)) return Lookup();
+  return CurrentCore()->Find(args);
 }
 
 void ClientCache::Store(Fill fill, const Reply& reply) {

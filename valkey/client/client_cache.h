@@ -248,6 +248,11 @@ class ClientCache {
   // cache key is built (on the stack) and the keys the command reads are
   // listed only for a miss.
   Lookup Find(absl::Span<const CommandArg> args);
+  // Find() in two steps, for a caller that wants a hit's path short:
+  // FindHit() returns Find()'s hit, or nothing; then FindMissed() decides
+  // the rest (it does not look for a hit again).
+  LocalCache::Pinned FindHit(absl::Span<const CommandArg> args);
+  Lookup FindMissed(absl::Span<const CommandArg> args);
 
   // Stores a copy of `reply` for `fill` unless the fill was poisoned
   // meanwhile. An error or push reply, or an empty fill, is ignored.
