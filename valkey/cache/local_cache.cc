@@ -246,45 +246,28 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline LocalCache::ArgsKey::ArgsKey(
   }
 }
 
-// Inlined into Pin (the only caller of the two look-up forms below).
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline size_t LocalCache::KeyHash::operator()(
-    const ArgsKey& key) const {
-  if (key.prepared) return key.hash;
+namespace {
+
+// KeyHash and KeyEq of arguments that were not prepared (see ArgsKey). Out
+// of line: Pin, flattened, stays small.
+ABSL_ATTRIBUTE_NOINLINE size_t HashArgs(absl::Span<const CommandArg> args) {
   ArgHasher hasher(reinterpret_cast<uintptr_t>(&kHashSeed));
-  if (key.args.empty()) return hasher.Finish();
-  const absl::string_view name = key.args[0].view();
+  if (args.empty()) return hasher.Finish();
+  const absl::string_view name = args[0].view();
   hasher.Add<true>(name.data(), name.size());
-  for (size_t i = 1; i < key.args.size(); ++i) {
-    const absl::string_view v = key.args[i].view();
+  for (size_t i = 1; i < args.size(); ++i) {
+    const absl::string_view v = args[i].view();
     hasher.Add<false>(v.data(), v.size());
   }
   return hasher.Finish();
 }
 
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool LocalCache::KeyEq::operator()(
-    absl::string_view stored, const ArgsKey& key) const {
-  if (key.prepared) {
-    // The stored key is [n0][name][n1][key], lengths in 8 bytes each; the
-    // name is followed by 8 bytes, so one load reads it.
-    const size_t n0 = key.name_size, n1 = key.key_size;
-    const char* p = stored.data();
-    if (stored.size() != 16 + n0 + n1 || Load64(p) != n0 ||
-        Load64(p + 8 + n0) != n1) {
-      return false;
-    }
-    const uint64_t name = Load64(p + 8) & ((uint64_t{1} << (8 * n0)) - 1);
-    // The name (held upper case) as spelled first: the typed commands
-    // spell it upper case too.
-    if (name != key.name && name != ascii_words::Upper(key.name)) {
-      return false;
-    }
-    if (n1 >= 8 && Load64(p + 16 + n0) != key.key_head) return false;
-    return Load64(p + 8 + n0 + n1) == key.key_tail;
-  }
+ABSL_ATTRIBUTE_NOINLINE bool SameArgs(absl::string_view stored,
+                                      absl::Span<const CommandArg> args) {
   const char* p = stored.data();
   size_t left = stored.size();
-  for (size_t i = 0; i < key.args.size(); ++i) {
-    const absl::string_view v = key.args[i].view();
+  for (size_t i = 0; i < args.size(); ++i) {
+    const absl::string_view v = args[i].view();
     const size_t n = v.size();
     if (left < 8 || GetLength(p) != n || n > left - 8) return false;
     const char* held = p + 8;
@@ -309,6 +292,37 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool LocalCache::KeyEq::operator()(
     if (!same) return false;
   }
   return left == 0;
+}
+
+}  // namespace
+
+// Inlined into Pin (the only caller of the two look-up forms below).
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline size_t LocalCache::KeyHash::operator()(
+    const ArgsKey& key) const {
+  return key.prepared ? key.hash : HashArgs(key.args);
+}
+
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool LocalCache::KeyEq::operator()(
+    absl::string_view stored, const ArgsKey& key) const {
+  if (key.prepared) {
+    // The stored key is [n0][name][n1][key], lengths in 8 bytes each; the
+    // name is followed by 8 bytes, so one load reads it.
+    const size_t n0 = key.name_size, n1 = key.key_size;
+    const char* p = stored.data();
+    if (stored.size() != 16 + n0 + n1 || Load64(p) != n0 ||
+        Load64(p + 8 + n0) != n1) {
+      return false;
+    }
+    const uint64_t name = Load64(p + 8) & ((uint64_t{1} << (8 * n0)) - 1);
+    // The name (held upper case) as spelled first: the typed commands
+    // spell it upper case too.
+    if (name != key.name && name != ascii_words::Upper(key.name)) {
+      return false;
+    }
+    if (n1 >= 8 && Load64(p + 16 + n0) != key.key_head) return false;
+    return Load64(p + 8 + n0 + n1) == key.key_tail;
+  }
+  return SameArgs(stored, key.args);
 }
 
 char* LocalCache::KeyBuffer::Get(size_t size) {
@@ -375,9 +389,11 @@ LocalCache::Pinned LocalCache::Pin(absl::string_view key)
                    /*count=*/true);
 }
 
-LocalCache::Pinned LocalCache::Pin(absl::Span<const CommandArg> args,
-                                   bool count)
-    ABSL_NO_THREAD_SAFETY_ANALYSIS {  // A hit returns holding mu_.
+// Flattened: the probe of entries_ (an Abseil template too large for the
+// compiler to inline on its own) is most of a hit.
+__attribute__((flatten)) LocalCache::Pinned LocalCache::Pin(
+    absl::Span<const CommandArg> args,
+    bool count) ABSL_NO_THREAD_SAFETY_ANALYSIS {  // A hit returns holding mu_.
   const ArgsKey key(args);
   mu_.Lock();
   auto it = entries_.find(key);
@@ -533,7 +549,8 @@ void LocalCache::LinkLocked(Entry* e) {
   }
 }
 
-void LocalCache::TouchLocked(Entry* e) {
+// Out of line (as is RemoveLocked): not flattened into Pin.
+ABSL_ATTRIBUTE_NOINLINE void LocalCache::TouchLocked(Entry* e) {
   switch (options_.eviction) {
     case Eviction::kLru:
       // The most recent entry already (a hot key read again): nothing to
@@ -572,7 +589,7 @@ void LocalCache::UnindexKeysLocked(Entry* e) {
   }
 }
 
-void LocalCache::RemoveLocked(Entry* e) {
+ABSL_ATTRIBUTE_NOINLINE void LocalCache::RemoveLocked(Entry* e) {
   UnindexKeysLocked(e);
   if (has_ttl_) by_age_.erase(e->age_pos);
   switch (options_.eviction) {
