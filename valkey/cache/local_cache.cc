@@ -213,19 +213,17 @@ size_t LocalCache::KeyHash::operator()(absl::string_view key) const {
   return hasher.Finish();
 }
 
-// Fills the prepared fields when the arguments have the common shape, with
-// the hash KeyHash would compute.
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline LocalCache::ArgsKey::ArgsKey(
-    absl::Span<const CommandArg> a)
-    : args(a) {
-  ArgsKey& key = *this;
-  if constexpr (std::endian::native == std::endian::little) {
-    if (key.args.size() != 2) return;
-    const absl::string_view name = key.args[0].view();
-    const absl::string_view arg = key.args[1].view();
+// The hash is the one KeyHash computes for the stored key.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool LocalCache::ShortArgsKey::Make(
+    absl::Span<const CommandArg> args, ShortArgsKey& key) {
+  if constexpr (std::endian::native != std::endian::little) {
+    return false;
+  } else {
+    if (args.size() != 2) return false;
+    const absl::string_view name = args[0].view();
+    const absl::string_view arg = args[1].view();
     const size_t n0 = name.size(), n1 = arg.size();
-    if (n0 >= 8 || n1 > 16) return;
-    key.prepared = true;
+    if (n0 >= 8 || n1 > 16) return false;
     key.name_size = static_cast<uint32_t>(n0);
     key.key_size = static_cast<uint32_t>(n1);
     key.name = ascii_words::LoadShort(name.data(), n0, false);
@@ -238,17 +236,19 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline LocalCache::ArgsKey::ArgsKey(
     } else {
       const uint64_t w = ascii_words::LoadShort(arg.data(), n1, false);
       hasher.AddWords(n1, w, 0);
+      key.key_head = 0;
       // The stored key ends in the argument's length (8 bytes, all but
       // the first zero) and then its n1 bytes.
       key.key_tail = n1 == 0 ? 0 : w << (8 * (8 - n1));
     }
     key.hash = hasher.Finish();
+    return true;
   }
 }
 
 namespace {
 
-// KeyHash and KeyEq of arguments that were not prepared (see ArgsKey). Out
+// KeyHash and KeyEq of arguments of another shape than ShortArgsKey. Out
 // of line: Pin, flattened, stays small.
 ABSL_ATTRIBUTE_NOINLINE size_t HashArgs(absl::Span<const CommandArg> args) {
   ArgHasher hasher(reinterpret_cast<uintptr_t>(&kHashSeed));
@@ -296,33 +296,33 @@ ABSL_ATTRIBUTE_NOINLINE bool SameArgs(absl::string_view stored,
 
 }  // namespace
 
-// Inlined into Pin (the only caller of the two look-up forms below).
+// Inlined into Pin (the only caller of the look-up forms below).
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline size_t LocalCache::KeyHash::operator()(
     const ArgsKey& key) const {
-  return key.prepared ? key.hash : HashArgs(key.args);
+  return HashArgs(key.args);
 }
 
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool LocalCache::KeyEq::operator()(
     absl::string_view stored, const ArgsKey& key) const {
-  if (key.prepared) {
-    // The stored key is [n0][name][n1][key], lengths in 8 bytes each; the
-    // name is followed by 8 bytes, so one load reads it.
-    const size_t n0 = key.name_size, n1 = key.key_size;
-    const char* p = stored.data();
-    if (stored.size() != 16 + n0 + n1 || Load64(p) != n0 ||
-        Load64(p + 8 + n0) != n1) {
-      return false;
-    }
-    const uint64_t name = Load64(p + 8) & ((uint64_t{1} << (8 * n0)) - 1);
-    // The name (held upper case) as spelled first: the typed commands
-    // spell it upper case too.
-    if (name != key.name && name != ascii_words::Upper(key.name)) {
-      return false;
-    }
-    if (n1 >= 8 && Load64(p + 16 + n0) != key.key_head) return false;
-    return Load64(p + 8 + n0 + n1) == key.key_tail;
-  }
   return SameArgs(stored, key.args);
+}
+
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool LocalCache::KeyEq::operator()(
+    absl::string_view stored, const ShortArgsKey& key) const {
+  // The stored key is [n0][name][n1][key], lengths in 8 bytes each; the
+  // name is followed by 8 bytes, so one load reads it.
+  const size_t n0 = key.name_size, n1 = key.key_size;
+  const char* p = stored.data();
+  if (stored.size() != 16 + n0 + n1 || Load64(p) != n0 ||
+      Load64(p + 8 + n0) != n1) {
+    return false;
+  }
+  const uint64_t name = Load64(p + 8) & ((uint64_t{1} << (8 * n0)) - 1);
+  // The name (held upper case) as spelled first: the typed commands spell
+  // it upper case too.
+  if (name != key.name && name != ascii_words::Upper(key.name)) return false;
+  if (n1 >= 8 && Load64(p + 16 + n0) != key.key_head) return false;
+  return Load64(p + 8 + n0 + n1) == key.key_tail;
 }
 
 char* LocalCache::KeyBuffer::Get(size_t size) {
@@ -394,9 +394,14 @@ LocalCache::Pinned LocalCache::Pin(absl::string_view key)
 __attribute__((flatten)) LocalCache::Pinned LocalCache::Pin(
     absl::Span<const CommandArg> args,
     bool count) ABSL_NO_THREAD_SAFETY_ANALYSIS {  // A hit returns holding mu_.
-  const ArgsKey key(args);
+  ShortArgsKey key;
+  if (ShortArgsKey::Make(args, key)) {
+    mu_.Lock();
+    auto it = entries_.find(key);
+    return PinLocked(it == entries_.end() ? nullptr : it->second.get(), count);
+  }
   mu_.Lock();
-  auto it = entries_.find(key);
+  auto it = entries_.find(ArgsKey{args});
   return PinLocked(it == entries_.end() ? nullptr : it->second.get(), count);
 }
 

@@ -283,20 +283,22 @@ class LocalCache {
   };
 
   // A command's arguments standing for their cache key (MakeKey), so that
-  // a look-up neither builds nor copies the key. For the common shape (a
-  // name of under 8 bytes and one argument of at most 16, on a
-  // little-endian machine) the constructor reads the arguments once: their
-  // hash and the words KeyEq compares the stored key with.
+  // a look-up neither builds nor copies the key.
   struct ArgsKey {
-    explicit ArgsKey(absl::Span<const CommandArg> a);
     absl::Span<const CommandArg> args;
-    bool prepared = false;
-    uint32_t name_size = 0;  // Prepared only (as are the rest).
-    uint32_t key_size = 0;
-    size_t hash = 0;
-    uint64_t name = 0;      // The name's bytes as spelled, zero-padded.
-    uint64_t key_head = 0;  // key_size >= 8: the key's first 8 bytes.
-    uint64_t key_tail = 0;  // The stored key's last 8 bytes.
+  };
+  // The same for the common shape (a name of under 8 bytes and one argument
+  // of at most 16, on a little-endian machine), read once: its hash and
+  // the words KeyEq compares the stored key with.
+  struct ShortArgsKey {
+    // False (and `key` unusable) when `args` does not have that shape.
+    static bool Make(absl::Span<const CommandArg> args, ShortArgsKey& key);
+    size_t hash;
+    uint64_t name;      // The name's bytes as spelled, zero-padded.
+    uint64_t key_head;  // key_size >= 8: the key's first 8 bytes.
+    uint64_t key_tail;  // The stored key's last 8 bytes.
+    uint32_t name_size;
+    uint32_t key_size;
   };
   // The hash of entries_, over the arguments a cache key is made of: each
   // argument (the name case-folded) is mixed in 16 bytes at a time, one
@@ -309,6 +311,7 @@ class LocalCache {
     using is_transparent = void;
     size_t operator()(absl::string_view key) const;
     size_t operator()(const ArgsKey& key) const;
+    size_t operator()(const ShortArgsKey& key) const { return key.hash; }
   };
   struct KeyEq {
     using is_transparent = void;
@@ -317,6 +320,10 @@ class LocalCache {
     }
     bool operator()(absl::string_view stored, const ArgsKey& key) const;
     bool operator()(const ArgsKey& key, absl::string_view stored) const {
+      return (*this)(stored, key);
+    }
+    bool operator()(absl::string_view stored, const ShortArgsKey& key) const;
+    bool operator()(const ShortArgsKey& key, absl::string_view stored) const {
       return (*this)(stored, key);
     }
   };
