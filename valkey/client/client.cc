@@ -181,21 +181,27 @@ absl::StatusOr<Reply> Client::RoundTrip(
   if (closed_.load(std::memory_order_relaxed)) {
     return ConnectionError("client is closed");
   }
-  if (cache_ == nullptr) {
-    return retry_.Call([&]() { return RoundTripOnce(args, server_timeout); });
-  }
   // Read-your-writes: a write drops its keys from the cache now and again
   // when its reply is in (client_cache.h, "Ordering" 5). Blocking commands
   // are never cached.
-  if (server_timeout.has_value()) {
-    OwnWriteScope own_write(cache_.get(), args);
-    return retry_.Call([&]() { return RoundTripOnce(args, server_timeout); });
+  if (cache_ == nullptr || server_timeout.has_value()) {
+    return RoundTripUncached(args, server_timeout);
   }
   if (const LocalCache::Pinned hit = cache_->FindHit(args)) {
     return hit->Clone();
   }
   ClientCache::Lookup found = cache_->FindMissed(args);
   return RoundTripMissed(args, found);
+}
+
+absl::StatusOr<Reply> Client::RoundTripUncached(
+    absl::Span<const CommandArg> args,
+    std::optional<absl::Duration> server_timeout) {
+  if (cache_ == nullptr) {
+    return retry_.Call([&]() { return RoundTripOnce(args, server_timeout); });
+  }
+  OwnWriteScope own_write(cache_.get(), args);
+  return retry_.Call([&]() { return RoundTripOnce(args, server_timeout); });
 }
 
 absl::StatusOr<Reply> Client::RoundTripMissed(absl::Span<const CommandArg> args,
@@ -217,10 +223,15 @@ absl::StatusOr<Reply> Client::ExecuteArgs(absl::Span<const CommandArg> args) {
   absl::StatusOr<Reply> reply = RoundTrip(args);
   if (has_callbacks_.load(std::memory_order_acquire) && !args.empty() &&
       reply.ok()) {
-    auto it = callbacks_.find(absl::AsciiStrToUpper(args[0].view()));
-    if (it != callbacks_.end()) reply = it->second(*std::move(reply));
+    ApplyCallback(args[0].view(), reply);
   }
   return reply;
+}
+
+void Client::ApplyCallback(absl::string_view name,
+                           absl::StatusOr<Reply>& reply) {
+  auto it = callbacks_.find(absl::AsciiStrToUpper(name));
+  if (it != callbacks_.end()) reply = it->second(*std::move(reply));
 }
 
 absl::StatusOr<Reply> Client::ExecuteArgv(

@@ -251,6 +251,17 @@ class Client : public ImmediateExecutor<Client> {
     return convert(reply->view());
   }
 
+  // RoundTrip() without the cache, or of a blocking command (with the
+  // read-your-writes bracket when there is a cache). Out of line, as is
+  // ApplyCallback: a cache hit's path stays short.
+  ABSL_ATTRIBUTE_NOINLINE absl::StatusOr<Reply> RoundTripUncached(
+      absl::Span<const CommandArg> args,
+      std::optional<absl::Duration> server_timeout);
+  // Replaces an ok `reply` to the command `name` with what the response
+  // callback registered for it returns, if there is one.
+  ABSL_ATTRIBUTE_NOINLINE void ApplyCallback(absl::string_view name,
+                                             absl::StatusOr<Reply>& reply);
+
   // The round trip of a non-blocking command the cache did not serve
   // (`found` from ClientCache::Find, not a hit): with the read-your-writes
   // bracket when the command may write, and filling the cache from a
