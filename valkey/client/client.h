@@ -251,12 +251,11 @@ class Client : public ImmediateExecutor<Client> {
     return convert(reply->view());
   }
 
-  // RoundTrip() without the cache, or of a blocking command (with the
-  // read-your-writes bracket when there is a cache). Out of line, as is
+  // RoundTrip() of a blocking command when there is a cache (never
+  // cached; the read-your-writes bracket). Out of line, as is
   // ApplyCallback: a cache hit's path stays short.
-  ABSL_ATTRIBUTE_NOINLINE absl::StatusOr<Reply> RoundTripUncached(
-      absl::Span<const CommandArg> args,
-      std::optional<absl::Duration> server_timeout);
+  ABSL_ATTRIBUTE_NOINLINE absl::StatusOr<Reply> RoundTripBlocking(
+      absl::Span<const CommandArg> args, absl::Duration server_timeout);
   // Replaces an ok `reply` to the command `name` with what the response
   // callback registered for it returns, if there is one.
   ABSL_ATTRIBUTE_NOINLINE void ApplyCallback(absl::string_view name,
