@@ -224,6 +224,10 @@ class LocalCache {
   // counted): for a caller that may yet decline the hit (CountHit() counts
   // it when served) and that counts its misses through a later look-up.
   Pinned Pin(absl::Span<const CommandArg> args, bool count = true);
+  // Pin(args, count), defined in local_cache_inline.h: for a hit path that
+  // flattens the look-up into its own function (ClientCache's), saving a
+  // call layer. Everyone else calls Pin.
+  Pinned PinInline(absl::Span<const CommandArg> args, bool count);
 
   // True if a live entry is held under `key`. Counts nothing, changes
   // nothing (an expired entry is reported absent but left in place).
@@ -327,6 +331,8 @@ class LocalCache {
       return (*this)(stored, key);
     }
   };
+  // PinInline for arguments not of ShortArgsKey's shape.
+  Pinned PinOther(absl::Span<const CommandArg> args, bool count);
   // Pin's end, for entry `e` (null: none): unlocks mu_ unless it returns
   // a hit.
   Pinned PinLocked(Entry* e, bool count) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

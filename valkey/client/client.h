@@ -251,6 +251,14 @@ class Client : public ImmediateExecutor<Client> {
     return convert(reply->view());
   }
 
+  // RoundTrip() of a non-blocking command when there is a cache, for
+  // Execute: a hit is copied out of the entry without RoundTrip's frame
+  // (the retry loop's), a fifth of a hit's cost.
+  absl::StatusOr<Reply> CachedRoundTrip(absl::Span<const CommandArg> args);
+  // CachedRoundTrip's miss: out of line, so that the hit's frame is small.
+  ABSL_ATTRIBUTE_NOINLINE absl::StatusOr<Reply> CacheMissRoundTrip(
+      absl::Span<const CommandArg> args);
+
   // RoundTrip() of a blocking command when there is a cache (never
   // cached; the read-your-writes bracket). Out of line, as is
   // ApplyCallback: a cache hit's path stays short.

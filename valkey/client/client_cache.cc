@@ -21,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "valkey/cache/local_cache_inline.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/process_id.h"
 #include "valkey/connection/socket_transport.h"
@@ -248,7 +249,7 @@ void ClientCache::Core::AbandonInChild() {
 // Inlined into its one caller, ClientCache::FindHit.
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline LocalCache::Pinned
 ClientCache::Core::FastHit(absl::Span<const CommandArg> args) {
-  LocalCache::Pinned hit = cache_.Pin(args, /*count=*/false);
+  LocalCache::Pinned hit = cache_.PinInline(args, /*count=*/false);
   if (!hit) return hit;
   // Holding the cache's mutex: no invalidation can be applied, and the sink
   // cannot be lost (LoseLocked flushes before it closes the descriptor)
@@ -595,7 +596,8 @@ ClientCache::Core* ClientCache::CurrentCore() {
   return CoreForChild(core);
 }
 
-ClientCache::Core* ClientCache::CoreForChild(Core* core) {
+ABSL_ATTRIBUTE_NOINLINE ClientCache::Core* ClientCache::CoreForChild(
+    Core* core) {
   const pid_t pid = CurrentProcessId();
   while (core->pid() != pid) {
     // A fork()ed child. The parent's core has a sink on the parent's
@@ -633,7 +635,10 @@ ClientCache::Lookup ClientCache::Find(absl::Span<const CommandArg> args) {
   return out;
 }
 
-LocalCache::Pinned ClientCache::FindHit(absl::Span<const CommandArg> args) {
+// Flattened: the whole hit (the fork check, the store's look-up, the sink
+// check) in one frame.
+__attribute__((flatten)) LocalCache::Pinned ClientCache::FindHit(
+    absl::Span<const CommandArg> args) {
   // An entry exists only for a command the policy accepted (see "The hit
   // path"): a hit needs no policy check.
   return CurrentCore()->FastHit(args);

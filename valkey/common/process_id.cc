@@ -5,18 +5,15 @@
 
 #include <atomic>
 
-#include "absl/base/optimization.h"
-
 namespace valkey {
+namespace process_id_internal {
 namespace {
-
-// 0 until the first call. Relaxed ordering is enough: the child handler
-// runs in the child before it has any thread but the forking one.
-std::atomic<pid_t> cached_pid{0};
 
 void RefreshInChild() {
   cached_pid.store(::getpid(), std::memory_order_relaxed);
 }
+
+}  // namespace
 
 pid_t Install() {
   // A function-local static: installed once per process image (children
@@ -30,12 +27,5 @@ pid_t Install() {
   return cached_pid.load(std::memory_order_relaxed);
 }
 
-}  // namespace
-
-pid_t CurrentProcessId() {
-  const pid_t pid = cached_pid.load(std::memory_order_relaxed);
-  if (ABSL_PREDICT_TRUE(pid != 0)) return pid;
-  return Install();
-}
-
+}  // namespace process_id_internal
 }  // namespace valkey

@@ -32,12 +32,33 @@
 
 #include <sys/types.h>
 
+#include <atomic>
+
+#include "absl/base/optimization.h"
+
 namespace valkey {
+namespace process_id_internal {
+
+// 0 until the first call of CurrentProcessId. Relaxed ordering is enough:
+// the child handler runs in the child before it has any thread but the
+// forking one.
+inline std::atomic<pid_t> cached_pid{0};
+
+// Installs the fork handler once; returns the pid.
+pid_t Install();
+
+}  // namespace process_id_internal
 
 // The calling process's ID, as getpid() would return it. The first call
 // installs the fork handler (constructors of fork-checked objects call it,
-// so it is in place before the fork that matters).
-pid_t CurrentProcessId();
+// so it is in place before the fork that matters). Inline: the hot paths'
+// check is a load and a compare, not a call.
+inline pid_t CurrentProcessId() {
+  const pid_t pid =
+      process_id_internal::cached_pid.load(std::memory_order_relaxed);
+  if (ABSL_PREDICT_TRUE(pid != 0)) return pid;
+  return process_id_internal::Install();
+}
 
 }  // namespace valkey
 

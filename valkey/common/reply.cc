@@ -158,17 +158,15 @@ void ReplyView::AppendDebugString(std::string& out) const {
   }
 }
 
-Reply Reply::Clone() const {
+Reply Reply::CloneStorage() const {
   Reply copy;
   copy.root_ = root_;
   copy.num_nodes_ = num_nodes_;
   copy.storage_units_ = storage_units_;
   std::memcpy(copy.inline_bytes_, inline_bytes_, kInlineBytes);
-  if (storage_units_ > 0) {
-    copy.storage_.reset(new Node[storage_units_]);
-    std::memcpy(copy.storage_.get(), storage_.get(),
-                storage_units_ * sizeof(Node));
-  }
+  copy.storage_.reset(new Node[storage_units_]);
+  std::memcpy(copy.storage_.get(), storage_.get(),
+              storage_units_ * sizeof(Node));
   return copy;
 }
 

@@ -347,8 +347,24 @@ class Reply {
   Reply& operator=(const Reply&) = delete;
   ~Reply() = default;
 
-  // A deep copy (one allocation, as for the original).
-  Reply Clone() const;
+  // A deep copy (one allocation, as for the original; none for a short
+  // scalar kept inline, which is copied here without a call).
+  Reply Clone() const {
+    if (storage_units_ != 0) return CloneStorage();
+    Reply copy;
+    copy.root_ = root_;
+    copy.num_nodes_ = num_nodes_;
+    std::memcpy(copy.inline_bytes_, inline_bytes_, kInlineBytes);
+    return copy;
+  }
+
+  // Converts to a Clone() of `reply`, built where the conversion's result
+  // goes: for in-place construction (absl::StatusOr's absl::in_place,
+  // std::optional's std::in_place), where Clone() would be a move more.
+  struct CloneOf {
+    const Reply& reply;
+    operator Reply() const { return reply.Clone(); }  // NOLINT: implicit.
+  };
 
   // The root value; valid until this Reply is destroyed or moved.
   ReplyView view() const {
@@ -397,6 +413,9 @@ class Reply {
 
  private:
   friend class RespReader;
+
+  // Clone() of a reply that owns storage.
+  Reply CloneStorage() const;
 
   // Storage units of 16 bytes able to hold `bytes` bytes.
   static size_t UnitsFor(size_t bytes) {

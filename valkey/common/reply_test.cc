@@ -1,11 +1,13 @@
 #include "valkey/common/reply.h"
 
 #include <cmath>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "gtest/gtest.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/resp_reader.h"
@@ -201,6 +203,33 @@ TEST(ReplyTest, MoveAndClone) {
   Reply u = std::move(s);
   EXPECT_EQ(t.str(), "hi");
   EXPECT_EQ(u.str(), "hi");
+}
+
+// Clone() copies a short scalar kept inline without a call and every other
+// reply through its storage; CloneOf builds either in place.
+TEST(ReplyTest, CloneOfInlineAndStoredRepliesInPlace) {
+  const Reply inline16 = Parse("$16\r\n0123456789abcdef\r\n");
+  const Reply stored17 = Parse("$17\r\n0123456789abcdefg\r\n");
+  const Reply integer = Parse(":-42\r\n");
+  const Reply nested = Parse("*2\r\n$1\r\na\r\n*1\r\n:7\r\n");
+  ASSERT_EQ(inline16.storage_bytes(), 0u);
+  ASSERT_GT(stored17.storage_bytes(), 0u);
+  for (const Reply* r : {&inline16, &stored17, &integer, &nested}) {
+    absl::StatusOr<Reply> in_place(absl::in_place, Reply::CloneOf{*r});
+    ASSERT_TRUE(in_place.ok());
+    EXPECT_EQ(in_place->DebugString(), r->DebugString());
+    EXPECT_EQ(in_place->storage_bytes(), r->storage_bytes());
+    EXPECT_EQ(in_place->num_nodes(), r->num_nodes());
+    std::optional<Reply> optional(std::in_place, Reply::CloneOf{*r});
+    EXPECT_EQ(optional->DebugString(), r->DebugString());
+  }
+  // The copies own their bytes: the original may go first.
+  absl::StatusOr<Reply> copy;
+  {
+    Reply temporary = Parse("$17\r\n0123456789abcdefg\r\n");
+    copy = temporary.Clone();
+  }
+  EXPECT_EQ(copy->str(), "0123456789abcdefg");
 }
 
 TEST(ReplyTest, ReplyTypeNames) {
