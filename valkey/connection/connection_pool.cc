@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "valkey/common/errors.h"
@@ -62,7 +64,15 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
   }
   // After fork() the child forgets the parent's connections: they are
   // closed (the child's copy of the descriptor only) and never reused.
+  // The check is inline (a load and a compare on every Acquire); starting
+  // over is not.
   void CheckForkLocked(std::vector<Slot>& doomed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const pid_t pid = CurrentProcessId();
+    if (ABSL_PREDICT_FALSE(pid != pid_)) StartOverInChildLocked(pid, doomed);
+  }
+  ABSL_ATTRIBUTE_NOINLINE void StartOverInChildLocked(pid_t pid,
+                                                      std::vector<Slot>& doomed)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ForgetAllLocked(std::vector<Slot>& doomed)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -102,9 +112,7 @@ void PoolState::ForgetAllLocked(std::vector<Slot>& doomed) {
   in_use_.clear();
 }
 
-void PoolState::CheckForkLocked(std::vector<Slot>& doomed) {
-  const pid_t pid = CurrentProcessId();
-  if (pid == pid_) return;
+void PoolState::StartOverInChildLocked(pid_t pid, std::vector<Slot>& doomed) {
   pid_ = pid;
   ForgetAllLocked(doomed);
   opening_ = 0;  // Threads opening connections did not survive the fork.
