@@ -34,9 +34,20 @@ thread_local uint64_t t_socket_calls = 0;
 // is a thread-cancellation point, and in a multithreaded process that costs
 // ~30 instructions around the syscall to enable and disable asynchronous
 // cancellation; a call that cannot block needs none of it, so where the
-// plain syscall exists it is made directly.
+// plain syscall exists it is made directly: on x86-64 Linux inline, without
+// even the call into libc's syscall() (together ~10 of a cache hit's ~300
+// instructions). Returns > 0 when `p` has events, 0 when not, < 0 when the
+// call failed (the callers treat that as "may be readable" and let the
+// following read report it; errno is not set on every path).
 int PollNow(pollfd& p) {
-#ifdef SYS_poll
+#if defined(__x86_64__) && defined(__linux__) && defined(SYS_poll)
+  long result = SYS_poll;  // NOLINT(runtime/int): the register's type.
+  asm volatile("syscall"
+               : "+a"(result)
+               : "D"(&p), "S"(1L), "d"(0L)
+               : "rcx", "r11", "memory");
+  return static_cast<int>(result);  // -errno on failure.
+#elif defined(SYS_poll)
   return static_cast<int>(::syscall(SYS_poll, &p, 1, 0));
 #else
   return ::poll(&p, 1, 0);

@@ -140,6 +140,26 @@ TEST(SocketTransportTest, ReadWriteAndEofOverSocketPair) {
   EXPECT_EQ(a->fd(), -1);
 }
 
+// The zero-time poll of the cache hit path (made without libc on x86-64):
+// "no" only for an open socket with nothing to read; data, end of file and
+// a descriptor that is not open all say "may be readable".
+TEST(SocketTransportTest, MayBeReadableNowSaysNoOnlyForAnIdleOpenSocket) {
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+  const uint64_t before = internal::SocketCallsOnThisThread();
+  EXPECT_FALSE(internal::MayBeReadableNow(fds[1]));
+  ASSERT_EQ(::write(fds[0], "x", 1), 1);
+  EXPECT_TRUE(internal::MayBeReadableNow(fds[1]));
+  char c;
+  ASSERT_EQ(::read(fds[1], &c, 1), 1);
+  EXPECT_FALSE(internal::MayBeReadableNow(fds[1]));
+  ::close(fds[0]);
+  EXPECT_TRUE(internal::MayBeReadableNow(fds[1]));  // End of file.
+  ::close(fds[1]);
+  EXPECT_TRUE(internal::MayBeReadableNow(fds[1]));  // Not open.
+  EXPECT_EQ(internal::SocketCallsOnThisThread() - before, 5u);
+}
+
 // A write and a read that waits with a deadline are one system call each:
 // the read blocks in recv() under the socket's receive time-out, which is
 // set once and kept while each deadline lies about as far ahead.
