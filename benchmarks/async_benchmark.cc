@@ -37,6 +37,8 @@
 //
 // --count=ours/async/<N>:<n> issues n GETs at depth N and exits, for
 // callgrind (run it with two values of n; the difference cancels start-up).
+// --count=ours/asynccache/get16:<n> makes n typed Get cache hits instead
+// (RESP3, the client-side cache on).
 //
 // Both sides use RESP2 without CLIENT SETINFO, and read the key
 // "key:__rand_int__" (the one `valkey-benchmark -t get` reads without -r),
@@ -76,6 +78,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -568,6 +571,48 @@ int RunCount(const std::string& spec, async::EventLoop& loop,
   return 0;
 }
 
+// --count=ours/asynccache/get16:<n>: n typed Get cache hits of one key
+// from this thread (each future is resolved when Get returns: no I/O, no
+// loop turn), for callgrind. RESP3 with the cache, unlike the other cases.
+int RunCacheCount(const std::string& spec, async::EventLoop& loop,
+                  valkey::ClientOptions options) {
+  absl::string_view rest = spec;
+  int64_t n = 0;
+  if (!absl::ConsumePrefix(&rest, "ours/asynccache/get16:") ||
+      !absl::SimpleAtoi(rest, &n) || n < 0) {
+    std::fprintf(stderr,
+                 "bad --count spec: %s (want ours/asynccache/get16:<n>)\n",
+                 spec.c_str());
+    return 2;
+  }
+  options.connection.protocol = 3;
+  options.cache.enabled = true;
+  absl::StatusOr<std::unique_ptr<async::Client>> client =
+      async::Client::Create(loop, options, async::AsyncOptions());
+  if (!client.ok()) return Fail("async::Client::Create", client.status());
+  // The first GET fills the entry (once tracking is on); from then on
+  // every GET is a hit.
+  for (int i = 0; i < 5000 && (*client)->cache_stats().hits == 0; ++i) {
+    absl::StatusOr<std::optional<std::string>> v =
+        (*client)->Get(kKey).Get(absl::Seconds(10));
+    if (!v.ok()) return Fail("GET", v.status());
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  const int64_t before = (*client)->cache_stats().hits;
+  for (int64_t i = 0; i < n; ++i) {
+    absl::StatusOr<std::optional<std::string>> v =
+        (*client)->Get(kKey).Get(absl::Seconds(10));
+    if (!v.ok()) return Fail("GET", v.status());
+    if (!v->has_value() || (*v)->size() != kValue.size()) {
+      return Fail("GET", absl::InternalError("the wrong value"));
+    }
+  }
+  const int64_t hits = (*client)->cache_stats().hits - before;
+  std::printf("%lld of %lld GETs were cache hits\n",
+              static_cast<long long>(hits), static_cast<long long>(n));
+  return hits == n ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -618,7 +663,7 @@ int main(int argc, char** argv) {
                  "usage: async_benchmark [--url=valkey://host:port] "
                  "[--seconds=1] [--rounds=3] [--depths=1,16,50,256] "
                  "[--csv_out=path] [--write_during_dispatch=true|false|both] "
-                 "[--count=ours/async/<depth>:<n>]\n",
+                 "[--count=ours/async/<depth>:<n>|ours/asynccache/get16:<n>]\n",
                  argv[i]);
     return 2;
   }
@@ -683,6 +728,11 @@ int main(int argc, char** argv) {
       (*client)->Set(kKey, kValue).Get(absl::Seconds(10));
   if (!set.ok()) return Fail("SET", set.status());
 
+  if (absl::StartsWith(flags.count, "ours/asynccache/")) {
+    const int rc = RunCacheCount(flags.count, (*thread)->loop(), options);
+    client->reset();
+    return rc;
+  }
   if (!flags.count.empty()) {
     const int rc = RunCount(flags.count, (*thread)->loop(), **client);
     client->reset();

@@ -296,21 +296,40 @@ void Client::Dispatch(absl::Span<const CommandArg> args, ReplySink sink,
   if (server_timeout.has_value()) {
     return DispatchBlocking(args, sink, *server_timeout);
   }
-  if (shared_->cache != nullptr && shared_->tracking->load() &&
-      shared_->policy->Cacheable(args)) {
-    // A hit allocates nothing here: the key is built on the stack, and the
-    // keys the command reads are listed only for a miss's fill.
-    LocalCache::KeyBuffer buffer;
-    const absl::string_view key = LocalCache::MakeKey(args, buffer);
-    if (std::optional<Reply> hit = shared_->cache->Get(key); hit.has_value()) {
+  if (shared_->cache != nullptr && shared_->tracking->load()) {
+    // The store is probed first, by the arguments themselves: an entry
+    // exists only for a command the policy accepted (the policy is a
+    // function of what the key holds), so a hit needs neither the policy
+    // nor a key. The copy is made under the store's lock, the sink runs
+    // after it (it may call into the cache).
+    std::optional<Reply> hit;
+    if (LocalCache::Pinned pinned =
+            shared_->cache->Pin(args, /*count=*/false)) {
+      pinned.CountHit();
+      hit.emplace(Reply::CloneOf{*pinned});
+    }
+    if (hit.has_value()) {
       sink.fn(sink.ctx, sink.aux, *std::move(hit));
       return;
     }
-    auto* fill = new CacheFill{
-        shared_->cache,
-        shared_->cache->BeginFill(key, shared_->policy->KeysOfCacheable(args)),
-        sink};
-    sink = ReplySink{&CacheFill::OnReply, fill, nullptr};
+    if (shared_->policy->Cacheable(args)) {
+      // A miss allocates nothing here but the fill: the key is built on
+      // the stack, the keys the command reads are listed for the fill.
+      // Get() counts the miss (or serves what another caller just filled).
+      LocalCache::KeyBuffer buffer;
+      const absl::string_view key = LocalCache::MakeKey(args, buffer);
+      if (std::optional<Reply> filled = shared_->cache->Get(key);
+          filled.has_value()) {
+        sink.fn(sink.ctx, sink.aux, *std::move(filled));
+        return;
+      }
+      auto* fill =
+          new CacheFill{shared_->cache,
+                        shared_->cache->BeginFill(
+                            key, shared_->policy->KeysOfCacheable(args)),
+                        sink};
+      sink = ReplySink{&CacheFill::OnReply, fill, nullptr};
+    }
   }
   if (shared_->retry.retries() != 0) return DispatchWithRetry(args, sink);
   shared_->Pick().Submit(args, sink);

@@ -1179,6 +1179,55 @@ TEST_F(AsyncClientTest, CacheHitsInvalidationFlushAndRestart) {
   }));
 }
 
+// A hit is found by the command's arguments before the policy is asked:
+// every spelling of a cached read is served from its one entry, at once;
+// writes and commands the cache does not take neither hit nor count as
+// misses; another key's read misses once, then hits.
+TEST_F(AsyncClientTest, CacheHitsByArgumentsCountOnlyCacheableReads) {
+  ClientOptions o = Options();
+  o.cache.enabled = true;
+  std::unique_ptr<Client> client = MakeClient(o);
+  ASSERT_NE(client, nullptr);
+  Client& c = *client;
+  ASSERT_TRUE(Wait(c.Set("ak", "v1")).ok());
+  ASSERT_TRUE(Wait(c.Execute("PING")).ok());  // Connected, tracking on.
+  // (A fill may be dropped once, conservatively: see the test above.)
+  ASSERT_TRUE(WaitFor([&c] {
+    const int64_t hits = c.cache_stats().hits;
+    EXPECT_EQ(*Wait(c.Get("ak")), std::optional<std::string>("v1"));
+    return c.cache_stats().hits > hits;
+  }));
+  const CacheStats before = c.cache_stats();
+  const uint64_t sent = c.connection().stats().commands;
+  for (const char* name : {"GET", "get", "GeT"}) {
+    Future<Reply> hit = c.Execute(name, "ak");
+    EXPECT_TRUE(hit.ready()) << name << ": a hit resolves at once";
+    absl::StatusOr<Reply> reply = Wait(hit);
+    ASSERT_TRUE(reply.ok()) << reply.status();
+    EXPECT_EQ(reply->str(), "v1") << name;
+  }
+  EXPECT_EQ(c.cache_stats().hits, before.hits + 3);
+  EXPECT_EQ(c.cache_stats().misses, before.misses);
+  EXPECT_EQ(c.connection().stats().commands, sent) << "a hit sends nothing";
+
+  // Not cacheable: sent, and counted as neither.
+  ASSERT_TRUE(Wait(c.Execute("SET", "ak2", "x")).ok());
+  ASSERT_TRUE(Wait(c.Execute("PING")).ok());
+  ASSERT_TRUE(Wait(c.Execute("TIME")).ok());
+  ASSERT_TRUE(Wait(c.Execute("TTL", "ak")).ok());  // A read it skips.
+  EXPECT_EQ(c.cache_stats().hits, before.hits + 3);
+  EXPECT_EQ(c.cache_stats().misses, before.misses);
+  EXPECT_EQ(c.connection().stats().commands, sent + 4);
+
+  EXPECT_EQ(*Wait(c.Get("ak2")), std::optional<std::string>("x"));
+  EXPECT_EQ(c.cache_stats().misses, before.misses + 1);
+  ASSERT_TRUE(WaitFor([&c] {
+    const int64_t hits = c.cache_stats().hits;
+    EXPECT_EQ(*Wait(c.Get("ak2")), std::optional<std::string>("x"));
+    return c.cache_stats().hits > hits;
+  }));
+}
+
 // A user the ACL denies CLIENT TRACKING still gets a working client: the
 // cache is bypassed rather than the connection refused.
 TEST_F(AsyncClientTest, CacheRefusedByAclIsBypassedNotFatal) {
