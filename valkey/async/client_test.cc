@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -43,8 +44,8 @@
 #include "valkey/async/transaction.h"
 #include "valkey/common/backoff.h"
 #include "valkey/common/config.h"
-#include "valkey/common/credentials.h"
 #include "valkey/common/config.pb.h"
+#include "valkey/common/credentials.h"
 #include "valkey/common/errors.h"
 #include "valkey/common/reply.h"
 
@@ -1226,6 +1227,58 @@ TEST_F(AsyncClientTest, CacheHitsByArgumentsCountOnlyCacheableReads) {
     EXPECT_EQ(*Wait(c.Get("ak2")), std::optional<std::string>("x"));
     return c.cache_stats().hits > hits;
   }));
+
+  // Other argument shapes (three arguments; a key of more than 16 bytes)
+  // take the general look-up: the same rules.
+  const std::string long_key(40, 'L');
+  ASSERT_TRUE(Wait(c.Execute("HSET", "ah", "f", "hv")).ok());
+  ASSERT_TRUE(Wait(c.Set(long_key, "lv")).ok());
+  for (const auto& [name, args] :
+       std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"HGET", {"ah", "f"}}, {"GET", {long_key}}}) {
+    std::vector<CommandArg> argv = {CommandArg(name)};
+    for (const std::string& a : args) argv.emplace_back(a);
+    ASSERT_TRUE(WaitFor([&] {
+      const int64_t hits = c.cache_stats().hits;
+      EXPECT_TRUE(Wait(c.ExecuteArgs(argv)).ok());
+      return c.cache_stats().hits > hits;
+    })) << name
+        << " never hit";
+    const CacheStats shaped = c.cache_stats();
+    std::string lower = name;
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(ch));
+    argv[0] = CommandArg(lower);
+    Future<Reply> hit = c.ExecuteArgs(argv);
+    EXPECT_TRUE(hit.ready()) << lower;
+    EXPECT_TRUE(Wait(hit).ok());
+    EXPECT_EQ(c.cache_stats().hits, shaped.hits + 1) << lower;
+    EXPECT_EQ(c.cache_stats().misses, shaped.misses) << lower;
+  }
+}
+
+// An expired entry found by the hit path counts one expiration and one
+// miss (the look-up by arguments counts nothing; the miss's look-up does),
+// and is fetched again.
+TEST_F(AsyncClientTest, CacheExpiredEntryCountsOneExpirationAndOneMiss) {
+  ClientOptions o = Options();
+  o.cache.enabled = true;
+  o.cache.ttl = absl::Milliseconds(300);
+  std::unique_ptr<Client> client = MakeClient(o);
+  ASSERT_NE(client, nullptr);
+  Client& c = *client;
+  ASSERT_TRUE(Wait(c.Set("ek", "v")).ok());
+  ASSERT_TRUE(Wait(c.Execute("PING")).ok());
+  ASSERT_TRUE(WaitFor([&c] {
+    const int64_t hits = c.cache_stats().hits;
+    EXPECT_EQ(*Wait(c.Get("ek")), std::optional<std::string>("v"));
+    return c.cache_stats().hits > hits;
+  }));
+  const CacheStats before = c.cache_stats();
+  absl::SleepFor(absl::Milliseconds(400));
+  EXPECT_EQ(*Wait(c.Get("ek")), std::optional<std::string>("v"));
+  EXPECT_EQ(c.cache_stats().expirations, before.expirations + 1);
+  EXPECT_EQ(c.cache_stats().misses, before.misses + 1);
+  EXPECT_EQ(c.cache_stats().hits, before.hits);
 }
 
 // A user the ACL denies CLIENT TRACKING still gets a working client: the

@@ -227,7 +227,7 @@ class LocalCache {
   // Pin(args, count), defined in local_cache_inline.h: for a hit path that
   // flattens the look-up into its own function (ClientCache's), saving a
   // call layer. Everyone else calls Pin.
-  Pinned PinInline(absl::Span<const CommandArg> args, bool count);
+  inline Pinned PinInline(absl::Span<const CommandArg> args, bool count);
 
   // True if a live entry is held under `key`. Counts nothing, changes
   // nothing (an expired entry is reported absent but left in place).
@@ -296,7 +296,8 @@ class LocalCache {
   // the words KeyEq compares the stored key with.
   struct ShortArgsKey {
     // False (and `key` unusable) when `args` does not have that shape.
-    static bool Make(absl::Span<const CommandArg> args, ShortArgsKey& key);
+    static inline bool Make(absl::Span<const CommandArg> args,
+                            ShortArgsKey& key);
     size_t hash;
     uint64_t name;      // The name's bytes as spelled, zero-padded.
     uint64_t key_head;  // key_size >= 8: the key's first 8 bytes.
@@ -326,6 +327,7 @@ class LocalCache {
     bool operator()(const ArgsKey& key, absl::string_view stored) const {
       return (*this)(stored, key);
     }
+    // Defined in local_cache_inline.h.
     bool operator()(absl::string_view stored, const ShortArgsKey& key) const;
     bool operator()(const ShortArgsKey& key, absl::string_view stored) const {
       return (*this)(stored, key);
@@ -335,10 +337,11 @@ class LocalCache {
   Pinned PinOther(absl::Span<const CommandArg> args, bool count);
   // Pin's end, for entry `e` (null: none): unlocks mu_ unless it returns
   // a hit.
-  Pinned PinLocked(Entry* e, bool count) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  inline Pinned PinLocked(Entry* e, bool count)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::Time Now() const;
-  bool Expired(const Entry& e, absl::Time now) const;
+  inline bool Expired(const Entry& e, absl::Time now) const;
   // Returns false (storing nothing) for a reply larger than max_bytes.
   bool StoreLocked(absl::string_view key, Reply reply,
                    std::vector<std::string> keys)

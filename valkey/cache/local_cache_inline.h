@@ -32,8 +32,8 @@ inline uint64_t Mix(uint64_t a, uint64_t b) {
 // Varies the hash from run to run (with ASLR), as absl::Hash does.
 inline const char kHashSeed = 0;
 
-constexpr uint64_t kMul1 = 0x9E3779B97F4A7C15;  // Golden ratio.
-constexpr uint64_t kMul2 = 0xC2B2AE3D27D4EB4F;  // From xxHash.
+inline constexpr uint64_t kMul1 = 0x9E3779B97F4A7C15;  // Golden ratio.
+inline constexpr uint64_t kMul2 = 0xC2B2AE3D27D4EB4F;  // From xxHash.
 
 // KeyHash's state: arguments are mixed in one at a time.
 class ArgHasher {

@@ -358,9 +358,10 @@ class Reply {
     return copy;
   }
 
-  // Converts to a Clone() of `reply`, built where the conversion's result
-  // goes: for in-place construction (absl::StatusOr's absl::in_place,
-  // std::optional's std::in_place), where Clone() would be a move more.
+  // Converts to a Clone() of `reply`: for in-place construction
+  // (absl::StatusOr's absl::in_place, std::optional's std::in_place), where
+  // the compiler may build the clone in its final place (GCC does; others
+  // may move it once, as Clone() would). Holds a reference: use it at once.
   struct CloneOf {
     const Reply& reply;
     operator Reply() const { return reply.Clone(); }  // NOLINT: implicit.

@@ -37,8 +37,9 @@ thread_local uint64_t t_socket_calls = 0;
 // plain syscall exists it is made directly: on x86-64 Linux inline, without
 // even the call into libc's syscall() (together ~10 of a cache hit's ~300
 // instructions). Returns > 0 when `p` has events, 0 when not, < 0 when the
-// call failed (the callers treat that as "may be readable" and let the
-// following read report it; errno is not set on every path).
+// call failed (errno is not set on every path, and no caller reads it:
+// MayBeReadableNow says "may be readable", Readable says "no"; either way
+// the next read or write reports a broken socket).
 int PollNow(pollfd& p) {
 #if defined(__x86_64__) && defined(__linux__) && defined(SYS_poll)
   long result = SYS_poll;  // NOLINT(runtime/int): the register's type.

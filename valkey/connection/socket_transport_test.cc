@@ -4,6 +4,7 @@
 #include "valkey/connection/socket_transport.h"
 
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -158,6 +159,26 @@ TEST(SocketTransportTest, MayBeReadableNowSaysNoOnlyForAnIdleOpenSocket) {
   ::close(fds[1]);
   EXPECT_TRUE(internal::MayBeReadableNow(fds[1]));  // Not open.
   EXPECT_EQ(internal::SocketCallsOnThisThread() - before, 5u);
+}
+
+// A failed poll (here EINVAL: more descriptors than RLIMIT_NOFILE allows)
+// is "may be readable" for the cache's check and "no" for a transport's
+// Readable(): neither reads errno, the next read reports what is wrong.
+TEST(SocketTransportTest, AFailedPollIsMaybeReadableButNotReadable) {
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+  auto b = MakeSocketTransport(fds[1], "pair-b");
+  rlimit saved;
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit none = saved;
+  none.rlim_cur = 0;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &none), 0);
+  const bool may_be = internal::MayBeReadableNow(fds[1]);
+  const bool readable = b->Readable();
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  EXPECT_TRUE(may_be);
+  EXPECT_FALSE(readable);
+  ::close(fds[0]);
 }
 
 // A write and a read that waits with a deadline are one system call each:
